@@ -1,0 +1,13 @@
+//! Typed httpmock helpers for `parallel-web-api`, generated from the same
+//! spec by `cargo xtask regen`: one `when`/`then` pair per operation, so a
+//! mock cannot drift from the client.
+
+#[allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
+mod generated;
+pub use generated::*;
+
+/// The generated helpers name replaced types by the path the client crate
+/// uses for them (`crate::open::...`); this makes that path resolve here too.
+mod open {
+    pub use parallel_web_api::open::*;
+}

@@ -1,0 +1,178 @@
+//! Building a [`Client`] that suits this API: API key, TLS and timeouts.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use crate::Client;
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.parallel.ai";
+
+/// Time allowed to open a connection. The official SDKs use 5 s; a little
+/// more tolerates a slow TLS handshake.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest silence allowed while waiting for response bytes. It must exceed
+/// the result long-poll (`GET /v1/tasks/runs/{run_id}/result?timeout=600`
+/// sends nothing for up to 600 s), so it is 600 s plus a margin.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(630);
+
+/// The header that carries the API key.
+const API_KEY_HEADER: &str = "x-api-key";
+
+/// Settings for [`Client`]s built by this crate.
+///
+/// There is deliberately no total request timeout: event streams stay open
+/// for up to an hour and the result long-poll for 10 minutes. Only the
+/// connection and each read are bounded.
+///
+/// ```
+/// use std::time::Duration;
+/// use parallel_web_api::ClientConfig;
+///
+/// let client = ClientConfig::new("https://api.parallel.ai", "my-api-key")
+///     .connect_timeout(Duration::from_secs(5))
+///     .build()
+///     .expect("valid settings");
+/// # let _ = client;
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    base_url: String,
+    api_key: String,
+    connect_timeout: Duration,
+    read_timeout: Option<Duration>,
+    user_agent: String,
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The API key cannot be sent as an HTTP header value (e.g. it contains a
+    /// line break). The key itself is not part of the message.
+    #[error("the API key is not a valid HTTP header value")]
+    InvalidApiKey,
+    /// reqwest rejected the settings.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+impl ClientConfig {
+    /// Settings for `base_url` (e.g. [`DEFAULT_BASE_URL`]) and `api_key`,
+    /// with the default timeouts.
+    pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key: api_key.into(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            user_agent: concat!("parallel-web-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+
+    /// Sets the time allowed to open a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the longest silence allowed between response bytes; `None`
+    /// waits forever.
+    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Sets the `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Builds the `reqwest::Client`: API key as a default header (marked
+    /// sensitive, so it never shows in `Debug` output), rustls with the ring
+    /// provider, connect and read timeouts, no total timeout.
+    pub fn build_http_client(&self) -> Result<reqwest::Client, ConfigError> {
+        install_tls_provider();
+        let mut api_key =
+            HeaderValue::from_str(&self.api_key).map_err(|_| ConfigError::InvalidApiKey)?;
+        api_key.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(API_KEY_HEADER, api_key);
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(self.user_agent.clone())
+            .connect_timeout(self.connect_timeout);
+        if let Some(read_timeout) = self.read_timeout {
+            builder = builder.read_timeout(read_timeout);
+        }
+        Ok(builder.build()?)
+    }
+
+    /// Builds the generated [`Client`].
+    pub fn build(&self) -> Result<Client, ConfigError> {
+        Ok(Client::new_with_client(
+            &self.base_url,
+            self.build_http_client()?,
+        ))
+    }
+}
+
+/// Makes rustls's `ring` provider the process default, unless a provider is
+/// already installed.
+///
+/// The workspace builds reqwest without a bundled crypto provider (the
+/// default one needs a C toolchain), and reqwest panics when building a
+/// client with none installed. [`ClientConfig::build_http_client`] calls
+/// this; call it yourself before building your own `reqwest::Client` for
+/// [`Client::from_http_client`].
+pub fn install_tls_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another thread that installs one is fine: any
+        // installed provider works.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+impl Client {
+    /// A client for `base_url` that sends `api_key`, with the default
+    /// timeouts of [`ClientConfig`].
+    ///
+    /// ```
+    /// use parallel_web_api::{Client, ClientInfo, DEFAULT_BASE_URL};
+    ///
+    /// let client = Client::with_api_key(DEFAULT_BASE_URL, "my-api-key").expect("valid key");
+    /// assert_eq!(client.baseurl(), DEFAULT_BASE_URL);
+    /// ```
+    pub fn with_api_key(base_url: &str, api_key: &str) -> Result<Self, ConfigError> {
+        ClientConfig::new(base_url, api_key).build()
+    }
+
+    /// A client that sends every request through `http`, as it is configured
+    /// (headers, timeouts, TLS, proxies). It must add the `x-api-key` header
+    /// itself, e.g. as a default header. See [`install_tls_provider`].
+    pub fn from_http_client(base_url: &str, http: reqwest::Client) -> Self {
+        Self::new_with_client(base_url, http)
+    }
+}

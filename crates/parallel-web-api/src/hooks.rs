@@ -1,0 +1,47 @@
+//! Crate-wide request behaviour, applied to every generated operation.
+//!
+//! progenitor implements `ClientHooks` for `&Client` with empty hooks; this
+//! implementation for `Client` itself takes precedence (auto-ref
+//! specialisation), so the generated methods call these hooks instead.
+
+use progenitor_client::{ClientHooks, Error, OperationInfo};
+use reqwest::header::{ACCEPT, HeaderValue};
+
+use crate::Client;
+
+/// operationIds of the operations that answer with a `text/event-stream`
+/// body. Their methods return a raw [`ByteStream`](crate::ByteStream).
+pub const STREAM_OPERATIONS: &[&str] = &[
+    "task_group_events",
+    "task_group_get_runs",
+    "task_run_events",
+    "beta_task_group_events",
+    "beta_task_group_get_runs",
+    "beta_task_run_events",
+];
+
+/// progenitor sends the spec's `info.version` in this header on every
+/// request; the API does not use it, so it is not sent.
+const API_VERSION_HEADER: &str = "api-version";
+
+/// True when the operation answers with server-sent events.
+pub fn is_stream_operation(operation_id: &str) -> bool {
+    STREAM_OPERATIONS.contains(&operation_id)
+}
+
+impl ClientHooks for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION_HEADER);
+        // progenitor only sets `Accept` for JSON responses; the stream
+        // operations would otherwise go out with reqwest's `*/*`.
+        if is_stream_operation(info.operation_id) {
+            headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,140 @@
+//! Open enums: server-side value sets that may grow.
+//!
+//! The generated code refers to these types instead of generating closed
+//! enums (see `OPEN_ENUMS` in `xtask/src/normalize/lift.rs` and the
+//! `with_replacement` settings in `xtask/src/generate.rs`), so a value this
+//! crate does not know yet decodes as `Other` instead of failing a whole
+//! response or stream event, and serialises back unchanged.
+//!
+//! This file is self-contained on purpose: the xtask embeds it unchanged in
+//! its scratch builds.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Defines an open enum: one unit variant per known wire value, plus
+/// `Other(String)` for the rest, with `as_str`, `Display`, `From<&str>` and
+/// `FromStr`, all from one list of names.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $wire:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$variant_meta])* #[serde(rename = $wire)] $variant, )*
+            /// A value this version of the crate does not know, as the server sent it.
+            #[serde(untagged)]
+            Other(String),
+        }
+
+        impl $name {
+            /// The wire name.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )*
+                    Self::Other(name) => name,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(name: &str) -> Self {
+                match name {
+                    $( $wire => Self::$variant, )*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(name))
+            }
+        }
+    };
+}
+
+open_enum! {
+    /// The status of a task run.
+    ///
+    /// ```
+    /// use parallel_web_api::open::TaskRunStatus;
+    ///
+    /// let known: TaskRunStatus = serde_json::from_str("\"action_required\"").unwrap();
+    /// assert_eq!(known, TaskRunStatus::ActionRequired);
+    /// let unknown: TaskRunStatus = serde_json::from_str("\"paused\"").unwrap();
+    /// assert_eq!(unknown, TaskRunStatus::Other("paused".into()));
+    /// assert_eq!(unknown.to_string(), "paused");
+    /// ```
+    pub enum TaskRunStatus {
+        /// Accepted, not started yet.
+        Queued = "queued",
+        /// Waiting for something from the user before it can continue.
+        ActionRequired = "action_required",
+        /// Being worked on.
+        Running = "running",
+        /// Finished with an output.
+        Completed = "completed",
+        /// Finished without an output; the run's `error` says why.
+        Failed = "failed",
+        /// A cancellation was requested and is in progress.
+        Cancelling = "cancelling",
+        /// Stopped by a cancellation.
+        Cancelled = "cancelled",
+    }
+}
+
+impl TaskRunStatus {
+    /// True while the server still counts the run as active (`queued`,
+    /// `running` or `cancelling`), as the API defines `is_active`.
+    /// An unknown status is not considered active; prefer the run's own
+    /// `is_active` field when you have it.
+    pub fn is_active(&self) -> bool {
+        matches!(self, Self::Queued | Self::Running | Self::Cancelling)
+    }
+}
+
+open_enum! {
+    /// The kind of a warning attached to a task run. The API says new kinds
+    /// may be added.
+    pub enum WarningType {
+        /// Something in the task spec looks wrong but the run went ahead.
+        SpecValidationWarning = "spec_validation_warning",
+        /// Something in the input looks wrong but the run went ahead.
+        InputValidationWarning = "input_validation_warning",
+        /// Any other warning.
+        Warning = "warning",
+    }
+}
+
+open_enum! {
+    /// The kind of a progress message in a task run's event stream. Live
+    /// streams already send kinds the spec does not list (e.g.
+    /// `task_run.progress_msg.tool`).
+    pub enum TaskRunProgressMessageEventType {
+        /// The run's plan.
+        Plan = "task_run.progress_msg.plan",
+        /// A search step.
+        Search = "task_run.progress_msg.search",
+        /// A result step.
+        Result = "task_run.progress_msg.result",
+        /// A tool call.
+        ToolCall = "task_run.progress_msg.tool_call",
+        /// An execution status update.
+        ExecStatus = "task_run.progress_msg.exec_status",
+    }
+}

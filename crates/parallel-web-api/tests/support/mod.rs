@@ -1,0 +1,166 @@
+//! A one-shot HTTP server on 127.0.0.1 that records the request it receives
+//! and answers with a canned response, so tests see exactly what the client
+//! put on the wire.
+
+#![allow(dead_code)] // Each test file uses a different part of this module.
+
+use parallel_web_api::{Client, ClientConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// The API key every test client sends.
+pub const API_KEY: &str = "test-key-123";
+
+/// One HTTP request as it arrived.
+#[derive(Debug)]
+pub struct Captured {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// Header names lower-cased, in arrival order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Captured {
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or_default()
+    }
+
+    /// The query pairs, sorted: servers do not depend on their order, and
+    /// the official SDK sorts them while progenitor keeps the spec's order.
+    pub fn query(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = self
+            .target
+            .split_once('?')
+            .map(|(_, query)| query)
+            .unwrap_or_default()
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (name.to_owned(), value.to_owned())
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    }
+
+    /// The value of header `name`, if sent exactly once.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let mut values = self.headers.iter().filter(|(n, _)| n == name);
+        let value = values.next().map(|(_, v)| v.as_str());
+        assert!(values.next().is_none(), "header {name} sent more than once");
+        value
+    }
+
+    /// The body parsed as JSON (key order does not matter to the server).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+}
+
+/// A canned response.
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl Reply {
+    /// A JSON response.
+    pub fn json(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            content_type: "application/json",
+            body: body.to_owned(),
+        }
+    }
+
+    /// A server-sent-events response.
+    pub fn events(body: &str) -> Self {
+        Self {
+            status: 200,
+            content_type: "text/event-stream",
+            body: body.to_owned(),
+        }
+    }
+}
+
+/// Starts a server that serves `reply` to the first request and returns its
+/// base URL and the request it received.
+pub async fn serve_once(reply: Reply) -> (String, JoinHandle<Captured>) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
+    let handle = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let captured = read_request(&mut socket).await;
+        let response = format!(
+            "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+            reply.status,
+            reply.content_type,
+            reply.body.len(),
+            reply.body
+        );
+        socket
+            .write_all(response.as_bytes())
+            .await
+            .expect("write response");
+        socket.shutdown().await.ok();
+        captured
+    });
+    (base_url, handle)
+}
+
+/// Reads one request with a `content-length` body (reqwest sends one for
+/// every JSON body).
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Captured {
+    let mut buffer = Vec::new();
+    let head_end = loop {
+        let mut chunk = [0u8; 4096];
+        let read = socket.read(&mut chunk).await.expect("read request");
+        assert!(read > 0, "connection closed before the request head ended");
+        buffer.extend_from_slice(&chunk[..read]);
+        if let Some(position) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break position;
+        }
+    };
+    let head = String::from_utf8(buffer[..head_end].to_vec()).expect("ASCII head");
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next().expect("request line").split(' ');
+    let method = request_line.next().expect("method").to_owned();
+    let target = request_line.next().expect("target").to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .map(|(_, value)| value.parse().expect("numeric content-length"))
+        .unwrap_or(0);
+    let mut body = buffer[head_end + 4..].to_vec();
+    while body.len() < length {
+        let mut chunk = vec![0u8; length - body.len()];
+        let read = socket.read(&mut chunk).await.expect("read body");
+        assert!(read > 0, "connection closed inside the body");
+        body.extend_from_slice(&chunk[..read]);
+    }
+    Captured {
+        method,
+        target,
+        headers,
+        body,
+    }
+}
+
+/// A client for `base_url`, built the way applications build it.
+pub fn client(base_url: &str) -> Client {
+    ClientConfig::new(base_url, API_KEY)
+        .build()
+        .expect("client")
+}

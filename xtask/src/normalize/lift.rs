@@ -1,0 +1,302 @@
+//! Moves inline schemas into named components so the generator can see and
+//! name them (or swap them for a handwritten type).
+
+use serde_json::{Map, Value};
+
+use super::visit::component_ref;
+
+const EVENT_STREAM: &str = "text/event-stream";
+
+/// The component name for the event union of a streaming path.
+fn stream_item_name(path: &str) -> Option<&'static str> {
+    if path.contains("/tasks/groups/") && path.ends_with("/events") {
+        Some("TaskGroupEventStreamItem")
+    } else if path.contains("/tasks/groups/") && path.ends_with("/runs") {
+        Some("TaskGroupRunStreamItem")
+    } else if path.contains("/tasks/runs/") && path.ends_with("/events") {
+        Some("TaskRunEventStreamItem")
+    } else {
+        None
+    }
+}
+
+/// Lifts each inline `text/event-stream` response schema into
+/// `components.schemas` (`TaskGroupEventStreamItem`, `TaskGroupRunStreamItem`,
+/// `TaskRunEventStreamItem`) and leaves a `$ref` behind.
+///
+/// progenitor answers a non-JSON response with raw bytes and ignores its
+/// schema, so without this the event unions would never be generated. The GA
+/// and beta paths share one component; they must then agree.
+pub fn lift_stream_schemas(doc: &mut Value) -> Result<(), String> {
+    let mut lifted: Map<String, Value> = Map::new();
+    let paths = doc.get_mut("paths").and_then(Value::as_object_mut);
+    for (path, item) in paths.into_iter().flatten() {
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|m| m.values_mut())
+        {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            for response in responses.values_mut() {
+                let Some(schema) = response.pointer_mut(&format!(
+                    "/content/{}/schema",
+                    EVENT_STREAM.replace('/', "~1")
+                )) else {
+                    continue;
+                };
+                if schema.get("$ref").is_some() {
+                    continue;
+                }
+                let name = stream_item_name(path).ok_or_else(|| {
+                    format!("{path}: no component name for its event stream schema")
+                })?;
+                let mut body = std::mem::replace(schema, component_ref(name));
+                if let Some(object) = body.as_object_mut() {
+                    // FastAPI's title names the response, not the event.
+                    object.remove("title");
+                }
+                match lifted.get(name) {
+                    Some(previous) if *previous != body => {
+                        return Err(format!(
+                            "{path}: event schema differs from another path's {name}"
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        lifted.insert(name.into(), body);
+                    }
+                }
+            }
+        }
+    }
+    let schemas = components_schemas(doc)?;
+    for (name, body) in lifted {
+        schemas.entry(name).or_insert(body);
+    }
+    Ok(())
+}
+
+/// Inline enums the client keeps open: (component, property, name of the
+/// lifted component). Each lifted component is replaced by the handwritten
+/// `crate::open::<name>` (see `generate.rs`), whose `Other(String)` variant
+/// keeps values this crate does not know, so a new server value never fails
+/// a whole response or event. progenitor can only replace named components,
+/// hence the lift.
+pub const OPEN_ENUMS: &[(&str, &str, &str)] = &[
+    ("TaskRun", "status", "TaskRunStatus"),
+    ("Warning", "type", "WarningType"),
+    (
+        "TaskRunProgressMessageEvent",
+        "type",
+        "TaskRunProgressMessageEventType",
+    ),
+];
+
+/// Lifts every inline enum of [`OPEN_ENUMS`] into its own component, and
+/// points each query parameter of the same name and values at it (this
+/// merges the `status` filters of the runs streams into `TaskRunStatus`).
+pub fn lift_open_enums(doc: &mut Value) -> Result<(), String> {
+    for (component, property, name) in OPEN_ENUMS {
+        lift_enum(doc, component, property, name)?;
+    }
+    Ok(())
+}
+
+fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Result<(), String> {
+    let schemas = components_schemas(doc)?;
+    let Some(inline) = schemas
+        .get_mut(component)
+        .and_then(|s| s.get_mut("properties"))
+        .and_then(|p| p.get_mut(property))
+    else {
+        return Ok(());
+    };
+    if inline.get("$ref").is_some() {
+        return Ok(());
+    }
+    if inline.get("enum").is_none() {
+        return Err(format!(
+            "{component}.{property} is neither a $ref nor an enum"
+        ));
+    }
+    let mut body = std::mem::replace(inline, component_ref(name));
+    if let Some(object) = body.as_object_mut() {
+        object.remove("title");
+    }
+    let values = enum_values(&body);
+    schemas.insert(name.into(), body);
+
+    let paths = doc.get_mut("paths").and_then(Value::as_object_mut);
+    for operation in paths
+        .into_iter()
+        .flat_map(|p| p.values_mut())
+        .flat_map(|item| {
+            item.as_object_mut()
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+        })
+    {
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for parameter in parameters {
+            let same_name = parameter.get("name") == Some(&Value::from(property));
+            let Some(schema) = parameter.get_mut("schema") else {
+                continue;
+            };
+            if same_name && non_null_enum_values(schema).is_some_and(|v| v == values) {
+                *schema = component_ref(name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn components_schemas(doc: &mut Value) -> Result<&mut Map<String, Value>, String> {
+    doc.pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| "the document has no components.schemas".to_string())
+}
+
+fn enum_values(schema: &Value) -> Vec<String> {
+    let mut values: Vec<String> = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    values.sort();
+    values
+}
+
+/// The sorted enum values of `schema`, or of its one non-null alternative.
+fn non_null_enum_values(schema: &Value) -> Option<Vec<String>> {
+    if schema.get("enum").is_some() {
+        return Some(enum_values(schema));
+    }
+    let alternatives = schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))?
+        .as_array()?;
+    let with_enum: Vec<&Value> = alternatives
+        .iter()
+        .filter(|a| a.get("enum").is_some())
+        .collect();
+    match with_enum.as_slice() {
+        [single] => Some(enum_values(single)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stream_schemas_become_components_shared_by_ga_and_beta() {
+        let union = json!({"oneOf": [{"$ref": "#/components/schemas/TaskRunEvent"}], "title": "Response 200"});
+        let stream = |u: &Value| json!({"get": {"responses": {"200": {"content": {"text/event-stream": {"schema": u}}}}}});
+        let mut doc = json!({
+            "paths": {
+                "/v1/tasks/groups/{id}/events": stream(&union),
+                "/v1beta/tasks/groups/{id}/events": stream(&union),
+                "/v1/tasks/runs/{id}/events": stream(&union),
+            },
+            "components": {"schemas": {}}
+        });
+        lift_stream_schemas(&mut doc).unwrap();
+        let ref_of = |p: &str| {
+            doc["paths"][p]["get"]["responses"]["200"]["content"]["text/event-stream"]["schema"]
+                .clone()
+        };
+        assert_eq!(
+            ref_of("/v1/tasks/groups/{id}/events"),
+            component_ref("TaskGroupEventStreamItem")
+        );
+        assert_eq!(
+            ref_of("/v1beta/tasks/groups/{id}/events"),
+            component_ref("TaskGroupEventStreamItem")
+        );
+        assert_eq!(
+            ref_of("/v1/tasks/runs/{id}/events"),
+            component_ref("TaskRunEventStreamItem")
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["TaskGroupEventStreamItem"],
+            json!({"oneOf": [{"$ref": "#/components/schemas/TaskRunEvent"}]})
+        );
+    }
+
+    #[test]
+    fn differing_stream_schemas_for_one_name_fail() {
+        let stream = |u: Value| json!({"get": {"responses": {"200": {"content": {"text/event-stream": {"schema": u}}}}}});
+        let mut doc = json!({
+            "paths": {
+                "/v1/tasks/groups/{id}/runs": stream(json!({"oneOf": [{"type": "string"}]})),
+                "/v1beta/tasks/groups/{id}/runs": stream(json!({"oneOf": [{"type": "integer"}]})),
+            },
+            "components": {"schemas": {}}
+        });
+        assert!(lift_stream_schemas(&mut doc).is_err());
+    }
+
+    #[test]
+    fn open_enums_are_lifted_to_their_own_components() {
+        let mut doc = json!({
+            "paths": {},
+            "components": {"schemas": {"Warning": {"properties": {
+                "type": {"type": "string", "enum": ["warning"], "title": "Type"}
+            }}}}
+        });
+        lift_open_enums(&mut doc).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["Warning"]["properties"]["type"],
+            component_ref("WarningType")
+        );
+        assert_eq!(
+            schemas["WarningType"],
+            json!({"type": "string", "enum": ["warning"]})
+        );
+    }
+
+    #[test]
+    fn task_run_status_is_lifted_and_status_parameters_point_at_it() {
+        let values = json!(["queued", "running", "completed"]);
+        let mut doc = json!({
+            "paths": {"/v1/tasks/groups/{id}/runs": {"get": {"parameters": [
+                {"name": "status", "in": "query", "schema": {"anyOf": [{"type": "string", "enum": values}, {"type": "null"}]}},
+                {"name": "other", "in": "query", "schema": {"type": "string", "enum": values}}
+            ]}}},
+            "components": {"schemas": {"TaskRun": {"properties": {
+                "status": {"type": "string", "enum": values, "title": "Status", "description": "d"}
+            }}}}
+        });
+        lift_open_enums(&mut doc).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["TaskRun"]["properties"]["status"],
+            component_ref("TaskRunStatus")
+        );
+        assert_eq!(
+            schemas["TaskRunStatus"],
+            json!({"type": "string", "enum": values, "description": "d"})
+        );
+        let parameters = &doc["paths"]["/v1/tasks/groups/{id}/runs"]["get"]["parameters"];
+        assert_eq!(parameters[0]["schema"], component_ref("TaskRunStatus"));
+        assert_eq!(
+            parameters[1]["schema"],
+            json!({"type": "string", "enum": values})
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! Turns the project's OpenAPI 3.1 document (or the official one) into the
+//! OpenAPI 3.0 document progenitor 0.15.1 can generate a correct client from.
+//!
+//! Each rewrite is one small function with its own test; [`normalize`] is the
+//! only place that decides their order. The reasons for each rewrite are on
+//! the functions (and in the project's progenitor notes).
+
+mod errors;
+mod extensions;
+mod keywords;
+mod lift;
+mod nullable;
+mod prune;
+mod rename;
+mod scope;
+pub mod visit;
+
+use serde_json::Value;
+
+pub use extensions::drop_vendor_extensions;
+pub use lift::OPEN_ENUMS;
+pub use scope::is_in_scope;
+
+use visit::{Position, for_each_schema};
+
+/// Per-node schema rewrites, in the order they run on each node. The type
+/// and nullability rewrites come first so the keyword rewrites see the final
+/// shape (e.g. `anyOf` → `oneOf` must not touch a nullable `anyOf`).
+const SCHEMA_REWRITES: &[fn(&mut Value, Position)] = &[
+    nullable::type_array_to_nullable,
+    nullable::nullable_union_to_nullable,
+    nullable::drop_parameter_nullable,
+    keywords::const_to_enum,
+    keywords::strip_inline_title,
+    keywords::any_of_to_one_of,
+    keywords::examples_to_example,
+    keywords::drop_property_names,
+    keywords::exclusive_bounds_to_bool,
+];
+
+/// Normalises `doc` (OpenAPI 3.1, FastAPI style) into the 3.0.3 document the
+/// generator reads. Fails on anything it cannot translate faithfully.
+pub fn normalize(mut doc: Value) -> Result<Value, String> {
+    scope::keep_in_scope_paths(&mut doc);
+    extensions::drop_vendor_extensions(&mut doc);
+    rename::rename_operation_ids(&mut doc)?;
+    lift::lift_stream_schemas(&mut doc)?;
+    lift::lift_open_enums(&mut doc)?;
+    errors::unify_error_responses(&mut doc);
+    prune::prune_components(&mut doc);
+    for_each_schema(&mut doc, &mut |schema, position| {
+        for rewrite in SCHEMA_REWRITES {
+            rewrite(schema, position);
+        }
+    });
+    scope::set_openapi_version(&mut doc);
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn our_spec() -> Value {
+        let path = crate::workspace_root().join("openapi/openapi.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn operations(doc: &Value) -> Vec<(String, &Value)> {
+        let mut found = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                found.push((format!("{} {path}", method.to_uppercase()), operation));
+            }
+        }
+        found
+    }
+
+    /// Counts keys named `keyword` anywhere in `value`, except directly
+    /// inside `properties` maps (where they are field names).
+    fn keyword_count(value: &Value, keyword: &str) -> usize {
+        match value {
+            Value::Object(map) => map
+                .iter()
+                .map(|(key, child)| {
+                    let here = usize::from(key == keyword);
+                    let below = if key == "properties" {
+                        child
+                            .as_object()
+                            .map_or(0, |p| p.values().map(|v| keyword_count(v, keyword)).sum())
+                    } else {
+                        keyword_count(child, keyword)
+                    };
+                    here + below
+                })
+                .sum(),
+            Value::Array(items) => items.iter().map(|item| keyword_count(item, keyword)).sum(),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn our_spec_normalises_to_what_progenitor_needs() {
+        let doc = normalize(our_spec()).unwrap();
+        assert_eq!(doc["openapi"], "3.0.3");
+        let operations = operations(&doc);
+        assert_eq!(operations.len(), 18);
+        for (name, operation) in &operations {
+            let id = operation["operationId"].as_str().unwrap();
+            assert_eq!(rename::short_operation_id(id), Some(id), "{name}");
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status.starts_with('4') {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"],
+                        visit::component_ref("ApiError"),
+                        "{name} {status}"
+                    );
+                }
+            }
+        }
+        for keyword in [
+            "anyOf",
+            "const",
+            "examples",
+            "propertyNames",
+            "x-stainless-override-schema",
+        ] {
+            assert_eq!(
+                keyword_count(&doc, keyword),
+                0,
+                "{keyword} left in the document"
+            );
+        }
+        assert!(
+            !serde_json::to_string(&doc)
+                .unwrap()
+                .contains(r#""type":"null""#)
+        );
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for lifted in [
+            "TaskRunStatus",
+            "TaskGroupEventStreamItem",
+            "TaskGroupRunStreamItem",
+            "TaskRunEventStreamItem",
+            "ApiError",
+        ] {
+            assert!(schemas.contains_key(lifted), "{lifted} missing");
+        }
+        let runs = &doc["paths"]["/v1/tasks/groups/{taskgroup_id}/runs"]["get"]["parameters"];
+        let status = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "status")
+            .unwrap();
+        assert_eq!(
+            status["schema"],
+            json!({"$ref": "#/components/schemas/TaskRunStatus"})
+        );
+    }
+
+    #[test]
+    fn titles_survive_only_on_component_roots() {
+        let doc = normalize(our_spec()).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let inline_titles: usize = schemas
+            .values()
+            .map(|schema| {
+                let mut without_root = schema.clone();
+                without_root.as_object_mut().unwrap().remove("title");
+                keyword_count(&without_root, "title")
+            })
+            .sum::<usize>()
+            + keyword_count(&doc["paths"], "title");
+        assert_eq!(inline_titles, 0);
+    }
+}

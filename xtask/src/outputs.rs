@@ -1,0 +1,84 @@
+//! `cargo xtask regen`: where the generated text goes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::generate::{Generated, generate};
+use crate::{check, scratch, workspace_root};
+
+/// The files `regen` owns, relative to the workspace root.
+pub const OPENAPI_30: &str = "openapi/openapi-3.0.json";
+pub const CLIENT_RS: &str = "crates/parallel-web-api/src/generated.rs";
+pub const HTTPMOCK_RS: &str = "crates/parallel-web-api-httpmock/src/generated.rs";
+
+/// The committed outputs paired with their freshly generated text.
+fn outputs(generated: &Generated) -> [(&'static str, &str); 3] {
+    [
+        (OPENAPI_30, &generated.openapi_30),
+        (CLIENT_RS, &generated.client),
+        (HTTPMOCK_RS, &generated.httpmock),
+    ]
+}
+
+/// Reads a JSON document.
+pub fn read_json(path: &Path) -> Result<serde_json::Value, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))
+}
+
+/// How the generated header names the spec: repo-relative when it is inside
+/// the workspace, else just its file name (no machine paths in output).
+pub fn source_label(spec: &Path) -> String {
+    let root = workspace_root();
+    let absolute = fs::canonicalize(spec).unwrap_or_else(|_| spec.to_path_buf());
+    match absolute.strip_prefix(fs::canonicalize(&root).unwrap_or(root)) {
+        Ok(relative) => relative.display().to_string(),
+        Err(_) => spec
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "the spec".into()),
+    }
+}
+
+/// Runs `regen` for `spec`: writes the workspace outputs, checks them
+/// (`check`), or writes a scratch crate into `out`.
+pub fn regen(spec: &Path, out: Option<&Path>, check: bool) -> Result<(), String> {
+    let generated = generate(read_json(spec)?, &source_label(spec))?;
+    if let Some(dir) = out {
+        return scratch::write_scratch_crate(dir, &generated);
+    }
+    let root = workspace_root();
+    if check {
+        let stale: Vec<PathBuf> = outputs(&generated)
+            .into_iter()
+            .filter(|(path, text)| !check::is_up_to_date(&root.join(path), path, text))
+            .map(|(path, _)| PathBuf::from(path))
+            .collect();
+        if stale.is_empty() {
+            println!("generated files are up to date");
+            return Ok(());
+        }
+        let list: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "stale generated files: {}; run `cargo xtask regen`",
+            list.join(", ")
+        ));
+    }
+    for (path, text) in outputs(&generated) {
+        write_if_changed(&root.join(path), text)?;
+        println!("wrote {path}");
+    }
+    Ok(())
+}
+
+/// Writes `text` unless the file already holds it (keeps mtimes, and so
+/// cargo's rebuilds, quiet when nothing changed).
+pub fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {
+    if fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
+    }
+    fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+}

@@ -1,0 +1,261 @@
+//! `cargo xtask spec-parity REFERENCE`: does our spec describe the same wire
+//! format as an official document?
+//!
+//! Both documents are reduced to "facts" (one line per operation, parameter,
+//! request body, response and schema field, keyed by where it sits), and the
+//! two fact sets are compared. Prose (titles, descriptions, examples) is not a
+//! fact: ours is written in our own words. Differences on the short,
+//! commented [`ALLOWED`] list are printed but do not fail the run.
+
+mod facts;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::outputs::{read_json, source_label};
+
+/// A difference between the two documents at one key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Difference {
+    /// Only our spec has this fact.
+    MissingInReference { key: String, ours: String },
+    /// Only the reference has this fact.
+    MissingInOurs { key: String, reference: String },
+    /// Both have it, with different values.
+    Differs {
+        key: String,
+        ours: String,
+        reference: String,
+    },
+}
+
+impl Difference {
+    fn key(&self) -> &str {
+        match self {
+            Self::MissingInReference { key, .. }
+            | Self::MissingInOurs { key, .. }
+            | Self::Differs { key, .. } => key,
+        }
+    }
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::MissingInReference { key, ours } => write!(f, "{key}: only in ours ({ours})"),
+            Self::MissingInOurs { key, reference } => {
+                write!(f, "{key}: missing in ours (reference: {reference})")
+            }
+            Self::Differs {
+                key,
+                ours,
+                reference,
+            } => write!(
+                f,
+                "{key}:\n      ours:      {ours}\n      reference: {reference}"
+            ),
+        }
+    }
+}
+
+/// Does an allow-list entry cover a difference?
+type Applies = fn(&Difference) -> bool;
+
+/// Differences that are by design. Each entry: does it apply, and why.
+const ALLOWED: &[(Applies, &str)] = &[
+    (
+        |d| matches!(d, Difference::Differs { key, .. } if key.ends_with(" operationId")),
+        "our operationIds are the short generated method names; `regen` maps the official ones to them",
+    ),
+    (
+        |d| matches!(d, Difference::MissingInReference { key, .. } if is_beta_group_key(key)),
+        "the GA document no longer lists the /v1beta task group paths; we keep them for the beta-era API",
+    ),
+];
+
+fn is_beta_group_key(key: &str) -> bool {
+    key.split_once(' ')
+        .is_some_and(|(_, rest)| rest.starts_with("/v1beta/tasks/groups"))
+}
+
+/// Why `difference` is allowed, if it is.
+fn allowed_because(difference: &Difference) -> Option<&'static str> {
+    ALLOWED
+        .iter()
+        .find(|(applies, _)| applies(difference))
+        .map(|(_, why)| *why)
+}
+
+/// Every difference between two fact sets, in key order.
+pub fn compare(
+    ours: &BTreeMap<String, String>,
+    reference: &BTreeMap<String, String>,
+) -> Vec<Difference> {
+    let mut keys: Vec<&String> = ours.keys().chain(reference.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|key| match (ours.get(key), reference.get(key)) {
+            (Some(o), Some(r)) if o == r => None,
+            (Some(o), Some(r)) => Some(Difference::Differs {
+                key: key.clone(),
+                ours: o.clone(),
+                reference: r.clone(),
+            }),
+            (Some(o), None) => Some(Difference::MissingInReference {
+                key: key.clone(),
+                ours: o.clone(),
+            }),
+            (None, Some(r)) => Some(Difference::MissingInOurs {
+                key: key.clone(),
+                reference: r.clone(),
+            }),
+            (None, None) => None,
+        })
+        .collect()
+}
+
+/// Runs the comparison and prints it; fails on any difference not allowed.
+pub fn spec_parity(ours_path: &Path, reference_path: &Path) -> Result<(), String> {
+    let ours = facts::collect(read_json(ours_path)?);
+    let reference = facts::collect(read_json(reference_path)?);
+    let differences = compare(&ours, &reference);
+    let operations = ours.keys().filter(|k| k.ends_with(" operationId")).count();
+    println!(
+        "spec parity: {} vs {}: {operations} operations, {} facts in ours, {} in the reference",
+        source_label(ours_path),
+        source_label(reference_path),
+        ours.len(),
+        reference.len()
+    );
+    let mut allowed: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut failures = 0;
+    for difference in &differences {
+        match allowed_because(difference) {
+            Some(why) => {
+                *allowed
+                    .entry(why)
+                    .or_default()
+                    .entry(subject(difference.key()))
+                    .or_default() += 1
+            }
+            None => {
+                failures += 1;
+                println!("  DIFFERS  {difference}");
+            }
+        }
+    }
+    for (why, subjects) in &allowed {
+        println!("  allowed by design ({why}):");
+        for (subject, count) in subjects {
+            let facts = if *count == 1 { "fact" } else { "facts" };
+            println!("    {subject} ({count} {facts})");
+        }
+    }
+    if failures == 0 {
+        println!(
+            "spec parity: OK ({} allowed differences)",
+            differences.len()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "{failures} unexpected differences from {}",
+            reference_path.display()
+        ))
+    }
+}
+
+/// What a fact is about: its operation (`METHOD /path`) or its schema name,
+/// so the allowed differences print one line per operation or schema.
+fn subject(key: &str) -> &str {
+    let mut words = key.splitn(3, ' ');
+    let (first, second) = (words.next().unwrap_or(key), words.next().unwrap_or(""));
+    let end = first.len() + 1 + second.len();
+    if first == "schema" {
+        let name_end = second.find('.').map_or(end, |dot| first.len() + 1 + dot);
+        &key[..name_end.min(key.len())]
+    } else {
+        &key[..end.min(key.len())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn compare_reports_each_kind_of_difference() {
+        let ours = facts(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let reference = facts(&[("a", "1"), ("b", "X"), ("d", "4")]);
+        assert_eq!(
+            compare(&ours, &reference),
+            [
+                Difference::Differs {
+                    key: "b".into(),
+                    ours: "2".into(),
+                    reference: "X".into()
+                },
+                Difference::MissingInReference {
+                    key: "c".into(),
+                    ours: "3".into()
+                },
+                Difference::MissingInOurs {
+                    key: "d".into(),
+                    reference: "4".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn operation_ids_and_missing_beta_group_paths_are_allowed() {
+        let id = Difference::Differs {
+            key: "GET /v1/tasks/runs/{run_id} operationId".into(),
+            ours: "a".into(),
+            reference: "b".into(),
+        };
+        assert!(allowed_because(&id).is_some());
+        let beta = Difference::MissingInReference {
+            key: "GET /v1beta/tasks/groups/{taskgroup_id} operation".into(),
+            ours: "x".into(),
+        };
+        assert!(allowed_because(&beta).is_some());
+    }
+
+    #[test]
+    fn subjects_are_operations_or_schema_names() {
+        assert_eq!(
+            subject("GET /v1/tasks/runs/{run_id} parameter path run_id"),
+            "GET /v1/tasks/runs/{run_id}"
+        );
+        assert_eq!(
+            subject("POST /v1/tasks/runs operation"),
+            "POST /v1/tasks/runs"
+        );
+        assert_eq!(subject("schema TaskRun.status"), "schema TaskRun");
+        assert_eq!(subject("schema TaskRun"), "schema TaskRun");
+    }
+
+    #[test]
+    fn other_differences_are_not_allowed() {
+        let missing_ours = Difference::MissingInOurs {
+            key: "GET /v1beta/tasks/groups/{taskgroup_id} operation".into(),
+            reference: "x".into(),
+        };
+        assert!(allowed_because(&missing_ours).is_none());
+        let field = Difference::Differs {
+            key: "schema TaskRun.status".into(),
+            ours: "a".into(),
+            reference: "b".into(),
+        };
+        assert!(allowed_because(&field).is_none());
+    }
+}
