@@ -1,0 +1,79 @@
+//! The `parallel-beta` header: which beta features a request uses.
+//!
+//! The header is a comma-joined list. It is derived from the fields a
+//! request actually sets (so users never have to remember the names) plus
+//! any betas the user asked for on the client or the call.
+
+/// Beta name for MCP servers on a run (`mcp_servers`).
+pub const MCP_SERVERS: &str = "mcp-server-2025-07-17";
+/// Beta name for run progress events (`enable_events`).
+pub const EVENTS_SSE: &str = "events-sse-2025-07-24";
+/// Beta name for run webhooks (`webhook`).
+pub const WEBHOOK: &str = "webhook-2025-08-12";
+/// Beta name for per-list-element basis entries in results.
+pub const FIELD_BASIS: &str = "field-basis-2025-11-25";
+
+/// The beta features a request needs, collected while it is built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Betas(Vec<String>);
+
+impl Betas {
+    /// Adds a beta name once, keeping first-seen order.
+    pub(crate) fn add(&mut self, name: &str) {
+        let name = name.trim();
+        if !name.is_empty() && !self.0.iter().any(|b| b == name) {
+            self.0.push(name.to_owned());
+        }
+    }
+
+    /// Adds every name of `names`.
+    pub(crate) fn extend<'a>(&mut self, names: impl IntoIterator<Item = &'a String>) {
+        for n in names {
+            self.add(n);
+        }
+    }
+
+    /// Adds the betas implied by one run's wire JSON.
+    pub(crate) fn add_for_run(&mut self, run: &serde_json::Value) {
+        let set = |k: &str| run.get(k).is_some_and(|v| !v.is_null());
+        if set("mcp_servers") {
+            self.add(MCP_SERVERS);
+        }
+        if set("enable_events") {
+            self.add(EVENTS_SSE);
+        }
+        if set("webhook") {
+            self.add(WEBHOOK);
+        }
+    }
+
+    /// The header value, or `None` when no beta is used.
+    pub(crate) fn header(&self) -> Option<String> {
+        (!self.0.is_empty()).then(|| self.0.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_header_lists_each_used_beta_once() {
+        let mut b = Betas::default();
+        b.add_for_run(&json!({"input": "x", "mcp_servers": [{"name": "a", "url": "u"}]}));
+        b.add_for_run(&json!({"input": "y", "enable_events": true, "mcp_servers": []}));
+        b.extend(&["field-basis-2025-11-25".to_owned(), MCP_SERVERS.to_owned()]);
+        assert_eq!(
+            b.header().as_deref(),
+            Some("mcp-server-2025-07-17,events-sse-2025-07-24,field-basis-2025-11-25")
+        );
+    }
+
+    #[test]
+    fn plain_runs_send_no_header() {
+        let mut b = Betas::default();
+        b.add_for_run(&json!({"input": "x", "processor": "base", "webhook": null}));
+        assert_eq!(b.header(), None);
+    }
+}

@@ -1,0 +1,228 @@
+//! A group's run stream and event stream: the public builders and the
+//! functions that open a connection at a cursor for the resumable machine
+//! in `stream.rs`.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::stream::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::client::Call;
+use crate::events::{Event, decode};
+use crate::stream::{self, EndRule, Opener, from_reqwest};
+use crate::task_groups::{op, versioned};
+use crate::typed::{TypedRun, typed_runs};
+use crate::types::TaskRunStatus;
+use crate::{ApiVersion, Error, TaskGroup};
+
+/// A stream of group events that resumes itself after drops.
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<Event, Error>> + Send>>;
+/// A stream of typed runs.
+pub type TypedRunStream<I, O> = Pin<Box<dyn Stream<Item = Result<TypedRun<I, O>, Error>> + Send>>;
+
+/// Builder for a group's run stream; finish with [`send`](RunsRequest::send)
+/// or `.await`.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RunsRequest {
+    group: TaskGroup,
+    include_input: bool,
+    include_output: bool,
+    status: Option<TaskRunStatus>,
+    after: Option<String>,
+}
+
+impl RunsRequest {
+    pub(crate) fn new(group: TaskGroup) -> RunsRequest {
+        RunsRequest {
+            group,
+            include_input: false,
+            include_output: false,
+            status: None,
+            after: None,
+        }
+    }
+
+    /// Include each run's input.
+    pub fn include_input(mut self) -> Self {
+        self.include_input = true;
+        self
+    }
+
+    /// Include each completed run's output.
+    pub fn include_output(mut self) -> Self {
+        self.include_output = true;
+        self
+    }
+
+    /// Only runs with this status.
+    pub fn status(mut self, status: TaskRunStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Start after this cursor (an `event_id` seen earlier).
+    pub fn after(mut self, last_event_id: impl Into<String>) -> Self {
+        self.after = Some(last_event_id.into());
+        self
+    }
+
+    pub(crate) fn after_opt(mut self, last_event_id: Option<String>) -> Self {
+        self.after = last_event_id;
+        self
+    }
+
+    /// Decode inputs as `I` and outputs as `O`.
+    pub fn typed<I, O>(self) -> TypedRunsRequest<I, O> {
+        TypedRunsRequest {
+            inner: self,
+            _types: std::marker::PhantomData,
+        }
+    }
+
+    /// Opens the stream. HTTP errors (unknown group, invalid cursor) are
+    /// returned here, with the server's message.
+    pub async fn send(self) -> Result<EventStream, Error> {
+        let client = self.group.client.clone();
+        let (group, input, output, status) = (
+            self.group.id.clone(),
+            self.include_input,
+            self.include_output,
+            self.status,
+        );
+        let opener: Opener = Arc::new(move |cursor: Option<String>| {
+            let (client, group, status) = (client.clone(), group.clone(), status.clone());
+            Box::pin(async move {
+                let c = &client;
+                let call = Call::read(op(c, "task_group_get_runs", "beta_task_group_get_runs"));
+                let rv = c
+                    .execute(call, || {
+                        let (g, cursor, status) = (group.as_str(), cursor.clone(), status.clone());
+                        versioned!(c, task_group_get_runs | beta_task_group_get_runs, |b| {
+                            let mut b = b
+                                .taskgroup_id(g)
+                                .include_input(input)
+                                .include_output(output);
+                            if let Some(cur) = cursor {
+                                b = b.last_event_id(cur);
+                            }
+                            if let Some(s) = status {
+                                b = b.status(s);
+                            }
+                            b
+                        })
+                    })
+                    .await?;
+                Ok(from_reqwest(rv.into_inner_stream()))
+            })
+        });
+        let settings = self.group.client.stream_settings().clone();
+        let raw = stream::open(opener, settings, EndRule::AtEndOfBody, self.after).await?;
+        Ok(raw.map(|r| r.and_then(decode)).boxed())
+    }
+}
+
+impl IntoFuture for RunsRequest {
+    type Output = Result<EventStream, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A run stream decoding inputs as `I` and outputs as `O`; finish with
+/// [`send`](TypedRunsRequest::send) or `.await`.
+#[must_use]
+pub struct TypedRunsRequest<I, O> {
+    inner: RunsRequest,
+    _types: std::marker::PhantomData<fn() -> (I, O)>,
+}
+
+impl<I, O> std::fmt::Debug for TypedRunsRequest<I, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl<I, O> TypedRunsRequest<I, O>
+where
+    I: DeserializeOwned + Send + 'static,
+    O: DeserializeOwned + Send + 'static,
+{
+    /// Opens the stream of typed runs.
+    pub async fn send(self) -> Result<TypedRunStream<I, O>, Error> {
+        Ok(typed_runs(self.inner.send().await?).boxed())
+    }
+}
+
+impl<I, O> IntoFuture for TypedRunsRequest<I, O>
+where
+    I: DeserializeOwned + Send + 'static,
+    O: DeserializeOwned + Send + 'static,
+{
+    type Output = Result<TypedRunStream<I, O>, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// Builder for a group's live event stream; finish with
+/// [`send`](EventsRequest::send) or `.await`.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct EventsRequest {
+    group: TaskGroup,
+    after: Option<String>,
+}
+
+impl EventsRequest {
+    pub(crate) fn new(group: TaskGroup) -> EventsRequest {
+        EventsRequest { group, after: None }
+    }
+
+    /// Start after this cursor (an `event_id` seen earlier).
+    pub fn after(mut self, last_event_id: impl Into<String>) -> Self {
+        self.after = Some(last_event_id.into());
+        self
+    }
+
+    /// Opens the stream; it ends after the group reports it is inactive.
+    pub async fn send(self) -> Result<EventStream, Error> {
+        let client = self.group.client.clone();
+        let group = self.group.id.clone();
+        let opener: Opener = Arc::new(move |cursor: Option<String>| {
+            let (client, group) = (client.clone(), group.clone());
+            Box::pin(async move {
+                let c = &client;
+                let call = Call::read(op(c, "task_group_events", "beta_task_group_events"));
+                let rv = c
+                    .execute(call, || {
+                        let (g, cursor) = (group.as_str(), cursor.clone());
+                        versioned!(c, task_group_events | beta_task_group_events, |b| {
+                            let b = b.taskgroup_id(g);
+                            match cursor {
+                                Some(cur) => b.last_event_id(cur),
+                                None => b,
+                            }
+                        })
+                    })
+                    .await?;
+                Ok(from_reqwest(rv.into_inner_stream()))
+            })
+        });
+        let settings = self.group.client.stream_settings().clone();
+        let raw = stream::open(opener, settings, EndRule::WhenGroupInactive, self.after).await?;
+        Ok(raw.map(|r| r.and_then(decode)).boxed())
+    }
+}
+
+impl IntoFuture for EventsRequest {
+    type Output = Result<EventStream, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

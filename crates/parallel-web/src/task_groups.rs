@@ -1,0 +1,317 @@
+//! Task groups: create and retrieve them, and the group handle. Adding runs
+//! lives in `add_runs.rs` (and `batch.rs`), the run and event streams in
+//! `group_streams.rs`, waiting in `wait.rs`.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+use crate::add_runs::AddRuns;
+use crate::client::Call;
+use crate::group_streams::{EventsRequest, RunsRequest};
+use crate::types::{TaskGroupResponse, TaskGroupStatus, TaskRun};
+use crate::{ApiVersion, Client, Error, RunInput};
+
+/// Calls the `/v1` or the `/v1beta` flavour of a group operation.
+macro_rules! versioned_op {
+    ($client:expr, $ga:ident | $beta:ident, |$b:ident| $build:expr) => {{
+        let api = $client.raw();
+        async move {
+            match $client.api_version() {
+                ApiVersion::V1 => {
+                    let $b = api.$ga();
+                    $build.send().await
+                }
+                ApiVersion::V1Beta => {
+                    let $b = api.$beta();
+                    $build.send().await
+                }
+            }
+        }
+    }};
+}
+
+pub(crate) use versioned_op as versioned;
+
+pub(crate) fn op(client: &Client, ga: &'static str, beta: &'static str) -> &'static str {
+    match client.api_version() {
+        ApiVersion::V1 => ga,
+        ApiVersion::V1Beta => beta,
+    }
+}
+
+/// Task-group operations: `client.task_groups()`.
+#[derive(Debug, Clone)]
+pub struct TaskGroups {
+    pub(crate) client: Client,
+}
+
+impl Client {
+    /// Task-group operations.
+    pub fn task_groups(&self) -> TaskGroups {
+        TaskGroups {
+            client: self.clone(),
+        }
+    }
+}
+
+impl TaskGroups {
+    /// Starts creating a group.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// let group = client.task_groups().create().metadata([("project", "q4")]).send().await?;
+    /// println!("{}", group.id());
+    /// # Ok(()) }
+    /// ```
+    pub fn create(&self) -> CreateGroup {
+        CreateGroup {
+            client: self.client.clone(),
+            metadata: Map::new(),
+        }
+    }
+
+    /// Fetches a group by id.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// let group = client.task_groups().retrieve("tgrp_123").await?;
+    /// println!("{:?}", group.info().map(|g| &g.status));
+    /// # Ok(()) }
+    /// ```
+    pub async fn retrieve(&self, taskgroup_id: &str) -> Result<TaskGroup, Error> {
+        let group = self.get(taskgroup_id);
+        let info = group.retrieve().await?;
+        Ok(TaskGroup {
+            info: Some(Arc::new(info)),
+            ..group
+        })
+    }
+
+    /// A handle on an existing group, without any request.
+    ///
+    /// ```
+    /// # let client = parallel_web::Client::builder().api_key("k").build().unwrap();
+    /// let group = client.task_groups().get("tgrp_123");
+    /// assert_eq!(group.id(), "tgrp_123");
+    /// ```
+    pub fn get(&self, taskgroup_id: &str) -> TaskGroup {
+        TaskGroup {
+            client: self.client.clone(),
+            id: taskgroup_id.to_owned(),
+            info: None,
+            run_cursor: Arc::new(Mutex::new(None)),
+        }
+    }
+}
+
+/// Builder for creating a group; finish with [`send`](CreateGroup::send).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CreateGroup {
+    client: Client,
+    metadata: Map<String, Value>,
+}
+
+impl CreateGroup {
+    /// Metadata stored with the group (keys ≤ 16, values ≤ 512 characters).
+    pub fn metadata<K: Into<String>, V: Into<String>>(
+        mut self,
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        for (k, v) in entries {
+            self.metadata.insert(k.into(), Value::String(v.into()));
+        }
+        self
+    }
+
+    /// Creates the group.
+    pub async fn send(self) -> Result<TaskGroup, Error> {
+        crate::input::check_metadata(None, &self.metadata)?;
+        let body = if self.metadata.is_empty() {
+            json!({})
+        } else {
+            json!({ "metadata": self.metadata })
+        };
+        let body: crate::types::CreateTaskGroupRequest = to_wire_type(body)?;
+        let c = &self.client;
+        let call = Call::read(op(c, "task_group_create", "beta_task_group_create"));
+        // Creating an empty group twice costs nothing, so it is retried like a read.
+        let info = c
+            .execute(call, || {
+                let body = body.clone();
+                versioned_op!(c, task_group_create | beta_task_group_create, |b| b
+                    .body(body))
+            })
+            .await?
+            .into_inner();
+        Ok(TaskGroup {
+            client: self.client.clone(),
+            id: info.taskgroup_id.clone(),
+            info: Some(Arc::new(info)),
+            run_cursor: Arc::new(Mutex::new(None)),
+        })
+    }
+}
+
+impl IntoFuture for CreateGroup {
+    type Output = Result<TaskGroup, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A task group: add runs to it, stream its runs and events, wait for it.
+#[derive(Debug, Clone)]
+pub struct TaskGroup {
+    pub(crate) client: Client,
+    pub(crate) id: String,
+    info: Option<Arc<TaskGroupResponse>>,
+    /// Last run cursor the server gave for this group; runs added later come after it.
+    run_cursor: Arc<Mutex<Option<String>>>,
+}
+
+impl TaskGroup {
+    /// The group id (`tgrp_...`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The group as returned when this handle was created or retrieved.
+    pub fn info(&self) -> Option<&TaskGroupResponse> {
+        self.info.as_deref()
+    }
+
+    /// Fetches the group (status, metadata).
+    pub async fn retrieve(&self) -> Result<TaskGroupResponse, Error> {
+        let c = &self.client;
+        let id = self.id.as_str();
+        let call = Call::read(op(c, "task_group_retrieve", "beta_task_group_retrieve"));
+        Ok(c.execute(call, || {
+            versioned_op!(c, task_group_retrieve | beta_task_group_retrieve, |b| b
+                .taskgroup_id(id))
+        })
+        .await?
+        .into_inner())
+    }
+
+    /// Fetches the group's current status.
+    pub async fn status(&self) -> Result<TaskGroupStatus, Error> {
+        Ok(self.retrieve().await?.status)
+    }
+
+    /// Fetches one run of the group.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// let run = group.run("trun_123").await?;
+    /// println!("{}", run.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(&self, run_id: &str) -> Result<TaskRun, Error> {
+        let c = &self.client;
+        let id = self.id.as_str();
+        let call = Call::read(op(
+            c,
+            "task_group_retrieve_run",
+            "beta_task_group_retrieve_run",
+        ));
+        Ok(c.execute(call, || {
+            versioned_op!(
+                c,
+                task_group_retrieve_run | beta_task_group_retrieve_run,
+                |b| b.taskgroup_id(id).run_id(run_id)
+            )
+        })
+        .await?
+        .into_inner())
+    }
+
+    /// Starts adding runs, one per input. Inputs are any serializable
+    /// values (JSON objects or strings); any number of them.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// let questions = (0..2_500).map(|i| format!("What happened in year {}?", 1000 + i));
+    /// let added = group.add_runs(questions).processor("lite").send().await?;
+    /// assert_eq!(added.run_ids.len(), 2_500); // three POSTs, ids in input order
+    /// # Ok(()) }
+    /// ```
+    pub fn add_runs<T: Serialize>(&self, inputs: impl IntoIterator<Item = T>) -> AddRuns {
+        self.add_run_inputs(inputs.into_iter().map(RunInput::new))
+    }
+
+    /// Starts adding runs with per-run settings.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// use parallel_web::RunInput;
+    /// let runs = [RunInput::new("quick question").processor("lite"), RunInput::new("hard one").processor("ultra")];
+    /// group.add_run_inputs(runs).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn add_run_inputs(&self, inputs: impl IntoIterator<Item = RunInput>) -> AddRuns {
+        AddRuns::new(self.clone(), inputs.into_iter().collect())
+    }
+
+    /// The group's runs (a snapshot stream, resumed after drops).
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// use futures::StreamExt;
+    /// let mut runs = group.runs().include_output().send().await?;
+    /// while let Some(event) = runs.next().await {
+    ///     if let parallel_web::Event::RunState(r) = event? {
+    ///         println!("{} {}", r.run.run_id, r.run.status);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn runs(&self) -> RunsRequest {
+        RunsRequest::new(self.clone())
+    }
+
+    /// The group's live events; the stream ends once the group is inactive.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// use futures::StreamExt;
+    /// let mut events = group.events().send().await?;
+    /// while let Some(event) = events.next().await {
+    ///     match event? {
+    ///         parallel_web::Event::GroupStatus { status, .. } => println!("{} runs", status.num_task_runs),
+    ///         other => println!("{:?}", other.event_id()),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events(&self) -> EventsRequest {
+        EventsRequest::new(self.clone())
+    }
+
+    pub(crate) fn remember_cursor(&self, cursor: Option<String>) {
+        if let (Some(c), Ok(mut slot)) = (cursor, self.run_cursor.lock()) {
+            *slot = Some(c);
+        }
+    }
+
+    pub(crate) fn known_cursor(&self) -> Option<String> {
+        self.run_cursor.lock().ok().and_then(|c| c.clone())
+    }
+}
+
+/// Converts wire JSON into a generated request type.
+pub(crate) fn to_wire_type<T: DeserializeOwned>(v: Value) -> Result<T, Error> {
+    serde_json::from_value(v).map_err(|e| {
+        Error::input(
+            None,
+            "request",
+            format!("does not match the API schema: {e}"),
+        )
+    })
+}

@@ -1,0 +1,442 @@
+//! Waiting for a group to finish (modelled on smithy-rs waiters).
+//!
+//! Push first: the waiter follows the group's event stream and returns as
+//! soon as a status says the group is inactive. When the stream is not
+//! available it falls back to polling the group with full-jitter backoff.
+//! At the deadline it makes one final poll, then gives up with
+//! [`Error::WaitTimeout`], saying how long it waited and how often it polled.
+//! Time is tokio's (pausable in tests) and the jitter is injectable.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::time::Instant;
+
+use crate::error::WaitTimeout;
+use crate::events::Event;
+use crate::group_streams::EventStream;
+use crate::types::TaskGroupStatus;
+use crate::{Error, Jitter, RetryPolicy, TaskGroup};
+
+/// Progress of a group, handed to [`WaitForGroup::on_progress`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct GroupProgress {
+    /// The status as last reported.
+    pub status: TaskGroupStatus,
+    /// Time since the wait started.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for GroupProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&summary(&self.status))?;
+        write!(f, " after {:.1}s", self.elapsed.as_secs_f64())
+    }
+}
+
+/// One line: `2/3 runs done (completed 2, running 1)`.
+pub(crate) fn summary(s: &TaskGroupStatus) -> String {
+    let mut counts: Vec<(&String, &i64)> = s
+        .task_run_status_counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .collect();
+    counts.sort();
+    let active: i64 = ["queued", "running", "cancelling"]
+        .iter()
+        .filter_map(|k| s.task_run_status_counts.get(*k))
+        .sum();
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    format!(
+        "{}/{} runs done ({}){}",
+        s.num_task_runs - active,
+        s.num_task_runs,
+        parts.join(", "),
+        if s.is_active { "" } else { ", group inactive" }
+    )
+}
+
+type ProgressFn = Box<dyn FnMut(&GroupProgress) + Send>;
+type BoxFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// Where a waiter gets statuses from: the group itself, or a fake in tests.
+pub(crate) trait StatusSource: Send + Sync {
+    fn id(&self) -> &str;
+    fn status(&self) -> BoxFut<'_, TaskGroupStatus>;
+    fn events(&self) -> BoxFut<'_, EventStream>;
+}
+
+impl StatusSource for TaskGroup {
+    fn id(&self) -> &str {
+        TaskGroup::id(self)
+    }
+    fn status(&self) -> BoxFut<'_, TaskGroupStatus> {
+        Box::pin(TaskGroup::status(self))
+    }
+    fn events(&self) -> BoxFut<'_, EventStream> {
+        Box::pin(TaskGroup::events(self).send())
+    }
+}
+
+/// Waits until a group is inactive; finish with `.await` or
+/// [`send`](WaitForGroup::send).
+///
+/// ```no_run
+/// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+/// use std::time::Duration;
+/// let status = group
+///     .wait()
+///     .on_progress(|p| eprintln!("{p}"))
+///     .max_wait(Duration::from_secs(3600))
+///     .await?;
+/// assert!(!status.is_active);
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct WaitForGroup {
+    group: Arc<dyn StatusSource>,
+    max_wait: Option<Duration>,
+    on_progress: Option<ProgressFn>,
+    min_delay: Duration,
+    max_delay: Duration,
+    jitter: Jitter,
+    use_events: bool,
+    last_reported: Option<TaskGroupStatus>,
+}
+
+impl fmt::Debug for WaitForGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitForGroup")
+            .field("group", &self.group.id())
+            .field("max_wait", &self.max_wait)
+            .field("use_events", &self.use_events)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TaskGroup {
+    /// Waits until no run of the group is active.
+    pub fn wait(&self) -> WaitForGroup {
+        WaitForGroup::new(Arc::new(self.clone()))
+    }
+}
+
+impl WaitForGroup {
+    pub(crate) fn new(group: Arc<dyn StatusSource>) -> WaitForGroup {
+        WaitForGroup {
+            group,
+            max_wait: None,
+            on_progress: None,
+            min_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            jitter: Jitter::Random,
+            use_events: true,
+            last_reported: None,
+        }
+    }
+
+    /// Give up after this long (default: wait forever).
+    pub fn max_wait(mut self, d: Duration) -> Self {
+        self.max_wait = Some(d);
+        self
+    }
+
+    /// Called with every new status (a status equal to the previous one is
+    /// not reported again).
+    pub fn on_progress(mut self, f: impl FnMut(&GroupProgress) + Send + 'static) -> Self {
+        self.on_progress = Some(Box::new(f));
+        self
+    }
+
+    /// Bounds of the polling delay when polling (default 1 s to 30 s).
+    pub fn poll_delay(mut self, min: Duration, max: Duration) -> Self {
+        self.min_delay = min;
+        self.max_delay = max.max(min);
+        self
+    }
+
+    /// The randomness of polling delays (tests use [`Jitter::None`]).
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Poll only, never use the event stream.
+    pub fn polling_only(mut self) -> Self {
+        self.use_events = false;
+        self
+    }
+
+    /// Waits.
+    pub async fn send(mut self) -> Result<TaskGroupStatus, Error> {
+        let start = Instant::now();
+        let deadline = self.max_wait.map(|d| start + d);
+        let mut polls = 0u32;
+        let mut last = self.poll(start, &mut polls).await?;
+        if !last.is_active {
+            return Ok(last);
+        }
+        if self.use_events {
+            match self.follow_events(start, deadline, &mut last).await {
+                Followed::Inactive(s) => return Ok(s),
+                Followed::Deadline => return self.final_poll(start, &mut polls).await,
+                Followed::Unavailable(why) => {
+                    tracing::info!(group = self.group.id(), reason = %why, "event stream unavailable; polling");
+                }
+            }
+        }
+        let mut attempt = 0;
+        loop {
+            let now = Instant::now();
+            let remaining = deadline.map(|d| d.saturating_duration_since(now));
+            if remaining == Some(Duration::ZERO) {
+                return self.final_poll(start, &mut polls).await;
+            }
+            let delay =
+                RetryPolicy::full_jitter(self.jitter, self.min_delay, self.max_delay, attempt);
+            attempt += 1;
+            tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r))).await;
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return self.final_poll(start, &mut polls).await;
+            }
+            last = self.poll(start, &mut polls).await?;
+            if !last.is_active {
+                return Ok(last);
+            }
+        }
+    }
+
+    async fn poll(&mut self, start: Instant, polls: &mut u32) -> Result<TaskGroupStatus, Error> {
+        *polls += 1;
+        let s = self.group.status().await?;
+        self.report(&s, start);
+        Ok(s)
+    }
+
+    async fn final_poll(
+        &mut self,
+        start: Instant,
+        polls: &mut u32,
+    ) -> Result<TaskGroupStatus, Error> {
+        let s = self.poll(start, polls).await?;
+        if !s.is_active {
+            return Ok(s);
+        }
+        Err(Error::WaitTimeout(Box::new(WaitTimeout {
+            what: format!("task group {}", self.group.id()),
+            waited: start.elapsed(),
+            polls: *polls,
+            last_status: Some(summary(&s)),
+        })))
+    }
+
+    fn report(&mut self, status: &TaskGroupStatus, start: Instant) {
+        // The first event often repeats the status just polled: say it once.
+        if self.last_reported.as_ref() == Some(status) {
+            return;
+        }
+        self.last_reported = Some(status.clone());
+        if let Some(f) = self.on_progress.as_mut() {
+            f(&GroupProgress {
+                status: status.clone(),
+                elapsed: start.elapsed(),
+            });
+        }
+    }
+
+    async fn follow_events(
+        &mut self,
+        start: Instant,
+        deadline: Option<Instant>,
+        last: &mut TaskGroupStatus,
+    ) -> Followed {
+        let mut events = match self.group.events().await {
+            Ok(s) => s,
+            Err(e) => return Followed::Unavailable(e.to_string()),
+        };
+        loop {
+            let next = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, events.next()).await {
+                    Ok(n) => n,
+                    Err(_) => return Followed::Deadline,
+                },
+                None => events.next().await,
+            };
+            match next {
+                Some(Ok(Event::GroupStatus { status, .. })) => {
+                    self.report(&status, start);
+                    if !status.is_active {
+                        return Followed::Inactive(status);
+                    }
+                    *last = status;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Followed::Unavailable(e.to_string()),
+                None => {
+                    return Followed::Unavailable(
+                        "the stream ended before the group was inactive".into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+enum Followed {
+    Inactive(TaskGroupStatus),
+    Deadline,
+    Unavailable(String),
+}
+
+impl IntoFuture for WaitForGroup {
+    type Output = Result<TaskGroupStatus, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn status(active: bool) -> TaskGroupStatus {
+        let counts = if active {
+            serde_json::json!({"running": 1})
+        } else {
+            serde_json::json!({"completed": 1})
+        };
+        serde_json::from_value(
+            serde_json::json!({"num_task_runs": 1, "task_run_status_counts": counts,
+            "is_active": active, "status_message": null, "modified_at": null}),
+        )
+        .unwrap()
+    }
+
+    /// A group that is active for `active_polls` polls, with scripted events.
+    struct Fake {
+        active_polls: u32,
+        polls: AtomicU32,
+        events: Mutex<Option<Vec<bool>>>,
+    }
+
+    impl StatusSource for Fake {
+        fn id(&self) -> &str {
+            "tgrp_fake"
+        }
+        fn status(&self) -> BoxFut<'_, TaskGroupStatus> {
+            let n = self.polls.fetch_add(1, Ordering::SeqCst);
+            let active = n < self.active_polls;
+            Box::pin(async move { Ok(status(active)) })
+        }
+        fn events(&self) -> BoxFut<'_, EventStream> {
+            let script = self.events.lock().unwrap().take();
+            Box::pin(async move {
+                let script = script.ok_or_else(|| Error::Config("no event stream here".into()))?;
+                let items = script.into_iter().map(|active| {
+                    Ok(Event::GroupStatus {
+                        event_id: None,
+                        status: status(active),
+                    })
+                });
+                // Each event arrives a second after the previous one.
+                let s = futures::stream::iter(items).then(|e| async {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    e
+                });
+                Ok(s.boxed())
+            })
+        }
+    }
+
+    fn fake(active_polls: u32, events: Option<Vec<bool>>) -> Arc<Fake> {
+        Arc::new(Fake {
+            active_polls,
+            polls: AtomicU32::new(0),
+            events: Mutex::new(events),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_events_it_polls_with_growing_delays_until_inactive() {
+        let f = fake(3, None);
+        let start = Instant::now();
+        let s = WaitForGroup::new(f.clone())
+            .jitter(Jitter::None)
+            .send()
+            .await
+            .unwrap();
+        assert!(!s.is_active);
+        assert_eq!(f.polls.load(Ordering::SeqCst), 4);
+        // Delays of 1 s, 2 s and 4 s between the four polls.
+        assert_eq!(start.elapsed(), Duration::from_secs(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn at_the_deadline_it_polls_once_more_then_reports_waited_time_and_polls() {
+        let f = fake(u32::MAX, None);
+        let err = WaitForGroup::new(f.clone())
+            .jitter(Jitter::None)
+            .max_wait(Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap_err();
+        let Error::WaitTimeout(t) = err else {
+            panic!("{err:?}")
+        };
+        // Polls at 0, 1, 3 and 7 s, then the final one at 10 s.
+        assert_eq!((t.polls, t.waited), (5, Duration::from_secs(10)));
+        assert_eq!(f.polls.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn with_events_it_returns_on_the_inactive_status_without_polling_again() {
+        let f = fake(1, Some(vec![true, true, false]));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let s = WaitForGroup::new(f.clone())
+            .on_progress(move |p| sink.lock().unwrap().push(p.status.is_active))
+            .send()
+            .await
+            .unwrap();
+        assert!(!s.is_active);
+        assert_eq!(
+            f.polls.load(Ordering::SeqCst),
+            1,
+            "only the first status request"
+        );
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [true, false],
+            "repeated statuses are reported once"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_that_ends_early_falls_back_to_polling() {
+        let f = fake(2, Some(vec![true]));
+        let s = WaitForGroup::new(f.clone())
+            .jitter(Jitter::None)
+            .send()
+            .await
+            .unwrap();
+        assert!(!s.is_active);
+        assert_eq!(f.polls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn progress_reads_as_one_line() {
+        let p = GroupProgress {
+            status: status(true),
+            elapsed: Duration::from_millis(1500),
+        };
+        assert_eq!(p.to_string(), "0/1 runs done (running 1) after 1.5s");
+    }
+}

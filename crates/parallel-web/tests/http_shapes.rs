@@ -1,0 +1,361 @@
+//! Request shapes and error mapping, against httpmock over real HTTP.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use httpmock::Method::{GET, POST};
+use httpmock::MockServer;
+use parallel_web::{
+    ApiVersion, Client, Error, Event, McpServer, RetryPolicy, RunInput, TaskSpec, beta,
+};
+use serde_json::json;
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .api_key("test-key")
+        .base_url(server.base_url())
+        .retry_policy(RetryPolicy::default().initial_delay(Duration::from_millis(1)))
+        .header("x-team", "research")
+        .build()
+        .unwrap()
+}
+
+fn group_json(id: &str) -> serde_json::Value {
+    json!({"taskgroup_id": id, "metadata": null, "created_at": "2025-04-24T18:56:22.513132Z",
+           "status": {"num_task_runs": 0, "task_run_status_counts": {}, "is_active": false,
+                      "status_message": null, "modified_at": null}})
+}
+
+#[tokio::test]
+async fn create_sends_the_key_custom_headers_and_metadata() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/tasks/groups")
+                .header("x-api-key", "test-key")
+                .header("x-team", "research")
+                .json_body(json!({"metadata": {"project": "q4"}}));
+            then.status(200).json_body(group_json("tgrp_1"));
+        })
+        .await;
+    let g = client(&server)
+        .task_groups()
+        .create()
+        .metadata([("project", "q4")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(g.id(), "tgrp_1");
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn v1beta_uses_the_beta_paths() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1beta/tasks/groups")
+                .json_body(json!({}));
+            then.status(200).json_body(group_json("tgrp_2"));
+        })
+        .await;
+    let c = Client::builder()
+        .api_key("k")
+        .base_url(server.base_url())
+        .api_version(ApiVersion::V1Beta)
+        .build()
+        .unwrap();
+    c.task_groups().create().send().await.unwrap();
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn add_runs_sends_inputs_spec_and_the_betas_the_runs_use() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/tasks/groups/tgrp_1/runs")
+                .header("parallel-beta", "field-basis-2025-11-25,mcp-server-2025-07-17")
+                .json_body_includes(r#"{"default_task_spec": {"output_schema": {"type": "text", "description": "a summary"}}}"#)
+                .json_body_includes(r#"{"inputs": [{"processor": "base", "input": "q1"}]}"#)
+                .body_includes(r#""processor":"core""#)
+                .body_includes(r#""mcp_servers":[{"#);
+            then.status(200).json_body(json!({
+                "status": {"num_task_runs": 2, "task_run_status_counts": {"queued": 2}, "is_active": true,
+                           "status_message": null, "modified_at": null},
+                "run_ids": ["trun_a", "trun_b"], "run_cursor": null, "event_cursor": null}));
+        })
+        .await;
+    let group = client(&server).task_groups().get("tgrp_1");
+    let inputs = vec![
+        RunInput::new("q1"),
+        RunInput::new(json!({"a": 1})).processor("core").mcp_server(
+            McpServer::new("tools", "https://mcp.example.com").header("authorization", "Bearer x"),
+        ),
+    ];
+    let out = group
+        .add_run_inputs(inputs)
+        .processor("base")
+        .default_spec(&TaskSpec::text("a summary"))
+        .beta(beta::FIELD_BASIS)
+        .batch_tag(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.run_ids, ["trun_a", "trun_b"]);
+    assert!(out.status.unwrap().is_active);
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn runs_are_tagged_by_default_and_plain_requests_send_no_beta_header() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/tasks/groups/tgrp_1/runs")
+                .header_missing("parallel-beta")
+                .body_matches(r#""pw_batch":"[0-9a-f]{16}\.0""#);
+            then.status(200).json_body(json!({
+                "status": {"num_task_runs": 1, "task_run_status_counts": {"queued": 1}, "is_active": true,
+                           "status_message": null, "modified_at": null},
+                "run_ids": ["trun_a"], "run_cursor": null, "event_cursor": null}));
+        })
+        .await;
+    let group = client(&server).task_groups().get("tgrp_1");
+    group
+        .add_runs(["q"])
+        .processor("lite")
+        .send()
+        .await
+        .unwrap();
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn validation_errors_carry_field_locations() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/tasks/groups/tgrp_1/runs");
+            then.status(422).json_body(json!({"detail": [
+                {"loc": ["body", "inputs", 0, "processor"], "msg": "Invalid processor: `nope`", "type": "value_error"}]}));
+        })
+        .await;
+    let group = client(&server).task_groups().get("tgrp_1");
+    let err = group
+        .add_runs(["q"])
+        .processor("nope")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::BatchIncomplete { source, .. } = err else {
+        panic!("{err:?}")
+    };
+    match *source {
+        Error::Validation { ref fields, .. } => {
+            assert_eq!(
+                fields[0].loc,
+                [json!("body"), json!("inputs"), json!(0), json!("processor")]
+            );
+            assert!(source.to_string().contains("Invalid processor"), "{source}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn not_found_keeps_the_message_and_ref_id_and_is_not_retried() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/tasks/runs/trun_x");
+            then.status(404)
+                .json_body(json!({"type": "error", "error": {"ref_id": "ref-9", "message": "Run id not found"}}));
+        })
+        .await;
+    let err = client(&server)
+        .task_runs()
+        .retrieve("trun_x")
+        .await
+        .unwrap_err();
+    let api = err.api_error().unwrap();
+    assert_eq!(
+        (api.status, api.message.as_str(), api.ref_id.as_deref()),
+        (404, "Run id not found", Some("ref-9"))
+    );
+    assert_eq!(m.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn rate_limits_are_retried_then_reported_with_the_delay_asked_for() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/tasks/groups/tgrp_1");
+            then.status(429).header("retry-after-ms", "5").json_body(
+                json!({"type": "error", "error": {"ref_id": "r", "message": "Too many requests"}}),
+            );
+        })
+        .await;
+    let err = client(&server)
+        .task_groups()
+        .get("tgrp_1")
+        .status()
+        .await
+        .unwrap_err();
+    match err {
+        Error::RateLimited { retry_after, .. } => {
+            assert_eq!(retry_after, Some(Duration::from_millis(5)))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(m.calls_async().await, 3, "two retries by default");
+}
+
+#[tokio::test]
+async fn a_server_error_on_a_read_is_retried_and_x_should_retry_false_is_not() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/tasks/runs/trun_1");
+            then.status(500)
+                .header("x-should-retry", "false")
+                .body("internal");
+        })
+        .await;
+    let err = client(&server)
+        .task_runs()
+        .retrieve("trun_1")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.api_error().unwrap().message, "internal");
+    assert_eq!(m.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn unknown_event_types_and_keepalives_pass_through_the_runs_stream() {
+    let server = MockServer::start_async().await;
+    let body = concat!(
+        ": keep-alive\n\n",
+        "event: task_run.state\n",
+        r#"data: {"type":"task_run.state","event_id":"e1","input":null,"output":null,"run":{"run_id":"trun_1","interaction_id":"trun_1","status":"paused","is_active":false,"processor":"lite","created_at":null,"modified_at":null}}"#,
+        "\n\n",
+        "event: task_group.shiny_new\n",
+        r#"data: {"type":"task_group.shiny_new","event_id":"e2","extra":[1,2]}"#,
+        "\n\n",
+    );
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/tasks/groups/tgrp_1/runs")
+                .header("accept", "text/event-stream")
+                .query_param("include_input", "true");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(body);
+        })
+        .await;
+    let events: Vec<_> = client(&server)
+        .task_groups()
+        .get("tgrp_1")
+        .runs()
+        .include_input()
+        .send()
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    match &events[0] {
+        Ok(Event::RunState(r)) => assert_eq!(r.run.status.to_string(), "paused"),
+        other => panic!("{other:?}"),
+    }
+    match &events[1] {
+        Ok(Event::Unknown { kind, data }) => {
+            assert_eq!(kind, "task_group.shiny_new");
+            assert_eq!(data["extra"], json!([1, 2]));
+        }
+        other => panic!("{other:?}"),
+    }
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn stream_http_errors_surface_when_opening_with_the_server_body() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/tasks/groups/tgrp_gone/events");
+            then.status(404)
+                .json_body(json!({"type": "error", "error": {"ref_id": "r1", "message": "TaskGroup not found"}}));
+        })
+        .await;
+    let err = client(&server)
+        .task_groups()
+        .get("tgrp_gone")
+        .events()
+        .send()
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.api_error().unwrap().message, "TaskGroup not found");
+}
+
+#[tokio::test]
+async fn the_result_long_poll_passes_the_timeout_and_beta_header() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/tasks/runs/trun_1/result")
+                .query_param("timeout", "30")
+                .header("parallel-beta", beta::FIELD_BASIS);
+            then.status(408)
+                .json_body(json!({"type": "error", "error": {"ref_id": "r", "message": "Request timed out; run still active"}}));
+        })
+        .await;
+    let err = client(&server)
+        .task_runs()
+        .result("trun_1")
+        .timeout_secs(30)
+        .beta(beta::FIELD_BASIS)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(408));
+    assert_eq!(m.calls_async().await, 1, "a long-poll 408 is not retried");
+}
+
+#[tokio::test]
+async fn enable_events_and_webhooks_set_their_betas_on_single_runs() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/tasks/runs")
+                .header("parallel-beta", "events-sse-2025-07-24,webhook-2025-08-12")
+                .json_body_includes(r#"{"enable_events": true, "processor": "pro"}"#);
+            then.status(202).json_body(
+                json!({"run_id": "trun_1", "interaction_id": "trun_1", "status": "queued",
+                "is_active": true, "processor": "pro", "created_at": null, "modified_at": null}),
+            );
+        })
+        .await;
+    let run = RunInput::new("q")
+        .enable_events(true)
+        .webhook(parallel_web::Webhook::new("https://example.com/hook"));
+    let created = client(&server)
+        .task_runs()
+        .create(run)
+        .processor("pro")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.run_id, "trun_1");
+    m.assert_async().await;
+}
