@@ -1,1 +1,129 @@
-//! Shared helpers for the end-to-end tests.
+//! Shared helpers for the end-to-end tests: the emulator as users run it, a
+//! separate process started from its binary, rather than in process.
+//!
+//! [`EmulatorProcess::spawn`] finds (or builds) the `parallel-web-emulator`
+//! binary, starts it on a free loopback port, reads the address from its
+//! first stdout line, and stops it with SIGTERM when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// The key the tests start the emulator binary with.
+pub const TEST_API_KEY: &str = "e2e-test-key";
+
+/// A running `parallel-web-emulator` process.
+pub struct EmulatorProcess {
+    child: Option<Child>,
+    base_url: String,
+}
+
+impl EmulatorProcess {
+    /// Starts the binary on `127.0.0.1:0` with [`TEST_API_KEY`] and the given
+    /// extra arguments, and waits for its `listening on` line.
+    pub fn spawn(extra_args: &[&str]) -> Self {
+        let mut child = Command::new(emulator_binary())
+            .args(["--addr", "127.0.0.1:0"])
+            .args(extra_args)
+            .env("PARALLEL_API_KEY", TEST_API_KEY)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the parallel-web-emulator binary");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut first_line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first_line)
+            .expect("read the emulator's first line");
+        let base_url = first_line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
+            .to_owned();
+        Self {
+            child: Some(child),
+            base_url,
+        }
+    }
+
+    /// The emulator's base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The emulator's counters, from `GET /_emulator/stats`.
+    pub async fn stats(&self) -> serde_json::Value {
+        reqwest::Client::new()
+            .get(format!("{}/_emulator/stats", self.base_url))
+            .header("x-api-key", TEST_API_KEY)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .expect("GET /_emulator/stats")
+            .json()
+            .await
+            .expect("stats are JSON")
+    }
+
+    /// Sends SIGTERM and waits (up to a generous bound) for the process to
+    /// exit, returning its exit status.
+    pub fn terminate(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("still running");
+        send_sigterm(&child);
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("poll the emulator") {
+                return status;
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let _ = child.kill();
+                panic!("the emulator did not exit within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for EmulatorProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn send_sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -TERM failed");
+}
+
+/// The emulator binary next to this test executable (`target/<profile>/`),
+/// built first if this test was run without it (e.g. `cargo test -p
+/// parallel-web-tests`).
+fn emulator_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test executable lives in target/<profile>/deps");
+    let binary = profile_dir.join(format!(
+        "parallel-web-emulator{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    if !binary.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--package", "parallel-web-emulator", "--bin"])
+            .arg("parallel-web-emulator")
+            .status()
+            .expect("run cargo build for the emulator");
+        assert!(status.success(), "building the emulator binary failed");
+    }
+    binary
+}
