@@ -1,0 +1,149 @@
+//! Request handlers, one small function per operation.
+//!
+//! - [`groups`]: create, retrieve, add runs, retrieve a group's run (G1–G3, G6)
+//! - [`runs`]: create, retrieve, input, result long-poll (R1–R4)
+//! - [`runs_stream`], [`events_stream`], [`run_events`]: the SSE endpoints (G4, G5, R5)
+
+pub mod events_stream;
+pub mod groups;
+pub mod run_events;
+pub mod runs;
+pub mod runs_stream;
+
+use crate::error::ApiError;
+use crate::render::Renderer;
+use crate::sse::StreamCut;
+use crate::state::AppState;
+use crate::world::RunView;
+use bytes::Bytes;
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Query parameters by name (last one wins; unknown names such as `beta` are
+/// ignored). A malformed query string is a 422 in FastAPI's shape rather than
+/// axum's plain-text rejection.
+#[derive(Debug, Default)]
+pub struct Params(pub HashMap<String, String>);
+
+impl std::ops::Deref for Params {
+    type Target = HashMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            .map(|q| Params(q.0))
+            .map_err(|e| {
+                ApiError::validation(
+                    &[json!("query")],
+                    format!("Malformed query string: {e}"),
+                    "value_error",
+                )
+            })
+    }
+}
+
+/// Parses a FastAPI-style boolean query parameter.
+pub fn bool_param(params: &Params, name: &str, default: bool) -> Result<bool, ApiError> {
+    match params.get(name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) => match v.as_str() {
+            "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
+            "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
+            _ => Err(ApiError::validation(
+                &[json!("query"), json!(name)],
+                "Input should be a valid boolean, unable to interpret input",
+                "bool_parsing",
+            )),
+        },
+    }
+}
+
+/// Parses an optional non-negative number-of-seconds query parameter.
+pub fn seconds_param(params: &Params, name: &str) -> Result<Option<f64>, ApiError> {
+    match params.get(name) {
+        None => Ok(None),
+        Some(v) if v.is_empty() || v == "null" => Ok(None),
+        Some(v) => match v.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+            _ => Err(ApiError::validation(
+                &[json!("query"), json!(name)],
+                "Input should be a valid non-negative number",
+                "float_parsing",
+            )),
+        },
+    }
+}
+
+/// Finds a group by id, or 404.
+pub fn group_index(st: &AppState, id: &str) -> Result<u32, ApiError> {
+    st.world()
+        .find_group(id)
+        .ok_or_else(ApiError::group_not_found)
+}
+
+/// Copies a run out by id, or 404.
+pub fn run_view(st: &AppState, id: &str) -> Result<RunView, ApiError> {
+    let w = st.world();
+    w.find_run(id)
+        .and_then(|i| w.view(i))
+        .ok_or_else(ApiError::run_not_found)
+}
+
+/// The 429 answer to a run-creating POST over the rate limit.
+pub fn rate_limited(st: &AppState, retry_after_secs: u64) -> ApiError {
+    st.counters.rate_limited();
+    ApiError::new(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests: quota temporarily exceeded",
+    )
+    .with_header(
+        axum::http::header::RETRY_AFTER,
+        retry_after_secs.to_string(),
+    )
+}
+
+/// Events per body chunk.
+pub const CHUNK: usize = 256;
+
+pub type Item<S> = Option<(Result<Bytes, StreamCut>, S)>;
+
+pub fn keep_alive_interval(st: &AppState) -> Duration {
+    st.scaled(Duration::from_secs(15))
+        .clamp(Duration::from_millis(50), Duration::from_secs(15))
+}
+
+pub fn cursor_error(name: &str, value: &str, which: &str) -> ApiError {
+    ApiError::validation(
+        &[json!("query"), json!(name)],
+        format!("Invalid cursor `{value}`: not an event_id of this task group's {which} stream"),
+        "value_error",
+    )
+}
+
+/// The beta that asks for per-list-element basis entries.
+const FIELD_BASIS_BETA: &str = "field-basis-2025-11-25";
+
+/// A renderer for one request (its `parallel-beta` header selects output details).
+pub fn renderer(st: &AppState, headers: &axum::http::HeaderMap) -> Renderer {
+    let element_basis = headers
+        .get_all("parallel-beta")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|b| b.trim() == FIELD_BASIS_BETA);
+    Renderer {
+        codec: st.codec,
+        seed: st.config.seed,
+        element_basis,
+    }
+}

@@ -1,0 +1,136 @@
+//! Single task-run operations (R1–R4).
+
+use super::{Params, rate_limited, renderer, run_view, seconds_param};
+use crate::error::{ApiError, json_response};
+use crate::ids;
+use crate::state::AppState;
+use crate::validate::{self, InputProblem};
+use crate::world::{FAILED, NO_GROUP, NewRun, is_active};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::json;
+use serde_json::value::RawValue;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest result long-poll, seconds (the documented default of `timeout`).
+const DEFAULT_RESULT_TIMEOUT: f64 = 600.0;
+
+/// R1 `POST /v1/tasks/runs`: 202 `TaskRun` (queued).
+pub async fn create_run(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    st.take_rate_token()
+        .map_err(|secs| rate_limited(&st, secs))?;
+    let raw: &RawValue =
+        validate::parse_json(&body).map_err(|e| ApiError::Validation(e).into_error_response())?;
+    let valid = match validate::check_input(raw, &[json!("body")], 0, &[]) {
+        Ok(v) => v,
+        Err(InputProblem::UnknownProcessor(name)) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden: invalid processor in request",
+            )
+            .with_detail(json!({ "processor": name })));
+        }
+        Err(InputProblem::Invalid(e)) => return Err(ApiError::Validation(e).into_error_response()),
+    };
+    let view = {
+        let mut w = st.world();
+        let created = w.create_runs(
+            NO_GROUP,
+            0,
+            vec![NewRun {
+                input: Arc::from(valid.stored),
+                processor: valid.processor,
+                input_warning: valid.input_warning,
+            }],
+            ids::now_micros(),
+        );
+        created.first().and_then(|i| w.view(*i))
+    };
+    st.changed();
+    let view = view.ok_or_else(ApiError::run_not_found)?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        renderer(&st, &headers).run(&view),
+    ))
+}
+
+/// R2 `GET /v1/tasks/runs/{run_id}`: 200 `TaskRun`.
+pub async fn retrieve_run(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = run_view(&st, &id)?;
+    Ok(json_response(
+        StatusCode::OK,
+        renderer(&st, &headers).run(&view),
+    ))
+}
+
+/// R3 `GET /v1/tasks/runs/{run_id}/input`: 200 `TaskRunInput`.
+pub async fn run_input(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = run_view(&st, &id)?;
+    Ok(json_response(
+        StatusCode::OK,
+        renderer(&st, &headers).input(&view),
+    ))
+}
+
+/// R4 `GET /v1/tasks/runs/{run_id}/result`: blocks until the run ends or `timeout` passes.
+pub async fn run_result(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let timeout = seconds_param(&params, "timeout")
+        .map_err(ApiError::into_error_response)?
+        .unwrap_or(DEFAULT_RESULT_TIMEOUT)
+        .min(3600.0);
+    let index = run_view(&st, &id)?.index;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(timeout);
+    let mut changes = st.changes.subscribe();
+    loop {
+        let view = st.world().view(index).ok_or_else(ApiError::run_not_found)?;
+        if !is_active(view.run.status) {
+            if view.run.status == FAILED {
+                return Err(
+                    ApiError::new(StatusCode::NOT_FOUND, "Run failed or run id not found")
+                        .with_detail(json!({ "run_id": id, "status": "failed" })),
+                );
+            }
+            return match renderer(&st, &headers).result(&view) {
+                Some(body) => Ok(json_response(StatusCode::OK, body)),
+                None => Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "Run failed or run id not found",
+                )),
+            };
+        }
+        if st.is_closing() {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Emulator shutting down",
+            ));
+        }
+        tokio::select! {
+            r = changes.changed() => if r.is_err() { break },
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "Request timed out; run still active",
+    ))
+}

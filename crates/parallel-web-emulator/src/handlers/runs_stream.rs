@@ -1,0 +1,125 @@
+//! G4 `GET …/tasks/groups/{id}/runs`: a snapshot of the group's runs, then the
+//! stream closes. Filters by status; includes inputs/outputs on request.
+
+use super::{CHUNK, Item, Params, bool_param, cursor_error, group_index, renderer};
+use crate::error::ApiError;
+use crate::ids::Kind;
+use crate::sse::{self, Budget};
+use crate::state::AppState;
+use crate::world::{RunView, parse_status};
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::json;
+use std::sync::Arc;
+
+struct RunsStream {
+    st: Arc<AppState>,
+    renderer: crate::render::Renderer,
+    group: u32,
+    pos: u64,
+    end: u64,
+    status: Option<u8>,
+    with_input: bool,
+    with_output: bool,
+    budget: Budget,
+    done: bool,
+}
+
+/// G4 `GET /v1/tasks/groups/{id}/runs`: every run (optionally filtered), then the stream ends.
+pub async fn group_runs(
+    State(st): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    params: Params,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let group = group_index(&st, &id)?;
+    let status = match params.get("status").map(String::as_str) {
+        None | Some("") | Some("null") => None,
+        Some(s) => Some(parse_status(s).ok_or_else(|| {
+            ApiError::validation(
+                &[json!("query"), json!("status")],
+                "Input should be 'queued', 'action_required', 'running', 'completed', 'failed', 'cancelling' or 'cancelled'",
+                "enum",
+            )
+        })?),
+    };
+    let with_input = bool_param(&params, "include_input", false)?;
+    let with_output = bool_param(&params, "include_output", false)?;
+    let (start, end) = {
+        let w = st.world();
+        let n = w.groups[group as usize].runs.len() as u64;
+        let start = match params.get("last_event_id").map(String::as_str) {
+            None | Some("") | Some("null") => 0,
+            Some(c) => match st.codec.parse_cursor(Kind::RunCursor, c) {
+                Some((g, pos)) if g == group && pos < n => pos + 1,
+                _ => return Err(cursor_error("last_event_id", c, "runs")),
+            },
+        };
+        (start, n)
+    };
+    let budget = Budget::new(st.faults.stream_cut(uri.path()));
+    let state = RunsStream {
+        renderer: renderer(&st, &headers),
+        st,
+        group,
+        pos: start,
+        end,
+        status,
+        with_input,
+        with_output,
+        budget,
+        done: false,
+    };
+    Ok(sse::response(futures::stream::unfold(state, runs_next)))
+}
+
+async fn runs_next(mut s: RunsStream) -> Item<RunsStream> {
+    if s.done {
+        return None;
+    }
+    if s.budget.exhausted() {
+        s.done = true;
+        return Some((Err(sse::cut().await), s));
+    }
+    let r = s.renderer;
+    while s.pos < s.end {
+        let allow = s.budget.allow(CHUNK);
+        let views: Vec<(u64, RunView)> = {
+            let w = s.st.world();
+            let runs = &w.groups[s.group as usize].runs;
+            let mut out = Vec::with_capacity(allow);
+            let mut scanned = 0;
+            while s.pos < s.end && out.len() < allow && scanned < 16 * CHUNK {
+                let pos = s.pos;
+                s.pos += 1;
+                scanned += 1;
+                if let Some(v) = runs.get(pos as usize).and_then(|i| w.view(*i))
+                    && s.status.is_none_or(|st| st == v.run.status)
+                {
+                    out.push((pos, v));
+                }
+            }
+            out
+        };
+        if views.is_empty() {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        let mut buf = String::with_capacity(views.len() * 512);
+        for (pos, v) in &views {
+            let cursor = s.st.codec.cursor(Kind::RunCursor, s.group, *pos);
+            sse::frame(
+                &mut buf,
+                "task_run.state",
+                &r.event(v, Some(cursor), s.with_input, s.with_output),
+            );
+        }
+        s.budget.spend(views.len());
+        s.st.counters.events(views.len() as u64);
+        return Some((Ok(Bytes::from(buf)), s));
+    }
+    None
+}

@@ -1,0 +1,223 @@
+//! Identifiers, cursors, timestamps and the seeded hashing behind them.
+//!
+//! Run ids, group ids and stream cursors are not stored anywhere: each is an
+//! invertible scramble of a small integer (an index into the emulator's tables),
+//! keyed by the seed, plus a check word. That keeps per-run memory at zero for
+//! ids while still looking like the real service's opaque hex strings.
+
+use chrono::{DateTime, Utc};
+
+/// Prefix of task-run ids (`trun_` + 32 hex digits, as in the official examples).
+pub const RUN_PREFIX: &str = "trun_";
+/// Prefix of task-group ids.
+pub const GROUP_PREFIX: &str = "tgrp_";
+
+const M1: u64 = 0xbf58_476d_1ce4_e5b9;
+const M2: u64 = 0x94d0_49bb_1331_11eb;
+
+/// SplitMix64 finaliser: a bijection on `u64` with good avalanche.
+pub fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(M1);
+    x ^= x >> 27;
+    x = x.wrapping_mul(M2);
+    x ^ (x >> 31)
+}
+
+fn unshift(mut y: u64, s: u32) -> u64 {
+    // Inverse of `x ^= x >> s`: fold the shifted copies back in.
+    let mut shift = s;
+    let orig = y;
+    while shift < 64 {
+        y = orig ^ (y >> s);
+        shift += s;
+    }
+    y
+}
+
+fn inverse_odd(a: u64) -> u64 {
+    // Newton's iteration for the inverse of an odd number modulo 2^64.
+    let mut x = a;
+    for _ in 0..6 {
+        x = x.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(x)));
+    }
+    x
+}
+
+/// The inverse of [`mix`].
+pub fn unmix(mut y: u64) -> u64 {
+    y = unshift(y, 31);
+    y = y.wrapping_mul(inverse_odd(M2));
+    y = unshift(y, 27);
+    y = y.wrapping_mul(inverse_odd(M1));
+    unshift(y, 30)
+}
+
+/// Hash a seed and a few words into one well-mixed word.
+pub fn hash(seed: u64, words: &[u64]) -> u64 {
+    let mut h = mix(seed ^ 0x243f_6a88_85a3_08d3);
+    for w in words {
+        h = mix(h ^ w.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    }
+    h
+}
+
+/// Hash arbitrary bytes (FNV-1a, then mixed with the seed).
+pub fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash(seed, &[h])
+}
+
+/// A uniform float in `[0, 1)` from a hash word.
+pub fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Which kind of thing an encoded token names; part of the key, so a group
+/// cursor can never be mistaken for a run id and vice versa.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Run = 1,
+    Group = 2,
+    RunCursor = 3,
+    EventCursor = 4,
+}
+
+/// Encodes and decodes ids and cursors for one seed.
+#[derive(Clone, Copy, Debug)]
+pub struct Codec {
+    seed: u64,
+}
+
+impl Codec {
+    /// A codec keyed by `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self { seed }
+    }
+
+    fn key(&self, kind: Kind) -> (u64, u64) {
+        let k = kind as u64;
+        (hash(self.seed, &[k, 1]), hash(self.seed, &[k, 2]))
+    }
+
+    /// 32 lowercase hex digits naming `value` under `kind`.
+    pub fn encode(&self, kind: Kind, value: u64) -> String {
+        let (k1, k2) = self.key(kind);
+        let lo = mix(value ^ k1);
+        let hi = mix(lo ^ k2);
+        format!("{hi:016x}{lo:016x}")
+    }
+
+    /// The value behind 32 hex digits, if they were made by [`Codec::encode`] with `kind`.
+    pub fn decode(&self, kind: Kind, text: &str) -> Option<u64> {
+        if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let hi = u64::from_str_radix(&text[..16], 16).ok()?;
+        let lo = u64::from_str_radix(&text[16..], 16).ok()?;
+        let (k1, k2) = self.key(kind);
+        (mix(lo ^ k2) == hi).then(|| unmix(lo) ^ k1)
+    }
+
+    /// `trun_…` for run number `index`.
+    pub fn run_id(&self, index: u32) -> String {
+        format!("{RUN_PREFIX}{}", self.encode(Kind::Run, u64::from(index)))
+    }
+
+    /// The run number behind a `trun_…` id.
+    pub fn parse_run_id(&self, id: &str) -> Option<u32> {
+        let v = self.decode(Kind::Run, id.strip_prefix(RUN_PREFIX)?)?;
+        u32::try_from(v).ok()
+    }
+
+    /// `tgrp_…` for group number `index`.
+    pub fn group_id(&self, index: u32) -> String {
+        format!(
+            "{GROUP_PREFIX}{}",
+            self.encode(Kind::Group, u64::from(index))
+        )
+    }
+
+    /// The group number behind a `tgrp_…` id.
+    pub fn parse_group_id(&self, id: &str) -> Option<u32> {
+        let v = self.decode(Kind::Group, id.strip_prefix(GROUP_PREFIX)?)?;
+        u32::try_from(v).ok()
+    }
+
+    /// The cursor naming position `pos` of group `group`'s run or event stream.
+    pub fn cursor(&self, kind: Kind, group: u32, pos: u64) -> String {
+        self.encode(kind, (u64::from(group) << 40) | (pos & ((1 << 40) - 1)))
+    }
+
+    /// `(group, pos)` behind a cursor of `kind`.
+    pub fn parse_cursor(&self, kind: Kind, text: &str) -> Option<(u32, u64)> {
+        let v = self.decode(kind, text)?;
+        Some(((v >> 40) as u32, v & ((1 << 40) - 1)))
+    }
+}
+
+/// Microseconds since the Unix epoch, now.
+pub fn now_micros() -> i64 {
+    Utc::now().timestamp_micros()
+}
+
+/// RFC 3339 with microseconds and `Z`, like `2025-04-24T18:56:22.513132Z`.
+pub fn timestamp(micros: i64) -> String {
+    DateTime::<Utc>::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+/// A UUID-shaped reference id for an error body, derived from a hash word.
+pub fn ref_id(h: u64) -> String {
+    let g = mix(h ^ 0x5555);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        h & 0xfff,
+        0x8000 | (g >> 48 & 0x3fff),
+        g & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mix_round_trips() {
+        for x in [0, 1, 42, u64::MAX, 0xdead_beef] {
+            assert_eq!(unmix(mix(x)), x);
+        }
+    }
+
+    #[test]
+    fn ids_round_trip_and_reject_garbage() {
+        let c = Codec::new(7);
+        let id = c.run_id(12345);
+        assert_eq!(id.len(), 5 + 32);
+        assert_eq!(c.parse_run_id(&id), Some(12345));
+        assert_eq!(
+            c.parse_run_id("trun_0123456789abcdef0123456789abcdef"),
+            None
+        );
+        assert_eq!(Codec::new(8).parse_run_id(&id), None);
+        let cur = c.cursor(Kind::EventCursor, 3, 99);
+        assert_eq!(c.parse_cursor(Kind::EventCursor, &cur), Some((3, 99)));
+        assert_eq!(c.parse_cursor(Kind::RunCursor, &cur), None);
+    }
+
+    #[test]
+    fn timestamps_have_micros_and_z() {
+        assert_eq!(
+            timestamp(1_745_520_982_513_132),
+            "2025-04-24T18:56:22.513132Z"
+        );
+    }
+}

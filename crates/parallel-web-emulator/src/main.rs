@@ -1,0 +1,92 @@
+//! `parallel-web-emulator`: run the emulator as a local server.
+
+use clap::Parser;
+use parallel_web_emulator::{DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, Emulator, Fault};
+use std::io::Write;
+use std::net::SocketAddr;
+
+/// A local emulator of the Parallel Task Group and Task Run API.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to bind; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    addr: SocketAddr,
+    /// Accepted x-api-key (default: env PARALLEL_API_KEY, else a built-in test key).
+    #[arg(long, env = "PARALLEL_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Multiplier on documented latencies (0 = runs finish at once).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Seed for ids, timings, failures, outputs and faults.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Share of runs that fail (0..=1).
+    #[arg(long, default_value_t = 0.0)]
+    failure_rate: f64,
+    /// Most runs executing at once (0 = unlimited).
+    #[arg(long, default_value_t = 0)]
+    max_running: usize,
+    /// Run-creating POSTs per minute (0 = unlimited).
+    #[arg(long, default_value_t = DEFAULT_RATE_LIMIT)]
+    rate_limit: u32,
+    /// Fault to inject, e.g. `drop-stream:after=5`, `status:code=429,rate=0.2,retry-after-ms=100,times=3`,
+    /// `ambiguous-add-runs:times=1`, `latency:ms=50`. Repeatable.
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<Fault>,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
+    let args = Args::parse();
+    let mut builder = Emulator::builder()
+        .addr(args.addr)
+        .time_scale(args.time_scale)
+        .seed(args.seed)
+        .failure_rate(args.failure_rate)
+        .max_running(args.max_running)
+        .rate_limit(args.rate_limit);
+    match args.api_key {
+        Some(key) => builder = builder.api_key(key),
+        None => eprintln!("no API key given; accepting the default key: {DEFAULT_API_KEY}"),
+    }
+    for f in args.faults {
+        builder = builder.fault(f);
+    }
+    let handle = builder.start().await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", handle.base_url())?;
+        out.flush()?;
+    }
+    wait_for_signal().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        match term {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

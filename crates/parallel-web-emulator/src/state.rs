@@ -1,0 +1,207 @@
+//! The one shared state of a running emulator, and the background driver
+//! that moves runs through their statuses.
+
+use crate::faults::{Fault, FaultSet};
+use crate::ids::Codec;
+use crate::scheduler::{Scheduler, Timing};
+use crate::stats::{Counters, Stats};
+use crate::world::{STATUS_NAMES, World};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
+
+/// Settings of one emulator instance.
+#[derive(Clone)]
+pub struct Config {
+    /// The accepted `x-api-key`.
+    pub api_key: String,
+    /// Multiplier on documented latencies and stream lifetimes (0 = immediate).
+    pub time_scale: f64,
+    /// Seed of all randomness.
+    pub seed: u64,
+    /// Share of runs that fail.
+    pub failure_rate: f64,
+    /// Most runs executing at once (0 = unlimited).
+    pub max_running: usize,
+    /// Run-creating POSTs allowed per minute (0 = unlimited).
+    pub rate_limit: u32,
+    /// Faults to inject.
+    pub faults: Vec<Fault>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The API key is a secret: never part of Debug output.
+        f.debug_struct("Config")
+            .field("api_key", &"<redacted>")
+            .field("time_scale", &self.time_scale)
+            .field("seed", &self.seed)
+            .field("failure_rate", &self.failure_rate)
+            .field("max_running", &self.max_running)
+            .field("rate_limit", &self.rate_limit)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+/// State shared by all handlers.
+pub struct AppState {
+    /// Settings.
+    pub config: Config,
+    /// Id and cursor codec.
+    pub codec: Codec,
+    world: Mutex<World>,
+    /// Bumped after every change to the world; streams and long-polls wait on it.
+    pub changes: watch::Sender<u64>,
+    wake_driver: Notify,
+    /// Request and event counters.
+    pub counters: Counters,
+    /// Armed faults.
+    pub faults: FaultSet,
+    rate_window: Mutex<(Instant, u32)>,
+    closing: AtomicBool,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The API key is deliberately left out.
+        f.debug_struct("AppState")
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Fresh state for `config`.
+    pub fn new(config: Config) -> Arc<Self> {
+        let codec = Codec::new(config.seed);
+        let timing = Timing {
+            seed: config.seed,
+            time_scale: config.time_scale.clamp(0.0, crate::builder::MAX_TIME_SCALE),
+            failure_rate: config.failure_rate.clamp(0.0, 1.0),
+            max_running: config.max_running,
+        };
+        let faults = FaultSet::new(config.seed, config.faults.clone());
+        Arc::new(AppState {
+            codec,
+            world: Mutex::new(World::new(codec, Scheduler::new(timing))),
+            changes: watch::channel(0).0,
+            wake_driver: Notify::new(),
+            counters: Counters::default(),
+            faults,
+            rate_window: Mutex::new((Instant::now(), 0)),
+            closing: AtomicBool::new(false),
+            config,
+        })
+    }
+
+    /// Locks the world (a poisoned lock is recovered: the data stays consistent per call).
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts shutting down: open streams and long-polls end at their next wake-up.
+    pub fn close(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+        self.changed();
+    }
+
+    /// True once [`AppState::close`] was called.
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
+    }
+
+    /// Tells waiters and the driver that the world changed.
+    pub fn changed(&self) {
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+        self.wake_driver.notify_one();
+    }
+
+    /// Scales a documented duration by the time scale (0 keeps it unscaled, so
+    /// stream lifetimes stay sensible when runs are instant).
+    pub fn scaled(&self, d: Duration) -> Duration {
+        let s = self.config.time_scale;
+        if s > 0.0 {
+            d.mul_f64(s).max(Duration::from_millis(1))
+        } else {
+            d
+        }
+    }
+
+    /// Counts a run-creating POST against the per-minute limit; `Err(seconds)` when over it.
+    pub fn take_rate_token(&self) -> Result<(), u64> {
+        let limit = self.config.rate_limit;
+        if limit == 0 {
+            return Ok(());
+        }
+        let mut w = self.rate_window.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if now.duration_since(w.0) >= Duration::from_secs(60) {
+            *w = (now, 0);
+        }
+        if w.1 >= limit {
+            let left = Duration::from_secs(60).saturating_sub(now.duration_since(w.0));
+            return Err(left.as_secs().max(1));
+        }
+        w.1 += 1;
+        Ok(())
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        let mut stats = Stats::default();
+        {
+            let w = self.world();
+            stats.groups = w.groups.len() as u64;
+            stats.runs_created = w.runs.len() as u64;
+            for (i, g) in w.groups.iter().enumerate() {
+                stats
+                    .runs_per_group
+                    .insert(self.codec.group_id(i as u32), g.runs.len() as u64);
+            }
+            let mut by_status = [0u64; 7];
+            for r in &w.runs {
+                by_status[usize::from(r.status)] += 1;
+            }
+            for (i, n) in by_status.iter().enumerate() {
+                if *n > 0 {
+                    stats.runs_by_status.insert(STATUS_NAMES[i].to_owned(), *n);
+                }
+            }
+        }
+        self.counters.fill(&mut stats);
+        stats.faults_fired = self.faults.fired().into_iter().collect();
+        stats
+    }
+
+    /// The background task applying scheduled status changes until `shutdown` fires.
+    pub async fn drive(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        // With a non-zero time scale, changes are applied in small batches so the
+        // event log gets one status event per batch rather than one per run.
+        let coalesce = if self.config.time_scale > 0.0 {
+            Duration::from_millis(5)
+        } else {
+            Duration::ZERO
+        };
+        loop {
+            let now = Instant::now();
+            let (next, changed) = self.world().advance(now);
+            if changed {
+                self.changes.send_modify(|v| *v = v.wrapping_add(1));
+            }
+            let wake = next.map(|n| n.max(now + coalesce));
+            tokio::select! {
+                _ = self.wake_driver.notified() => {}
+                _ = async {
+                    match wake {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => std::future::pending::<()>().await,
+                    }
+                } => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Counters served at `GET /_emulator/stats` and by [`crate::EmulatorHandle::stats`].
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of what the emulator has done since it started.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Task groups created.
+    pub groups: u64,
+    /// Task runs created, in groups or alone.
+    pub runs_created: u64,
+    /// Task runs created per group id.
+    pub runs_per_group: BTreeMap<String, u64>,
+    /// Runs per current status (`queued`, `running`, `completed`, …).
+    pub runs_by_status: BTreeMap<String, u64>,
+    /// HTTP requests received (every answer counts, errors and faults included).
+    pub requests: u64,
+    /// Requests per operation (`task_group_create`, `task_run_result`, …; `other` for unknown routes).
+    pub requests_per_operation: BTreeMap<String, u64>,
+    /// SSE events written (keep-alive comments not included).
+    pub events_served: u64,
+    /// How often each configured fault fired, keyed by its `--fault` text form.
+    pub faults_fired: BTreeMap<String, u64>,
+    /// Run-creating POSTs refused by the rate limit.
+    pub rate_limited: u64,
+}
+
+/// Live counters (the parts not derived from the world).
+#[derive(Debug, Default)]
+pub struct Counters {
+    requests: AtomicU64,
+    per_operation: Mutex<BTreeMap<&'static str, u64>>,
+    events: AtomicU64,
+    rate_limited: AtomicU64,
+}
+
+impl Counters {
+    /// Counts one request to `operation`.
+    pub fn request(&self, operation: &'static str) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut m) = self.per_operation.lock() {
+            *m.entry(operation).or_default() += 1;
+        }
+    }
+
+    /// Counts `n` SSE events written.
+    pub fn events(&self, n: u64) {
+        self.events.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts a rate-limited request.
+    pub fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Fills the counter fields of `stats`.
+    pub fn fill(&self, stats: &mut Stats) {
+        stats.requests = self.requests.load(Ordering::Relaxed);
+        stats.events_served = self.events.load(Ordering::Relaxed);
+        stats.rate_limited = self.rate_limited.load(Ordering::Relaxed);
+        if let Ok(m) = self.per_operation.lock() {
+            stats.requests_per_operation = m.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        }
+    }
+}

@@ -1,0 +1,431 @@
+//! Request bodies: parsing, the documented limits, and compact storage form.
+//!
+//! Errors come back as FastAPI-style [`ValidationError`]s with a `loc` path;
+//! endpoints that answer with `ErrorResponse` convert them.
+
+use crate::processors;
+use crate::wire::{TaskRunInput, ValidationError};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+/// Most inputs in one add-runs POST.
+pub const MAX_INPUTS: usize = 1000;
+/// Longest metadata key.
+pub const MAX_METADATA_KEY: usize = 16;
+/// Longest metadata string value.
+pub const MAX_METADATA_VALUE: usize = 512;
+/// Most characters of task spec plus input.
+pub const MAX_SPEC_AND_INPUT: usize = 25_000;
+/// Deepest allowed output-schema nesting.
+pub const MAX_SCHEMA_DEPTH: usize = 5;
+/// Most include + exclude domains in a source policy.
+pub const MAX_POLICY_DOMAINS: usize = 200;
+
+type Errors = Vec<ValidationError>;
+
+fn err(loc: Vec<Value>, msg: impl Into<String>, kind: &str) -> ValidationError {
+    ValidationError {
+        loc,
+        msg: msg.into(),
+        kind: kind.to_owned(),
+    }
+}
+
+fn at(base: &[Value], tail: &[Value]) -> Vec<Value> {
+    base.iter().chain(tail).cloned().collect()
+}
+
+/// Removes insignificant whitespace from JSON text (string contents untouched).
+pub fn minify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Parses a JSON body, or says where it is malformed.
+pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Errors> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(vec![err(vec![json!("body")], "Field required", "missing")]);
+    }
+    serde_json::from_slice::<&RawValue>(body).map_err(|e| {
+        vec![err(
+            vec![json!("body"), json!(e.column())],
+            format!("JSON decode error: {e}"),
+            "json_invalid",
+        )]
+    })?;
+    serde_json::from_slice(body).map_err(|e| {
+        vec![err(
+            vec![json!("body")],
+            format!("Input should be a valid object: {e}"),
+            "model_attributes_type",
+        )]
+    })
+}
+
+/// Checks a metadata object against the documented limits.
+pub fn check_metadata(meta: Option<&RawValue>, loc: &[Value], errors: &mut Errors) {
+    let Some(raw) = meta else { return };
+    let Ok(value) = serde_json::from_str::<Value>(raw.get()) else {
+        return;
+    };
+    match value {
+        Value::Null => {}
+        Value::Object(map) => {
+            for (k, v) in &map {
+                let here = at(loc, &[json!(k)]);
+                if k.chars().count() > MAX_METADATA_KEY {
+                    errors.push(err(
+                        here.clone(),
+                        format!("Metadata key `{k}` is longer than {MAX_METADATA_KEY} characters"),
+                        "string_too_long",
+                    ));
+                }
+                match v {
+                    Value::String(s) if s.chars().count() > MAX_METADATA_VALUE => errors.push(err(
+                        here,
+                        format!("Metadata value is longer than {MAX_METADATA_VALUE} characters"),
+                        "string_too_long",
+                    )),
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) => {}
+                    _ => errors.push(err(
+                        here,
+                        "Metadata values must be strings, numbers or booleans",
+                        "type_error",
+                    )),
+                }
+            }
+        }
+        _ => errors.push(err(
+            loc.to_vec(),
+            "Input should be a valid dictionary",
+            "dict_type",
+        )),
+    }
+}
+
+/// Nesting depth of a JSON schema: objects and arrays each add one level.
+pub fn schema_depth(schema: &Value, root: &Value, budget: u32) -> usize {
+    if budget == 0 {
+        return usize::MAX / 2;
+    }
+    let schema = match schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/"))
+    {
+        Some(path) => path
+            .split('/')
+            .try_fold(root, |t, p| t.get(p))
+            .unwrap_or(schema),
+        None => schema,
+    };
+    let mut deepest = 0;
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(Value::Array(bs)) = schema.get(key) {
+            for b in bs {
+                deepest = deepest.max(schema_depth(b, root, budget - 1));
+            }
+        }
+    }
+    if let Some(Value::Object(props)) = schema.get("properties") {
+        let inner = props
+            .values()
+            .map(|p| schema_depth(p, root, budget - 1))
+            .max()
+            .unwrap_or(0);
+        deepest = deepest.max(1 + inner);
+    }
+    if let Some(items) = schema.get("items") {
+        deepest = deepest.max(1 + schema_depth(items, root, budget - 1));
+    }
+    deepest
+}
+
+/// Checks a `TaskSpec` value; returns its length in characters.
+pub fn check_task_spec(spec: Option<&RawValue>, loc: &[Value], errors: &mut Errors) -> usize {
+    let Some(raw) = spec else { return 0 };
+    let Ok(value) = serde_json::from_str::<Value>(raw.get()) else {
+        return 0;
+    };
+    if value.is_null() {
+        return 0;
+    }
+    let Some(obj) = value.as_object() else {
+        errors.push(err(
+            loc.to_vec(),
+            "Input should be a valid dictionary",
+            "model_type",
+        ));
+        return 0;
+    };
+    match obj.get("output_schema") {
+        None => errors.push(err(
+            at(loc, &[json!("output_schema")]),
+            "Field required",
+            "missing",
+        )),
+        Some(Value::String(_)) => {}
+        Some(Value::Object(o)) => {
+            // Without `type`, an object with `json_schema` is a JSON schema and
+            // anything else a text schema (`type` defaults to "text" there).
+            let implied = if o.contains_key("json_schema") {
+                "json"
+            } else {
+                "text"
+            };
+            let ty = o.get("type").and_then(Value::as_str).unwrap_or(implied);
+            match ty {
+                "json" => match o.get("json_schema") {
+                    Some(schema @ Value::Object(_)) => {
+                        if schema_depth(schema, schema, 64) > MAX_SCHEMA_DEPTH {
+                            errors.push(err(
+                                at(loc, &[json!("output_schema"), json!("json_schema")]),
+                                format!("Output schema nesting exceeds the maximum depth of {MAX_SCHEMA_DEPTH}"),
+                                "value_error",
+                            ));
+                        }
+                    }
+                    Some(_) => errors.push(err(
+                        at(loc, &[json!("output_schema"), json!("json_schema")]),
+                        "Input should be a valid dictionary",
+                        "dict_type",
+                    )),
+                    None => errors.push(err(
+                        at(loc, &[json!("output_schema"), json!("json_schema")]),
+                        "Field required",
+                        "missing",
+                    )),
+                },
+                "text" | "auto" => {}
+                other => errors.push(err(
+                    at(loc, &[json!("output_schema"), json!("type")]),
+                    format!("Unknown output schema type `{other}`"),
+                    "literal_error",
+                )),
+            }
+        }
+        Some(_) => errors.push(err(
+            at(loc, &[json!("output_schema")]),
+            "Input should be a valid string or schema object",
+            "union_type",
+        )),
+    }
+    raw.get().chars().count()
+}
+
+/// Why a run input was rejected.
+#[derive(Debug)]
+pub enum InputProblem {
+    /// Field-level problems.
+    Invalid(Errors),
+    /// The processor name is not known.
+    UnknownProcessor(String),
+}
+
+/// A validated run input, ready to store.
+#[derive(Debug)]
+pub struct ValidInput {
+    /// Compact JSON of the input object as sent.
+    pub stored: String,
+    /// Processor index.
+    pub processor: u8,
+    /// The input lacks fields the task spec's `input_schema` requires (a warning, not an error).
+    pub input_warning: bool,
+}
+
+/// The input fields a task spec's JSON `input_schema` marks as required.
+pub fn required_inputs(spec: Option<&RawValue>) -> Vec<String> {
+    let Some(value) = spec.and_then(|s| serde_json::from_str::<Value>(s.get()).ok()) else {
+        return Vec::new();
+    };
+    value
+        .pointer("/input_schema/json_schema/required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Validates one run input (`TaskRunInput`) at `loc`; `default_spec_len` is the
+/// size of the default task spec that applies when the input has none, and
+/// `default_required` its required input fields.
+pub fn check_input(
+    raw: &RawValue,
+    loc: &[Value],
+    default_spec_len: usize,
+    default_required: &[String],
+) -> Result<ValidInput, InputProblem> {
+    let text = raw.get();
+    let input: TaskRunInput<'_> = match serde_json::from_str(text) {
+        Ok(i) => i,
+        Err(e) => {
+            return Err(InputProblem::Invalid(vec![err(
+                loc.to_vec(),
+                format!("Input should be a valid dictionary: {e}"),
+                "model_type",
+            )]));
+        }
+    };
+    let mut errors = Vec::new();
+    let processor = match input
+        .processor
+        .map(|p| serde_json::from_str::<Value>(p.get()))
+    {
+        None => {
+            errors.push(err(
+                at(loc, &[json!("processor")]),
+                "Field required",
+                "missing",
+            ));
+            None
+        }
+        Some(Ok(Value::String(name))) => match processors::lookup(&name) {
+            Some(i) => Some(i),
+            None => return Err(InputProblem::UnknownProcessor(name)),
+        },
+        Some(_) => {
+            errors.push(err(
+                at(loc, &[json!("processor")]),
+                "Input should be a valid string",
+                "string_type",
+            ));
+            None
+        }
+    };
+    let mut input_value = Value::Null;
+    let input_len = match input.input {
+        None => {
+            errors.push(err(at(loc, &[json!("input")]), "Field required", "missing"));
+            0
+        }
+        Some(v) => {
+            let t = v.get().trim_start();
+            if !(t.starts_with('"') || t.starts_with('{')) {
+                errors.push(err(
+                    at(loc, &[json!("input")]),
+                    "Input should be a valid string or dictionary",
+                    "union_type",
+                ));
+            }
+            input_value = serde_json::from_str::<Value>(v.get()).unwrap_or(Value::Null);
+            match &input_value {
+                Value::String(s) => s.chars().count(),
+                _ => v.get().chars().count(),
+            }
+        }
+    };
+    check_metadata(input.metadata, &at(loc, &[json!("metadata")]), &mut errors);
+    let own_spec = input.task_spec.filter(|s| s.get() != "null");
+    let own_required;
+    let required = if own_spec.is_some() {
+        own_required = required_inputs(own_spec);
+        &own_required[..]
+    } else {
+        default_required
+    };
+    let input_warning = !required.is_empty()
+        && input_value
+            .as_object()
+            .is_none_or(|o| required.iter().any(|k| !o.contains_key(k)));
+    let spec_len = if own_spec.is_some() {
+        check_task_spec(own_spec, &at(loc, &[json!("task_spec")]), &mut errors)
+    } else {
+        default_spec_len
+    };
+    if spec_len + input_len > MAX_SPEC_AND_INPUT {
+        errors.push(err(
+            loc.to_vec(),
+            format!(
+                "Task spec and input together exceed {MAX_SPEC_AND_INPUT} characters ({})",
+                spec_len + input_len
+            ),
+            "value_error",
+        ));
+    }
+    if let Some(policy) = input
+        .source_policy
+        .and_then(|p| serde_json::from_str::<Value>(p.get()).ok())
+    {
+        let count = |k: &str| policy.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+        if count("include_domains") + count("exclude_domains") > MAX_POLICY_DOMAINS {
+            errors.push(err(
+                at(loc, &[json!("source_policy")]),
+                format!("At most {MAX_POLICY_DOMAINS} include and exclude domains in total"),
+                "value_error",
+            ));
+        }
+    }
+    match (errors.is_empty(), processor) {
+        (true, Some(processor)) => Ok(ValidInput {
+            stored: minify(text),
+            processor,
+            input_warning,
+        }),
+        _ => Err(InputProblem::Invalid(errors)),
+    }
+}
+
+/// `TaskGroupRunRequest`, borrowed from the body.
+#[derive(Deserialize, Debug)]
+pub struct AddRunsBody<'a> {
+    /// Default task spec.
+    #[serde(borrow, default)]
+    pub default_task_spec: Option<&'a RawValue>,
+    /// The run inputs.
+    #[serde(borrow, default)]
+    pub inputs: Option<Vec<&'a RawValue>>,
+}
+
+/// `CreateTaskGroupRequest`, borrowed from the body.
+#[derive(Deserialize, Debug)]
+pub struct CreateGroupBody<'a> {
+    /// Group metadata.
+    #[serde(borrow, default)]
+    pub metadata: Option<&'a RawValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minify_keeps_strings() {
+        assert_eq!(minify("{ \"a b\" : [1, 2] }"), "{\"a b\":[1,2]}");
+        assert_eq!(
+            minify(r#"{"q":"say \"hi there\""}"#),
+            r#"{"q":"say \"hi there\""}"#
+        );
+    }
+
+    #[test]
+    fn depth_counts_objects_and_arrays() {
+        let flat = json!({"type":"object","properties":{"a":{"type":"string"}}});
+        assert_eq!(schema_depth(&flat, &flat, 64), 1);
+        let nested = json!({"type":"object","properties":{"a":{"type":"array","items":{"type":"object","properties":{"b":{"type":"string"}}}}}});
+        assert_eq!(schema_depth(&nested, &nested, 64), 3);
+    }
+}

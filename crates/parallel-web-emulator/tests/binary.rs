@@ -1,0 +1,119 @@
+//! The `parallel-web-emulator` binary: the `listening on` line, the API key
+//! sources, `--fault` parsing, and a clean exit on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+
+fn spawn(args: &[&str], env_key: Option<&str>) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parallel-web-emulator"));
+    cmd.args(["--addr", "127.0.0.1:0", "--time-scale", "0"])
+        .args(args);
+    cmd.env_remove("PARALLEL_API_KEY");
+    if let Some(k) = env_key {
+        cmd.env("PARALLEL_API_KEY", k);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+fn terminate(mut child: Child) -> String {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    err
+}
+
+#[tokio::test]
+async fn prints_the_real_port_and_serves_with_the_given_key() {
+    let (child, url) = spawn(
+        &[
+            "--api-key",
+            "secret-given-key",
+            "--fault",
+            "status:code=503,times=1",
+        ],
+        None,
+    );
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{url}"
+    );
+    let api = common::Api::new(&url, "secret-given-key");
+    assert_eq!(
+        api.get("/v1/tasks/groups/tgrp_x").await.status,
+        503,
+        "--fault applies"
+    );
+    assert_eq!(api.get("/v1/tasks/groups/tgrp_x").await.status, 404);
+    let stats = api.get("/_emulator/stats").await.json();
+    assert_eq!(stats["faults_fired"]["status:code=503,times=1"], 1);
+    let stderr = terminate(child);
+    assert!(
+        !stderr.contains("secret-given-key"),
+        "a given key is never printed"
+    );
+}
+
+#[tokio::test]
+async fn takes_the_key_from_the_environment() {
+    let (child, url) = spawn(&[], Some("env-key-123"));
+    let api = common::Api::new(&url, "env-key-123");
+    assert_eq!(
+        api.post("/v1/tasks/groups", &serde_json::json!({}))
+            .await
+            .status,
+        200
+    );
+    let stderr = terminate(child);
+    assert!(!stderr.contains("env-key-123"));
+}
+
+#[tokio::test]
+async fn without_a_key_uses_and_announces_the_default() {
+    let (child, url) = spawn(&[], None);
+    let api = common::Api::new(&url, parallel_web_emulator::DEFAULT_API_KEY);
+    assert_eq!(
+        api.post("/v1/tasks/groups", &serde_json::json!({}))
+            .await
+            .status,
+        200
+    );
+    let stderr = terminate(child);
+    assert!(stderr.contains(parallel_web_emulator::DEFAULT_API_KEY));
+}
+
+#[test]
+fn rejects_a_malformed_fault_spec() {
+    let out = Command::new(env!("CARGO_BIN_EXE_parallel-web-emulator"))
+        .args(["--addr", "127.0.0.1:0", "--fault", "status:code=abc"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid fault spec"));
+}

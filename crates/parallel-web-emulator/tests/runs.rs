@@ -1,0 +1,239 @@
+//! Single task-run endpoints (R1–R4) over real HTTP.
+
+mod common;
+
+use common::{TASK_RUN_KEYS, builder, keys, start, start_with};
+use serde_json::json;
+
+#[tokio::test]
+async fn create_run_answers_202_queued_task_run() {
+    let (_emu, api) = start().await;
+    let r = api
+        .post(
+            "/v1/tasks/runs",
+            &json!({"input": "hello", "processor": "lite", "metadata": {"k": "v"}}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    assert_eq!(keys(&r.text), TASK_RUN_KEYS);
+    let v = r.json();
+    assert_eq!(v["status"], "queued");
+    assert_eq!(v["is_active"], true);
+    assert_eq!(v["run_id"], v["interaction_id"]);
+    assert_eq!(v["taskgroup_id"], json!(null));
+    assert_eq!(v["warnings"], json!(null));
+    assert_eq!(v["error"], json!(null));
+    assert_eq!(v["metadata"], json!({"k": "v"}));
+}
+
+#[tokio::test]
+async fn create_run_with_unknown_processor_is_403() {
+    let (_emu, api) = start().await;
+    let r = api
+        .post(
+            "/v1/tasks/runs?beta=true",
+            &json!({"input": "x", "processor": "mega"}),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Forbidden: invalid processor in request"
+    );
+}
+
+#[tokio::test]
+async fn create_run_validation_errors_are_422_error_responses() {
+    let (_emu, api) = start().await;
+    let missing = api
+        .post("/v1/tasks/runs", &json!({"processor": "lite"}))
+        .await;
+    assert_eq!(missing.status, 422);
+    assert_eq!(keys(&missing.text), ["type", "error"]);
+    let malformed = api.post_raw("/v1/tasks/runs", "{not json".to_owned()).await;
+    assert_eq!(malformed.status, 422);
+    assert_eq!(malformed.json()["type"], "error");
+}
+
+#[tokio::test]
+async fn retrieve_and_input_return_the_run_and_its_input() {
+    let (_emu, api) = start().await;
+    let body = json!({"input": {"company": "Acme"}, "processor": "base", "task_spec": {"output_schema": "a string"}});
+    let id = api.post("/v1/tasks/runs", &body).await.json()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api.get(&format!("/v1/tasks/runs/{id}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(keys(&r.text), TASK_RUN_KEYS);
+    let input = api.get(&format!("/v1/tasks/runs/{id}/input")).await;
+    assert_eq!(input.status, 200);
+    assert_eq!(
+        keys(&input.text),
+        [
+            "processor",
+            "metadata",
+            "source_policy",
+            "advanced_settings",
+            "task_spec",
+            "input",
+            "previous_interaction_id",
+            "mcp_servers",
+            "enable_events",
+            "webhook"
+        ]
+    );
+    let v = input.json();
+    assert_eq!(v["input"], json!({"company": "Acme"}));
+    assert_eq!(v["task_spec"], json!({"output_schema": "a string"}));
+}
+
+#[tokio::test]
+async fn unknown_run_is_404_on_every_run_endpoint() {
+    let (_emu, api) = start().await;
+    for path in ["", "/input", "/result", "/events"] {
+        let r = api
+            .get(&format!(
+                "/v1/tasks/runs/trun_00000000000000000000000000000000{path}"
+            ))
+            .await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.json()["type"], "error");
+    }
+}
+
+#[tokio::test]
+async fn result_blocks_until_completed_and_returns_run_and_output() {
+    let (_emu, api) = start().await;
+    let id = api
+        .post(
+            "/v1/tasks/runs",
+            &json!({"input": "q", "processor": "lite"}),
+        )
+        .await
+        .json()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api
+        .get(&format!("/v1/tasks/runs/{id}/result?timeout=30"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(keys(&r.text), ["run", "output"]);
+    let v = r.json();
+    assert_eq!(v["run"]["status"], "completed");
+    assert_eq!(v["output"]["type"], "json");
+    assert!(
+        v["output"]["output_schema"].is_object(),
+        "auto schema reports its schema"
+    );
+}
+
+#[tokio::test]
+async fn result_times_out_with_408_while_the_run_is_active() {
+    let (_emu, api) = start_with(builder().time_scale(1.0)).await;
+    let id = api
+        .post(
+            "/v1/tasks/runs",
+            &json!({"input": "q", "processor": "ultra8x"}),
+        )
+        .await
+        .json()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api
+        .get(&format!("/v1/tasks/runs/{id}/result?timeout=0"))
+        .await;
+    assert_eq!(r.status, 408);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Request timed out; run still active"
+    );
+}
+
+#[tokio::test]
+async fn failed_runs_carry_an_error_and_their_result_is_404() {
+    let (_emu, api) = start_with(builder().failure_rate(1.0)).await;
+    let id = api
+        .post(
+            "/v1/tasks/runs",
+            &json!({"input": "q", "processor": "lite"}),
+        )
+        .await
+        .json()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api.get(&format!("/v1/tasks/runs/{id}/result")).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Run failed or run id not found"
+    );
+    let run = api.get(&format!("/v1/tasks/runs/{id}")).await;
+    let v = run.json();
+    assert_eq!(v["status"], "failed");
+    assert_eq!(
+        common::keys_at(&run.text, &["error"]),
+        ["ref_id", "message", "detail"]
+    );
+}
+
+#[tokio::test]
+async fn text_schema_gives_text_output_mentioning_the_input() {
+    let (_emu, api) = start().await;
+    let body = json!({"input": "Zanzibar spice trade", "processor": "base", "task_spec": {"output_schema": {"type": "text", "description": "history"}}});
+    let id = api.post("/v1/tasks/runs", &body).await.json()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api.get(&format!("/v1/tasks/runs/{id}/result")).await;
+    assert_eq!(keys(&r.text).len(), 2);
+    let v = r.json();
+    assert_eq!(v["output"]["type"], "text");
+    assert!(
+        v["output"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Zanzibar")
+    );
+    assert_eq!(v["output"]["basis"][0]["field"], "output");
+    assert_eq!(
+        common::keys_at(&r.text, &["output"]),
+        ["basis", "type", "mcp_tool_calls", "beta_fields", "content"]
+    );
+}
+
+#[tokio::test]
+async fn input_missing_required_fields_of_the_input_schema_gets_a_warning() {
+    let (_emu, api) = start().await;
+    let spec = json!({
+        "input_schema": {"type": "json", "json_schema": {"type": "object", "properties": {"company": {"type": "string"}}, "required": ["company"]}},
+        "output_schema": "a summary"
+    });
+    let bad = api
+        .post(
+            "/v1/tasks/runs",
+            &json!({"input": {"other": 1}, "processor": "lite", "task_spec": spec}),
+        )
+        .await;
+    assert_eq!(bad.status, 202);
+    let warnings = &bad.json()["warnings"];
+    assert_eq!(warnings[0]["type"], "input_validation_warning");
+    let w = serde_json::to_string(&bad.json()["warnings"][0]).unwrap();
+    assert!(
+        bad.text
+            .contains(r#""warnings":[{"type":"input_validation_warning","message":"#),
+        "{}",
+        bad.text
+    );
+    assert!(w.contains(r#""detail":null"#));
+    let good = api
+        .post(
+            "/v1/tasks/runs",
+            &json!({"input": {"company": "Acme"}, "processor": "lite", "task_spec": spec}),
+        )
+        .await;
+    assert_eq!(good.json()["warnings"], json!(null));
+}

@@ -1,0 +1,238 @@
+//! The documented limits and the error bodies they produce.
+
+mod common;
+
+use common::{builder, start, start_with};
+use serde_json::{Value, json};
+
+fn nested(depth: usize) -> Value {
+    let mut schema = json!({"type": "string"});
+    for _ in 0..depth {
+        schema = json!({"type": "object", "properties": {"x": schema}});
+    }
+    schema
+}
+
+async fn add(api: &common::Api, g: &str, body: Value) -> common::Reply {
+    api.post(&format!("/v1/tasks/groups/{g}/runs"), &body).await
+}
+
+fn first_detail(r: &common::Reply) -> Value {
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(common::keys(&r.text), ["detail"]);
+    let d = r.json()["detail"][0].clone();
+    assert_eq!(common::keys(&serde_json::to_string(&d).unwrap()).len(), 3);
+    d
+}
+
+#[tokio::test]
+async fn more_than_1000_inputs_is_422_too_long() {
+    let (emu, api) = start().await;
+    let g = api.group().await;
+    let inputs: Vec<Value> = (0..1001)
+        .map(|_| json!({"input": "x", "processor": "lite"}))
+        .collect();
+    let d = first_detail(&add(&api, &g, json!({"inputs": inputs})).await);
+    assert_eq!(d["loc"], json!(["body", "inputs"]));
+    assert_eq!(d["type"], "too_long");
+    assert_eq!(emu.stats().runs_created, 0);
+    let ok: Vec<Value> = (0..1000)
+        .map(|_| json!({"input": "x", "processor": "lite"}))
+        .collect();
+    assert_eq!(add(&api, &g, json!({"inputs": ok})).await.status, 200);
+}
+
+#[tokio::test]
+async fn metadata_limits_are_enforced_on_groups_and_runs() {
+    let (_emu, api) = start().await;
+    let long_key = "k".repeat(17);
+    let r = api
+        .post(
+            "/v1/tasks/groups",
+            &json!({"metadata": {long_key.clone(): "v"}}),
+        )
+        .await;
+    assert_eq!(
+        first_detail(&r)["loc"],
+        json!(["body", "metadata", long_key])
+    );
+    let g = api.group().await;
+    let r = add(&api, &g, json!({"inputs": [{"input": "x", "processor": "lite", "metadata": {"k": "v".repeat(513)}}]})).await;
+    assert_eq!(
+        first_detail(&r)["loc"],
+        json!(["body", "inputs", 0, "metadata", "k"])
+    );
+    let ok = add(&api, &g, json!({"inputs": [{"input": "x", "processor": "lite", "metadata": {"k".repeat(16): "v".repeat(512)}}]})).await;
+    assert_eq!(ok.status, 200);
+    let run = api
+        .post(
+            "/v1/tasks/runs",
+            &json!({"input": "x", "processor": "lite", "metadata": {long_key: 1}}),
+        )
+        .await;
+    assert_eq!(run.status, 422);
+    assert_eq!(run.json()["type"], "error");
+}
+
+#[tokio::test]
+async fn task_spec_plus_input_over_25000_chars_is_422() {
+    let (_emu, api) = start().await;
+    let g = api.group().await;
+    let r = add(
+        &api,
+        &g,
+        json!({"inputs": [{"input": "y".repeat(25_001), "processor": "lite"}]}),
+    )
+    .await;
+    assert_eq!(first_detail(&r)["loc"], json!(["body", "inputs", 0]));
+    let spec = json!({"output_schema": "z".repeat(24_000)});
+    let r = add(&api, &g, json!({"default_task_spec": spec, "inputs": [{"input": "y".repeat(1_500), "processor": "lite"}]})).await;
+    assert_eq!(r.status, 422, "the default spec counts too");
+}
+
+#[tokio::test]
+async fn output_schema_deeper_than_5_levels_is_422() {
+    let (_emu, api) = start().await;
+    let g = api.group().await;
+    let spec = |d| json!({"output_schema": {"type": "json", "json_schema": nested(d)}});
+    assert_eq!(
+        add(
+            &api,
+            &g,
+            json!({"default_task_spec": spec(5), "inputs": [{"input": "x", "processor": "lite"}]})
+        )
+        .await
+        .status,
+        200
+    );
+    let r = add(
+        &api,
+        &g,
+        json!({"default_task_spec": spec(6), "inputs": [{"input": "x", "processor": "lite"}]}),
+    )
+    .await;
+    assert_eq!(
+        first_detail(&r)["loc"],
+        json!(["body", "default_task_spec", "output_schema", "json_schema"])
+    );
+    let run = api
+        .post(
+            "/v1/tasks/runs",
+            &json!({"input": "x", "processor": "lite", "task_spec": spec(6)}),
+        )
+        .await;
+    assert_eq!(run.status, 422);
+}
+
+#[tokio::test]
+async fn malformed_json_is_422_in_each_endpoint_shape() {
+    let (_emu, api) = start().await;
+    let g = api.group().await;
+    let r = api
+        .post_raw(
+            &format!("/v1/tasks/groups/{g}/runs"),
+            "{\"inputs\": [".to_owned(),
+        )
+        .await;
+    assert_eq!(first_detail(&r)["type"], "json_invalid");
+    let r = api.post_raw("/v1/tasks/groups", String::new()).await;
+    assert_eq!(first_detail(&r)["type"], "missing");
+    let r = api.post_raw("/v1/tasks/runs", "[1,".to_owned()).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(common::keys(&r.text), ["type", "error"]);
+}
+
+#[tokio::test]
+async fn unknown_processor_in_a_group_is_422_not_403() {
+    let (_emu, api) = start().await;
+    let g = api.group().await;
+    let r = add(&api, &g, json!({"inputs": [{"input": "x", "processor": "lite"}, {"input": "x", "processor": "hyper"}]})).await;
+    assert_eq!(
+        first_detail(&r)["loc"],
+        json!(["body", "inputs", 1, "processor"])
+    );
+}
+
+#[tokio::test]
+async fn missing_required_fields_are_422_with_locations() {
+    let (_emu, api) = start().await;
+    let g = api.group().await;
+    assert_eq!(
+        first_detail(&add(&api, &g, json!({})).await)["loc"],
+        json!(["body", "inputs"])
+    );
+    let r = add(&api, &g, json!({"inputs": [{"processor": "lite"}]})).await;
+    assert_eq!(
+        first_detail(&r)["loc"],
+        json!(["body", "inputs", 0, "input"])
+    );
+}
+
+#[tokio::test]
+async fn add_runs_to_unknown_group_is_404() {
+    let (_emu, api) = start().await;
+    let r = add(&api, "tgrp_unknown", json!({"inputs": []})).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["error"]["message"], "TaskGroup not found");
+}
+
+#[tokio::test]
+async fn bad_query_booleans_are_422() {
+    let (_emu, api) = start().await;
+    let g = api.group().await;
+    let r = api
+        .get(&format!("/v1/tasks/groups/{g}/runs?include_input=maybe"))
+        .await;
+    assert_eq!(first_detail(&r)["loc"], json!(["query", "include_input"]));
+}
+
+#[tokio::test]
+async fn rate_limit_refuses_run_creating_posts_with_retry_after() {
+    let (emu, api) = start_with(builder().rate_limit(2)).await;
+    let g = api.group().await;
+    assert_eq!(
+        add(
+            &api,
+            &g,
+            json!({"inputs": [{"input": "x", "processor": "lite"}]})
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        api.post(
+            "/v1/tasks/runs",
+            &json!({"input": "x", "processor": "lite"})
+        )
+        .await
+        .status,
+        202
+    );
+    let r = add(
+        &api,
+        &g,
+        json!({"inputs": [{"input": "x", "processor": "lite"}]}),
+    )
+    .await;
+    assert_eq!(r.status, 429);
+    assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Too many requests: quota temporarily exceeded"
+    );
+    assert_eq!(
+        api.get(&format!("/v1/tasks/groups/{g}")).await.status,
+        200,
+        "GETs are not limited"
+    );
+    assert_eq!(emu.stats().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn unknown_routes_get_fastapi_404() {
+    let (_emu, api) = start().await;
+    let r = api.get("/v2/nothing").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.text, r#"{"detail":"Not Found"}"#);
+}
