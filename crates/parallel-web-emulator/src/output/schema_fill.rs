@@ -109,10 +109,11 @@ pub(super) fn gen_value(
                 .get("items")
                 .cloned()
                 .unwrap_or(json!({"type": "string"}));
-            let item_name = format!("{name} item");
             Value::Array(
                 (0..n)
                     .map(|i| {
+                        // Numbered, so list items read as distinct findings.
+                        let item_name = format!("{name} {}", i + 1);
                         let v = gen_value(&items, root, &item_name, ctx, rng, depth + 1);
                         match v {
                             Value::String(s)
