@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::Client;
 
@@ -46,6 +46,7 @@ pub struct ClientConfig {
     connect_timeout: Duration,
     read_timeout: Option<Duration>,
     user_agent: String,
+    headers: HeaderMap,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -56,6 +57,7 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("user_agent", &self.user_agent)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -83,7 +85,15 @@ impl ClientConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
             user_agent: concat!("parallel-web-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            headers: HeaderMap::new(),
         }
+    }
+
+    /// Adds a header sent with every request (replacing an earlier one of
+    /// the same name). The API key header cannot be replaced this way.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
     }
 
     /// Sets the time allowed to open a connection.
@@ -118,7 +128,7 @@ impl ClientConfig {
         let mut api_key =
             HeaderValue::from_str(&self.api_key).map_err(|_| ConfigError::InvalidApiKey)?;
         api_key.set_sensitive(true);
-        let mut headers = HeaderMap::new();
+        let mut headers = self.headers.clone();
         headers.insert(API_KEY_HEADER, api_key);
         let mut builder = reqwest::Client::builder()
             .default_headers(headers)

@@ -1,17 +1,16 @@
 //! Adding runs to a group: the public builder and its link to the server.
 //! The chunking and exactly-once logic it relies on lives in `batch.rs`.
 
-use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use futures::stream::StreamExt;
 use serde_json::{Map, Value, json};
 
-use crate::batch::{self, AddRunsOutcome, PostOutcome, Progress, Submitter};
+use crate::batch::{self, AddRunsOutcome, PostOutcome, Progress, Submitter, Tagged};
 use crate::beta::Betas;
-use crate::client::Call;
 use crate::events::Event;
+use crate::request::Call;
 use crate::task_groups::{op, to_wire_type, versioned};
 use crate::{ApiVersion, Error, RunInput, TaskGroup, TaskSpec};
 
@@ -62,9 +61,7 @@ impl AddRuns {
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        for (k, v) in entries {
-            self.metadata.insert(k.into(), Value::String(v.into()));
-        }
+        crate::input::extend_metadata(&mut self.metadata, entries);
         self
     }
 
@@ -207,15 +204,19 @@ impl Submitter for GroupSubmitter<'_> {
         &'a self,
         cursor: Option<String>,
         batch: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<HashMap<usize, String>, Error>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Tagged, Error>> + Send + 'a>> {
         Box::pin(async move {
-            let mut found = HashMap::new();
+            let mut found = Tagged::new();
             let mut runs = self.group.runs().after_opt(cursor).send().await?;
             while let Some(ev) = runs.next().await {
                 if let Event::RunState(r) = ev? {
                     let meta = serde_json::to_value(&r.run.metadata).ok();
                     if let Some(i) = batch::tagged_index(meta.as_ref(), batch) {
-                        found.insert(i, r.run.run_id);
+                        let ids: &mut Vec<String> = found.entry(i).or_default();
+                        // A run listed twice is still one run.
+                        if !ids.contains(&r.run.run_id) {
+                            ids.push(r.run.run_id);
+                        }
                     }
                 }
             }

@@ -1,17 +1,22 @@
 //! Submitting any number of runs safely: client-side checks, chunks of at
-//! most 1,000 per POST, bounded concurrency, and exactly-once creation.
+//! most 1,000 per POST, bounded concurrency, and creation of each input at
+//! most once as far as a client can make sure of it.
 //!
-//! Exactly once: an add-runs POST that fails after the request may have
-//! reached the server (timeout, reset, 5xx) is never resent as is. Every run
-//! carries a batch tag in its metadata ([`BATCH_TAG_KEY`] =
-//! `"<batch id>.<input index>"`); after such a failure the group's runs are
-//! listed from the last cursor known before the POST, the tagged runs that
-//! were created are matched to their inputs, and only the missing inputs are
-//! submitted again. Failures that certainly had no effect (connection
-//! refused, 429, `x-should-retry: true`) are retried by the request layer.
+//! An add-runs POST that fails after the request may have reached the
+//! server (timeout, reset, 5xx) is never resent as is. Every run carries a
+//! batch tag in its metadata ([`BATCH_TAG_KEY`]). After such a failure the
+//! group's runs are read from the last cursor known before the POST until
+//! two reads, a backoff apart, agree (the server may still be committing the
+//! failed POST); the tagged runs found are matched to their inputs, and only
+//! the inputs still missing are sent again. After any such resubmission the
+//! runs are read back the same way, and an input found more than once is
+//! reported ([`Error::DuplicateRuns`]), never hidden. Failures that certainly
+//! had no effect (connection refused, 429, `x-should-retry: true`) are
+//! retried by the request layer.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::RangeInclusive;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,13 +26,39 @@ use serde_json::{Map, Value};
 
 use crate::{Error, RetryPolicy};
 
-/// Metadata key of the batch tag added to each run for exactly-once
-/// submission. Its value is `"<16 hex digits>.<input index>"`.
+/// Metadata key of the batch tag that [`TaskGroup::add_runs`] adds to each
+/// run (unless switched off with
+/// [`AddRuns::batch_tag(false)`](crate::AddRuns::batch_tag) or
+/// [`ClientBuilder::batch_tags(false)`](crate::ClientBuilder::batch_tags)).
+///
+/// The value is `"<16 hex digits>.<input index>"`: a random id per
+/// `add_runs` call and the input's position, well within the metadata limits
+/// (8-character key, at most 24-character value). It is merged with the
+/// run's own metadata; an input that already uses this key is refused.
+///
+/// # What it guarantees
+///
+/// When an add-runs POST fails ambiguously (it may or may not have been
+/// committed), the SDK reads the group's runs until two reads a backoff
+/// apart agree, and resubmits only the inputs whose tag it did not find.
+/// After a resubmission it reads the runs back the same way and returns
+/// [`Error::DuplicateRuns`] if any input exists more than once. What a
+/// client cannot rule out is a server that commits the failed POST *after*
+/// both of those checks (the API has no idempotency key); such late
+/// duplicates still carry the same tag, so grouping a group's runs by this
+/// key finds them. Without tags, an ambiguous failure is reported
+/// ([`Error::Unconfirmed`]) and nothing is resent.
+///
+/// [`TaskGroup::add_runs`]: crate::TaskGroup::add_runs
 pub const BATCH_TAG_KEY: &str = "pw_batch";
 /// Most runs the API accepts in one add-runs POST.
 pub const MAX_RUNS_PER_POST: usize = 1_000;
-/// How often one chunk is reconciled after ambiguous failures before giving up.
-const MAX_RECONCILES: u32 = 4;
+/// How often one chunk's missing inputs are resubmitted after ambiguous
+/// failures before the chunk gives up.
+const MAX_RESUBMITS: u32 = 4;
+/// Most reads of the group's runs while waiting for two in a row to agree
+/// (with the default backoff, about 40 s).
+const MAX_SETTLE_READS: u32 = 8;
 
 /// What the server answered to one add-runs POST.
 #[derive(Debug, Clone)]
@@ -39,18 +70,17 @@ pub(crate) struct PostOutcome {
 
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
+/// Tagged runs found in a group: input index → run ids, in stream order.
+pub(crate) type Tagged = BTreeMap<usize, Vec<String>>;
+
 /// The two server calls batching needs; implemented over the generated
-/// client by `task_groups.rs` and by fakes in tests.
+/// client by `add_runs.rs` and by fakes in tests.
 pub(crate) trait Submitter: Send + Sync {
     /// One add-runs POST (the request layer retries unambiguous failures).
     fn post(&self, inputs: Vec<Value>) -> BoxFut<'_, PostOutcome>;
-    /// Runs of the group after `cursor` whose batch tag starts with `batch`,
-    /// as input index → run id.
-    fn find_tagged<'a>(
-        &'a self,
-        cursor: Option<String>,
-        batch: &'a str,
-    ) -> BoxFut<'a, HashMap<usize, String>>;
+    /// Every run of the group after `cursor` whose batch tag belongs to
+    /// `batch`, as input index → run ids.
+    fn find_tagged<'a>(&'a self, cursor: Option<String>, batch: &'a str) -> BoxFut<'a, Tagged>;
 }
 
 /// The result of [`AddRuns::send`](crate::AddRuns::send).
@@ -68,6 +98,16 @@ pub struct AddRunsOutcome {
     pub recovered: usize,
 }
 
+/// An input that exists as more than one run (see [`Error::DuplicateRuns`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DuplicatedInput {
+    /// Position of the input in the iterator given to `add_runs`.
+    pub index: usize,
+    /// Every run created for it, oldest first.
+    pub run_ids: Vec<String>,
+}
+
 /// Shared progress of one `add_runs` call.
 pub(crate) struct Progress {
     /// Last run cursor the server gave for this group (runs before it are old).
@@ -81,6 +121,10 @@ impl Progress {
             cursor: Mutex::new(cursor),
             stop: AtomicBool::new(false),
         }
+    }
+
+    fn cursor(&self) -> Option<String> {
+        self.cursor.lock().map(|c| c.clone()).unwrap_or_default()
     }
 }
 
@@ -140,7 +184,7 @@ pub(crate) async fn submit_all(
     while it.peek().is_some() {
         chunks.push(it.by_ref().take(MAX_RUNS_PER_POST).collect::<Vec<_>>());
     }
-    let results: Vec<Result<ChunkDone, Error>> = futures::stream::iter(chunks)
+    let results: Vec<ChunkDone> = futures::stream::iter(chunks)
         .map(|chunk| submit_chunk(sub, chunk, batch, progress, backoff))
         .buffered(concurrency.max(1))
         .collect()
@@ -154,24 +198,38 @@ pub(crate) async fn submit_all(
         recovered: 0,
     };
     let mut first_error = None;
-    for r in results {
-        match r {
-            Ok(done) => {
-                for (i, id) in done.ids {
-                    run_ids[i] = Some(id);
-                }
-                outcome.posts += done.posts;
-                outcome.recovered += done.recovered;
-                if let Some(s) = done.status.and_then(|s| serde_json::from_value(s).ok()) {
-                    outcome.status = Some(s);
-                }
-            }
-            Err(e) if first_error.is_none() => first_error = Some(e),
-            Err(_) => {}
+    let mut duplicates = Vec::new();
+    for done in results {
+        for (i, id) in done.ids {
+            run_ids[i] = Some(id);
+        }
+        outcome.posts += done.posts;
+        outcome.recovered += done.recovered;
+        if let Some(s) = done.status.and_then(|s| serde_json::from_value(s).ok()) {
+            outcome.status = Some(s);
+        }
+        duplicates.extend(
+            done.duplicates
+                .into_iter()
+                .map(|(index, run_ids)| DuplicatedInput { index, run_ids }),
+        );
+        if first_error.is_none() {
+            first_error = done.error;
         }
     }
+    let created = run_ids.iter().flatten().count();
+    if !duplicates.is_empty() {
+        tracing::error!(
+            inputs = duplicates.len(),
+            "add_runs: some inputs exist as more than one run"
+        );
+        return Err(Error::DuplicateRuns {
+            duplicates,
+            run_ids,
+            error: first_error.map(Box::new),
+        });
+    }
     if let Some(e) = first_error {
-        let created = run_ids.iter().flatten().count();
         return Err(Error::BatchIncomplete {
             created,
             total,
@@ -183,11 +241,26 @@ pub(crate) async fn submit_all(
     Ok(outcome)
 }
 
+/// What one chunk achieved, including when it failed part-way.
+#[derive(Default)]
 struct ChunkDone {
+    /// (input index, run id) of every input known to be created.
     ids: Vec<(usize, String)>,
     posts: usize,
     recovered: usize,
     status: Option<Value>,
+    /// Inputs found as more than one run: index → run ids.
+    duplicates: Tagged,
+    /// Why the chunk stopped before every input was known to be created.
+    error: Option<Error>,
+}
+
+impl ChunkDone {
+    fn failed(mut self, progress: &Progress, error: Error) -> ChunkDone {
+        progress.stop.store(true, Ordering::SeqCst);
+        self.error = Some(error);
+        self
+    }
 }
 
 async fn submit_chunk(
@@ -196,33 +269,36 @@ async fn submit_chunk(
     batch: Option<&str>,
     progress: &Progress,
     backoff: &RetryPolicy,
-) -> Result<ChunkDone, Error> {
+) -> ChunkDone {
     if progress.stop.load(Ordering::SeqCst) {
-        return Err(Error::Config(
-            "not sent: an earlier chunk of this batch failed".into(),
-        ));
+        let error = Error::Config("not sent: an earlier chunk of this batch failed".into());
+        return ChunkDone {
+            error: Some(error),
+            ..ChunkDone::default()
+        };
     }
-    // Runs this POST creates come after this cursor in the group's run stream.
-    let cursor_before = progress
-        .cursor
-        .lock()
-        .map(|c| c.clone())
-        .unwrap_or_default();
-    let mut pending = chunk;
-    let mut done = ChunkDone {
-        ids: Vec::new(),
-        posts: 0,
-        recovered: 0,
-        status: None,
+    let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+        return ChunkDone::default();
     };
-    let mut reconciles = 0;
+    let range = first.0..=last.0;
+    // Runs this POST creates come after this cursor in the group's run stream.
+    let cursor_before = progress.cursor();
+    let reader = Reader {
+        sub,
+        cursor: cursor_before,
+        range,
+        backoff,
+    };
+    let pending_indexes = |p: &[(usize, Value)]| p.iter().map(|(i, _)| *i).collect::<Vec<_>>();
+    let mut pending = chunk;
+    let mut done = ChunkDone::default();
+    let mut resubmits = 0;
     loop {
         let wires: Vec<Value> = pending.iter().map(|(_, v)| v.clone()).collect();
-        match sub.post(wires).await {
+        let err = match sub.post(wires).await {
             Ok(out) => {
                 if out.run_ids.len() != pending.len() {
-                    progress.stop.store(true, Ordering::SeqCst);
-                    return Err(Error::Decode {
+                    let err = Error::Decode {
                         what: "add-runs response".into(),
                         message: format!(
                             "{} run ids for {} inputs",
@@ -230,7 +306,8 @@ async fn submit_chunk(
                             pending.len()
                         ),
                         raw: out.run_ids.join(","),
-                    });
+                    };
+                    return done.failed(progress, err);
                 }
                 // Any cursor the server gave is at or before runs committed so
                 // far, so it is a safe starting point for later reconciliation.
@@ -241,177 +318,104 @@ async fn submit_chunk(
                     .extend(pending.iter().map(|(i, _)| *i).zip(out.run_ids));
                 done.posts += 1;
                 done.status = Some(out.status);
-                return Ok(done);
-            }
-            Err(e) if e.is_ambiguous() && batch.is_some() && reconciles < MAX_RECONCILES => {
-                let batch = batch.unwrap_or_default();
-                tracing::warn!(error = %e, inputs = pending.len(), "add-runs POST failed ambiguously; reconciling");
-                tokio::time::sleep(backoff.backoff(reconciles)).await;
-                reconciles += 1;
-                let created = sub.find_tagged(cursor_before.clone(), batch).await?;
-                pending.retain(|(i, _)| match created.get(i) {
-                    Some(id) => {
-                        done.ids.push((*i, id.clone()));
-                        done.recovered += 1;
-                        false
+                if let (true, Some(batch)) = (resubmits > 0, batch) {
+                    // Something was sent again: read back what exists now, so a
+                    // late commit of the failed POST shows up as a duplicate.
+                    match reader.settled(batch).await {
+                        Ok(seen) => done.duplicates = duplicates(&seen),
+                        Err(e) => {
+                            return done
+                                .failed(progress, unconfirmed(pending_indexes(&pending), e));
+                        }
                     }
-                    None => true,
-                });
-                if pending.is_empty() {
-                    return Ok(done);
                 }
+                return done;
             }
-            Err(e) => {
-                progress.stop.store(true, Ordering::SeqCst);
-                return Err(e);
-            }
+            Err(e) => e,
+        };
+        if !err.is_ambiguous() {
+            return done.failed(progress, err);
         }
+        let Some(batch) = batch.filter(|_| resubmits < MAX_RESUBMITS) else {
+            // No tags to look for, or too many attempts: say what is unknown.
+            return done.failed(progress, unconfirmed(pending_indexes(&pending), err));
+        };
+        tracing::warn!(error = %err, inputs = pending.len(), "add-runs POST failed ambiguously; reconciling");
+        let seen = match reader.settled(batch).await {
+            Ok(seen) => seen,
+            Err(read_error) => {
+                tracing::warn!(error = %read_error, "could not read the group's runs back");
+                return done.failed(progress, unconfirmed(pending_indexes(&pending), err));
+            }
+        };
+        done.duplicates = duplicates(&seen);
+        pending.retain(|(i, _)| match seen.get(i).and_then(|ids| ids.first()) {
+            Some(id) => {
+                done.ids.push((*i, id.clone()));
+                done.recovered += 1;
+                false
+            }
+            None => true,
+        });
+        if pending.is_empty() {
+            return done;
+        }
+        resubmits += 1;
+    }
+}
+
+/// Reads which inputs of one chunk exist in the group.
+struct Reader<'a> {
+    sub: &'a dyn Submitter,
+    /// The group's run cursor from before the chunk's first POST.
+    cursor: Option<String>,
+    /// The chunk's input indexes.
+    range: RangeInclusive<usize>,
+    backoff: &'a RetryPolicy,
+}
+
+impl Reader<'_> {
+    /// Reads the chunk's tagged runs until two reads, a growing backoff
+    /// apart, agree: a POST the server is still committing shows up as a
+    /// change between reads, so nothing is resubmitted while it lands.
+    async fn settled(&self, batch: &str) -> Result<Tagged, Error> {
+        let mut previous: Option<Tagged> = None;
+        for read in 0..MAX_SETTLE_READS {
+            tokio::time::sleep(self.backoff.backoff(read)).await;
+            let mut seen = self.sub.find_tagged(self.cursor.clone(), batch).await?;
+            seen.retain(|i, _| self.range.contains(i));
+            if previous.as_ref() == Some(&seen) {
+                return Ok(seen);
+            }
+            previous = Some(seen);
+        }
+        Err(Error::Stream {
+            message: format!(
+                "the group's runs of this batch kept changing over {MAX_SETTLE_READS} reads"
+            ),
+            last_event_id: self.cursor.clone(),
+        })
+    }
+}
+
+/// The inputs of `seen` that exist as more than one run.
+fn duplicates(seen: &Tagged) -> Tagged {
+    seen.iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|(i, ids)| (*i, ids.clone()))
+        .collect()
+}
+
+/// `error`, saying that whether inputs `indexes` were created is unknown.
+fn unconfirmed(indexes: Vec<usize>, error: Error) -> Error {
+    if indexes.is_empty() {
+        return error;
+    }
+    Error::Unconfirmed {
+        indexes,
+        source: Box::new(error),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    /// A fake group: commits every POST; the first `ambiguous` POSTs then fail
-    /// as if the connection had dropped.
-    struct FakeGroup {
-        runs: Mutex<Vec<(String, Value)>>,
-        ambiguous: Mutex<u32>,
-        posts: Mutex<Vec<usize>>,
-    }
-
-    fn timeout_error() -> Error {
-        let api =
-            crate::error::ApiError::from_parts("task_group_add_runs", 504, &Default::default(), "");
-        Error::from_response(api)
-    }
-
-    impl Submitter for FakeGroup {
-        fn post(&self, inputs: Vec<Value>) -> BoxFut<'_, PostOutcome> {
-            Box::pin(async move {
-                self.posts.lock().unwrap().push(inputs.len());
-                let mut runs = self.runs.lock().unwrap();
-                let start = runs.len();
-                for v in inputs {
-                    let id = format!("trun_{}", runs.len());
-                    runs.push((id, v["metadata"].clone()));
-                }
-                let mut amb = self.ambiguous.lock().unwrap();
-                if *amb > 0 {
-                    *amb -= 1;
-                    return Err(timeout_error());
-                }
-                Ok(PostOutcome {
-                    run_ids: runs[start..].iter().map(|(id, _)| id.clone()).collect(),
-                    run_cursor: None,
-                    status: json!(null),
-                })
-            })
-        }
-
-        fn find_tagged<'a>(
-            &'a self,
-            _cursor: Option<String>,
-            batch: &'a str,
-        ) -> BoxFut<'a, HashMap<usize, String>> {
-            Box::pin(async move {
-                Ok(self
-                    .runs
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .filter_map(|(id, meta)| {
-                        tagged_index(Some(meta), batch).map(|i| (i, id.clone()))
-                    })
-                    .collect())
-            })
-        }
-    }
-
-    fn fake(ambiguous: u32) -> FakeGroup {
-        FakeGroup {
-            runs: Mutex::new(Vec::new()),
-            ambiguous: Mutex::new(ambiguous),
-            posts: Mutex::new(Vec::new()),
-        }
-    }
-
-    fn inputs(n: usize, batch: &str) -> Vec<Value> {
-        let mut v: Vec<Value> = (0..n)
-            .map(|i| json!({"processor": "lite", "input": format!("q{i}")}))
-            .collect();
-        add_tags(&mut v, batch).unwrap();
-        v
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn inputs_are_split_into_posts_of_at_most_a_thousand_in_order() {
-        let g = fake(0);
-        let out = submit_all(
-            &g,
-            inputs(2_500, "b"),
-            Some("b"),
-            3,
-            &Progress::new(None),
-            &RetryPolicy::default(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(*g.posts.lock().unwrap(), [1000, 1000, 500]);
-        let expected: Vec<String> = (0..2_500).map(|i| format!("trun_{i}")).collect();
-        assert_eq!(out.run_ids, expected);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn an_ambiguous_failure_is_reconciled_not_resent() {
-        let g = fake(1);
-        let out = submit_all(
-            &g,
-            inputs(5, "b"),
-            Some("b"),
-            1,
-            &Progress::new(None),
-            &RetryPolicy::default(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(g.runs.lock().unwrap().len(), 5, "no duplicates");
-        assert_eq!(*g.posts.lock().unwrap(), [5], "nothing resent");
-        assert_eq!(out.recovered, 5);
-        assert_eq!(
-            out.run_ids,
-            ["trun_0", "trun_1", "trun_2", "trun_3", "trun_4"]
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn without_tags_an_ambiguous_failure_is_reported_with_what_was_created() {
-        let g = fake(1);
-        let err = submit_all(
-            &g,
-            inputs(3, "b"),
-            None,
-            1,
-            &Progress::new(None),
-            &RetryPolicy::default(),
-        )
-        .await
-        .unwrap_err();
-        match err {
-            Error::BatchIncomplete { created, total, .. } => assert_eq!((created, total), (0, 3)),
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(g.runs.lock().unwrap().len(), 3, "the POST was not repeated");
-    }
-
-    #[test]
-    fn tags_fit_the_metadata_limits_and_reserved_keys_are_refused() {
-        let t = tag(&new_batch_id(), 999_999);
-        assert!(t.len() <= crate::input::MAX_METADATA_VALUE_CHARS);
-        assert!(BATCH_TAG_KEY.len() <= crate::input::MAX_METADATA_KEY_CHARS);
-        let mut v = vec![json!({"metadata": {BATCH_TAG_KEY: "mine"}})];
-        assert!(add_tags(&mut v, "b").is_err());
-    }
-}
+mod tests;

@@ -1,24 +1,19 @@
-//! The client: configuration, and the one place every request goes through
-//! (retries, the run-creation rate budget, tracing, the request counter).
+//! The client and its configuration: builder, environment, shared state.
+//! Sending requests (retries, rate budget, tracing) lives in `request.rs`.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use parallel_web_api::{ResponseValue, types};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use tokio::time::Instant;
-use tracing::Instrument;
+use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::error::ApiError;
 use crate::rate_budget::RateBudget;
 use crate::stream::ResumeSettings;
 use crate::{Error, RetryPolicy};
 
 /// The production API.
-pub const DEFAULT_BASE_URL: &str = "https://api.parallel.ai";
+pub const DEFAULT_BASE_URL: &str = parallel_web_api::DEFAULT_BASE_URL;
 /// Run-creating POSTs allowed per minute by default (the documented limit).
 pub const DEFAULT_RUN_POSTS_PER_MINUTE: u32 = 2_000;
 
@@ -194,6 +189,8 @@ impl ClientBuilder {
     /// Sends requests through this `reqwest::Client` as it is configured.
     /// It must send the `x-api-key` header itself (as a default header);
     /// the key, timeouts and extra headers of this builder are then unused.
+    /// Call [`install_tls_provider`](crate::install_tls_provider) before
+    /// building it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -241,37 +238,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let http = match self.http {
             Some(h) => h,
-            None => {
-                let key = self
-                    .api_key
-                    .as_deref()
-                    .filter(|k| !k.trim().is_empty())
-                    .ok_or_else(|| {
-                        Error::Config("no API key: set PARALLEL_API_KEY or call .api_key()".into())
-                    })?;
-                let mut headers = HeaderMap::new();
-                for (k, v) in &self.headers {
-                    let name = HeaderName::from_bytes(k.trim().as_bytes())
-                        .map_err(|_| Error::Config(format!("invalid header name {k:?}")))?;
-                    let value = HeaderValue::from_str(v.trim())
-                        .map_err(|_| Error::Config(format!("invalid value for header {k:?}")))?;
-                    headers.insert(name, value);
-                }
-                let mut key = HeaderValue::from_str(key)
-                    .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
-                key.set_sensitive(true);
-                headers.insert("x-api-key", key);
-                parallel_web_api::install_tls_provider();
-                let mut b = reqwest::Client::builder()
-                    .default_headers(headers)
-                    .user_agent(concat!("parallel-web-rs/", env!("CARGO_PKG_VERSION")))
-                    .connect_timeout(self.connect_timeout);
-                if let Some(t) = self.read_timeout {
-                    b = b.read_timeout(t);
-                }
-                b.build()
-                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
-            }
+            None => self.build_http_client()?,
         };
         reqwest::Url::parse(&self.base_url)
             .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", self.base_url)))?;
@@ -292,6 +259,41 @@ impl ClientBuilder {
     }
 }
 
+impl ClientBuilder {
+    /// The `reqwest::Client` for the key, headers and timeouts of this
+    /// builder, made by the low-level crate's [`ClientConfig`] so both crates
+    /// build their HTTP clients one way (key marked sensitive, rustls,
+    /// connect and read timeouts, no total timeout).
+    ///
+    /// [`ClientConfig`]: parallel_web_api::ClientConfig
+    fn build_http_client(&self) -> Result<reqwest::Client, Error> {
+        let key = self
+            .api_key
+            .as_deref()
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| {
+                Error::Config("no API key: set PARALLEL_API_KEY or call .api_key()".into())
+            })?;
+        let mut config = parallel_web_api::ClientConfig::new(&self.base_url, key)
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout);
+        for (k, v) in &self.headers {
+            let name = HeaderName::from_bytes(k.trim().as_bytes())
+                .map_err(|_| Error::Config(format!("invalid header name {k:?}")))?;
+            let value = HeaderValue::from_str(v.trim())
+                .map_err(|_| Error::Config(format!("invalid value for header {k:?}")))?;
+            config = config.header(name, value);
+        }
+        config.build_http_client().map_err(|e| match e {
+            // The message never includes the key itself.
+            parallel_web_api::ConfigError::InvalidApiKey => {
+                Error::Config("the API key is not a valid header value".into())
+            }
+            other => Error::Config(format!("cannot build the HTTP client: {other}")),
+        })
+    }
+}
+
 /// Parses `PARALLEL_CUSTOM_HEADERS`: newline-separated `Name: value` lines.
 pub(crate) fn parse_custom_headers(raw: &str) -> Result<Vec<(String, String)>, Error> {
     raw.lines()
@@ -306,37 +308,6 @@ pub(crate) fn parse_custom_headers(raw: &str) -> Result<Vec<(String, String)>, E
                 })
         })
         .collect()
-}
-
-/// What the request layer needs to know about one operation.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Call {
-    pub op: &'static str,
-    /// Safe to repeat after an ambiguous failure.
-    pub idempotent: bool,
-    /// Counts against the run-creation rate budget.
-    pub creates_runs: bool,
-    /// A long-poll: HTTP 408 means "not yet" and is returned at once.
-    pub long_poll: bool,
-}
-
-impl Call {
-    pub(crate) const fn read(op: &'static str) -> Call {
-        Call {
-            op,
-            idempotent: true,
-            creates_runs: false,
-            long_poll: false,
-        }
-    }
-    pub(crate) const fn create_runs(op: &'static str) -> Call {
-        Call {
-            op,
-            idempotent: false,
-            creates_runs: true,
-            long_poll: false,
-        }
-    }
 }
 
 impl Client {
@@ -407,113 +378,11 @@ impl Client {
     pub(crate) fn batch_tags(&self) -> bool {
         self.inner.batch_tags
     }
-
-    /// Sends one operation with retries, the rate budget, a tracing span and
-    /// the request counter. `attempt` builds and sends one try (through
-    /// [`Client::raw`]).
-    pub(crate) async fn execute<T, F, Fut>(
-        &self,
-        call: Call,
-        mut attempt: F,
-    ) -> Result<ResponseValue<T>, Error>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, parallel_web_api::Error<types::ApiError>>>,
-    {
-        let mut retries = 0;
-        loop {
-            if call.creates_runs {
-                self.inner.budget.acquire().await;
-            }
-            self.inner.requests.fetch_add(1, Ordering::Relaxed);
-            let span = tracing::info_span!(
-                "parallel.request",
-                operation = call.op,
-                attempt = retries + 1,
-                status = tracing::field::Empty,
-                duration_ms = tracing::field::Empty,
-            );
-            let started = Instant::now();
-            let result = match attempt().instrument(span.clone()).await {
-                Ok(v) => Ok(v),
-                Err(e) => Err(convert_error(call.op, e).await),
-            };
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            match &result {
-                Ok(v) => span.record("status", v.status().as_u16()),
-                Err(e) => span.record("status", e.status().unwrap_or(0)),
-            };
-            match result {
-                Ok(v) => return Ok(v),
-                Err(e) if call.long_poll && e.status() == Some(408) => return Err(e),
-                Err(e) => match self.inner.retry.next_delay(&e, retries, call.idempotent) {
-                    Some(delay) => {
-                        span.in_scope(|| tracing::info!(error = %e, ?delay, "retrying"));
-                        tokio::time::sleep(delay).await;
-                        retries += 1;
-                    }
-                    None => return Err(e),
-                },
-            }
-        }
+    pub(crate) fn rate_budget(&self) -> &RateBudget {
+        &self.inner.budget
     }
-}
-
-/// Maps the generated client's error into ours, reading the body of
-/// undocumented responses so the server's message is not lost.
-pub(crate) async fn convert_error(
-    op: &'static str,
-    e: parallel_web_api::Error<types::ApiError>,
-) -> Error {
-    use parallel_web_api::Error as E;
-    match e {
-        E::ErrorResponse(rv) => {
-            let body = serde_json::to_string(rv.as_ref()).unwrap_or_default();
-            Error::from_response(ApiError::from_parts(
-                op,
-                rv.status().as_u16(),
-                rv.headers(),
-                &body,
-            ))
-        }
-        E::UnexpectedResponse(resp) => {
-            let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
-            let body = resp.text().await.unwrap_or_default();
-            if (200..300).contains(&status) {
-                return Error::Decode {
-                    what: format!("{op} response (HTTP {status})"),
-                    message: "unexpected success status".into(),
-                    raw: body,
-                };
-            }
-            Error::from_response(ApiError::from_parts(op, status, &headers, &body))
-        }
-        E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
-            transport_error(op, e)
-        }
-        E::InvalidResponsePayload(bytes, err) => Error::Decode {
-            what: format!("{op} response"),
-            message: err.to_string(),
-            raw: String::from_utf8_lossy(&bytes).into_owned(),
-        },
-        E::InvalidRequest(msg) => Error::input(None, "request", msg),
-        E::Custom(msg) => Error::Config(msg),
-    }
-}
-
-pub(crate) fn transport_error(op: &'static str, e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        Error::Timeout {
-            operation: op,
-            source: e,
-        }
-    } else {
-        Error::Connection {
-            operation: op,
-            before_sending: e.is_connect(),
-            source: e,
-        }
+    pub(crate) fn count_request(&self) {
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -7,8 +7,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
 use serde_json::Value;
+
+pub use crate::api_error::{ApiError, FieldError};
+use crate::api_error::{FieldList, field_errors};
 
 /// Everything that can go wrong when talking to the Parallel API.
 ///
@@ -129,7 +131,7 @@ pub enum Error {
 
     /// An `add_runs` call stopped part-way: some chunks were created, some not.
     #[error(
-        "add_runs stopped after creating {created} of {total} runs: {source}; `run_ids` tells which inputs were created (resubmit only the others)"
+        "add_runs stopped after creating {created} of {total} runs: {source}; `run_ids` tells which inputs are known to be created"
     )]
     BatchIncomplete {
         /// Runs created.
@@ -143,6 +145,43 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// Some inputs of an `add_runs` call exist as more than one run: a POST
+    /// that failed ambiguously was committed although reading the group
+    /// back had not shown it, and its inputs were sent again. Nothing is
+    /// hidden: every duplicate is listed, to keep or to clean up.
+    #[error(
+        "add_runs created {} input(s) more than once (input indexes {}); `duplicates` lists their run ids{}",
+        .duplicates.len(),
+        Indexes(&.duplicates.iter().map(|d| d.index).collect::<Vec<_>>()),
+        .error.as_ref().map(|e| format!("; the batch also stopped early: {e}")).unwrap_or_default()
+    )]
+    DuplicateRuns {
+        /// Each duplicated input with all of its run ids.
+        duplicates: Vec<crate::DuplicatedInput>,
+        /// For each input, in order, the run id `add_runs` settled on, when
+        /// it was created.
+        run_ids: Vec<Option<String>>,
+        /// A failure that also stopped the batch early, if any.
+        #[source]
+        error: Option<Box<Error>>,
+    },
+
+    /// An add-runs POST failed in a way that may or may not have created
+    /// its runs, and the SDK could not find out which: batch tags were
+    /// switched off, the group's runs could not be read back, or the
+    /// attempts ran out. Nothing more was sent for these inputs.
+    #[error(
+        "{source}; whether inputs {} were created is unknown: look for them in the group's runs (by their `pw_batch` tag, if tagged) before sending them again",
+        Indexes(.indexes)
+    )]
+    Unconfirmed {
+        /// Positions of the inputs in doubt.
+        indexes: Vec<usize>,
+        /// The failure that left them in doubt.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The client itself is misconfigured (missing key, bad URL or header).
     #[error("client configuration: {0}")]
     Config(String),
@@ -150,40 +189,6 @@ pub enum Error {
     /// A waiter gave up at its deadline.
     #[error("{0}")]
     WaitTimeout(Box<WaitTimeout>),
-}
-
-/// An error response from the API, with everything the server told us.
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct ApiError {
-    /// The operation that failed, e.g. `task_group_add_runs`.
-    pub operation: &'static str,
-    /// HTTP status code.
-    pub status: u16,
-    /// The server's message, or a summary of the body when it had none.
-    pub message: String,
-    /// The server's reference id for this failure (quote it to support).
-    pub ref_id: Option<String>,
-    /// Extra structured detail from the server.
-    pub detail: Option<Value>,
-    /// The response body as received (truncated to 4 KiB).
-    pub body: String,
-    /// The `x-should-retry` header, when present.
-    pub should_retry: Option<bool>,
-    /// The delay asked for by `retry-after-ms` / `retry-after`, when present.
-    pub retry_after: Option<Duration>,
-}
-
-/// One field rejected by the server's validation (a 422 `detail` entry).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct FieldError {
-    /// Location of the field, e.g. `["body", "inputs", 3, "processor"]`.
-    pub loc: Vec<Value>,
-    /// The server's message.
-    pub msg: String,
-    /// The kind of validation failure.
-    pub kind: String,
 }
 
 /// Details of a waiter that reached its deadline.
@@ -211,74 +216,6 @@ impl fmt::Display for WaitTimeout {
             write!(f, " (last status: {last})")?;
         }
         write!(f, "; it is still running: wait again or raise max_wait")
-    }
-}
-
-impl fmt::Debug for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiError")
-            .field("operation", &self.operation)
-            .field("status", &self.status)
-            .field("message", &self.message)
-            .field("ref_id", &self.ref_id)
-            .field("detail", &self.detail)
-            .field("should_retry", &self.should_retry)
-            .field("retry_after", &self.retry_after)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: HTTP {}: {}",
-            self.operation, self.status, self.message
-        )?;
-        if let Some(ref_id) = &self.ref_id {
-            write!(f, " (ref_id {ref_id})")?;
-        }
-        Ok(())
-    }
-}
-
-const MAX_BODY_KEPT: usize = 4096;
-
-impl ApiError {
-    /// Builds the error from a status, the response headers and the raw body.
-    pub(crate) fn from_parts(
-        operation: &'static str,
-        status: u16,
-        headers: &HeaderMap,
-        body: &str,
-    ) -> ApiError {
-        let parsed: Option<Value> = serde_json::from_str(body).ok();
-        let (message, ref_id, detail) = match &parsed {
-            Some(v) => summarize_body(v),
-            None => (None, None, None),
-        };
-        let message = message.unwrap_or_else(|| {
-            if body.trim().is_empty() {
-                reason(status).to_owned()
-            } else {
-                truncate(body.trim(), 200)
-            }
-        });
-        ApiError {
-            operation,
-            status,
-            message,
-            ref_id,
-            detail,
-            body: truncate(body, MAX_BODY_KEPT),
-            should_retry: crate::retry::should_retry_header(headers),
-            retry_after: crate::retry::retry_after_header(headers),
-        }
-    }
-
-    /// The parsed JSON body, when it was JSON.
-    pub fn body_json(&self) -> Option<Value> {
-        serde_json::from_str(&self.body).ok()
     }
 }
 
@@ -332,115 +269,6 @@ impl Error {
     }
 }
 
-/// Reads `{"type":"error","error":{...}}`, FastAPI's `{"detail": ...}` or
-/// anything else into (message, ref_id, detail).
-fn summarize_body(v: &Value) -> (Option<String>, Option<String>, Option<Value>) {
-    if let Some(err) = v.get("error").filter(|e| e.is_object()) {
-        let message = err
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let ref_id = err.get("ref_id").and_then(Value::as_str).map(str::to_owned);
-        let detail = err.get("detail").filter(|d| !d.is_null()).cloned();
-        return (message, ref_id, detail);
-    }
-    match v.get("detail") {
-        Some(Value::String(s)) => (Some(s.clone()), None, None),
-        Some(Value::Array(items)) => {
-            let msgs: Vec<String> = items
-                .iter()
-                .map(|i| {
-                    let loc = i.get("loc").map(loc_string).unwrap_or_default();
-                    let msg = i.get("msg").and_then(Value::as_str).unwrap_or("invalid");
-                    format!("{loc}: {msg}")
-                })
-                .collect();
-            (
-                Some(format!("request validation failed: {}", msgs.join("; "))),
-                None,
-                Some(v["detail"].clone()),
-            )
-        }
-        _ => (None, None, None),
-    }
-}
-
-fn field_errors(v: &Value) -> Vec<FieldError> {
-    let items = match v.get("detail") {
-        Some(Value::Array(items)) => items,
-        _ => return Vec::new(),
-    };
-    items
-        .iter()
-        .map(|i| FieldError {
-            loc: i
-                .get("loc")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-            msg: i
-                .get("msg")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            kind: i
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-        })
-        .collect()
-}
-
-fn loc_string(loc: &Value) -> String {
-    match loc {
-        Value::Array(parts) => parts
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("."),
-        other => other.to_string(),
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("error status")
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
-struct FieldList<'a>(&'a [FieldError]);
-
-impl fmt::Display for FieldList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            let sep = if i == 0 { ": " } else { ", " };
-            write!(
-                f,
-                "{sep}{} ({})",
-                loc_string(&Value::Array(e.loc.clone())),
-                e.msg
-            )?;
-        }
-        Ok(())
-    }
-}
-
 struct Delay(Option<Duration>);
 
 impl fmt::Display for Delay {
@@ -452,6 +280,20 @@ impl fmt::Display for Delay {
     }
 }
 
+/// Input indexes, the first ten of them.
+struct Indexes<'a>(&'a [usize]);
+
+impl fmt::Display for Indexes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: Vec<String> = self.0.iter().take(10).map(usize::to_string).collect();
+        f.write_str(&shown.join(", "))?;
+        if self.0.len() > 10 {
+            write!(f, " and {} more", self.0.len() - 10)?;
+        }
+        Ok(())
+    }
+}
+
 struct InputIndex(Option<usize>);
 
 impl fmt::Display for InputIndex {
@@ -460,47 +302,5 @@ impl fmt::Display for InputIndex {
             Some(i) => write!(f, "input #{i}: "),
             None => Ok(()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_the_api_error_envelope() {
-        let body = r#"{"type":"error","error":{"ref_id":"r-1","message":"Run id not found","detail":null}}"#;
-        let e = ApiError::from_parts("task_run_retrieve", 404, &HeaderMap::new(), body);
-        assert_eq!(e.message, "Run id not found");
-        assert_eq!(e.ref_id.as_deref(), Some("r-1"));
-        assert!(e.detail.is_none());
-        assert_eq!(
-            e.to_string(),
-            "task_run_retrieve: HTTP 404: Run id not found (ref_id r-1)"
-        );
-    }
-
-    #[test]
-    fn validation_errors_list_field_locations() {
-        let body = r#"{"detail":[{"loc":["body","inputs",0,"processor"],"msg":"field required","type":"missing"}]}"#;
-        let err = Error::from_response(ApiError::from_parts("x", 422, &HeaderMap::new(), body));
-        match &err {
-            Error::Validation { fields, .. } => {
-                assert_eq!(fields.len(), 1);
-                assert_eq!(fields[0].kind, "missing");
-            }
-            other => panic!("expected Validation, got {other:?}"),
-        }
-        assert!(
-            err.to_string()
-                .contains("body.inputs.0.processor (field required)")
-        );
-    }
-
-    #[test]
-    fn non_json_bodies_are_kept_raw() {
-        let e = ApiError::from_parts("x", 502, &HeaderMap::new(), "<html>bad gateway</html>");
-        assert_eq!(e.message, "<html>bad gateway</html>");
-        assert_eq!(e.body, "<html>bad gateway</html>");
     }
 }

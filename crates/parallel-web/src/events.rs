@@ -25,14 +25,7 @@ pub enum Event {
     /// A run's state (`task_run.state`).
     RunState(Box<RunEvent>),
     /// The server reported an error inside the stream (`error`).
-    Error {
-        /// The server's message.
-        message: String,
-        /// The server's reference id.
-        ref_id: String,
-        /// Extra detail, when present.
-        detail: Option<Value>,
-    },
+    Error(StreamError),
     /// An event type this version does not know, passed through as is.
     Unknown {
         /// The event's `type`.
@@ -40,6 +33,29 @@ pub enum Event {
         /// The event's JSON data.
         data: Value,
     },
+}
+
+/// An error the server reported inside a stream (an `error` event). The
+/// stream goes on after it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StreamError {
+    /// The server's message.
+    pub message: String,
+    /// The server's reference id, useful for support requests.
+    pub ref_id: String,
+    /// Extra detail, when present.
+    pub detail: Option<Value>,
+}
+
+impl From<StreamError> for Error {
+    fn from(e: StreamError) -> Error {
+        Error::ServerEvent {
+            message: e.message,
+            ref_id: e.ref_id,
+            detail: e.detail,
+        }
+    }
 }
 
 /// A run's state as reported in a stream.
@@ -63,7 +79,7 @@ impl Event {
             Event::GroupStatus { event_id, .. } => event_id.as_deref(),
             Event::RunState(r) => r.event_id.as_deref(),
             Event::Unknown { data, .. } => data.get("event_id").and_then(Value::as_str),
-            Event::Error { .. } => None,
+            Event::Error(_) => None,
         }
     }
 }
@@ -100,7 +116,7 @@ pub(crate) fn decode(raw: RawEvent) -> Result<Event, Error> {
         }
         "error" => {
             let err = data.get("error").cloned().unwrap_or(Value::Null);
-            Ok(Event::Error {
+            Ok(Event::Error(StreamError {
                 message: err
                     .get("message")
                     .and_then(Value::as_str)
@@ -112,7 +128,7 @@ pub(crate) fn decode(raw: RawEvent) -> Result<Event, Error> {
                     .unwrap_or_default()
                     .to_owned(),
                 detail: err.get("detail").filter(|d| !d.is_null()).cloned(),
-            })
+            }))
         }
         _ => Ok(Event::Unknown { kind, data }),
     }
@@ -249,6 +265,6 @@ mod tests {
             json!({"type": "error", "error": {"ref_id": "r", "message": "boom"}}),
         ))
         .unwrap();
-        assert!(matches!(ev, Event::Error { ref message, .. } if message == "boom"));
+        assert!(matches!(ev, Event::Error(ref e) if e.message == "boom"));
     }
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use futures::stream::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::client::Call;
 use crate::events::{Event, decode};
+use crate::request::Call;
 use crate::stream::{self, EndRule, Opener, from_reqwest};
 use crate::task_groups::{op, versioned};
 use crate::typed::{TypedRun, typed_runs};

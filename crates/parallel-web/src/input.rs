@@ -179,9 +179,7 @@ impl RunInput {
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        for (k, v) in entries {
-            self.metadata.insert(k.into(), Value::String(v.into()));
-        }
+        extend_metadata(&mut self.metadata, entries);
         self
     }
 
@@ -239,7 +237,7 @@ impl RunInput {
     }
 
     /// Checks this input against the documented limits and builds its wire
-    /// JSON (fields in the API's order). `index` names it in errors.
+    /// JSON. `index` names it in errors.
     pub(crate) fn to_wire(
         &self,
         index: Option<usize>,
@@ -322,6 +320,19 @@ impl RunInput {
         }
         Ok(Value::Object(m))
     }
+}
+
+/// Adds metadata entries as string values: every builder that takes
+/// metadata (group, batch, run) goes through here.
+pub(crate) fn extend_metadata<K: Into<String>, V: Into<String>>(
+    metadata: &mut Map<String, Value>,
+    entries: impl IntoIterator<Item = (K, V)>,
+) {
+    metadata.extend(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.into(), Value::String(v.into()))),
+    );
 }
 
 /// Checks metadata keys and values against the documented limits.

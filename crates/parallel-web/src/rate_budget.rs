@@ -1,45 +1,67 @@
-//! The run-creation rate budget: a token bucket shared by every clone of a
-//! client, so run-creating POSTs stay under the documented per-minute limit
-//! instead of collecting 429s.
+//! The run-creation rate budget, shared by every clone of a client, so
+//! run-creating POSTs stay under the documented per-minute limit instead of
+//! collecting 429s.
+//!
+//! It is a sliding window: it remembers when the last `per_minute` POSTs
+//! went out and lets another go only when the oldest of them is a minute
+//! old. A token bucket would let a full bucket's burst and a minute of
+//! refill through in the first minute (twice the limit); the window never
+//! lets more than the limit into any 60 seconds. Memory is one instant per
+//! allowed POST, fixed.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// A token bucket for run-creating POSTs.
+/// The window the documented limit counts over.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// A sliding-window limit for run-creating POSTs.
 pub(crate) struct RateBudget {
-    per_minute: u32,
-    state: Mutex<(f64, Instant)>,
+    per_minute: usize,
+    /// When the most recent POSTs (at most `per_minute`) were let through.
+    sent: Mutex<VecDeque<Instant>>,
 }
 
 impl RateBudget {
+    /// A budget of `per_minute` POSTs in any 60 s; 0 means unlimited.
     pub(crate) fn new(per_minute: u32) -> Self {
+        let per_minute = per_minute as usize;
         RateBudget {
             per_minute,
-            state: Mutex::new((f64::from(per_minute), Instant::now())),
+            sent: Mutex::new(VecDeque::with_capacity(per_minute.min(4_096))),
         }
     }
 
+    /// Waits until one more POST fits in the window, and counts it.
     pub(crate) async fn acquire(&self) {
         if self.per_minute == 0 {
             return;
         }
-        let rate = f64::from(self.per_minute) / 60.0;
         loop {
-            let wait = {
-                let Ok(mut s) = self.state.lock() else { return };
+            let wait_until = {
+                let Ok(mut sent) = self.sent.lock() else {
+                    return;
+                };
                 let now = Instant::now();
-                s.0 = (s.0 + now.duration_since(s.1).as_secs_f64() * rate)
-                    .min(f64::from(self.per_minute));
-                s.1 = now;
-                if s.0 >= 1.0 {
-                    s.0 -= 1.0;
+                while sent
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+                {
+                    sent.pop_front();
+                }
+                if sent.len() < self.per_minute {
+                    sent.push_back(now);
                     return;
                 }
-                (1.0 - s.0) / rate
+                match sent.front() {
+                    Some(oldest) => *oldest + WINDOW,
+                    None => return,
+                }
             };
-            tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+            tokio::time::sleep_until(wait_until).await;
         }
     }
 }
@@ -49,16 +71,24 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    async fn the_rate_budget_spreads_posts_over_the_minute() {
+    async fn no_minute_ever_holds_more_posts_than_the_budget() {
         let b = RateBudget::new(2);
         let t0 = Instant::now();
-        b.acquire().await;
-        b.acquire().await;
-        assert_eq!(t0.elapsed(), Duration::ZERO, "the first two go at once");
-        b.acquire().await;
-        assert!(
-            t0.elapsed() >= Duration::from_secs(29),
-            "the third waits for a token"
-        );
+        let mut at = Vec::new();
+        for _ in 0..5 {
+            b.acquire().await;
+            at.push(t0.elapsed().as_secs());
+        }
+        assert_eq!(at, [0, 0, 60, 60, 120]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_budget_is_unlimited() {
+        let b = RateBudget::new(0);
+        let t0 = Instant::now();
+        for _ in 0..10_000 {
+            b.acquire().await;
+        }
+        assert_eq!(t0.elapsed(), Duration::ZERO);
     }
 }

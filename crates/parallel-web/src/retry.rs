@@ -303,7 +303,7 @@ pub(crate) fn retry_after_header(headers: &HeaderMap) -> Option<Duration> {
     if let Ok(secs) = raw.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0).then(|| secs_to_duration(secs));
     }
-    let when = httpdate_to_system_time(raw)?;
+    let when = httpdate::parse_http_date(raw).ok()?;
     Some(
         when.duration_since(std::time::SystemTime::now())
             .unwrap_or_default(),
@@ -313,44 +313,6 @@ pub(crate) fn retry_after_header(headers: &HeaderMap) -> Option<Duration> {
 /// Seconds to a duration, capped at a day (a huge header must not panic).
 fn secs_to_duration(secs: f64) -> Duration {
     Duration::from_secs_f64(secs.min(86_400.0))
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only form
-/// servers send in practice.
-fn httpdate_to_system_time(s: &str) -> Option<std::time::SystemTime> {
-    let parts: Vec<&str> = s.split_whitespace().collect();
-    if parts.len() != 6 || parts[5] != "GMT" {
-        return None;
-    }
-    let day: u64 = parts[1].parse().ok()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| *m == parts[2])? as u64
-        + 1;
-    let year: i64 = parts[3].parse().ok()?;
-    let hms: Vec<u64> = parts[4]
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    if hms.len() != 3 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y.div_euclid(400);
-    let yoe = (y - era * 400) as u64;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe as i64 - 719_468;
-    let secs = days * 86_400 + (hms[0] * 3600 + hms[1] * 60 + hms[2]) as i64;
-    let secs = u64::try_from(secs).ok()?;
-    Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -443,12 +405,23 @@ mod tests {
     }
 
     #[test]
-    fn http_dates_parse() {
-        let t = httpdate_to_system_time("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(
-            t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
-            784_111_777
+    fn retry_after_accepts_an_http_date() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Fri, 01 Jan 2100 00:00:00 GMT"),
         );
+        let far = retry_after_header(&h).unwrap();
+        assert!(far > Duration::from_secs(365 * 86_400), "{far:?}");
+        // Longer than the 60 s obeyed: the computed backoff is used instead.
+        let e = Error::from_response(ApiError::from_parts("op", 429, &h, "{}"));
+        let p = RetryPolicy::default().jitter(Jitter::None);
+        assert_eq!(p.next_delay(&e, 0, true), Some(Duration::from_millis(500)));
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(retry_after_header(&h), Some(Duration::ZERO), "a past date");
     }
 
     #[test]

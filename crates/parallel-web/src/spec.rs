@@ -14,6 +14,13 @@ pub const MAX_SPEC_CHARS: usize = 15_000;
 pub const MAX_SCHEMA_DEPTH: usize = 5;
 /// Most properties in an output schema, counted over all levels.
 pub const MAX_SCHEMA_PROPERTIES: usize = 100;
+/// Most `enum` values in an output schema, counted over all levels.
+pub const MAX_ENUM_VALUES: usize = 500;
+/// An `enum` with more than this many values is also limited in size
+/// ([`MAX_LARGE_ENUM_CHARS`]).
+const LARGE_ENUM: usize = 250;
+/// Most characters of all values of one `enum` with more than 250 values.
+pub const MAX_LARGE_ENUM_CHARS: usize = 7_500;
 
 /// A task specification: the schema of the input and of the output.
 ///
@@ -132,8 +139,10 @@ impl TaskSpec {
 
     /// Checks the documented limits: at most [`MAX_SPEC_CHARS`] characters,
     /// output nesting at most [`MAX_SCHEMA_DEPTH`], at most
-    /// [`MAX_SCHEMA_PROPERTIES`] properties, and no `$ref` (the API needs
-    /// inline schemas, so recursive types cannot be used).
+    /// [`MAX_SCHEMA_PROPERTIES`] properties, at most [`MAX_ENUM_VALUES`]
+    /// enum values (and [`MAX_LARGE_ENUM_CHARS`] characters in an enum of
+    /// more than 250 values), and no `$ref` (the API needs inline schemas,
+    /// so recursive types cannot be used).
     pub fn validate(&self) -> Result<(), Error> {
         let len = self.len_chars();
         if len > MAX_SPEC_CHARS {
@@ -170,6 +179,7 @@ impl TaskSpec {
                         ),
                     ));
                 }
+                check_enums(js)?;
                 let props = count_properties(js);
                 if props > MAX_SCHEMA_PROPERTIES {
                     return Err(Error::input(
@@ -222,6 +232,56 @@ fn depth_of(v: &Value) -> usize {
         }
     }
     usize::from(is_container) + child
+}
+
+/// Checks the `enum` limits: at most [`MAX_ENUM_VALUES`] values in all, and
+/// at most [`MAX_LARGE_ENUM_CHARS`] characters in an enum of more than 250.
+fn check_enums(schema: &Value) -> Result<(), Error> {
+    let mut enums = Vec::new();
+    collect_enums(schema, &mut enums);
+    let total: usize = enums.iter().map(|e| e.len()).sum();
+    if total > MAX_ENUM_VALUES {
+        return Err(Error::input(
+            None,
+            "task_spec.output_schema",
+            format!(
+                "{total} enum values; the API accepts at most {MAX_ENUM_VALUES}: use fewer or free text"
+            ),
+        ));
+    }
+    for values in enums.iter().filter(|e| e.len() > LARGE_ENUM) {
+        let chars: usize = values
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map_or_else(|| v.to_string().len(), |s| s.chars().count())
+            })
+            .sum();
+        if chars > MAX_LARGE_ENUM_CHARS {
+            return Err(Error::input(
+                None,
+                "task_spec.output_schema",
+                format!(
+                    "an enum of {} values has {chars} characters; with more than {LARGE_ENUM} values the API accepts at most {MAX_LARGE_ENUM_CHARS}",
+                    values.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn collect_enums<'a>(v: &'a Value, out: &mut Vec<&'a Vec<Value>>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Array(values)) = m.get("enum") {
+                out.push(values);
+            }
+            m.values().for_each(|c| collect_enums(c, out));
+        }
+        Value::Array(a) => a.iter().for_each(|c| collect_enums(c, out)),
+        _ => {}
+    }
 }
 
 fn count_properties(v: &Value) -> usize {
@@ -288,6 +348,26 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(err.to_string().contains("101 properties"), "{err}");
+    }
+
+    #[test]
+    fn enum_limits_are_checked() {
+        let values = |n: usize, len: usize| -> Vec<String> {
+            (0..n).map(|i| format!("{i:0>len$}")).collect()
+        };
+        let schema = |vals: Vec<String>| {
+            TaskSpec::from_json_schemas(
+                None,
+                json!({"type": "object", "properties": {"pick": {"type": "string", "enum": vals}}}),
+            )
+        };
+        assert!(schema(values(500, 3)).validate().is_ok());
+        let err = schema(values(501, 3)).validate().unwrap_err();
+        assert!(err.to_string().contains("501 enum values"), "{err}");
+        // 300 values of 26 characters: 7,800 characters.
+        let err = schema(values(300, 26)).validate().unwrap_err();
+        assert!(err.to_string().contains("7800 characters"), "{err}");
+        assert!(schema(values(300, 25)).validate().is_ok());
     }
 
     #[test]

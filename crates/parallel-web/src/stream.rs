@@ -38,6 +38,12 @@ pub(crate) enum EndRule {
     /// A live feed: ends after a `task_group_status` with `is_active: false`;
     /// a clean end of the body before that is a reason to reconnect.
     WhenGroupInactive,
+    /// A single run's events: the server offers no cursor, so the stream is
+    /// never reopened (a new connection would replay the progress
+    /// messages). A clean end of the body after a `task_run.state` with an
+    /// inactive run ends it; any other end (drop, idle, closed while the
+    /// run is active) is an error item, and the stream ends.
+    RunFinished,
 }
 
 /// How a resumable stream reconnects.
@@ -92,6 +98,8 @@ struct Machine {
     settings: ResumeSettings,
     end: EndRule,
     backoff: Backoff,
+    /// The last `task_run.state` seen said the run is no longer active.
+    run_inactive: bool,
 }
 
 /// Opens the stream (HTTP errors surface here, with the server's body) and
@@ -113,6 +121,7 @@ pub(crate) async fn open(
         opener,
         settings,
         end,
+        run_inactive: false,
     };
     Ok(futures::stream::unfold(machine, step))
 }
@@ -172,6 +181,10 @@ async fn step(mut m: Machine) -> Option<(Result<RawEvent, Error>, Machine)> {
                         return Some(m.accept(ev, events, cursor));
                     }
                     Next::Ended if m.end == EndRule::AtEndOfBody => return None,
+                    Next::Ended if m.end == EndRule::RunFinished && m.run_inactive => return None,
+                    next if m.end == EndRule::RunFinished => {
+                        return Some((Err(not_resumable(next, m.settings.idle_timeout)), m));
+                    }
                     Next::Ended if got_any => {
                         // A live feed the server closed while still active:
                         // carry on from the cursor straight away.
@@ -239,6 +252,9 @@ impl Machine {
         if let Some(id) = data.get("event_id").and_then(Value::as_str) {
             cursor = Some(id.to_owned());
         }
+        if kind == "task_run.state" {
+            self.run_inactive = data.pointer("/run/is_active") == Some(&Value::Bool(false));
+        }
         let last = self.end == EndRule::WhenGroupInactive
             && kind == "task_group_status"
             && data.pointer("/status/is_active") == Some(&Value::Bool(false));
@@ -275,6 +291,24 @@ fn give_up(why: &str, cursor: Option<String>) -> Error {
     }
 }
 
+/// Why a run event stream ended early, as the error the consumer sees.
+fn not_resumable(next: Next, idle: Option<Duration>) -> Error {
+    let why = match next {
+        Next::Broken(e) => format!("the connection broke ({e})"),
+        Next::Idle => format!(
+            "no event arrived for {:?}",
+            idle.unwrap_or_default()
+        ),
+        _ => "the server closed the stream while the run was still active (run streams last at most 570 s)".to_owned(),
+    };
+    Error::Stream {
+        message: format!(
+            "{why}; run event streams cannot be resumed: open a new one (it starts again with the run's state and all progress messages) or wait for the result"
+        ),
+        last_event_id: None,
+    }
+}
+
 /// Adapts a generated `ByteStream` body to [`ByteChunks`].
 pub(crate) fn from_reqwest<S>(body: S) -> ByteChunks
 where
@@ -284,149 +318,4 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Mutex;
-
-    /// An opener serving scripted bodies and recording the cursors asked for.
-    fn scripted(
-        bodies: Vec<Vec<Result<&'static str, &'static str>>>,
-    ) -> (Opener, Arc<Mutex<Vec<Option<String>>>>) {
-        let calls = Arc::new(Mutex::new(Vec::new()));
-        let bodies = Arc::new(Mutex::new(bodies.into_iter()));
-        let seen = calls.clone();
-        let opener: Opener = Arc::new(move |cursor| {
-            seen.lock().unwrap().push(cursor);
-            let next = bodies.lock().unwrap().next();
-            Box::pin(async move {
-                let chunks = next.ok_or_else(|| Error::Config("no more scripted bodies".into()))?;
-                let s = futures::stream::iter(chunks.into_iter().map(|c| {
-                    c.map(|s| Bytes::from_static(s.as_bytes()))
-                        .map_err(str::to_owned)
-                }));
-                Ok(s.boxed())
-            })
-        });
-        (opener, calls)
-    }
-
-    fn settings() -> ResumeSettings {
-        ResumeSettings {
-            idle_timeout: None,
-            backoff: RetryPolicy::default().jitter(crate::Jitter::None),
-            max_failures: 3,
-        }
-    }
-
-    fn run_event(id: &str) -> String {
-        format!(
-            "event: task_run.state\ndata: {{\"type\":\"task_run.state\",\"event_id\":\"{id}\"}}\n\n"
-        )
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_broken_connection_resumes_from_the_last_cursor() {
-        let e1: &'static str = run_event("1").leak();
-        let e2: &'static str = run_event("2").leak();
-        let e3: &'static str = run_event("3").leak();
-        let (opener, calls) = scripted(vec![
-            vec![Ok(e1), Ok(e2), Err("connection reset")],
-            vec![Ok(e3)],
-        ]);
-        let s = open(opener, settings(), EndRule::AtEndOfBody, None)
-            .await
-            .unwrap();
-        let ids: Vec<String> = s
-            .map(|r| r.unwrap().data["event_id"].as_str().unwrap().to_owned())
-            .collect()
-            .await;
-        assert_eq!(ids, ["1", "2", "3"]);
-        assert_eq!(*calls.lock().unwrap(), [None, Some("2".to_owned())]);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn unknown_types_and_keepalives_pass_through() {
-        let body = ": keep-alive\n\nevent: brand_new\ndata: {\"type\":\"brand_new\",\"x\":1}\n\n";
-        let (opener, _) = scripted(vec![vec![Ok(body)]]);
-        let items: Vec<_> = open(opener, settings(), EndRule::AtEndOfBody, None)
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        assert_eq!(items.len(), 1);
-        assert_eq!(items[0].as_ref().unwrap().kind, "brand_new");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_live_feed_ends_after_the_group_becomes_inactive() {
-        let active = "data: {\"type\":\"task_group_status\",\"event_id\":\"a\",\"status\":{\"is_active\":true}}\n\n";
-        let done = "data: {\"type\":\"task_group_status\",\"event_id\":\"b\",\"status\":{\"is_active\":false}}\n\n";
-        let (opener, calls) = scripted(vec![vec![Ok(active)], vec![Ok(done), Ok(active)]]);
-        let items: Vec<_> = open(opener, settings(), EndRule::WhenGroupInactive, None)
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        assert_eq!(
-            items.len(),
-            2,
-            "reopened after the clean close, stopped at inactive"
-        );
-        assert_eq!(*calls.lock().unwrap(), [None, Some("a".to_owned())]);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn repeated_failures_end_with_an_error_naming_the_cursor() {
-        let e1: &'static str = run_event("7").leak();
-        let (opener, _) = scripted(vec![
-            vec![Ok(e1), Err("reset")],
-            vec![Err("reset")],
-            vec![Err("reset")],
-            vec![Err("reset")],
-        ]);
-        let items: Vec<_> = open(opener, settings(), EndRule::AtEndOfBody, None)
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        assert_eq!(items.len(), 2);
-        match &items[1] {
-            Err(Error::Stream { last_event_id, .. }) => {
-                assert_eq!(last_event_id.as_deref(), Some("7"))
-            }
-            other => panic!("expected a stream error, got {other:?}"),
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn an_idle_connection_is_reopened() {
-        let e1: &'static str = run_event("1").leak();
-        let calls = Arc::new(Mutex::new(0u32));
-        let c = calls.clone();
-        let opener: Opener = Arc::new(move |_cursor| {
-            let n = {
-                let mut g = c.lock().unwrap();
-                *g += 1;
-                *g
-            };
-            Box::pin(async move {
-                let first = futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]);
-                // The first connection then hangs; the second ends cleanly.
-                if n == 1 {
-                    Ok(first.chain(futures::stream::pending()).boxed())
-                } else {
-                    Ok(futures::stream::empty().boxed())
-                }
-            })
-        });
-        let mut s = settings();
-        s.idle_timeout = Some(Duration::from_secs(30));
-        let items: Vec<_> = open(opener, s, EndRule::AtEndOfBody, None)
-            .await
-            .unwrap()
-            .collect()
-            .await;
-        assert_eq!(items.len(), 1);
-        assert_eq!(*calls.lock().unwrap(), 2);
-    }
-}
+mod tests;

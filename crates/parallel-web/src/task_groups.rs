@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::add_runs::AddRuns;
-use crate::client::Call;
 use crate::group_streams::{EventsRequest, RunsRequest};
+use crate::request::Call;
 use crate::types::{TaskGroupResponse, TaskGroupStatus, TaskRun};
 use crate::{ApiVersion, Client, Error, RunInput};
 
@@ -123,9 +123,7 @@ impl CreateGroup {
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        for (k, v) in entries {
-            self.metadata.insert(k.into(), Value::String(v.into()));
-        }
+        crate::input::extend_metadata(&mut self.metadata, entries);
         self
     }
 

@@ -1,14 +1,15 @@
 //! Single task runs: create, retrieve, input, result (and waiting for the
 //! result with the server's long-poll).
 
+use std::future::Future;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use crate::beta::Betas;
-use crate::client::Call;
 use crate::error::WaitTimeout;
+use crate::request::Call;
 use crate::task_groups::to_wire_type;
 use crate::typed::{TypedResult, typed_result};
 use crate::types::{TaskRun, TaskRunInput, TaskRunResult};
@@ -20,7 +21,7 @@ const MAX_LONG_POLL_SECS: u64 = 600;
 /// Task-run operations: `client.task_runs()`.
 #[derive(Debug, Clone)]
 pub struct TaskRuns {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Client {
@@ -193,29 +194,9 @@ impl ResultRequest {
     /// # Ok(()) }
     /// ```
     pub async fn wait(self, max_wait: Duration) -> Result<TaskRunResult, Error> {
-        let start = Instant::now();
-        let deadline = start + max_wait;
-        let mut polls = 0;
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let secs = remaining
-                .as_secs()
-                .clamp(1, self.timeout.unwrap_or(MAX_LONG_POLL_SECS));
-            polls += 1;
-            match self.once(Some(secs)).await {
-                Err(e) if still_running(&e) => {
-                    if Instant::now() >= deadline {
-                        return Err(Error::WaitTimeout(Box::new(WaitTimeout {
-                            what: format!("the result of run {}", self.run_id),
-                            waited: start.elapsed(),
-                            polls,
-                            last_status: Some("still active".into()),
-                        })));
-                    }
-                }
-                other => return other,
-            }
-        }
+        let per_request = self.timeout.unwrap_or(MAX_LONG_POLL_SECS);
+        let what = || format!("the result of run {}", self.run_id);
+        long_poll(what, max_wait, per_request, |secs| self.once(Some(secs))).await
     }
 
     /// Decodes the output as `O`.
@@ -253,6 +234,47 @@ impl ResultRequest {
     }
 }
 
+/// Repeats `once(secs)`, a request the server holds open for up to `secs`
+/// seconds, while it answers "still running", each time asking for no more
+/// than what is left of `max_wait` (and at most `per_request`). At the
+/// deadline it gives up with [`Error::WaitTimeout`].
+pub(crate) async fn long_poll<T, F, Fut>(
+    what: impl FnOnce() -> String,
+    max_wait: Duration,
+    per_request: u64,
+    mut once: F,
+) -> Result<T, Error>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let start = Instant::now();
+    let deadline = start + max_wait;
+    let mut polls = 0;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        // Whole seconds, rounded up so the last request reaches the deadline.
+        let secs = remaining
+            .as_secs()
+            .saturating_add(u64::from(remaining.subsec_nanos() > 0))
+            .clamp(1, per_request.max(1));
+        polls += 1;
+        match once(secs).await {
+            Err(e) if still_running(&e) => {
+                if Instant::now() >= deadline {
+                    return Err(Error::WaitTimeout(Box::new(WaitTimeout {
+                        what: what(),
+                        waited: start.elapsed(),
+                        polls,
+                        last_status: Some("still active".into()),
+                    })));
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 /// 408 (the long-poll ended) or a client-side timeout: the run is still going.
 fn still_running(e: &Error) -> bool {
     matches!(e.status(), Some(408 | 503 | 504)) || matches!(e, Error::Timeout { .. })
@@ -280,5 +302,86 @@ impl<O: DeserializeOwned> TypedResultRequest<O> {
     /// Long-polls until the run finishes or `max_wait` passes.
     pub async fn wait(self, max_wait: Duration) -> Result<TypedResult<O>, Error> {
         typed_result(self.inner.wait(max_wait).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn timed_out() -> Error {
+        let api = crate::error::ApiError::from_parts(
+            "task_run_result",
+            408,
+            &Default::default(),
+            r#"{"type":"error","error":{"ref_id":"r","message":"Request timed out; run still active"}}"#,
+        );
+        Error::from_response(api)
+    }
+
+    /// A result that is ready after `ready_after`: each request waits for
+    /// it up to the seconds asked for, then answers 408. Records the asks.
+    async fn fake_result(
+        ready_after: Duration,
+        max_wait: Duration,
+    ) -> (Result<&'static str, Error>, Vec<u64>) {
+        let asked = Mutex::new(Vec::new());
+        let ready_at = Instant::now() + ready_after;
+        let result = long_poll(
+            || "the fake".into(),
+            max_wait,
+            10,
+            |secs| {
+                asked.lock().unwrap().push(secs);
+                async move {
+                    let until = (Instant::now() + Duration::from_secs(secs)).min(ready_at);
+                    tokio::time::sleep_until(until).await;
+                    if Instant::now() >= ready_at {
+                        Ok("done")
+                    } else {
+                        Err(timed_out())
+                    }
+                }
+            },
+        )
+        .await;
+        (result, asked.into_inner().unwrap())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_long_poll_is_repeated_after_each_408_until_the_result_is_ready() {
+        let start = Instant::now();
+        let (result, asked) = fake_result(Duration::from_secs(25), Duration::from_secs(600)).await;
+        assert_eq!(result.unwrap(), "done");
+        assert_eq!(asked, [10, 10, 10]);
+        assert_eq!(start.elapsed(), Duration::from_secs(25));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn at_the_deadline_the_wait_reports_how_long_and_how_often() {
+        let (result, asked) =
+            fake_result(Duration::from_secs(3_600), Duration::from_secs(25)).await;
+        // The last request only asks for what is left of the 25 s.
+        assert_eq!(asked, [10, 10, 5]);
+        match result {
+            Err(Error::WaitTimeout(t)) => {
+                assert_eq!((t.polls, t.waited), (3, Duration::from_secs(25)));
+                assert!(t.to_string().contains("the fake"), "{t}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn other_errors_end_the_wait_at_once() {
+        let result: Result<(), Error> = long_poll(
+            || "x".into(),
+            Duration::from_secs(60),
+            10,
+            |_| async { Err(Error::Config("boom".into())) },
+        )
+        .await;
+        assert!(matches!(result, Err(Error::Config(_))));
     }
 }

@@ -124,15 +124,7 @@ where
     events.filter_map(|item| async move {
         match item {
             Ok(Event::RunState(ev)) => Some(typed_run(*ev)),
-            Ok(Event::Error {
-                message,
-                ref_id,
-                detail,
-            }) => Some(Err(Error::ServerEvent {
-                message,
-                ref_id,
-                detail,
-            })),
+            Ok(Event::Error(e)) => Some(Err(e.into())),
             Ok(_) => None,
             Err(e) => Some(Err(e)),
         }

@@ -255,7 +255,15 @@ impl WaitForGroup {
         deadline: Option<Instant>,
         last: &mut TaskGroupStatus,
     ) -> Followed {
-        let mut events = match self.group.events().await {
+        // Opening counts against the deadline too (connecting, retries).
+        let opened = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, self.group.events()).await {
+                Ok(opened) => opened,
+                Err(_) => return Followed::Deadline,
+            },
+            None => self.group.events().await,
+        };
+        let mut events = match opened {
             Ok(s) => s,
             Err(e) => return Followed::Unavailable(e.to_string()),
         };
@@ -356,6 +364,11 @@ mod tests {
         }
     }
 
+    /// A waiter on `f` with deterministic delays (the largest of each step).
+    fn waiter(f: &Arc<Fake>) -> WaitForGroup {
+        WaitForGroup::new(f.clone()).jitter(Jitter::None)
+    }
+
     fn fake(active_polls: u32, events: Option<Vec<bool>>) -> Arc<Fake> {
         Arc::new(Fake {
             active_polls,
@@ -368,11 +381,7 @@ mod tests {
     async fn without_events_it_polls_with_growing_delays_until_inactive() {
         let f = fake(3, None);
         let start = Instant::now();
-        let s = WaitForGroup::new(f.clone())
-            .jitter(Jitter::None)
-            .send()
-            .await
-            .unwrap();
+        let s = waiter(&f).send().await.unwrap();
         assert!(!s.is_active);
         assert_eq!(f.polls.load(Ordering::SeqCst), 4);
         // Delays of 1 s, 2 s and 4 s between the four polls.
@@ -382,8 +391,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn at_the_deadline_it_polls_once_more_then_reports_waited_time_and_polls() {
         let f = fake(u32::MAX, None);
-        let err = WaitForGroup::new(f.clone())
-            .jitter(Jitter::None)
+        let err = waiter(&f)
             .max_wait(Duration::from_secs(10))
             .send()
             .await
@@ -422,11 +430,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_stream_that_ends_early_falls_back_to_polling() {
         let f = fake(2, Some(vec![true]));
-        let s = WaitForGroup::new(f.clone())
-            .jitter(Jitter::None)
-            .send()
-            .await
-            .unwrap();
+        let s = waiter(&f).send().await.unwrap();
         assert!(!s.is_active);
         assert_eq!(f.polls.load(Ordering::SeqCst), 3);
     }

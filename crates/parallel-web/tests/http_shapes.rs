@@ -26,6 +26,19 @@ fn group_json(id: &str) -> serde_json::Value {
                       "status_message": null, "modified_at": null}})
 }
 
+/// An add-runs answer for these new (queued) runs.
+fn added(run_ids: &[&str]) -> serde_json::Value {
+    json!({
+        "status": {"num_task_runs": run_ids.len(), "task_run_status_counts": {"queued": run_ids.len()},
+                   "is_active": true, "status_message": null, "modified_at": null},
+        "run_ids": run_ids, "run_cursor": null, "event_cursor": null})
+}
+
+fn queued_run(id: &str, processor: &str) -> serde_json::Value {
+    json!({"run_id": id, "interaction_id": id, "status": "queued", "is_active": true,
+           "processor": processor, "created_at": null, "modified_at": null})
+}
+
 #[tokio::test]
 async fn create_sends_the_key_custom_headers_and_metadata() {
     let server = MockServer::start_async().await;
@@ -83,10 +96,7 @@ async fn add_runs_sends_inputs_spec_and_the_betas_the_runs_use() {
                 .json_body_includes(r#"{"inputs": [{"processor": "base", "input": "q1"}]}"#)
                 .body_includes(r#""processor":"core""#)
                 .body_includes(r#""mcp_servers":[{"#);
-            then.status(200).json_body(json!({
-                "status": {"num_task_runs": 2, "task_run_status_counts": {"queued": 2}, "is_active": true,
-                           "status_message": null, "modified_at": null},
-                "run_ids": ["trun_a", "trun_b"], "run_cursor": null, "event_cursor": null}));
+            then.status(200).json_body(added(&["trun_a", "trun_b"]));
         })
         .await;
     let group = client(&server).task_groups().get("tgrp_1");
@@ -119,10 +129,7 @@ async fn runs_are_tagged_by_default_and_plain_requests_send_no_beta_header() {
                 .path("/v1/tasks/groups/tgrp_1/runs")
                 .header_missing("parallel-beta")
                 .body_matches(r#""pw_batch":"[0-9a-f]{16}\.0""#);
-            then.status(200).json_body(json!({
-                "status": {"num_task_runs": 1, "task_run_status_counts": {"queued": 1}, "is_active": true,
-                           "status_message": null, "modified_at": null},
-                "run_ids": ["trun_a"], "run_cursor": null, "event_cursor": null}));
+            then.status(200).json_body(added(&["trun_a"]));
         })
         .await;
     let group = client(&server).task_groups().get("tgrp_1");
@@ -340,10 +347,7 @@ async fn enable_events_and_webhooks_set_their_betas_on_single_runs() {
                 .path("/v1/tasks/runs")
                 .header("parallel-beta", "events-sse-2025-07-24,webhook-2025-08-12")
                 .json_body_includes(r#"{"enable_events": true, "processor": "pro"}"#);
-            then.status(202).json_body(
-                json!({"run_id": "trun_1", "interaction_id": "trun_1", "status": "queued",
-                "is_active": true, "processor": "pro", "created_at": null, "modified_at": null}),
-            );
+            then.status(202).json_body(queued_run("trun_1", "pro"));
         })
         .await;
     let run = RunInput::new("q")
@@ -357,5 +361,53 @@ async fn enable_events_and_webhooks_set_their_betas_on_single_runs() {
         .await
         .unwrap();
     assert_eq!(created.run_id, "trun_1");
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn every_beta_and_advanced_field_goes_out_as_the_api_names_it() {
+    let server = MockServer::start_async().await;
+    let expected = concat!(
+        r#"{"processor":"core","metadata":{"row":"7"},"#,
+        r#""source_policy":{"include_domains":["sec.gov"],"after_date":"2024-01-01"},"#,
+        r#""advanced_settings":{"location":"de"},"#,
+        r#""task_spec":{"output_schema":{"type":"auto"}},"#,
+        r#""input":"q","previous_interaction_id":"trun_0","#,
+        r#""mcp_servers":[{"type":"url","url":"https://mcp.example.com","name":"tools","allowed_tools":["search"]}],"#,
+        r#""enable_events":true,"#,
+        r#""webhook":{"url":"https://example.com/hook","event_types":["task_run.status"]}}"#,
+    );
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/tasks/runs")
+                .header(
+                    "parallel-beta",
+                    "mcp-server-2025-07-17,events-sse-2025-07-24,webhook-2025-08-12",
+                )
+                .json_body(serde_json::from_str::<serde_json::Value>(expected).unwrap());
+            then.status(202).json_body(queued_run("trun_1", "core"));
+        })
+        .await;
+    let run = RunInput::new("q")
+        .processor("core")
+        .metadata([("row", "7")])
+        .source_policy(
+            parallel_web::SourcePolicy::default()
+                .include(["sec.gov"])
+                .after_date("2024-01-01"),
+        )
+        .location("de")
+        .task_spec(&TaskSpec::auto())
+        .previous_interaction_id("trun_0")
+        .mcp_server(McpServer::new("tools", "https://mcp.example.com").allowed_tools(["search"]))
+        .enable_events(true)
+        .webhook(parallel_web::Webhook::new("https://example.com/hook"));
+    client(&server)
+        .task_runs()
+        .create(run)
+        .send()
+        .await
+        .unwrap();
     m.assert_async().await;
 }

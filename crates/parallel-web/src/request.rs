@@ -1,0 +1,164 @@
+//! The request layer: the one place every API call goes through. It
+//! retries with the one retry predicate, waits for the run-creation rate
+//! budget, opens one tracing span per attempt and counts requests, and it
+//! turns the generated client's errors into [`Error`]. What to send is
+//! decided by the callers; configuration lives in `client.rs`.
+
+use std::future::Future;
+
+use parallel_web_api::{ResponseValue, types};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::error::ApiError;
+use crate::{Client, Error};
+
+/// What the request layer needs to know about one operation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call {
+    pub op: &'static str,
+    /// Safe to repeat after an ambiguous failure.
+    pub idempotent: bool,
+    /// Counts against the run-creation rate budget.
+    pub creates_runs: bool,
+    /// A long-poll: HTTP 408 means "not yet" and is returned at once.
+    pub long_poll: bool,
+}
+
+impl Call {
+    pub(crate) const fn read(op: &'static str) -> Call {
+        Call {
+            op,
+            idempotent: true,
+            creates_runs: false,
+            long_poll: false,
+        }
+    }
+    pub(crate) const fn create_runs(op: &'static str) -> Call {
+        Call {
+            op,
+            idempotent: false,
+            creates_runs: true,
+            long_poll: false,
+        }
+    }
+}
+
+impl Client {
+    /// Sends one operation with retries, the rate budget, a tracing span and
+    /// the request counter. `attempt` builds and sends one try (through
+    /// [`Client::raw`]).
+    pub(crate) async fn execute<T, F, Fut>(
+        &self,
+        call: Call,
+        mut attempt: F,
+    ) -> Result<ResponseValue<T>, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, parallel_web_api::Error<types::ApiError>>>,
+    {
+        let mut retries = 0;
+        loop {
+            if call.creates_runs {
+                self.rate_budget().acquire().await;
+            }
+            self.count_request();
+            let span = tracing::info_span!(
+                "parallel.request",
+                operation = call.op,
+                attempt = retries + 1,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let started = Instant::now();
+            let result = match attempt().instrument(span.clone()).await {
+                Ok(v) => Ok(v),
+                Err(e) => Err(convert_error(call.op, e).await),
+            };
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok(v) => span.record("status", v.status().as_u16()),
+                Err(e) => span.record("status", e.status().unwrap_or(0)),
+            };
+            match result {
+                Ok(v) => return Ok(v),
+                Err(e) if call.long_poll && e.status() == Some(408) => return Err(e),
+                Err(e) => match self.retry_policy().next_delay(&e, retries, call.idempotent) {
+                    Some(delay) => {
+                        span.in_scope(|| tracing::info!(error = %e, ?delay, "retrying"));
+                        tokio::time::sleep(delay).await;
+                        retries += 1;
+                    }
+                    None => return Err(e),
+                },
+            }
+        }
+    }
+}
+
+/// Maps the generated client's error into ours, reading the body of
+/// undocumented responses so the server's message is not lost.
+pub(crate) async fn convert_error(
+    op: &'static str,
+    e: parallel_web_api::Error<types::ApiError>,
+) -> Error {
+    use parallel_web_api::Error as E;
+    match e {
+        E::ErrorResponse(rv) => {
+            let body = serde_json::to_string(rv.as_ref()).unwrap_or_default();
+            Error::from_response(ApiError::from_parts(
+                op,
+                rv.status().as_u16(),
+                rv.headers(),
+                &body,
+            ))
+        }
+        E::UnexpectedResponse(resp) => {
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = resp.text().await.unwrap_or_default();
+            if (200..300).contains(&status) {
+                return Error::Decode {
+                    what: format!("{op} response (HTTP {status})"),
+                    message: "unexpected success status".into(),
+                    raw: body,
+                };
+            }
+            Error::from_response(ApiError::from_parts(op, status, &headers, &body))
+        }
+        E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
+            transport_error(op, e)
+        }
+        E::InvalidResponsePayload(bytes, err) => Error::Decode {
+            what: format!("{op} response"),
+            message: err.to_string(),
+            raw: String::from_utf8_lossy(&bytes).into_owned(),
+        },
+        E::InvalidRequest(msg) => Error::input(None, "request", msg),
+        E::Custom(msg) => Error::Config(msg),
+    }
+}
+
+pub(crate) fn transport_error(op: &'static str, e: reqwest::Error) -> Error {
+    // A connection that was never opened (refused, DNS, TLS, or a connect
+    // timeout) certainly carried no request: safe to retry any request.
+    if e.is_connect() {
+        return Error::Connection {
+            operation: op,
+            before_sending: true,
+            source: e,
+        };
+    }
+    if e.is_timeout() {
+        Error::Timeout {
+            operation: op,
+            source: e,
+        }
+    } else {
+        Error::Connection {
+            operation: op,
+            before_sending: false,
+            source: e,
+        }
+    }
+}

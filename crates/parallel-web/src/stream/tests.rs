@@ -1,0 +1,232 @@
+//! Tests of the resumable stream machine against scripted bodies.
+
+use super::*;
+use std::sync::Mutex;
+
+/// An opener serving scripted bodies and recording the cursors asked for.
+fn scripted(
+    bodies: Vec<Vec<Result<&'static str, &'static str>>>,
+) -> (Opener, Arc<Mutex<Vec<Option<String>>>>) {
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let bodies = Arc::new(Mutex::new(bodies.into_iter()));
+    let seen = calls.clone();
+    let opener: Opener = Arc::new(move |cursor| {
+        seen.lock().unwrap().push(cursor);
+        let next = bodies.lock().unwrap().next();
+        Box::pin(async move {
+            let chunks = next.ok_or_else(|| Error::Config("no more scripted bodies".into()))?;
+            let s = futures::stream::iter(chunks.into_iter().map(|c| {
+                c.map(|s| Bytes::from_static(s.as_bytes()))
+                    .map_err(str::to_owned)
+            }));
+            Ok(s.boxed())
+        })
+    });
+    (opener, calls)
+}
+
+fn settings() -> ResumeSettings {
+    ResumeSettings {
+        idle_timeout: None,
+        backoff: RetryPolicy::default().jitter(crate::Jitter::None),
+        max_failures: 3,
+    }
+}
+
+/// Opens with the test settings and collects every item.
+async fn collect_all(opener: Opener, end: EndRule) -> Vec<Result<RawEvent, Error>> {
+    open(opener, settings(), end, None)
+        .await
+        .unwrap()
+        .collect()
+        .await
+}
+
+fn run_event(id: &str) -> String {
+    format!(
+        "event: task_run.state\ndata: {{\"type\":\"task_run.state\",\"event_id\":\"{id}\"}}\n\n"
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_broken_connection_resumes_from_the_last_cursor() {
+    let e1: &'static str = run_event("1").leak();
+    let e2: &'static str = run_event("2").leak();
+    let e3: &'static str = run_event("3").leak();
+    let (opener, calls) = scripted(vec![
+        vec![Ok(e1), Ok(e2), Err("connection reset")],
+        vec![Ok(e3)],
+    ]);
+    let s = open(opener, settings(), EndRule::AtEndOfBody, None)
+        .await
+        .unwrap();
+    let ids: Vec<String> = s
+        .map(|r| r.unwrap().data["event_id"].as_str().unwrap().to_owned())
+        .collect()
+        .await;
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(*calls.lock().unwrap(), [None, Some("2".to_owned())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn unknown_types_and_keepalives_pass_through() {
+    let body = ": keep-alive\n\nevent: brand_new\ndata: {\"type\":\"brand_new\",\"x\":1}\n\n";
+    let (opener, _) = scripted(vec![vec![Ok(body)]]);
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].as_ref().unwrap().kind, "brand_new");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_feed_ends_after_the_group_becomes_inactive() {
+    let active = "data: {\"type\":\"task_group_status\",\"event_id\":\"a\",\"status\":{\"is_active\":true}}\n\n";
+    let done = "data: {\"type\":\"task_group_status\",\"event_id\":\"b\",\"status\":{\"is_active\":false}}\n\n";
+    let (opener, calls) = scripted(vec![vec![Ok(active)], vec![Ok(done), Ok(active)]]);
+    let items = collect_all(opener, EndRule::WhenGroupInactive).await;
+    assert_eq!(
+        items.len(),
+        2,
+        "reopened after the clean close, stopped at inactive"
+    );
+    assert_eq!(*calls.lock().unwrap(), [None, Some("a".to_owned())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn repeated_failures_end_with_an_error_naming_the_cursor() {
+    let e1: &'static str = run_event("7").leak();
+    let (opener, _) = scripted(vec![
+        vec![Ok(e1), Err("reset")],
+        vec![Err("reset")],
+        vec![Err("reset")],
+        vec![Err("reset")],
+    ]);
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    assert_eq!(items.len(), 2);
+    match &items[1] {
+        Err(Error::Stream { last_event_id, .. }) => {
+            assert_eq!(last_event_id.as_deref(), Some("7"))
+        }
+        other => panic!("expected a stream error, got {other:?}"),
+    }
+}
+
+/// An opener whose first connection sends one event then `after_first`
+/// (forever), and whose later connections end at once; it counts them.
+fn one_event_then(after_first: fn() -> ByteChunks) -> (Opener, Arc<Mutex<u32>>) {
+    let calls = Arc::new(Mutex::new(0u32));
+    let c = calls.clone();
+    let opener: Opener = Arc::new(move |_cursor| {
+        let n = {
+            let mut g = c.lock().unwrap();
+            *g += 1;
+            *g
+        };
+        Box::pin(async move {
+            if n > 1 {
+                return Ok(futures::stream::empty().boxed());
+            }
+            let e1: &'static str = run_event("1").leak();
+            let first = futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]);
+            Ok(first.chain(after_first()).boxed())
+        })
+    });
+    (opener, calls)
+}
+
+fn run_state(active: bool) -> String {
+    format!(
+        "data: {{\"type\":\"task_run.state\",\"event_id\":null,\"run\":{{\"is_active\":{active}}}}}\n\n"
+    )
+}
+
+/// Opens with a 30 s idle timeout and collects every item.
+async fn collect_with_idle_timeout(opener: Opener) -> Vec<Result<RawEvent, Error>> {
+    let mut s = settings();
+    s.idle_timeout = Some(Duration::from_secs(30));
+    open(opener, s, EndRule::AtEndOfBody, None)
+        .await
+        .unwrap()
+        .collect()
+        .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_connection_is_reopened() {
+    let (opener, calls) = one_event_then(|| futures::stream::pending().boxed());
+    let items = collect_with_idle_timeout(opener).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(*calls.lock().unwrap(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn keep_alive_comments_do_not_hold_off_the_idle_timeout() {
+    // A keep-alive comment every 10 s, forever: still idle after 30 s.
+    let (opener, calls) = one_event_then(|| {
+        futures::stream::unfold((), |()| async {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            Some((Ok(Bytes::from_static(b": keep-alive\n\n")), ()))
+        })
+        .boxed()
+    });
+    let items = collect_with_idle_timeout(opener).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        2,
+        "reopened after 30 s of keep-alives"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_stream_is_never_reopened_and_a_drop_is_an_error() {
+    let first: &'static str = run_state(true).leak();
+    let (opener, calls) = scripted(vec![
+        vec![Ok(first), Err("connection reset")],
+        vec![Ok(first)],
+    ]);
+    let items = collect_all(opener, EndRule::RunFinished).await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items[0].is_ok());
+    match &items[1] {
+        Err(Error::Stream { message, .. }) => {
+            assert!(message.contains("cannot be resumed"), "{message}")
+        }
+        other => panic!("expected a stream error, got {other:?}"),
+    }
+    assert_eq!(calls.lock().unwrap().len(), 1, "not reopened");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_stream_ends_cleanly_only_after_the_run_is_inactive() {
+    let active: &'static str = run_state(true).leak();
+    let done: &'static str = run_state(false).leak();
+    let (opener, _) = scripted(vec![vec![Ok(active), Ok(done)]]);
+    let items = collect_all(opener, EndRule::RunFinished).await;
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(Result::is_ok), "{items:?}");
+
+    // Closed while the run is still active (the 570 s lifetime): an error.
+    let (opener, calls) = scripted(vec![vec![Ok(active)], vec![Ok(done)]]);
+    let items = collect_all(opener, EndRule::RunFinished).await;
+    assert_eq!(items.len(), 2);
+    assert!(matches!(items[1], Err(Error::Stream { .. })), "{items:?}");
+    assert_eq!(calls.lock().unwrap().len(), 1, "not reopened");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_reconnect_backoff_starts_over_after_an_event() {
+    // Each connection yields one event and then breaks: with a reset on
+    // every event, the stream never reaches the failure limit (3).
+    let bodies: Vec<Vec<Result<&'static str, &'static str>>> = (0..6)
+        .map(|i| vec![Ok(&*run_event(&i.to_string()).leak()), Err("reset")])
+        .collect();
+    let (opener, calls) = scripted(bodies);
+    let started = tokio::time::Instant::now();
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    let ok = items.iter().filter(|i| i.is_ok()).count();
+    assert_eq!(ok, 6, "every event arrived: {items:?}");
+    assert_eq!(calls.lock().unwrap().len(), 7);
+    // Each of the six reconnects waits the first delay (0.5 s) again;
+    // without the reset the fourth would have given up instead.
+    assert_eq!(started.elapsed(), Duration::from_millis(6 * 500));
+}

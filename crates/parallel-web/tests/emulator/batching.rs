@@ -1,0 +1,282 @@
+//! Adding runs: chunking, order, exactly-once recovery, retries, client-side checks.
+
+use crate::*;
+
+#[tokio::test]
+async fn twenty_five_hundred_inputs_arrive_as_three_posts_with_ids_in_input_order() {
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let out = group
+        .add_runs(questions(2_500))
+        .processor("lite")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(ops(&emu, "task_group_add_runs"), 3);
+    assert_eq!(out.run_ids.len(), 2_500);
+    let mut runs = group
+        .runs()
+        .include_input()
+        .typed::<Question, serde_json::Value>()
+        .await
+        .unwrap();
+    let mut seen = 0;
+    while let Some(run) = runs.next().await {
+        let run = run.unwrap();
+        let n = run.input.unwrap().n as usize;
+        assert_eq!(out.run_ids[n], run.run.run_id, "run id of input {n}");
+        seen += 1;
+    }
+    assert_eq!(seen, 2_500);
+}
+
+#[tokio::test]
+async fn an_ambiguous_add_runs_failure_creates_no_duplicate_runs() {
+    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    let client = client_for(&emu);
+    let (group, out) = group_with(&client, 10).await;
+
+    let stats = emu.stats();
+    assert_eq!(stats.runs_per_group.get(group.id()), Some(&10), "{stats:?}");
+    assert_eq!(stats.runs_created, 10);
+    assert_eq!(out.recovered, 10, "all ten were found, none resent");
+    assert_eq!(out.run_ids.len(), 10);
+    assert_eq!(
+        ops(&emu, "task_group_add_runs"),
+        1,
+        "the POST was not repeated"
+    );
+}
+
+#[tokio::test]
+async fn an_ambiguous_failure_in_a_later_chunk_only_resends_what_is_missing() {
+    // The second POST is committed and cut; its runs are found, not resent.
+    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    add_questions(&group, 3).await;
+    let out = group
+        .add_runs(questions(1_200))
+        .processor("lite")
+        .concurrency(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.run_ids.len(), 1_200);
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&1_203));
+}
+
+#[tokio::test]
+async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_in_order() {
+    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(2))).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let out = group
+        .add_runs(questions(3_000))
+        .processor("lite")
+        .concurrency(3)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&3_000));
+    assert_eq!(
+        out.recovered, 2_000,
+        "two whole chunks were found after the cuts"
+    );
+    let mut runs = group
+        .runs()
+        .include_input()
+        .typed::<Question, serde_json::Value>()
+        .await
+        .unwrap();
+    while let Some(run) = runs.next().await {
+        let run = run.unwrap();
+        assert_eq!(out.run_ids[run.input.unwrap().n as usize], run.run.run_id);
+    }
+}
+
+#[tokio::test]
+async fn a_5xx_on_add_runs_is_reconciled_then_only_missing_runs_are_sent() {
+    let emu = start(instant().fault(Fault::status(500).times(1).path("/runs"))).await;
+    let client = client_for(&emu);
+    let (_, out) = group_with(&client, 4).await;
+    assert_eq!(out.run_ids.len(), 4);
+    assert_eq!(out.recovered, 0, "the 500 created nothing");
+    assert_eq!(emu.stats().runs_created, 4);
+    assert_eq!(
+        ops(&emu, "task_group_add_runs"),
+        2,
+        "sent again once the reads agreed nothing was created"
+    );
+}
+
+#[tokio::test]
+async fn without_batch_tags_an_ambiguous_failure_is_reported_not_retried() {
+    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let err = group
+        .add_runs(questions(2))
+        .processor("lite")
+        .batch_tag(false)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BatchIncomplete {
+                created: 0,
+                total: 2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(ops(&emu, "task_group_add_runs"), 1);
+    assert_eq!(
+        emu.stats().runs_created,
+        2,
+        "the server did commit them once"
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_answers_are_retried_after_the_delay_the_server_asks_for() {
+    let emu =
+        start(instant().fault(Fault::status(429).times(2).retry_after_ms(20).path("/runs"))).await;
+    // A computed backoff of an hour: only the server's retry-after lets this finish.
+    let client = configured(&emu, |b| {
+        b.retry_policy(RetryPolicy::default().initial_delay(Duration::from_secs(3600)))
+    });
+    let group = client.task_groups().create().send().await.unwrap();
+    let out = tokio::time::timeout(
+        Duration::from_secs(120),
+        group.add_runs(questions(2)).processor("lite").send(),
+    )
+    .await
+    .expect("retry-after was not honoured")
+    .unwrap();
+    assert_eq!(out.run_ids.len(), 2);
+    assert_eq!(
+        ops(&emu, "task_group_add_runs"),
+        3,
+        "two 429s, then success"
+    );
+    assert_eq!(emu.stats().runs_created, 2);
+}
+
+#[tokio::test]
+async fn a_503_with_should_retry_true_is_retried_for_add_runs() {
+    let emu = start(
+        instant().fault(
+            Fault::status(503)
+                .times(1)
+                .should_retry(true)
+                .retry_after_ms(10)
+                .path("/runs"),
+        ),
+    )
+    .await;
+    let client = client_for(&emu);
+    let (_, out) = group_with(&client, 3).await;
+    assert_eq!((out.run_ids.len(), out.recovered), (3, 0));
+    assert_eq!(ops(&emu, "task_group_add_runs"), 2);
+}
+
+#[tokio::test]
+async fn bad_inputs_are_refused_before_any_request() {
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let before = emu.stats().requests;
+    let inputs = vec![
+        RunInput::new(json!({"ok": 1})),
+        RunInput::new(json!({"ok": 2})).metadata([("this_key_is_too_long", "v")]),
+    ];
+    let err = group
+        .add_run_inputs(inputs)
+        .processor("lite")
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::InvalidInput { index, field, .. } => {
+            assert_eq!(*index, Some(1));
+            assert_eq!(field, "metadata.this_key_is_too_long");
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = group
+        .add_runs(["x".repeat(30_000)])
+        .processor("lite")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { index: Some(0), .. }),
+        "{err:?}"
+    );
+    let err = group
+        .add_runs([1, 2])
+        .processor("lite")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { index: Some(0), .. }),
+        "{err:?}"
+    );
+    assert_eq!(emu.stats().requests, before, "nothing was sent");
+}
+
+#[tokio::test]
+async fn the_request_counter_matches_what_the_server_saw() {
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    add_questions(&group, 2).await;
+    group.status().await.unwrap();
+    assert_eq!(client.request_count(), emu.stats().requests);
+}
+
+#[tokio::test]
+async fn a_client_side_timeout_on_add_runs_is_reconciled_without_duplicates() {
+    // The add-runs POST is held for 1 s; the client gives up after 0.2 s
+    // (an ambiguous failure: the request was sent), reads the group back
+    // until two reads agree, and sends only what is missing. (A commit that
+    // lands while the client reads is covered by the unit tests: the
+    // emulator drops a request whose client went away.)
+    let emu = start(
+        instant().fault(
+            Fault::latency(Duration::from_secs(1))
+                .path("/runs")
+                .method("POST")
+                .times(1),
+        ),
+    )
+    .await;
+    let client = configured(&emu, |b| b.read_timeout(Some(Duration::from_millis(200))));
+    let (group, out) = group_with(&client, 3).await;
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&3));
+    let listed: Vec<String> = group
+        .runs()
+        .send()
+        .await
+        .unwrap()
+        .filter_map(|e| async move {
+            match e.unwrap() {
+                Event::RunState(r) => Some(r.run.run_id),
+                _ => None,
+            }
+        })
+        .collect()
+        .await;
+    let mut ids = out.run_ids.clone();
+    ids.sort();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    assert_eq!(ids, listed_sorted, "each input exactly once");
+}
