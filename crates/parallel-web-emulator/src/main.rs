@@ -1,13 +1,15 @@
 //! `parallel-web-emulator`: run the emulator as a local server.
 
 use clap::Parser;
-use parallel_web_emulator::{DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, Emulator, Fault};
+use parallel_web_emulator::{DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, Emulator, Fault, MAX_TIME_SCALE};
 use std::io::Write;
 use std::net::SocketAddr;
 
 /// A local emulator of the Parallel Task Group and Task Run API.
 #[derive(Parser)]
-#[command(version, about)]
+// Negative numbers parse as values, so `--time-scale -1` gets a range error
+// instead of a confusing "unexpected argument".
+#[command(version, about, allow_negative_numbers = true)]
 struct Args {
     /// Address to bind; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8787")]
@@ -16,13 +18,13 @@ struct Args {
     #[arg(long, env = "PARALLEL_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
     /// Multiplier on documented latencies (0 = runs finish at once).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     time_scale: f64,
     /// Seed for ids, timings, failures, outputs and faults.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Share of runs that fail (0..=1).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = parse_share)]
     failure_rate: f64,
     /// Most runs executing at once (0 = unlimited).
     #[arg(long, default_value_t = 0)]
@@ -34,6 +36,26 @@ struct Args {
     /// `ambiguous-add-runs:times=1`, `latency:ms=50`. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<Fault>,
+}
+
+/// A number in `lo..=hi`, or a message saying which range is allowed.
+fn parse_in_range(text: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (lo..=hi).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is outside {lo}..={hi}"))
+    }
+}
+
+fn parse_time_scale(text: &str) -> Result<f64, String> {
+    parse_in_range(text, 0.0, MAX_TIME_SCALE)
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    parse_in_range(text, 0.0, 1.0)
 }
 
 #[tokio::main]

@@ -117,3 +117,21 @@ fn rejects_a_malformed_fault_spec() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid fault spec"));
 }
+
+#[test]
+fn rejects_out_of_range_numbers_before_starting() {
+    for (flag, value, expected) in [
+        ("--time-scale", "-1", "outside 0..=1000"),
+        ("--time-scale", "fast", "is not a number"),
+        ("--failure-rate", "2", "outside 0..=1"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_parallel-web-emulator"))
+            .args(["--addr", "127.0.0.1:0", flag, value])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flag} {value} must be refused");
+        assert!(out.stdout.is_empty(), "{flag} {value}: nothing listened");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{flag} {value}: {stderr}");
+    }
+}

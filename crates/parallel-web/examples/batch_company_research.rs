@@ -60,7 +60,24 @@ async fn connect() -> Result<(Client, Option<EmulatorHandle>), Box<dyn std::erro
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // The error's own message says what happened and what to do;
+            // its sources add the transport detail.
+            eprintln!("error: {error}");
+            let mut source = error.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let (client, emulator) = connect().await?;
 
