@@ -55,6 +55,21 @@ async fn count_events(http: &reqwest::Client, url: String, key: &str) -> u64 {
     n
 }
 
+/// Creates an empty task group and returns its id.
+async fn create_group(http: &reqwest::Client, base: &str, key: &str) -> String {
+    let group: Value = http
+        .post(format!("{base}/v1/tasks/groups"))
+        .header("x-api-key", key)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    group["taskgroup_id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -77,17 +92,7 @@ async fn main() {
         .unwrap();
 
     // --- add runs: 1,000 inputs per POST, 4 POSTs in flight ---
-    let group: Value = http
-        .post(format!("{base}/v1/tasks/groups"))
-        .header("x-api-key", &key)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let gid = group["taskgroup_id"].as_str().unwrap().to_owned();
+    let gid = create_group(&http, &base, &key).await;
     let spec = json!({"output_schema": {"type": "json", "json_schema": {
         "type": "object",
         "properties": {"key_insights": {"type": "array", "items": {"type": "string"}}, "market_position": {"type": "string"}},
@@ -167,17 +172,7 @@ async fn main() {
         .await
         .expect("starts");
     let base = emu.base_url();
-    let group: Value = http
-        .post(format!("{base}/v1/tasks/groups"))
-        .header("x-api-key", &key)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let gid = group["taskgroup_id"].as_str().unwrap().to_owned();
+    let gid = create_group(&http, &base, &key).await;
     let inputs: Vec<Value> = (0..1_000)
         .map(|i| json!({"input": format!("q{i}"), "processor": "ultra-fast"}))
         .collect();

@@ -6,11 +6,63 @@
 
 use crate::ids;
 use crate::wire::{ErrorObject, ErrorResponse, HttpValidationError, ValidationError, to_json};
+use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-static REF_COUNTER: AtomicU64 = AtomicU64::new(1);
+/// Numbers the `ref_id`s of one emulator's error bodies, so that under a seed
+/// the same requests get the same `ref_id`s.
+#[derive(Debug)]
+pub struct RefIds {
+    seed: u64,
+    next: AtomicU64,
+}
+
+impl RefIds {
+    /// Starts numbering for `seed`.
+    pub fn new(seed: u64) -> Self {
+        RefIds {
+            seed,
+            next: AtomicU64::new(0),
+        }
+    }
+
+    fn next(&self) -> String {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        ids::ref_id(ids::hash(self.seed, &[n, 5]))
+    }
+
+    /// Gives an error response built by [`ApiError`] its `ref_id` (other
+    /// responses pass unchanged). Every response goes through here, in the
+    /// request gate, because `IntoResponse` has no access to the emulator.
+    pub fn number(&self, mut resp: Response) -> Response {
+        if let Some(unnumbered) = resp.extensions_mut().remove::<Unnumbered>() {
+            *resp.body_mut() = Body::from(unnumbered.render(self.next()));
+        }
+        resp
+    }
+}
+
+/// An `ErrorResponse` body still waiting for its `ref_id`.
+#[derive(Debug, Clone)]
+struct Unnumbered {
+    message: String,
+    detail: Option<serde_json::Value>,
+}
+
+impl Unnumbered {
+    fn render(self, ref_id: String) -> String {
+        to_json(&ErrorResponse {
+            kind: "error",
+            error: ErrorObject {
+                ref_id,
+                message: self.message,
+                detail: self.detail,
+            },
+        })
+    }
+}
 
 /// An error the emulator answers with.
 #[derive(Debug)]
@@ -98,11 +150,6 @@ impl ApiError {
     }
 }
 
-/// A fresh `ref_id` for an error body.
-pub fn next_ref_id() -> String {
-    ids::ref_id(ids::mix(REF_COUNTER.fetch_add(1, Ordering::Relaxed)))
-}
-
 /// A JSON response with a status code and a compact body.
 pub fn json_response(status: StatusCode, body: String) -> Response {
     let mut resp = (status, body).into_response();
@@ -122,15 +169,10 @@ impl IntoResponse for ApiError {
                 detail,
                 headers,
             } => {
-                let body = ErrorResponse {
-                    kind: "error",
-                    error: ErrorObject {
-                        ref_id: next_ref_id(),
-                        message,
-                        detail,
-                    },
-                };
-                let mut resp = json_response(status, to_json(&body));
+                // The body is written by `RefIds::number`; the extension
+                // carries it there.
+                let mut resp = json_response(status, String::new());
+                resp.extensions_mut().insert(Unnumbered { message, detail });
                 for (name, value) in headers {
                     if let Ok(v) = HeaderValue::from_str(&value) {
                         resp.headers_mut().insert(name, v);

@@ -100,8 +100,14 @@ pub fn operation(method: &Method, matched: Option<&str>) -> &'static str {
     }
 }
 
-/// Counts the request, applies latency and status faults, checks the API key.
+/// Counts the request, applies latency and status faults, checks the API key,
+/// and numbers the `ref_id` of any error answer.
 async fn gate(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let resp = admit(&st, req, next).await;
+    st.ref_ids.number(resp)
+}
+
+async fn admit(st: &AppState, req: Request, next: Next) -> Response {
     let op = operation(
         req.method(),
         req.extensions()

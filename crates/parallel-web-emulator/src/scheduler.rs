@@ -135,3 +135,51 @@ impl World {
         (self.scheduler.next_due(), changed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timing(time_scale: f64) -> Timing {
+        Timing {
+            seed: 3,
+            time_scale,
+            failure_rate: 0.0,
+            max_running: 0,
+        }
+    }
+
+    #[test]
+    fn run_times_stay_within_each_processors_scaled_range() {
+        for scale in [1.0, 0.01] {
+            let t = timing(scale);
+            for (i, p) in processors::PROCESSORS.iter().enumerate() {
+                let proc = processors::lookup(p.name).unwrap();
+                let times: Vec<f64> = (0..200)
+                    .map(|run| t.run_time(run, proc).as_secs_f64())
+                    .collect();
+                let (lo, hi) = (p.min_secs * scale, p.max_secs * scale);
+                for d in &times {
+                    assert!(
+                        *d >= lo * 0.999_999 && *d <= hi * 1.000_001,
+                        "{} #{i}: {d} not in {lo}..={hi}",
+                        p.name
+                    );
+                }
+                // Samples spread over the range rather than sitting at one end.
+                let spread = times.iter().cloned().fold(f64::MIN, f64::max)
+                    - times.iter().cloned().fold(f64::MAX, f64::min);
+                assert!(spread > (hi - lo) / 2.0, "{}: spread {spread}", p.name);
+            }
+        }
+    }
+
+    #[test]
+    fn time_scale_zero_makes_every_stage_immediate() {
+        let t = timing(0.0);
+        for proc in 0..processors::PROCESSORS.len() as u8 {
+            assert_eq!(t.run_time(7, proc), Duration::ZERO);
+        }
+        assert_eq!(t.queue_delay(7), Duration::ZERO);
+    }
+}

@@ -1,6 +1,7 @@
 //! The one shared state of a running emulator, and the background driver
 //! that moves runs through their statuses.
 
+use crate::error::RefIds;
 use crate::faults::{Fault, FaultSet};
 use crate::ids::Codec;
 use crate::scheduler::{Scheduler, Timing};
@@ -60,6 +61,8 @@ pub struct AppState {
     pub counters: Counters,
     /// Armed faults.
     pub faults: FaultSet,
+    /// Numbers error bodies' `ref_id`s.
+    pub ref_ids: RefIds,
     rate_window: Mutex<(Instant, u32)>,
     closing: AtomicBool,
 }
@@ -91,6 +94,7 @@ impl AppState {
             wake_driver: Notify::new(),
             counters: Counters::default(),
             faults,
+            ref_ids: RefIds::new(config.seed),
             rate_window: Mutex::new((Instant::now(), 0)),
             closing: AtomicBool::new(false),
             config,

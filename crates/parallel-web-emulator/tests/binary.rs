@@ -1,5 +1,5 @@
 //! The `parallel-web-emulator` binary: the `listening on` line, the API key
-//! sources, `--fault` parsing, and a clean exit on SIGTERM.
+//! sources, `--fault` parsing, and a clean exit on SIGTERM and SIGINT.
 
 mod common;
 
@@ -8,8 +8,11 @@ use std::process::{Child, Command, Stdio};
 
 fn spawn(args: &[&str], env_key: Option<&str>) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_parallel-web-emulator"));
-    cmd.args(["--addr", "127.0.0.1:0", "--time-scale", "0"])
-        .args(args);
+    cmd.args(["--addr", "127.0.0.1:0"]);
+    if !args.contains(&"--time-scale") {
+        cmd.args(["--time-scale", "0"]);
+    }
+    cmd.args(args);
     cmd.env_remove("PARALLEL_API_KEY");
     if let Some(k) = env_key {
         cmd.env("PARALLEL_API_KEY", k);
@@ -31,14 +34,20 @@ fn spawn(args: &[&str], env_key: Option<&str>) -> (Child, String) {
     (child, url)
 }
 
-fn terminate(mut child: Child) -> String {
+/// Sends SIGTERM, expects a clean exit, and returns what went to stderr.
+fn terminate(child: Child) -> String {
+    stop_with(child, "TERM")
+}
+
+/// Sends `signal`, expects a clean exit, and returns what went to stderr.
+fn stop_with(mut child: Child, signal: &str) -> String {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
-    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    assert!(exit.success(), "clean exit on SIG{signal}: {exit:?}");
     let mut err = String::new();
     child
         .stderr
@@ -106,6 +115,27 @@ async fn without_a_key_uses_and_announces_the_default() {
     );
     let stderr = terminate(child);
     assert!(stderr.contains(parallel_web_emulator::DEFAULT_API_KEY));
+}
+
+#[tokio::test]
+async fn sigint_shuts_down_cleanly_even_with_a_stream_open() {
+    let (child, url) = spawn(&["--time-scale", "1"], None);
+    let api = common::Api::new(&url, parallel_web_emulator::DEFAULT_API_KEY);
+    let g = api.group().await;
+    api.add(&g, 1).await;
+    // A live events stream (the run takes minutes at time scale 1) must not
+    // hold the shutdown up.
+    let stream = api
+        .http
+        .get(format!("{url}/v1/tasks/groups/{g}/events"))
+        .header("x-api-key", &api.key)
+        .send()
+        .await
+        .expect("stream opens");
+    assert_eq!(stream.status(), 200);
+    let stderr = stop_with(child, "INT");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    drop(stream);
 }
 
 #[test]

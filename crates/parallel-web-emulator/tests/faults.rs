@@ -109,6 +109,26 @@ async fn drop_stream_between_cuts_within_the_range() {
 }
 
 #[tokio::test]
+async fn drop_stream_between_picks_reproducible_cut_points_under_a_seed() {
+    async fn cut_points(seed: u64) -> Vec<usize> {
+        let fault = "drop-stream:between=1-8,path=/runs".parse().unwrap();
+        let (_emu, api) = start_with(builder().seed(seed).fault(fault)).await;
+        let g = api.group().await;
+        api.add(&g, 10).await;
+        let mut out = Vec::new();
+        for _ in 0..6 {
+            let (text, cut) = read_until_cut(&api, &format!("/v1/tasks/groups/{g}/runs")).await;
+            assert!(cut);
+            out.push(frames(&text).len());
+        }
+        out
+    }
+    let a = cut_points(21).await;
+    assert!(a.iter().all(|n| (1..=8).contains(n)), "{a:?}");
+    assert_eq!(a, cut_points(21).await, "same seed, same cut points");
+}
+
+#[tokio::test]
 async fn ambiguous_add_runs_commits_but_the_client_gets_a_transport_error() {
     let (emu, api) = start_with(builder().fault(Fault::ambiguous_add_runs().times(1))).await;
     let g = api.group().await;

@@ -6,10 +6,7 @@ use common::{builder, start, start_with};
 use serde_json::{Value, json};
 
 async fn result(api: &common::Api, body: Value) -> Value {
-    let id = api.post("/v1/tasks/runs", &body).await.json()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.create_run(&body).await;
     let r = api.get(&format!("/v1/tasks/runs/{id}/result")).await;
     assert_eq!(r.status, 200, "{}", r.text);
     r.json()
@@ -163,15 +160,8 @@ async fn failures_are_reproducible_under_a_seed() {
 async fn list_elements_get_basis_entries_only_with_the_field_basis_beta() {
     let (_emu, api) = start().await;
     let id = api
-        .post(
-            "/v1/tasks/runs",
-            &json!({"input": "lists", "processor": "lite"}),
-        )
-        .await
-        .json()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .create_run(&json!({"input": "lists", "processor": "lite"}))
+        .await;
     let url = format!("{}/v1/tasks/runs/{id}/result", api.base);
     let plain = api.send(api.http.get(&url)).await.json();
     let fields = |v: &Value| -> Vec<String> {

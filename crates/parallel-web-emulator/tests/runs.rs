@@ -3,7 +3,7 @@
 mod common;
 
 use common::{TASK_RUN_KEYS, builder, keys, start, start_with};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn create_run_answers_202_queued_task_run() {
@@ -59,10 +59,7 @@ async fn create_run_validation_errors_are_422_error_responses() {
 async fn retrieve_and_input_return_the_run_and_its_input() {
     let (_emu, api) = start().await;
     let body = json!({"input": {"company": "Acme"}, "processor": "base", "task_spec": {"output_schema": "a string"}});
-    let id = api.post("/v1/tasks/runs", &body).await.json()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.create_run(&body).await;
     let r = api.get(&format!("/v1/tasks/runs/{id}")).await;
     assert_eq!(r.status, 200);
     assert_eq!(keys(&r.text), TASK_RUN_KEYS);
@@ -106,15 +103,8 @@ async fn unknown_run_is_404_on_every_run_endpoint() {
 async fn result_blocks_until_completed_and_returns_run_and_output() {
     let (_emu, api) = start().await;
     let id = api
-        .post(
-            "/v1/tasks/runs",
-            &json!({"input": "q", "processor": "lite"}),
-        )
-        .await
-        .json()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .create_run(&json!({"input": "q", "processor": "lite"}))
+        .await;
     let r = api
         .get(&format!("/v1/tasks/runs/{id}/result?timeout=30"))
         .await;
@@ -133,15 +123,8 @@ async fn result_blocks_until_completed_and_returns_run_and_output() {
 async fn result_times_out_with_408_while_the_run_is_active() {
     let (_emu, api) = start_with(builder().time_scale(1.0)).await;
     let id = api
-        .post(
-            "/v1/tasks/runs",
-            &json!({"input": "q", "processor": "ultra8x"}),
-        )
-        .await
-        .json()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .create_run(&json!({"input": "q", "processor": "ultra8x"}))
+        .await;
     let r = api
         .get(&format!("/v1/tasks/runs/{id}/result?timeout=0"))
         .await;
@@ -156,15 +139,8 @@ async fn result_times_out_with_408_while_the_run_is_active() {
 async fn failed_runs_carry_an_error_and_their_result_is_404() {
     let (_emu, api) = start_with(builder().failure_rate(1.0)).await;
     let id = api
-        .post(
-            "/v1/tasks/runs",
-            &json!({"input": "q", "processor": "lite"}),
-        )
-        .await
-        .json()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .create_run(&json!({"input": "q", "processor": "lite"}))
+        .await;
     let r = api.get(&format!("/v1/tasks/runs/{id}/result")).await;
     assert_eq!(r.status, 404);
     assert_eq!(
@@ -184,10 +160,7 @@ async fn failed_runs_carry_an_error_and_their_result_is_404() {
 async fn text_schema_gives_text_output_mentioning_the_input() {
     let (_emu, api) = start().await;
     let body = json!({"input": "Zanzibar spice trade", "processor": "base", "task_spec": {"output_schema": {"type": "text", "description": "history"}}});
-    let id = api.post("/v1/tasks/runs", &body).await.json()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = api.create_run(&body).await;
     let r = api.get(&format!("/v1/tasks/runs/{id}/result")).await;
     assert_eq!(keys(&r.text).len(), 2);
     let v = r.json();
@@ -236,4 +209,48 @@ async fn input_missing_required_fields_of_the_input_schema_gets_a_warning() {
         )
         .await;
     assert_eq!(good.json()["warnings"], json!(null));
+}
+
+/// Microseconds since the epoch of an RFC 3339 `…ffffffZ` timestamp.
+fn micros(v: &Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+        .unwrap()
+        .timestamp_micros()
+}
+
+#[tokio::test]
+async fn runs_spend_at_least_their_processors_scaled_latency() {
+    // At time scale 0.001 a documented second is a millisecond. Only the lower
+    // bound is asserted: the emulator may finish late on a busy machine, but
+    // never before the processor's shortest documented latency (plus the
+    // shortest queue wait of 0.5 s) has passed.
+    let scale = 0.001;
+    let (_emu, api) = start_with(builder().time_scale(scale)).await;
+    for (processor, min_secs) in [
+        ("lite-fast", 10.0),
+        ("base", 15.0),
+        ("core", 60.0),
+        ("core-fast", 15.0),
+    ] {
+        let created = api
+            .post(
+                "/v1/tasks/runs",
+                &json!({"input": "q", "processor": processor}),
+            )
+            .await;
+        assert_eq!(created.status, 202);
+        assert_eq!(created.json()["status"], "queued", "{processor}");
+        let id = created.json()["run_id"].as_str().unwrap().to_owned();
+        let r = api
+            .get(&format!("/v1/tasks/runs/{id}/result?timeout=60"))
+            .await;
+        assert_eq!(r.status, 200, "{processor}: {}", r.text);
+        let run = &r.json()["run"];
+        let took = micros(&run["modified_at"]) - micros(&run["created_at"]);
+        let least = ((0.5 + min_secs) * scale * 1e6) as i64;
+        assert!(
+            took >= least,
+            "{processor} finished after {took} µs, before {least} µs"
+        );
+    }
 }

@@ -266,15 +266,8 @@ async fn empty_group_events_stream_closes_immediately() {
 async fn run_events_stream_starts_with_state_then_progress_then_final_state_with_output() {
     let (_emu, api) = start().await;
     let id = api
-        .post(
-            "/v1/tasks/runs",
-            &json!({"input": "q", "processor": "pro", "enable_events": true}),
-        )
-        .await
-        .json()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .create_run(&json!({"input": "q", "processor": "pro", "enable_events": true}))
+        .await;
     for prefix in ["/v1", "/v1beta"] {
         let r = api.get(&format!("{prefix}/tasks/runs/{id}/events")).await;
         assert_eq!(r.status, 200);

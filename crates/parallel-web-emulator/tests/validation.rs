@@ -230,9 +230,73 @@ async fn rate_limit_refuses_run_creating_posts_with_retry_after() {
 }
 
 #[tokio::test]
+async fn rate_limit_defaults_to_2000_per_minute_and_zero_turns_it_off() {
+    // Every run-creating POST counts, even one refused as invalid, so empty
+    // bodies use up the budget cheaply.
+    async fn statuses(b: parallel_web_emulator::EmulatorBuilder, n: usize) -> Vec<u16> {
+        let (_emu, api) = start_with(b).await;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(api.post_raw("/v1/tasks/runs", "{}".to_owned()).await.status);
+        }
+        out
+    }
+    assert_eq!(parallel_web_emulator::DEFAULT_RATE_LIMIT, 2000);
+    let limited = statuses(builder(), 2001).await;
+    assert!(
+        limited[..2000].iter().all(|s| *s == 422),
+        "the first 2,000 pass the limit"
+    );
+    assert_eq!(limited[2000], 429);
+    let unlimited = statuses(builder().rate_limit(0), 2001).await;
+    assert!(unlimited.iter().all(|s| *s == 422), "rate_limit(0) is off");
+}
+
+#[tokio::test]
 async fn unknown_routes_get_fastapi_404() {
     let (_emu, api) = start().await;
     let r = api.get("/v2/nothing").await;
     assert_eq!(r.status, 404);
     assert_eq!(r.text, r#"{"detail":"Not Found"}"#);
+}
+
+#[tokio::test]
+async fn error_ref_ids_are_reproducible_under_a_seed() {
+    async fn ref_ids(seed: u64) -> Vec<String> {
+        let (_emu, api) = start_with(builder().seed(seed)).await;
+        let mut out = Vec::new();
+        for path in [
+            "/v1/tasks/groups/tgrp_0",
+            "/v1/tasks/runs/trun_0",
+            "/v1/tasks/runs/trun_0",
+        ] {
+            let r = api.get(path).await;
+            assert_eq!(r.status, 404, "{}", r.text);
+            out.push(r.json()["error"]["ref_id"].as_str().unwrap().to_owned());
+        }
+        let unauthorised = common::Api::new(&api.base, "wrong-key")
+            .get("/v1/tasks/groups/tgrp_0")
+            .await;
+        assert_eq!(unauthorised.status, 401);
+        out.push(
+            unauthorised.json()["error"]["ref_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        out
+    }
+    let a = ref_ids(5).await;
+    assert_eq!(
+        a,
+        ref_ids(5).await,
+        "same seed, same requests: same ref_ids"
+    );
+    let distinct: std::collections::BTreeSet<_> = a.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        a.len(),
+        "every error gets its own ref_id: {a:?}"
+    );
+    assert_ne!(a, ref_ids(6).await, "another seed gives other ref_ids");
 }

@@ -1,19 +1,16 @@
 //! G5 `GET …/tasks/groups/{id}/events`: the group's event log after a cursor,
 //! then live until the group goes inactive (or the lifetime ends).
 
-use super::{
-    CHUNK, Item, Params, cursor_error, group_index, keep_alive_interval, renderer, seconds_param,
-};
+use super::{Params, cursor_error, group_index, keep_alive_interval, renderer, seconds_param};
 use crate::error::ApiError;
 use crate::ids::Kind;
-use crate::sse::{self, Budget, KEEP_ALIVE};
+use crate::sse::{self, Next};
 use crate::state::AppState;
 use crate::wire::{TaskGroupStatus, TaskGroupStatusEvent, to_json};
 use crate::world::{EventRec, RunView};
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Response;
-use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -30,8 +27,6 @@ struct EventsStream {
     deadline: Instant,
     keep_alive: Duration,
     changes: watch::Receiver<u64>,
-    budget: Budget,
-    done: bool,
 }
 
 enum LogItem {
@@ -65,34 +60,26 @@ pub async fn group_events(
     if let Some(t) = timeout {
         lifetime = lifetime.min(Duration::from_secs_f64(t.min(1e6)));
     }
-    let state = EventsStream {
+    let source = EventsStream {
         renderer: renderer(&st, &headers),
         keep_alive: keep_alive_interval(&st),
         changes: st.changes.subscribe(),
-        budget: Budget::new(st.faults.stream_cut(uri.path())),
         deadline: Instant::now() + lifetime,
-        st,
+        st: st.clone(),
         group,
         pos: start,
-        done: false,
     };
-    Ok(sse::response(futures::stream::unfold(state, events_next)))
+    let cut_after = st.faults.stream_cut(uri.path());
+    Ok(sse::serve(st, cut_after, source, events_next))
 }
 
-async fn events_next(mut s: EventsStream) -> Item<EventsStream> {
-    if s.done {
-        return None;
-    }
-    if s.budget.exhausted() {
-        s.done = true;
-        return Some((Err(sse::cut().await), s));
-    }
+/// The next events of the log (at most `allow`), a keep-alive, or the end.
+async fn events_next(mut s: EventsStream, allow: usize) -> Option<(Next, EventsStream)> {
     loop {
         s.changes.borrow_and_update();
         if s.st.is_closing() {
             return None;
         }
-        let allow = s.budget.allow(CHUNK);
         let (items, active) = {
             let w = s.st.world();
             let g = &w.groups[s.group as usize];
@@ -136,16 +123,22 @@ async fn events_next(mut s: EventsStream) -> Item<EventsStream> {
                     }
                 }
             }
-            s.budget.spend(items.len());
-            s.st.counters.events(items.len() as u64);
-            return Some((Ok(Bytes::from(buf)), s));
+            let count = items.len();
+            return Some((
+                Next::Frames {
+                    text: buf,
+                    count,
+                    last: false,
+                },
+                s,
+            ));
         }
         if !active || Instant::now() >= s.deadline {
             return None;
         }
         tokio::select! {
             r = s.changes.changed() => if r.is_err() { return None },
-            _ = tokio::time::sleep(s.keep_alive) => return Some((Ok(Bytes::from_static(KEEP_ALIVE.as_bytes())), s)),
+            _ = tokio::time::sleep(s.keep_alive) => return Some((Next::KeepAlive, s)),
             _ = tokio::time::sleep_until(s.deadline) => return None,
         }
     }

@@ -12,10 +12,8 @@ pub mod runs_stream;
 
 use crate::error::ApiError;
 use crate::render::Renderer;
-use crate::sse::StreamCut;
 use crate::state::AppState;
 use crate::world::RunView;
-use bytes::Bytes;
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -112,16 +110,13 @@ pub fn rate_limited(st: &AppState, retry_after_secs: u64) -> ApiError {
     )
 }
 
-/// Events per body chunk.
-pub const CHUNK: usize = 256;
-
-pub type Item<S> = Option<(Result<Bytes, StreamCut>, S)>;
-
+/// How long an idle stream waits before a keep-alive comment (15 s, scaled).
 pub fn keep_alive_interval(st: &AppState) -> Duration {
     st.scaled(Duration::from_secs(15))
         .clamp(Duration::from_millis(50), Duration::from_secs(15))
 }
 
+/// The 422 for a cursor that is not one of this group's `which` stream.
 pub fn cursor_error(name: &str, value: &str, which: &str) -> ApiError {
     ApiError::validation(
         &[json!("query"), json!(name)],

@@ -1,18 +1,17 @@
 //! R5 `GET /v1/tasks/runs/{id}/events` (and `/v1beta`): the run's state, its
 //! progress messages and stats, then the final state with the output.
 
-use super::{Item, keep_alive_interval, renderer, run_view};
+use super::{keep_alive_interval, renderer, run_view};
 use crate::error::ApiError;
 use crate::ids::{self};
 use crate::scheduler::Timing;
-use crate::sse::{self, Budget, KEEP_ALIVE};
+use crate::sse::{self, Next};
 use crate::state::AppState;
 use crate::wire::{ProgressMessageEvent, ProgressStatsEvent, SourceStats, to_json};
 use crate::world::{RunView, is_active};
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Response;
-use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -32,8 +31,6 @@ struct RunEventsStream {
     deadline: Instant,
     keep_alive: Duration,
     changes: watch::Receiver<u64>,
-    budget: Budget,
-    done: bool,
 }
 
 const PROGRESS: [(f64, &str, &str); 6] = [
@@ -54,24 +51,20 @@ pub async fn run_events(
 ) -> Result<Response, ApiError> {
     let view = run_view(&st, &id)?;
     let timing = *st.world().scheduler.timing();
-    let state = RunEventsStream {
+    let source = RunEventsStream {
         renderer: renderer(&st, &headers),
         keep_alive: keep_alive_interval(&st),
         changes: st.changes.subscribe(),
-        budget: Budget::new(st.faults.stream_cut(uri.path())),
         deadline: Instant::now() + st.scaled(RUN_STREAM_LIFETIME),
         index: view.index,
         timing,
-        st,
+        st: st.clone(),
         started: false,
         messages_sent: 0,
         last_meter: None,
-        done: false,
     };
-    Ok(sse::response(futures::stream::unfold(
-        state,
-        run_events_next,
-    )))
+    let cut_after = st.faults.stream_cut(uri.path());
+    Ok(sse::serve(st, cut_after, source, run_events_next))
 }
 
 /// How far along a run is (0..=1), and the µs span its progress covers.
@@ -107,14 +100,8 @@ fn subject(v: &RunView) -> String {
     }
 }
 
-async fn run_events_next(mut s: RunEventsStream) -> Item<RunEventsStream> {
-    if s.done {
-        return None;
-    }
-    if s.budget.exhausted() {
-        s.done = true;
-        return Some((Err(sse::cut().await), s));
-    }
+/// The run's next events (at most `allow`), a keep-alive, or the end.
+async fn run_events_next(mut s: RunEventsStream, allow: usize) -> Option<(Next, RunEventsStream)> {
     loop {
         s.changes.borrow_and_update();
         if s.st.is_closing() {
@@ -171,20 +158,24 @@ async fn run_events_next(mut s: RunEventsStream) -> Item<RunEventsStream> {
         }
         if !is_active(view.run.status) {
             frames.push(("task_run.state", r.event(&view, None, false, true)));
-            s.done = true;
         }
         if !frames.is_empty() {
-            let allowed = s.budget.allow(frames.len());
-            if allowed < frames.len() {
-                s.done = false;
-            }
+            let count = allow.min(frames.len());
+            // Only a stream whose final state actually went out is finished;
+            // a drop-stream fault may cut it before that.
+            let last = !is_active(view.run.status) && count == frames.len();
             let mut buf = String::new();
-            for (kind, json) in &frames[..allowed] {
+            for (kind, json) in &frames[..count] {
                 sse::frame(&mut buf, kind, json);
             }
-            s.budget.spend(allowed);
-            s.st.counters.events(allowed as u64);
-            return Some((Ok(Bytes::from(buf)), s));
+            return Some((
+                Next::Frames {
+                    text: buf,
+                    count,
+                    last,
+                },
+                s,
+            ));
         }
         if Instant::now() >= s.deadline {
             return None;
@@ -196,7 +187,7 @@ async fn run_events_next(mut s: RunEventsStream) -> Item<RunEventsStream> {
                 let v = s.st.world().view(s.index)?;
                 let (f, _, _) = progress(&v, &s.timing);
                 if (f * 100.0).round() as u64 == s.last_meter.unwrap_or(0) {
-                    return Some((Ok(Bytes::from_static(KEEP_ALIVE.as_bytes())), s));
+                    return Some((Next::KeepAlive, s));
                 }
             }
             _ = tokio::time::sleep_until(s.deadline) => return None,

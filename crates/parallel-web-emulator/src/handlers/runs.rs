@@ -3,9 +3,10 @@
 use super::{Params, rate_limited, renderer, run_view, seconds_param};
 use crate::error::{ApiError, json_response};
 use crate::ids;
+use crate::render::Renderer;
 use crate::state::AppState;
 use crate::validate::{self, InputProblem};
-use crate::world::{FAILED, NO_GROUP, NewRun, is_active};
+use crate::world::{FAILED, NO_GROUP, NewRun, RunView, is_active};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -67,11 +68,7 @@ pub async fn retrieve_run(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let view = run_view(&st, &id)?;
-    Ok(json_response(
-        StatusCode::OK,
-        renderer(&st, &headers).run(&view),
-    ))
+    render_run(&st, &headers, &id, Renderer::run)
 }
 
 /// R3 `GET /v1/tasks/runs/{run_id}/input`: 200 `TaskRunInput`.
@@ -80,10 +77,20 @@ pub async fn run_input(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let view = run_view(&st, &id)?;
+    render_run(&st, &headers, &id, Renderer::input)
+}
+
+/// A 200 with one rendering of the run `id`, or 404.
+fn render_run(
+    st: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    render: fn(&Renderer, &RunView) -> String,
+) -> Result<Response, ApiError> {
+    let view = run_view(st, id)?;
     Ok(json_response(
         StatusCode::OK,
-        renderer(&st, &headers).input(&view),
+        render(&renderer(st, headers), &view),
     ))
 }
 

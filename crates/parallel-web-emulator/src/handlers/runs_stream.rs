@@ -1,16 +1,15 @@
 //! G4 `GET …/tasks/groups/{id}/runs`: a snapshot of the group's runs, then the
 //! stream closes. Filters by status; includes inputs/outputs on request.
 
-use super::{CHUNK, Item, Params, bool_param, cursor_error, group_index, renderer};
+use super::{Params, bool_param, cursor_error, group_index, renderer};
 use crate::error::ApiError;
 use crate::ids::Kind;
-use crate::sse::{self, Budget};
+use crate::sse::{self, CHUNK, Next};
 use crate::state::AppState;
 use crate::world::{RunView, parse_status};
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Response;
-use bytes::Bytes;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -23,8 +22,6 @@ struct RunsStream {
     status: Option<u8>,
     with_input: bool,
     with_output: bool,
-    budget: Budget,
-    done: bool,
 }
 
 /// G4 `GET /v1/tasks/groups/{id}/runs`: every run (optionally filtered), then the stream ends.
@@ -60,33 +57,24 @@ pub async fn group_runs(
         };
         (start, n)
     };
-    let budget = Budget::new(st.faults.stream_cut(uri.path()));
-    let state = RunsStream {
+    let cut_after = st.faults.stream_cut(uri.path());
+    let source = RunsStream {
         renderer: renderer(&st, &headers),
-        st,
+        st: st.clone(),
         group,
         pos: start,
         end,
         status,
         with_input,
         with_output,
-        budget,
-        done: false,
     };
-    Ok(sse::response(futures::stream::unfold(state, runs_next)))
+    Ok(sse::serve(st, cut_after, source, runs_next))
 }
 
-async fn runs_next(mut s: RunsStream) -> Item<RunsStream> {
-    if s.done {
-        return None;
-    }
-    if s.budget.exhausted() {
-        s.done = true;
-        return Some((Err(sse::cut().await), s));
-    }
+/// The next runs of the snapshot (at most `allow`), or the end.
+async fn runs_next(mut s: RunsStream, allow: usize) -> Option<(Next, RunsStream)> {
     let r = s.renderer;
     while s.pos < s.end {
-        let allow = s.budget.allow(CHUNK);
         let views: Vec<(u64, RunView)> = {
             let w = s.st.world();
             let runs = &w.groups[s.group as usize].runs;
@@ -117,9 +105,15 @@ async fn runs_next(mut s: RunsStream) -> Item<RunsStream> {
                 &r.event(v, Some(cursor), s.with_input, s.with_output),
             );
         }
-        s.budget.spend(views.len());
-        s.st.counters.events(views.len() as u64);
-        return Some((Ok(Bytes::from(buf)), s));
+        let count = views.len();
+        return Some((
+            Next::Frames {
+                text: buf,
+                count,
+                last: false,
+            },
+            s,
+        ));
     }
     None
 }

@@ -95,6 +95,13 @@ impl Api {
         .await
     }
 
+    /// Creates a single task run (expecting 202) and returns its id.
+    pub async fn create_run(&self, body: &Value) -> String {
+        let r = self.post("/v1/tasks/runs", body).await;
+        assert_eq!(r.status, 202, "{}", r.text);
+        r.json()["run_id"].as_str().unwrap().to_owned()
+    }
+
     /// Creates a group and returns its id.
     pub async fn group(&self) -> String {
         let r = self.post("/v1/tasks/groups", &serde_json::json!({})).await;
