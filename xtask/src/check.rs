@@ -8,15 +8,28 @@ use similar::TextDiff;
 /// Lines of unchanged context around each change in the printed diff.
 const CONTEXT_LINES: usize = 3;
 
-/// Compares `path` with `expected`; prints a unified diff (labelled with the
-/// repo-relative `label`) to stderr when they differ.
-pub fn is_up_to_date(path: &Path, label: &str, expected: &str) -> bool {
-    let actual = fs::read_to_string(path).unwrap_or_default();
-    if actual == expected {
-        return true;
+/// Compares each committed file (`root`/`label`) with its regenerated text.
+/// Prints a unified diff to stderr for each stale file and fails naming them
+/// all; a missing file counts as empty, so its diff is the whole text.
+pub fn check_outputs<'a>(
+    root: &Path,
+    outputs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), String> {
+    let mut stale = Vec::new();
+    for (label, expected) in outputs {
+        let committed = fs::read_to_string(root.join(label)).unwrap_or_default();
+        if committed != expected {
+            eprint!("{}", unified_diff(label, &committed, expected));
+            stale.push(label);
+        }
     }
-    eprint!("{}", unified_diff(label, &actual, expected));
-    false
+    if stale.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "stale generated files: {}; run `cargo xtask regen`",
+        stale.join(", ")
+    ))
 }
 
 /// A unified diff from `committed` to `regenerated`.
@@ -41,6 +54,46 @@ mod tests {
         assert!(diff.contains("--- a/x.rs (committed)"), "{diff}");
         assert!(diff.contains("+++ b/x.rs (regenerated)"), "{diff}");
         assert!(diff.contains("-b\n+B\n"), "{diff}");
+    }
+
+    /// A fresh, empty directory under the system temp dir for one test.
+    fn scratch_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("src")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn up_to_date_files_pass_the_check() {
+        let root = scratch_dir("fresh");
+        fs::write(root.join("a.json"), "{}\n").unwrap();
+        fs::write(root.join("src/b.rs"), "fn b() {}\n").unwrap();
+        let result = check_outputs(&root, [("a.json", "{}\n"), ("src/b.rs", "fn b() {}\n")]);
+        fs::remove_dir_all(&root).unwrap();
+        assert_eq!(result, Ok(()));
+    }
+
+    #[test]
+    fn a_stale_or_missing_file_fails_the_check_naming_it() {
+        let root = scratch_dir("stale");
+        fs::write(root.join("a.json"), "{}\n").unwrap();
+        fs::write(root.join("src/b.rs"), "fn b() {}\n").unwrap();
+        let result = check_outputs(
+            &root,
+            [
+                ("a.json", "{}\n"),
+                ("src/b.rs", "fn b() { changed() }\n"),
+                ("src/missing.rs", "x\n"),
+            ],
+        );
+        fs::remove_dir_all(&root).unwrap();
+        let error = result.unwrap_err();
+        assert!(
+            error.starts_with("stale generated files: src/b.rs, src/missing.rs;"),
+            "{error}"
+        );
+        assert!(!error.contains("a.json"), "{error}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `cargo xtask regen`: where the generated text goes.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::generate::{Generated, generate};
 use crate::{check, scratch, workspace_root};
@@ -49,20 +49,9 @@ pub fn regen(spec: &Path, out: Option<&Path>, check: bool) -> Result<(), String>
     }
     let root = workspace_root();
     if check {
-        let stale: Vec<PathBuf> = outputs(&generated)
-            .into_iter()
-            .filter(|(path, text)| !check::is_up_to_date(&root.join(path), path, text))
-            .map(|(path, _)| PathBuf::from(path))
-            .collect();
-        if stale.is_empty() {
-            println!("generated files are up to date");
-            return Ok(());
-        }
-        let list: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
-        return Err(format!(
-            "stale generated files: {}; run `cargo xtask regen`",
-            list.join(", ")
-        ));
+        check::check_outputs(&root, outputs(&generated))?;
+        println!("generated files are up to date");
+        return Ok(());
     }
     for (path, text) in outputs(&generated) {
         write_if_changed(&root.join(path), text)?;

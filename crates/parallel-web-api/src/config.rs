@@ -63,6 +63,14 @@ impl fmt::Debug for ClientConfig {
 }
 
 /// Why a client could not be built.
+///
+/// ```
+/// use parallel_web_api::{ClientConfig, ConfigError};
+///
+/// let error = ClientConfig::new("https://api.parallel.ai", "bad\nkey").build().unwrap_err();
+/// assert!(matches!(error, ConfigError::InvalidApiKey));
+/// assert!(!error.to_string().contains("bad"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -91,6 +99,17 @@ impl ClientConfig {
 
     /// Adds a header sent with every request (replacing an earlier one of
     /// the same name). The API key header cannot be replaced this way.
+    ///
+    /// ```
+    /// use parallel_web_api::ClientConfig;
+    /// use reqwest::header::{HeaderName, HeaderValue};
+    ///
+    /// let config = ClientConfig::new("https://api.parallel.ai", "my-api-key").header(
+    ///     HeaderName::from_static("parallel-beta"),
+    ///     HeaderValue::from_static("events-sse-2025-07-24"),
+    /// );
+    /// # let _ = config;
+    /// ```
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.insert(name, value);
         self
@@ -104,18 +123,43 @@ impl ClientConfig {
 
     /// Sets the longest silence allowed between response bytes; `None`
     /// waits forever.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use parallel_web_api::ClientConfig;
+    ///
+    /// // Event streams send keep-alives; a minute of silence means trouble.
+    /// let config = ClientConfig::new("https://api.parallel.ai", "my-api-key")
+    ///     .read_timeout(Some(Duration::from_secs(60)));
+    /// # let _ = config;
+    /// ```
     pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.read_timeout = timeout;
         self
     }
 
-    /// Sets the `User-Agent` header.
+    /// Sets the `User-Agent` header (default: `parallel-web-rs/<version>`).
+    ///
+    /// ```
+    /// use parallel_web_api::ClientConfig;
+    ///
+    /// let config = ClientConfig::new("https://api.parallel.ai", "my-api-key")
+    ///     .user_agent("my-app/1.0");
+    /// # let _ = config;
+    /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
 
     /// The base URL requests go to.
+    ///
+    /// ```
+    /// use parallel_web_api::{ClientConfig, DEFAULT_BASE_URL};
+    ///
+    /// let config = ClientConfig::new(DEFAULT_BASE_URL, "my-api-key");
+    /// assert_eq!(config.base_url(), "https://api.parallel.ai");
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -123,6 +167,18 @@ impl ClientConfig {
     /// Builds the `reqwest::Client`: API key as a default header (marked
     /// sensitive, so it never shows in `Debug` output), rustls with the ring
     /// provider, connect and read timeouts, no total timeout.
+    ///
+    /// Use it to wrap the HTTP client (e.g. with middleware) before handing
+    /// it to [`Client::from_http_client`].
+    ///
+    /// ```
+    /// use parallel_web_api::{Client, ClientConfig, DEFAULT_BASE_URL};
+    ///
+    /// let config = ClientConfig::new(DEFAULT_BASE_URL, "my-api-key");
+    /// let http = config.build_http_client().expect("valid settings");
+    /// let client = Client::from_http_client(config.base_url(), http);
+    /// # let _ = client;
+    /// ```
     pub fn build_http_client(&self) -> Result<reqwest::Client, ConfigError> {
         install_tls_provider();
         let mut api_key =
@@ -156,7 +212,13 @@ impl ClientConfig {
 /// default one needs a C toolchain), and reqwest panics when building a
 /// client with none installed. [`ClientConfig::build_http_client`] calls
 /// this; call it yourself before building your own `reqwest::Client` for
-/// [`Client::from_http_client`].
+/// [`Client::from_http_client`]. Calling it again does nothing.
+///
+/// ```
+/// parallel_web_api::install_tls_provider();
+/// let http = reqwest::Client::builder().build().expect("a TLS provider is installed");
+/// # let _ = http;
+/// ```
 pub fn install_tls_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race with another thread that installs one is fine: any
@@ -182,6 +244,19 @@ impl Client {
     /// A client that sends every request through `http`, as it is configured
     /// (headers, timeouts, TLS, proxies). It must add the `x-api-key` header
     /// itself, e.g. as a default header. See [`install_tls_provider`].
+    ///
+    /// ```
+    /// use parallel_web_api::{Client, ClientInfo, DEFAULT_BASE_URL};
+    /// use reqwest::header::{HeaderMap, HeaderValue};
+    ///
+    /// let mut key = HeaderValue::from_static("my-api-key");
+    /// key.set_sensitive(true);
+    /// let headers = HeaderMap::from_iter([("x-api-key".parse().unwrap(), key)]);
+    /// parallel_web_api::install_tls_provider();
+    /// let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    /// let client = Client::from_http_client(DEFAULT_BASE_URL, http);
+    /// assert_eq!(client.baseurl(), DEFAULT_BASE_URL);
+    /// ```
     pub fn from_http_client(base_url: &str, http: reqwest::Client) -> Self {
         Self::new_with_client(base_url, http)
     }

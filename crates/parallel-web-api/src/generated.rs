@@ -1104,7 +1104,8 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TaskRunProgressStatsEvent {
         ///Estimated completion in percent, from 0 (just started) to 100 (done).
-        pub progress_meter: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub progress_meter: ::std::option::Option<f64>,
         pub source_stats: TaskRunSourceStats,
         ///Discriminator; always `task_run.progress_stats`.
         #[serde(rename = "type")]
@@ -3574,7 +3575,8 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct TaskRunProgressStatsEvent {
-            progress_meter: ::std::result::Result<f64, ::std::string::String>,
+            progress_meter:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
             source_stats: ::std::result::Result<super::TaskRunSourceStats, ::std::string::String>,
             type_:
                 ::std::result::Result<super::TaskRunProgressStatsEventType, ::std::string::String>,
@@ -3582,7 +3584,7 @@ pub mod types {
         impl ::std::default::Default for TaskRunProgressStatsEvent {
             fn default() -> Self {
                 Self {
-                    progress_meter: Err("no value supplied for progress_meter".to_string()),
+                    progress_meter: Ok(Default::default()),
                     source_stats: Err("no value supplied for source_stats".to_string()),
                     type_: Err("no value supplied for type_".to_string()),
                 }
@@ -3591,7 +3593,7 @@ pub mod types {
         impl TaskRunProgressStatsEvent {
             pub fn progress_meter<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.progress_meter = value.try_into().map_err(|e| {

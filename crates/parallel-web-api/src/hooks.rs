@@ -11,6 +11,9 @@ use crate::Client;
 
 /// operationIds of the operations that answer with a `text/event-stream`
 /// body. Their methods return a raw [`ByteStream`](crate::ByteStream).
+///
+/// Kept in step with the spec by a test: a new stream operation must be
+/// added here, or its requests would not ask for `text/event-stream`.
 pub const STREAM_OPERATIONS: &[&str] = &[
     "task_group_events",
     "task_group_get_runs",
@@ -25,6 +28,13 @@ pub const STREAM_OPERATIONS: &[&str] = &[
 const API_VERSION_HEADER: &str = "api-version";
 
 /// True when the operation answers with server-sent events.
+///
+/// ```
+/// use parallel_web_api::is_stream_operation;
+///
+/// assert!(is_stream_operation("task_group_events"));
+/// assert!(!is_stream_operation("task_run_result"));
+/// ```
 pub fn is_stream_operation(operation_id: &str) -> bool {
     STREAM_OPERATIONS.contains(&operation_id)
 }

@@ -12,6 +12,12 @@
 //!   [`open::TaskRunProgressMessageEventType`]) keep values this crate does
 //!   not know as `Other(String)` instead of failing a response or event.
 //!
+//! The generated types follow the spec, with one deliberate leniency: a
+//! field the live API is known to leave out although the published schema
+//! requires it is an `Option` (today only
+//! [`types::TaskRunProgressStatsEvent::progress_meter`]; the list is
+//! `OMITTED_REQUIRED` in `xtask/src/normalize/lenient.rs`).
+//!
 //! Build clients with [`ClientConfig`], [`Client::with_api_key`] or
 //! [`Client::from_http_client`]. The generated `Client::new` is not meant
 //! for this API: it sets a 15 s *total* timeout, which cuts event streams and

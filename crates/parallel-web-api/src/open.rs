@@ -34,7 +34,13 @@ macro_rules! open_enum {
         }
 
         impl $name {
-            /// The wire name.
+            /// The wire name: the known value's, or the unknown one as received.
+            ///
+            /// ```
+            #[doc = concat!("use parallel_web_api::open::", stringify!($name), ";")]
+            ///
+            #[doc = concat!("assert_eq!(", stringify!($name), "::from(\"new_kind\").as_str(), \"new_kind\");")]
+            /// ```
             pub fn as_str(&self) -> &str {
                 match self {
                     $( Self::$variant => $wire, )*
@@ -103,6 +109,14 @@ impl TaskRunStatus {
     /// `running` or `cancelling`), as the API defines `is_active`.
     /// An unknown status is not considered active; prefer the run's own
     /// `is_active` field when you have it.
+    ///
+    /// ```
+    /// use parallel_web_api::open::TaskRunStatus;
+    ///
+    /// assert!(TaskRunStatus::Running.is_active());
+    /// assert!(!TaskRunStatus::Completed.is_active());
+    /// assert!(!TaskRunStatus::Other("paused".into()).is_active());
+    /// ```
     pub fn is_active(&self) -> bool {
         matches!(self, Self::Queued | Self::Running | Self::Cancelling)
     }
@@ -111,6 +125,13 @@ impl TaskRunStatus {
 open_enum! {
     /// The kind of a warning attached to a task run. The API says new kinds
     /// may be added.
+    ///
+    /// ```
+    /// use parallel_web_api::open::WarningType;
+    ///
+    /// let kind: WarningType = serde_json::from_str("\"spec_validation_warning\"").unwrap();
+    /// assert_eq!(kind, WarningType::SpecValidationWarning);
+    /// ```
     pub enum WarningType {
         /// Something in the task spec looks wrong but the run went ahead.
         SpecValidationWarning = "spec_validation_warning",
@@ -125,6 +146,14 @@ open_enum! {
     /// The kind of a progress message in a task run's event stream. Live
     /// streams already send kinds the spec does not list (e.g.
     /// `task_run.progress_msg.tool`).
+    ///
+    /// ```
+    /// use parallel_web_api::open::TaskRunProgressMessageEventType as Kind;
+    ///
+    /// assert_eq!(Kind::from("task_run.progress_msg.plan"), Kind::Plan);
+    /// let tool = Kind::from("task_run.progress_msg.tool");
+    /// assert_eq!(tool, Kind::Other("task_run.progress_msg.tool".into()));
+    /// ```
     pub enum TaskRunProgressMessageEventType {
         /// The run's plan.
         Plan = "task_run.progress_msg.plan",

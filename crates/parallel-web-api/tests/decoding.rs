@@ -24,6 +24,21 @@ const GROUP_STATUS_EVENT: &str = r#"{"type":"task_group_status","event_id":"123"
 
 const RUNS_STREAM_EVENT: &str = r#"{"type":"task_run.state","event_id":"123","input":{"processor":"core","metadata":{"my_key":"my_value"},"input":{"country":"France","year":2023}},"run":{"run_id":"trun_1","interaction_id":"trun_1","status":"completed","is_active":false,"processor":"core","created_at":"2025-04-23T20:21:48.037943Z","modified_at":"2025-04-23T20:21:48.037943Z"}}"#;
 
+/// The captured progress-stats event (API notes §3) as documented: no
+/// `progress_meter`, although the published schema lists it as required.
+const DOCUMENTED_STATS_EVENT: &str = r#"{"type":"task_run.progress_stats","source_stats":{"num_sources_considered":223,"num_sources_read":22,"sources_read_sample":["https://example.com/a","https://example.com/b"]}}"#;
+
+/// Decodes `json` as the union `$union` and returns the payload of
+/// `$variant`; any other variant (or a decoding error) fails the test.
+macro_rules! decode_as {
+    ($union:ident :: $variant:ident, $json:expr) => {
+        match serde_json::from_str::<$union>($json).unwrap() {
+            $union::$variant(inner) => inner,
+            other => panic!("expected {}, got {other:?}", stringify!($variant)),
+        }
+    };
+}
+
 fn run_with_status(status: &str) -> String {
     format!(
         r#"{{"run_id":"trun_1","interaction_id":"trun_1","status":"{status}","is_active":false,"processor":"base","created_at":null,"modified_at":null}}"#
@@ -32,11 +47,7 @@ fn run_with_status(status: &str) -> String {
 
 #[test]
 fn the_captured_state_event_decodes_with_its_nulls() {
-    let TaskRunEventStreamItem::TaskRunEvent(event) =
-        serde_json::from_str(CAPTURED_STATE_EVENT).unwrap()
-    else {
-        panic!("not a task_run.state event");
-    };
+    let event = decode_as!(TaskRunEventStreamItem::TaskRunEvent, CAPTURED_STATE_EVENT);
     assert_eq!(event.event_id, None);
     assert_eq!(event.input, None);
     assert_eq!(event.output, None);
@@ -60,11 +71,10 @@ fn the_captured_state_event_decodes_in_group_streams_too() {
 
 #[test]
 fn a_progress_message_decodes() {
-    let TaskRunEventStreamItem::TaskRunProgressMessageEvent(event) =
-        serde_json::from_str(PROGRESS_MESSAGE).unwrap()
-    else {
-        panic!("not a progress message");
-    };
+    let event = decode_as!(
+        TaskRunEventStreamItem::TaskRunProgressMessageEvent,
+        PROGRESS_MESSAGE
+    );
     assert_eq!(event.message, "Starting research");
     assert_eq!(event.type_.to_string(), "task_run.progress_msg.exec_status");
 }
@@ -72,26 +82,36 @@ fn a_progress_message_decodes() {
 #[test]
 fn progress_stats_decode() {
     let stats = r#"{"type":"task_run.progress_stats","source_stats":{"num_sources_considered":223,"num_sources_read":22,"sources_read_sample":["https://example.com/a"]},"progress_meter":40.5}"#;
-    let TaskRunEventStreamItem::TaskRunProgressStatsEvent(event) =
-        serde_json::from_str(stats).unwrap()
-    else {
-        panic!("not progress stats");
-    };
+    let event = decode_as!(TaskRunEventStreamItem::TaskRunProgressStatsEvent, stats);
     assert_eq!(event.source_stats.num_sources_considered, Some(223));
     assert_eq!(
         event.source_stats.sources_read_sample,
         Some(vec!["https://example.com/a".to_owned()])
     );
-    assert_eq!(event.progress_meter, 40.5);
+    assert_eq!(event.progress_meter, Some(40.5));
+}
+
+#[test]
+fn the_documented_stats_event_without_a_progress_meter_decodes() {
+    let event = decode_as!(
+        TaskRunEventStreamItem::TaskRunProgressStatsEvent,
+        DOCUMENTED_STATS_EVENT
+    );
+    assert_eq!(event.progress_meter, None);
+    assert_eq!(event.source_stats.num_sources_considered, Some(223));
+    assert_eq!(event.source_stats.num_sources_read, Some(22));
+    assert_eq!(
+        event.source_stats.sources_read_sample.map(|s| s.len()),
+        Some(2)
+    );
 }
 
 #[test]
 fn the_group_status_example_decodes() {
-    let TaskGroupEventStreamItem::TaskGroupStatusEvent(event) =
-        serde_json::from_str(GROUP_STATUS_EVENT).unwrap()
-    else {
-        panic!("not a group status event");
-    };
+    let event = decode_as!(
+        TaskGroupEventStreamItem::TaskGroupStatusEvent,
+        GROUP_STATUS_EVENT
+    );
     assert_eq!(event.event_id, "123");
     assert_eq!(event.status.num_task_runs, 1);
     assert_eq!(
@@ -104,11 +124,7 @@ fn the_group_status_example_decodes() {
 
 #[test]
 fn the_runs_stream_example_decodes_with_its_input() {
-    let TaskGroupRunStreamItem::TaskRunEvent(event) =
-        serde_json::from_str(RUNS_STREAM_EVENT).unwrap()
-    else {
-        panic!("not a task_run.state event");
-    };
+    let event = decode_as!(TaskGroupRunStreamItem::TaskRunEvent, RUNS_STREAM_EVENT);
     assert_eq!(event.event_id.as_deref(), Some("123"));
     let input = event.input.expect("input included");
     assert_eq!(input.processor, "core");
@@ -122,9 +138,7 @@ fn the_runs_stream_example_decodes_with_its_input() {
 #[test]
 fn an_error_event_decodes() {
     let error = r#"{"type":"error","error":{"ref_id":"r1","message":"boom","detail":null}}"#;
-    let TaskRunEventStreamItem::ErrorEvent(event) = serde_json::from_str(error).unwrap() else {
-        panic!("not an error event");
-    };
+    let event = decode_as!(TaskRunEventStreamItem::ErrorEvent, error);
     assert_eq!(event.error.message, "boom");
     assert_eq!(event.error.ref_id, "r1");
 }
@@ -132,9 +146,7 @@ fn an_error_event_decodes() {
 #[test]
 fn an_unknown_run_status_decodes_as_other_without_failing_the_event() {
     let event = CAPTURED_STATE_EVENT.replace(r#""status":"running""#, r#""status":"paused""#);
-    let TaskRunEventStreamItem::TaskRunEvent(event) = serde_json::from_str(&event).unwrap() else {
-        panic!("not a task_run.state event");
-    };
+    let event = decode_as!(TaskRunEventStreamItem::TaskRunEvent, &event);
     assert_eq!(event.run.status, TaskRunStatus::Other("paused".into()));
     assert_eq!(serde_json::to_value(&event.run.status).unwrap(), "paused");
 }
@@ -143,19 +155,18 @@ fn an_unknown_run_status_decodes_as_other_without_failing_the_event() {
 fn an_unlisted_progress_message_kind_decodes_as_other() {
     // Live streams send `task_run.progress_msg.tool`, which the spec does not list.
     let message = PROGRESS_MESSAGE.replace("exec_status", "tool");
-    let TaskRunEventStreamItem::TaskRunProgressMessageEvent(event) =
-        serde_json::from_str(&message).unwrap()
-    else {
-        panic!("not a progress message");
-    };
+    let event = decode_as!(
+        TaskRunEventStreamItem::TaskRunProgressMessageEvent,
+        &message
+    );
     assert_eq!(
         event.type_,
         TaskRunProgressMessageEventType::Other("task_run.progress_msg.tool".into())
     );
-    let known: TaskRunEventStreamItem = serde_json::from_str(PROGRESS_MESSAGE).unwrap();
-    let TaskRunEventStreamItem::TaskRunProgressMessageEvent(known) = known else {
-        panic!("progress message")
-    };
+    let known = decode_as!(
+        TaskRunEventStreamItem::TaskRunProgressMessageEvent,
+        PROGRESS_MESSAGE
+    );
     assert_eq!(known.type_, TaskRunProgressMessageEventType::ExecStatus);
 }
 
@@ -266,9 +277,7 @@ fn a_completed_state_event_carries_its_output() {
             r#""output":null"#,
             r#""output":{"basis":[],"type":"json","content":{"a":1}}"#,
         );
-    let TaskRunEventStreamItem::TaskRunEvent(event) = serde_json::from_str(&event).unwrap() else {
-        panic!("not a task_run.state event");
-    };
+    let event = decode_as!(TaskRunEventStreamItem::TaskRunEvent, &event);
     assert_eq!(event.run.status, TaskRunStatus::Completed);
     let Some(TaskRunEventOutput::JsonOutput(output)) = event.output else {
         panic!("json output")
@@ -281,6 +290,7 @@ async fn a_run_event_stream_decodes_over_http() {
     let body = format!(
         "event: task_run.state\ndata: {CAPTURED_STATE_EVENT}\n\n\
          event: task_run.progress_msg.exec_status\ndata: {PROGRESS_MESSAGE}\n\n\
+         event: task_run.progress_stats\ndata: {DOCUMENTED_STATS_EVENT}\n\n\
          : keep-alive\n\n"
     );
     let (url, server) = serve_once(Reply::events(&body)).await;
@@ -297,10 +307,14 @@ async fn a_run_event_stream_decodes_over_http() {
         .into_iter()
         .map(|event| serde_json::from_str(&event.unwrap().data).unwrap())
         .collect();
-    assert_eq!(items.len(), 2);
+    assert_eq!(items.len(), 3);
     assert!(matches!(items[0], TaskRunEventStreamItem::TaskRunEvent(_)));
     assert!(matches!(
         items[1],
         TaskRunEventStreamItem::TaskRunProgressMessageEvent(_)
+    ));
+    assert!(matches!(
+        items[2],
+        TaskRunEventStreamItem::TaskRunProgressStatsEvent(_)
     ));
 }

@@ -9,16 +9,24 @@ use support::{Reply, client, serve_once};
 
 const NOT_FOUND: &str = r#"{"type":"error","error":{"ref_id":"fcb2b4f3-c75e-4186-87bc-caa1a8381331","message":"Run id not found"}}"#;
 
-#[tokio::test]
-async fn a_404_error_response_keeps_status_and_body() {
-    let (url, _server) = serve_once(Reply::json(404, NOT_FOUND)).await;
+/// The error `GET /v1/tasks/runs/{run_id}` fails with when the server
+/// answers with `reply`, after checking that it kept `reply`'s status.
+async fn retrieve_run_error(reply: Reply) -> Error<ApiError> {
+    let status = reply.status;
+    let (url, _server) = serve_once(reply).await;
     let error = client(&url)
         .task_run_retrieve()
         .run_id("trun_x")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+    error
+}
+
+#[tokio::test]
+async fn a_404_error_response_keeps_status_and_body() {
+    let error = retrieve_run_error(Reply::json(404, NOT_FOUND)).await;
     let Error::ErrorResponse(response) = error else {
         panic!("documented error: {error:?}")
     };
@@ -53,14 +61,7 @@ async fn a_422_validation_error_keeps_status_and_body() {
 
 #[tokio::test]
 async fn an_undocumented_500_keeps_status_and_body() {
-    let (url, _server) = serve_once(Reply::json(500, r#"{"oops":true}"#)).await;
-    let error = client(&url)
-        .task_run_retrieve()
-        .run_id("trun_1")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    let error = retrieve_run_error(Reply::json(500, r#"{"oops":true}"#)).await;
     let Error::UnexpectedResponse(response) = error else {
         panic!("undocumented status: {error:?}")
     };

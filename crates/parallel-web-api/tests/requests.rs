@@ -32,7 +32,8 @@ fn task_group_runs() -> String {
     )
 }
 
-/// What the official SDK sent.
+/// What the official SDK sent. Starts from what every SDK request has in
+/// common (`accept: application/json`, no query, no beta header).
 struct Expected<'a> {
     method: &'a str,
     path: &'a str,
@@ -40,6 +41,48 @@ struct Expected<'a> {
     accept: &'a str,
     parallel_beta: Option<&'a str>,
     body: Option<Value>,
+}
+
+impl<'a> Expected<'a> {
+    /// A `GET` of `path`, without a body.
+    fn get(path: &'a str) -> Self {
+        Self {
+            method: "GET",
+            path,
+            query: &[],
+            accept: "application/json",
+            parallel_beta: None,
+            body: None,
+        }
+    }
+
+    /// A `POST` of the JSON `body` to `path`.
+    fn post(path: &'a str, body: Value) -> Self {
+        Self {
+            method: "POST",
+            body: Some(body),
+            ..Self::get(path)
+        }
+    }
+
+    fn query(self, query: &'a [(&'a str, &'a str)]) -> Self {
+        Self { query, ..self }
+    }
+
+    /// Asks for server-sent events, as the SDKs do on the stream operations.
+    fn event_stream(self) -> Self {
+        Self {
+            accept: "text/event-stream",
+            ..self
+        }
+    }
+
+    fn parallel_beta(self, betas: &'a str) -> Self {
+        Self {
+            parallel_beta: Some(betas),
+            ..self
+        }
+    }
 }
 
 fn assert_request(captured: &Captured, expected: Expected<'_>) {
@@ -133,14 +176,10 @@ async fn task_group_create_matches_the_python_sdk() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "POST",
-            path: "/v1/tasks/groups",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: None,
-            body: Some(json!({"metadata":{"k":"v","n":1,"b":true}})),
-        },
+        Expected::post(
+            "/v1/tasks/groups",
+            json!({"metadata":{"k":"v","n":1,"b":true}}),
+        ),
     );
 }
 
@@ -155,58 +194,7 @@ async fn beta_task_group_create_without_arguments_sends_an_empty_object() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "POST",
-            path: "/v1beta/tasks/groups",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: None,
-            body: Some(json!({})),
-        },
-    );
-}
-
-#[tokio::test]
-async fn task_group_retrieve_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::json(200, &task_group())).await;
-    client(&url)
-        .task_group_retrieve()
-        .taskgroup_id("tgrp_1")
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1/tasks/groups/tgrp_1",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: None,
-            body: None,
-        },
-    );
-}
-
-#[tokio::test]
-async fn beta_task_group_retrieve_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::json(200, &task_group())).await;
-    client(&url)
-        .beta_task_group_retrieve()
-        .taskgroup_id("tgrp_1")
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1beta/tasks/groups/tgrp_1",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: None,
-            body: None,
-        },
+        Expected::post("/v1beta/tasks/groups", json!({})),
     );
 }
 
@@ -224,14 +212,12 @@ async fn task_group_add_runs_matches_the_python_sdk() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "POST",
-            path: "/v1/tasks/groups/tgrp_1/runs",
-            query: &[("refresh_status", "false")],
-            accept: "application/json",
-            parallel_beta: Some("mcp-server-2025-07-17,search-extract-2025-10-10"),
-            body: Some(serde_json::from_str(ADD_RUNS_BODY).unwrap()),
-        },
+        Expected::post(
+            "/v1/tasks/groups/tgrp_1/runs",
+            serde_json::from_str(ADD_RUNS_BODY).unwrap(),
+        )
+        .query(&[("refresh_status", "false")])
+        .parallel_beta("mcp-server-2025-07-17,search-extract-2025-10-10"),
     );
 }
 
@@ -248,14 +234,11 @@ async fn beta_task_group_add_runs_matches_the_python_sdk() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "POST",
-            path: "/v1beta/tasks/groups/tgrp_1/runs",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: Some("mcp-server-2025-07-17,search-extract-2025-10-10"),
-            body: Some(serde_json::from_str(ADD_RUNS_BODY).unwrap()),
-        },
+        Expected::post(
+            "/v1beta/tasks/groups/tgrp_1/runs",
+            serde_json::from_str(ADD_RUNS_BODY).unwrap(),
+        )
+        .parallel_beta("mcp-server-2025-07-17,search-extract-2025-10-10"),
     );
 }
 
@@ -266,152 +249,73 @@ const RUNS_QUERY: &[(&str, &str)] = &[
     ("status", "completed"),
 ];
 
-#[tokio::test]
-async fn task_group_get_runs_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::events("")).await;
-    client(&url)
-        .task_group_get_runs()
-        .taskgroup_id("tgrp_1")
-        .include_input(true)
-        .include_output(false)
-        .last_event_id("7")
-        .status(parallel_web_api::open::TaskRunStatus::Completed)
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1/tasks/groups/tgrp_1/runs",
-            query: RUNS_QUERY,
-            accept: "text/event-stream",
-            parallel_beta: None,
-            body: None,
-        },
-    );
+/// One test for a group operation whose GA and beta forms take the same
+/// arguments and send the same request, apart from the `/v1` or `/v1beta`
+/// prefix: it makes the call through both methods and checks each request.
+macro_rules! ga_and_beta_send_the_same_request {
+    (
+        $test:ident: $ga:ident | $beta:ident $(.$setter:ident($($arg:expr),*))*,
+        reply: $reply:expr,
+        expect: |$prefix:ident| $expected:expr $(,)?
+    ) => {
+        #[tokio::test]
+        async fn $test() {
+            for (beta, $prefix) in [(false, "/v1"), (true, "/v1beta")] {
+                let (url, server) = serve_once($reply).await;
+                let client = client(&url);
+                if beta {
+                    client.$beta()$(.$setter($($arg),*))*.send().await.unwrap();
+                } else {
+                    client.$ga()$(.$setter($($arg),*))*.send().await.unwrap();
+                }
+                assert_request(&server.await.unwrap(), $expected);
+            }
+        }
+    };
 }
 
-#[tokio::test]
-async fn beta_task_group_get_runs_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::events("")).await;
-    client(&url)
-        .beta_task_group_get_runs()
-        .taskgroup_id("tgrp_1")
-        .include_input(true)
-        .include_output(false)
-        .last_event_id("7")
-        .status("completed")
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1beta/tasks/groups/tgrp_1/runs",
-            query: RUNS_QUERY,
-            accept: "text/event-stream",
-            parallel_beta: None,
-            body: None,
-        },
-    );
+ga_and_beta_send_the_same_request! {
+    task_group_retrieve_matches_the_python_sdk:
+        task_group_retrieve | beta_task_group_retrieve.taskgroup_id("tgrp_1"),
+    reply: Reply::json(200, &task_group()),
+    expect: |prefix| Expected::get(&format!("{prefix}/tasks/groups/tgrp_1")),
 }
 
-#[tokio::test]
-async fn task_group_events_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::events("")).await;
-    client(&url)
-        .task_group_events()
-        .taskgroup_id("tgrp_1")
-        .last_event_id("9")
-        .timeout(30.5)
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1/tasks/groups/tgrp_1/events",
-            query: &[("last_event_id", "9"), ("timeout", "30.5")],
-            accept: "text/event-stream",
-            parallel_beta: None,
-            body: None,
-        },
-    );
+ga_and_beta_send_the_same_request! {
+    task_group_get_runs_matches_the_python_sdk:
+        task_group_get_runs | beta_task_group_get_runs
+            .taskgroup_id("tgrp_1")
+            .include_input(true)
+            .include_output(false)
+            .last_event_id("7")
+            .status(parallel_web_api::open::TaskRunStatus::Completed),
+    reply: Reply::events(""),
+    expect: |prefix| Expected::get(&format!("{prefix}/tasks/groups/tgrp_1/runs"))
+        .query(RUNS_QUERY)
+        .event_stream(),
 }
 
-#[tokio::test]
-async fn beta_task_group_events_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::events("")).await;
-    client(&url)
-        .beta_task_group_events()
-        .taskgroup_id("tgrp_1")
-        .last_event_id("9")
-        .timeout(30.5)
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1beta/tasks/groups/tgrp_1/events",
-            query: &[("last_event_id", "9"), ("timeout", "30.5")],
-            accept: "text/event-stream",
-            parallel_beta: None,
-            body: None,
-        },
-    );
+ga_and_beta_send_the_same_request! {
+    task_group_events_matches_the_python_sdk:
+        task_group_events | beta_task_group_events
+            .taskgroup_id("tgrp_1")
+            .last_event_id("9")
+            .timeout(30.5),
+    reply: Reply::events(""),
+    expect: |prefix| Expected::get(&format!("{prefix}/tasks/groups/tgrp_1/events"))
+        .query(&[("last_event_id", "9"), ("timeout", "30.5")])
+        .event_stream(),
 }
 
-#[tokio::test]
-async fn task_group_retrieve_run_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::json(200, TASK_RUN)).await;
-    client(&url)
-        .task_group_retrieve_run()
-        .taskgroup_id("tgrp_1")
-        .run_id("trun_1")
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1/tasks/groups/tgrp_1/runs/trun_1",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: None,
-            body: None,
-        },
-    );
-}
-
-#[tokio::test]
-async fn beta_task_group_retrieve_run_sends_the_beta_path() {
-    let (url, server) = serve_once(Reply::json(200, TASK_RUN)).await;
-    client(&url)
-        .beta_task_group_retrieve_run()
-        .taskgroup_id("tgrp_1")
-        .run_id("trun_1")
-        .send()
-        .await
-        .unwrap();
-    // The beta-era SDKs have no method for this call; this is the GA call's
-    // request on the beta path.
-    assert_request(
-        &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1beta/tasks/groups/tgrp_1/runs/trun_1",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: None,
-            body: None,
-        },
-    );
+// The beta-era SDKs have no method for this call; the beta form is checked
+// against the GA call's request on the beta path.
+ga_and_beta_send_the_same_request! {
+    task_group_retrieve_run_matches_the_python_sdk:
+        task_group_retrieve_run | beta_task_group_retrieve_run
+            .taskgroup_id("tgrp_1")
+            .run_id("trun_1"),
+    reply: Reply::json(200, TASK_RUN),
+    expect: |prefix| Expected::get(&format!("{prefix}/tasks/groups/tgrp_1/runs/trun_1")),
 }
 
 #[tokio::test]
@@ -433,14 +337,11 @@ async fn task_run_create_matches_the_python_sdk() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "POST",
-            path: "/v1/tasks/runs",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: Some("events-sse-2025-07-24"),
-            body: Some(json!({"input":{"q":1},"processor":"base","enable_events":true})),
-        },
+        Expected::post(
+            "/v1/tasks/runs",
+            json!({"input":{"q":1},"processor":"base","enable_events":true}),
+        )
+        .parallel_beta("events-sse-2025-07-24"),
     );
 }
 
@@ -455,14 +356,7 @@ async fn task_run_retrieve_matches_the_python_sdk() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1/tasks/runs/trun_1",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: None,
-            body: None,
-        },
+        Expected::get("/v1/tasks/runs/trun_1"),
     );
 }
 
@@ -479,14 +373,7 @@ async fn task_run_input_matches_the_python_sdk() {
     assert_eq!(input, text_input("q", "base"));
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1/tasks/runs/trun_1/input",
-            query: &[],
-            accept: "application/json",
-            parallel_beta: None,
-            body: None,
-        },
+        Expected::get("/v1/tasks/runs/trun_1/input"),
     );
 }
 
@@ -505,14 +392,9 @@ async fn task_run_result_sends_timeout_as_a_query_parameter() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1/tasks/runs/trun_1/result",
-            query: &[("timeout", "5")],
-            accept: "application/json",
-            parallel_beta: Some("field-basis-2025-11-25"),
-            body: None,
-        },
+        Expected::get("/v1/tasks/runs/trun_1/result")
+            .query(&[("timeout", "5")])
+            .parallel_beta("field-basis-2025-11-25"),
     );
 }
 
@@ -527,14 +409,7 @@ async fn task_run_events_matches_the_python_sdk() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1/tasks/runs/trun_1/events",
-            query: &[],
-            accept: "text/event-stream",
-            parallel_beta: None,
-            body: None,
-        },
+        Expected::get("/v1/tasks/runs/trun_1/events").event_stream(),
     );
 }
 
@@ -549,14 +424,7 @@ async fn beta_task_run_events_matches_the_python_sdk() {
         .unwrap();
     assert_request(
         &server.await.unwrap(),
-        Expected {
-            method: "GET",
-            path: "/v1beta/tasks/runs/trun_1/events",
-            query: &[],
-            accept: "text/event-stream",
-            parallel_beta: None,
-            body: None,
-        },
+        Expected::get("/v1beta/tasks/runs/trun_1/events").event_stream(),
     );
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::visit::component_ref;
+use super::visit::{component_ref, operations_mut, responses_mut};
 
 /// Name of the union of the two documented error bodies.
 pub const API_ERROR: &str = "ApiError";
@@ -16,23 +16,8 @@ pub const API_ERROR: &str = "ApiError";
 /// `Error<ApiError>` type.
 pub fn unify_error_responses(doc: &mut Value) {
     let mut used = false;
-    let paths = doc.get_mut("paths").and_then(Value::as_object_mut);
-    for operation in paths
-        .into_iter()
-        .flat_map(|p| p.values_mut())
-        .flat_map(|item| {
-            item.as_object_mut()
-                .into_iter()
-                .flat_map(|m| m.values_mut())
-        })
-    {
-        let Some(responses) = operation
-            .get_mut("responses")
-            .and_then(Value::as_object_mut)
-        else {
-            continue;
-        };
-        for (status, response) in responses.iter_mut() {
+    for (_, _, operation) in operations_mut(doc) {
+        for (status, response) in responses_mut(operation) {
             if !status.starts_with('4') {
                 continue;
             }

@@ -102,11 +102,7 @@ pub fn exclusive_bounds_to_bool(schema: &mut Value, _: Position) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rewrite(f: fn(&mut Value, Position), mut input: Value, position: Position) -> Value {
-        f(&mut input, position);
-        input
-    }
+    use crate::normalize::visit::rewrite;
 
     #[test]
     fn const_becomes_single_value_enum_with_type() {

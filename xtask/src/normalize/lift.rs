@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::visit::component_ref;
+use super::visit::{component_ref, operations_mut, responses_mut};
 
 const EVENT_STREAM: &str = "text/event-stream";
 
@@ -29,47 +29,38 @@ fn stream_item_name(path: &str) -> Option<&'static str> {
 /// and beta paths share one component; they must then agree.
 pub fn lift_stream_schemas(doc: &mut Value) -> Result<(), String> {
     let mut lifted: Map<String, Value> = Map::new();
-    let paths = doc.get_mut("paths").and_then(Value::as_object_mut);
-    for (path, item) in paths.into_iter().flatten() {
-        for operation in item
-            .as_object_mut()
-            .into_iter()
-            .flat_map(|m| m.values_mut())
-        {
-            let Some(responses) = operation
-                .get_mut("responses")
-                .and_then(Value::as_object_mut)
-            else {
+    for (path, _, operation) in operations_mut(doc) {
+        for (_, response) in responses_mut(operation) {
+            let Some(schema) = response.pointer_mut(&format!(
+                "/content/{}/schema",
+                EVENT_STREAM.replace('/', "~1")
+            )) else {
                 continue;
             };
-            for response in responses.values_mut() {
-                let Some(schema) = response.pointer_mut(&format!(
-                    "/content/{}/schema",
-                    EVENT_STREAM.replace('/', "~1")
-                )) else {
-                    continue;
-                };
-                if schema.get("$ref").is_some() {
-                    continue;
+            if schema.get("$ref").is_some() {
+                continue;
+            }
+            let name = stream_item_name(path).ok_or_else(|| {
+                format!(
+                    "{path}: a new event stream; name its event union in stream_item_name \
+                     (xtask/src/normalize/lift.rs) and add its operationId to STREAM_OPERATIONS \
+                     (crates/parallel-web-api/src/hooks.rs)"
+                )
+            })?;
+            let mut body = std::mem::replace(schema, component_ref(name));
+            if let Some(object) = body.as_object_mut() {
+                // FastAPI's title names the response, not the event.
+                object.remove("title");
+            }
+            match lifted.get(name) {
+                Some(previous) if *previous != body => {
+                    return Err(format!(
+                        "{path}: event schema differs from another path's {name}"
+                    ));
                 }
-                let name = stream_item_name(path).ok_or_else(|| {
-                    format!("{path}: no component name for its event stream schema")
-                })?;
-                let mut body = std::mem::replace(schema, component_ref(name));
-                if let Some(object) = body.as_object_mut() {
-                    // FastAPI's title names the response, not the event.
-                    object.remove("title");
-                }
-                match lifted.get(name) {
-                    Some(previous) if *previous != body => {
-                        return Err(format!(
-                            "{path}: event schema differs from another path's {name}"
-                        ));
-                    }
-                    Some(_) => {}
-                    None => {
-                        lifted.insert(name.into(), body);
-                    }
+                Some(_) => {}
+                None => {
+                    lifted.insert(name.into(), body);
                 }
             }
         }
@@ -116,8 +107,17 @@ fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Re
     else {
         return Ok(());
     };
-    if inline.get("$ref").is_some() {
-        return Ok(());
+    if let Some(reference) = inline.get("$ref") {
+        // Already a component: fine if it is the one the replacement names;
+        // under another name the replacement would silently not apply and
+        // the generated enum would be closed again.
+        if *reference == component_ref(name)["$ref"] {
+            return Ok(());
+        }
+        return Err(format!(
+            "{component}.{property} now refers to {reference}, not {name}; \
+             update OPEN_ENUMS in xtask/src/normalize/lift.rs"
+        ));
     }
     if inline.get("enum").is_none() {
         return Err(format!(
@@ -131,16 +131,7 @@ fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Re
     let values = enum_values(&body);
     schemas.insert(name.into(), body);
 
-    let paths = doc.get_mut("paths").and_then(Value::as_object_mut);
-    for operation in paths
-        .into_iter()
-        .flat_map(|p| p.values_mut())
-        .flat_map(|item| {
-            item.as_object_mut()
-                .into_iter()
-                .flat_map(|m| m.values_mut())
-        })
-    {
+    for (_, _, operation) in operations_mut(doc) {
         let Some(parameters) = operation
             .get_mut("parameters")
             .and_then(Value::as_array_mut)
@@ -251,6 +242,22 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_stream_path_fails_naming_what_to_update() {
+        let mut doc = json!({
+            "paths": {"/v1/tasks/watch": {"get": {"responses": {"200": {"content": {
+                "text/event-stream": {"schema": {"type": "object"}}
+            }}}}}},
+            "components": {"schemas": {}}
+        });
+        let error = lift_stream_schemas(&mut doc).unwrap_err();
+        assert!(
+            error.starts_with("/v1/tasks/watch: a new event stream"),
+            "{error}"
+        );
+        assert!(error.contains("STREAM_OPERATIONS"), "{error}");
+    }
+
+    #[test]
     fn open_enums_are_lifted_to_their_own_components() {
         let mut doc = json!({
             "paths": {},
@@ -268,6 +275,33 @@ mod tests {
             schemas["WarningType"],
             json!({"type": "string", "enum": ["warning"]})
         );
+    }
+
+    #[test]
+    fn an_open_enum_moved_to_another_component_fails() {
+        let mut doc = json!({
+            "paths": {},
+            "components": {"schemas": {"TaskRun": {"properties": {
+                "status": {"$ref": "#/components/schemas/RunState"}
+            }}}}
+        });
+        let error = lift_open_enums(&mut doc).unwrap_err();
+        assert!(error.starts_with("TaskRun.status now refers to"), "{error}");
+        assert!(error.contains("RunState"), "{error}");
+    }
+
+    #[test]
+    fn an_open_enum_already_under_its_name_is_left_alone() {
+        let mut doc = json!({
+            "paths": {},
+            "components": {"schemas": {
+                "TaskRun": {"properties": {"status": {"$ref": "#/components/schemas/TaskRunStatus"}}},
+                "TaskRunStatus": {"type": "string", "enum": ["queued"]}
+            }}
+        });
+        let before = doc.clone();
+        lift_open_enums(&mut doc).unwrap();
+        assert_eq!(doc, before);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod errors;
 mod extensions;
 mod keywords;
+mod lenient;
 mod lift;
 mod nullable;
 mod prune;
@@ -19,6 +20,7 @@ use serde_json::Value;
 
 pub use extensions::drop_vendor_extensions;
 pub use lift::OPEN_ENUMS;
+pub use rename::short_operation_id;
 pub use scope::is_in_scope;
 
 use visit::{Position, for_each_schema};
@@ -47,6 +49,7 @@ pub fn normalize(mut doc: Value) -> Result<Value, String> {
     lift::lift_stream_schemas(&mut doc)?;
     lift::lift_open_enums(&mut doc)?;
     errors::unify_error_responses(&mut doc);
+    lenient::relax_omitted_required(&mut doc);
     prune::prune_components(&mut doc);
     for_each_schema(&mut doc, &mut |schema, position| {
         for rewrite in SCHEMA_REWRITES {

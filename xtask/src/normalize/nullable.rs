@@ -114,11 +114,7 @@ pub fn drop_parameter_nullable(schema: &mut Value, position: Position) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rewrite(f: fn(&mut Value, Position), mut input: Value, position: Position) -> Value {
-        f(&mut input, position);
-        input
-    }
+    use crate::normalize::visit::rewrite;
 
     #[test]
     fn type_array_with_null_becomes_nullable_type() {

@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use super::visit::operations_mut;
+
 /// Official (FastAPI-generated) operationId → our short name. Our own spec
 /// already uses the short names, which pass through unchanged. An in-scope
 /// operation that is in neither column fails the run, so a new endpoint in
@@ -89,29 +91,20 @@ pub fn short_operation_id(id: &str) -> Option<&'static str> {
 /// Replaces every operationId with its short name; fails on the first
 /// operation that has no entry (or no id at all).
 pub fn rename_operation_ids(doc: &mut Value) -> Result<(), String> {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return Ok(());
-    };
-    for (path, item) in paths.iter_mut() {
-        for (method, operation) in item.as_object_mut().into_iter().flatten() {
-            let Some(operation) = operation.as_object_mut() else {
-                continue;
-            };
-            if method == "parameters" {
-                continue;
-            }
-            let id = operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let short = short_operation_id(id).ok_or_else(|| {
-                format!(
-                    "{} {path}: operationId {id:?} has no short name; add it to RENAMES in xtask/src/normalize/rename.rs",
-                    method.to_uppercase()
-                )
-            })?;
-            operation.insert("operationId".into(), Value::String(short.into()));
-        }
+    for (path, method, operation) in operations_mut(doc) {
+        let id = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let short = short_operation_id(id).ok_or_else(|| {
+            format!(
+                "{} {path}: operationId {id:?} has no short name; add it to RENAMES in \
+                 xtask/src/normalize/rename.rs (and, if it streams events, to \
+                 STREAM_OPERATIONS in crates/parallel-web-api/src/hooks.rs)",
+                method.to_uppercase()
+            )
+        })?;
+        operation["operationId"] = Value::String(short.into());
     }
     Ok(())
 }

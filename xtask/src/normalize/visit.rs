@@ -119,6 +119,37 @@ pub fn walk(schema: &mut Value, position: Position, rewrite: &mut dyn FnMut(&mut
     }
 }
 
+/// The HTTP methods an OpenAPI path item may hold operations under.
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Every operation of `doc` as `(path, method, operation)`, in document
+/// order. Path-level keys that are not methods (`parameters`, `summary`)
+/// are skipped.
+pub fn operations_mut(doc: &mut Value) -> impl Iterator<Item = (&str, &str, &mut Value)> {
+    doc.get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.iter_mut())
+        .flat_map(|(path, item)| {
+            item.as_object_mut()
+                .into_iter()
+                .flat_map(|item| item.iter_mut())
+                .filter(|(method, _)| METHODS.contains(&method.as_str()))
+                .map(move |(method, operation)| (path.as_str(), method.as_str(), operation))
+        })
+}
+
+/// The `(status, response)` pairs of one operation.
+pub fn responses_mut(operation: &mut Value) -> impl Iterator<Item = (&String, &mut Value)> {
+    operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|responses| responses.iter_mut())
+}
+
 /// Every `$ref` target name (`#/components/schemas/<Name>`) found in `value`.
 pub fn schema_refs(value: &Value, out: &mut Vec<String>) {
     match value {
@@ -146,6 +177,13 @@ pub fn component_ref(name: &str) -> Value {
     serde_json::json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
+/// Test helper: the output of the one-node rewrite `f` on `input`.
+#[cfg(test)]
+pub fn rewrite(f: fn(&mut Value, Position), mut input: Value, position: Position) -> Value {
+    f(&mut input, position);
+    input
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +207,27 @@ mod tests {
             (json!({"type": "integer"}), Position::ParameterRoot)
         );
         assert_eq!(seen[5], (json!({"type": "null"}), Position::Inline));
+    }
+
+    #[test]
+    fn operations_are_listed_with_path_and_method_skipping_other_keys() {
+        let mut doc = json!({"paths": {
+            "/a": {"parameters": [], "get": {"operationId": "a"}, "post": {"operationId": "b"}},
+            "/b": {"summary": "s", "delete": {"operationId": "c"}}
+        }});
+        let found: Vec<(String, String, Value)> = operations_mut(&mut doc)
+            .map(|(path, method, operation)| {
+                (path.into(), method.into(), operation["operationId"].clone())
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/a".into(), "get".into(), json!("a")),
+                ("/a".into(), "post".into(), json!("b")),
+                ("/b".into(), "delete".into(), json!("c")),
+            ]
+        );
     }
 
     #[test]

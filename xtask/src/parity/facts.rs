@@ -4,12 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::normalize::visit::schema_refs;
+use crate::normalize::visit::{METHODS, schema_refs};
 use crate::normalize::{drop_vendor_extensions, is_in_scope};
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// The facts of `doc`'s in-scope operations and of every schema they reach.
 pub fn collect(mut doc: Value) -> BTreeMap<String, String> {
