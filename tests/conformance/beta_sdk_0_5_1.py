@@ -10,7 +10,7 @@ from parallel.types import TaskRun, TaskRunResult
 from parallel.types.beta import TaskGroup, TaskGroupRunResponse, TaskRunEvent, BetaRunInputParam
 from parallel.types.beta.task_group_events_response import TaskGroupStatusEvent
 
-from harness import API_KEY, BASE_URL, RUN_ID, check, check_task_group_methods, raises, run
+from harness import API_KEY, BASE_URL, check, check_task_group_methods, check_task_run_methods, raises, run
 
 
 def main():
@@ -36,14 +36,7 @@ def main():
     check("beta result has output", beta_result.run.run_id == beta_run.run_id and beta_result.output is not None)
 
     # GA task_run on 0.5.1: create / retrieve / result / events
-    run_ = client.task_run.create(input="What is the capital of France?", processor="base", metadata={"k": "v"})
-    check("task_run.create", isinstance(run_, TaskRun) and RUN_ID.match(run_.run_id) and run_.metadata == {"k": "v"})
-    got = client.task_run.retrieve(run_.run_id)
-    check("task_run.retrieve", got.run_id == run_.run_id and got.processor == "base")
-    res = client.task_run.result(run_.run_id, api_timeout=60)
-    check("task_run.result", isinstance(res, TaskRunResult) and res.run.status == "completed")
-    ev = list(client.task_run.events(run_.run_id))
-    check("task_run.events ends completed", ev[-1].run.status == "completed")
+    run_ = check_task_run_methods(client.task_run, TaskRun, TaskRunResult)
     in_group = client.task_run.retrieve(first.run_ids[0])
     check("group run has taskgroup_id", in_group.task_group_id == gid)
 

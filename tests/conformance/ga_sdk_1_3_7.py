@@ -10,7 +10,7 @@ from parallel import Parallel
 from parallel.types import TaskRun, TaskRunResult, TaskSpecParam, JsonSchemaParam
 from parallel.types import TaskGroup, TaskGroupRunResponse, TaskRunEvent, RunInput, TaskGroupStatusEvent, RunInputParam
 
-from harness import API_KEY, BASE_URL, RUN_ID, check, check_task_group_methods, raises, run
+from harness import API_KEY, BASE_URL, check, check_task_group_methods, check_task_run_methods, raises, run
 
 
 def main():
@@ -28,14 +28,7 @@ def main():
     raises("retrieve_run of another group's run is 404", parallel.NotFoundError, lambda: strict.task_group.retrieve_run(first.run_ids[1], task_group_id=plain.task_group_id))
 
     # task_run: create / retrieve / retrieve_input / result / events / execute
-    run_ = client.task_run.create(input="What is the capital of France?", processor="base", metadata={"k": "v"})
-    check("task_run.create", isinstance(run_, TaskRun) and RUN_ID.match(run_.run_id) and run_.metadata == {"k": "v"})
-    got = client.task_run.retrieve(run_.run_id)
-    check("task_run.retrieve", got.run_id == run_.run_id and got.processor == "base")
-    res = client.task_run.result(run_.run_id, api_timeout=60)
-    check("task_run.result", isinstance(res, TaskRunResult) and res.run.status == "completed")
-    ev = list(client.task_run.events(run_.run_id))
-    check("task_run.events ends completed", ev[-1].run.status == "completed")
+    run_ = check_task_run_methods(client.task_run, TaskRun, TaskRunResult)
     warned = client.task_run.create(
         input={"other": 1},
         processor="lite",

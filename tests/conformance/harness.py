@@ -171,6 +171,20 @@ def check_task_group_methods(tg, strict_tg, group_types, run_event_types, run_in
     return gid, first, plain
 
 
+def check_task_run_methods(task_run, run_type, result_type):
+    """The GA task-run methods both SDK versions share: create, retrieve,
+    result (with api_timeout) and events. Returns the created run."""
+    run_ = task_run.create(input="What is the capital of France?", processor="base", metadata={"k": "v"})
+    check("task_run.create", isinstance(run_, run_type) and RUN_ID.match(run_.run_id) and run_.metadata == {"k": "v"})
+    got = task_run.retrieve(run_.run_id)
+    check("task_run.retrieve", got.run_id == run_.run_id and got.processor == "base")
+    res = task_run.result(run_.run_id, api_timeout=60)
+    check("task_run.result", isinstance(res, result_type) and res.run.status == "completed")
+    ev = list(task_run.events(run_.run_id))
+    check("task_run.events ends completed", ev[-1].run.status == "completed")
+    return run_
+
+
 def check_seed_example_results(results):
     """The checks both copies of the seed's Complete Example make on its results."""
     check("seed example: one result per company", len(results) == 3, repr(results))

@@ -398,34 +398,11 @@ async fn task_run_result_sends_timeout_as_a_query_parameter() {
     );
 }
 
-#[tokio::test]
-async fn task_run_events_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::events("")).await;
-    client(&url)
-        .task_run_events()
-        .run_id("trun_1")
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected::get("/v1/tasks/runs/trun_1/events").event_stream(),
-    );
-}
-
-#[tokio::test]
-async fn beta_task_run_events_matches_the_python_sdk() {
-    let (url, server) = serve_once(Reply::events("")).await;
-    client(&url)
-        .beta_task_run_events()
-        .run_id("trun_1")
-        .send()
-        .await
-        .unwrap();
-    assert_request(
-        &server.await.unwrap(),
-        Expected::get("/v1beta/tasks/runs/trun_1/events").event_stream(),
-    );
+ga_and_beta_send_the_same_request! {
+    task_run_events_matches_the_python_sdk:
+        task_run_events | beta_task_run_events.run_id("trun_1"),
+    reply: Reply::events(""),
+    expect: |prefix| Expected::get(&format!("{prefix}/tasks/runs/trun_1/events")).event_stream(),
 }
 
 #[tokio::test]
