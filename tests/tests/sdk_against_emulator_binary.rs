@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use futures::StreamExt;
-use parallel_web::{ApiVersion, Client, Error, Event, TaskSpec};
+use parallel_web::{ApiVersion, Client, Error, GroupEvent, TaskSpec};
 use parallel_web_tests::{EmulatorProcess, TEST_API_KEY};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -190,7 +190,7 @@ async fn command_line_faults_neither_lose_nor_duplicate_runs() {
     let mut rows = Vec::new();
     let mut run_ids = BTreeSet::new();
     while let Some(event) = stream.next().await {
-        if let Event::RunState(run) = event.expect("the stream resumes by itself") {
+        if let GroupEvent::RunState(run) = event.expect("the stream resumes by itself") {
             assert!(run_ids.insert(run.run.run_id.clone()), "a run came twice");
             let input = serde_json::to_value(&run.input.expect("input requested").input)
                 .expect("input as JSON");

@@ -4,7 +4,7 @@ use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeIm
 use serde_json::Value;
 
 use crate::format::{format_rust, unparsable};
-use crate::normalize::{OPEN_ENUMS, normalize};
+use crate::normalize::{HANDWRITTEN_TYPES, OPEN_ENUMS, normalize};
 
 /// Everything `regen` writes, as text.
 pub struct Generated {
@@ -43,6 +43,11 @@ fn settings() -> GenerationSettings {
             format!("crate::open::{name}"),
             [TypeImpl::Display].into_iter(),
         );
+    }
+    // Other handwritten types (a run's input as JSON text); see
+    // `HANDWRITTEN_TYPES` in `xtask/src/normalize/lift.rs`.
+    for (_, _, name, path) in HANDWRITTEN_TYPES {
+        settings.with_replacement(name, path, [].into_iter());
     }
     settings
 }

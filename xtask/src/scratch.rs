@@ -12,6 +12,8 @@ use crate::workspace_root;
 /// The client crate's handwritten open enums, embedded so that the scratch
 /// crate and the real crate share one source.
 const OPEN_RS: &str = include_str!("../../crates/parallel-web-api/src/open.rs");
+/// Likewise the handwritten input type.
+const INPUT_VALUE_RS: &str = include_str!("../../crates/parallel-web-api/src/input_value.rs");
 
 /// Dependencies of the generated code; their version lines are copied from
 /// the workspace's `[workspace.dependencies]` so both builds use the same.
@@ -20,6 +22,7 @@ const DEPENDENCIES: &[&str] = &[
     "reqwest",
     "serde",
     "serde_json",
+    "serde-transcode",
     "chrono",
 ];
 
@@ -28,6 +31,7 @@ const LIB_RS: &str = "\
 #![allow(warnings, clippy::all)]
 
 pub mod open;
+pub mod input_value;
 mod generated;
 pub use generated::*;
 ";
@@ -48,6 +52,7 @@ pub fn write_scratch_crate(dir: &Path, generated: &Generated) -> Result<(), Stri
     write_if_changed(&dir.join("Cargo.toml"), &cargo_toml)?;
     write_if_changed(&dir.join("src/lib.rs"), LIB_RS)?;
     write_if_changed(&dir.join("src/open.rs"), OPEN_RS)?;
+    write_if_changed(&dir.join("src/input_value.rs"), INPUT_VALUE_RS)?;
     write_if_changed(&dir.join("src/generated.rs"), &generated.client)?;
     write_if_changed(&dir.join("openapi-3.0.json"), &generated.openapi_30)?;
     let lock = fs::read_to_string(root.join("Cargo.lock"))

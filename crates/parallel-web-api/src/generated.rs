@@ -659,12 +659,12 @@ pub mod types {
         ///True while at least one run is still queued, running or cancelling.
         pub is_active: bool,
         ///When the group's status last changed, as an RFC 3339 timestamp.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub modified_at: ::std::option::Option<::std::string::String>,
         ///How many runs the group holds.
         pub num_task_runs: i64,
         ///Short note on the group's state, for people to read.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_message: ::std::option::Option<::std::string::String>,
         ///How many runs are in each run status; statuses with no runs may be absent.
         pub task_run_status_counts: ::std::collections::BTreeMap<::std::string::String, i64>,
@@ -740,13 +740,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TaskRun {
         ///When the run was created, as an RFC 3339 timestamp.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Set when the run has failed, saying why; null otherwise.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
         ///Identifier of this exchange. Send it as `previous_interaction_id` when creating a later run that should build on this one.
-        pub interaction_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub interaction_id: ::std::option::Option<::std::string::String>,
         ///True while the run is queued, running or cancelling.
         pub is_active: bool,
         ///The metadata given when the run was created.
@@ -755,7 +756,7 @@ pub mod types {
             ::std::collections::BTreeMap<::std::string::String, TaskRunMetadataValue>,
         >,
         ///When the run last changed, as an RFC 3339 timestamp.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub modified_at: ::std::option::Option<::std::string::String>,
         ///Processor the run executes on.
         pub processor: ::std::string::String,
@@ -898,8 +899,7 @@ pub mod types {
         ///Whether to record progress events for the run's event stream. It can only be chosen at creation. When unset, processors from `pro` upwards record them and the others do not; without recording, the stream carries fewer events.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enable_events: ::std::option::Option<bool>,
-        ///The text or JSON object the task should work on.
-        pub input: TaskRunInputInput,
+        pub input: crate::input_value::InputValue,
         ///MCP servers the run may call tools on (beta `mcp-server-2025-07-17`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mcp_servers: ::std::option::Option<::std::vec::Vec<McpServer>>,
@@ -926,20 +926,6 @@ pub mod types {
     impl TaskRunInput {
         pub fn builder() -> builder::TaskRunInput {
             Default::default()
-        }
-    }
-    ///The text or JSON object the task should work on.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum TaskRunInputInput {
-        String(::std::string::String),
-        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
-    }
-    impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-        for TaskRunInputInput
-    {
-        fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
-            Self::Object(value)
         }
     }
     ///`TaskRunInputMetadataValue`
@@ -1090,7 +1076,7 @@ pub mod types {
         ///Text of the update, for people to read.
         pub message: ::std::string::String,
         ///When the message was produced, as an RFC 3339 timestamp.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
         pub type_: crate::open::TaskRunProgressMessageEventType,
@@ -1193,16 +1179,16 @@ pub mod types {
         }
     }
     ///How many web sources a run has looked at so far.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct TaskRunSourceStats {
         ///Sources found as candidates.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub num_sources_considered: ::std::option::Option<i64>,
         ///Sources actually read.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub num_sources_read: ::std::option::Option<i64>,
         ///URLs of some of the sources read.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sources_read_sample: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     impl TaskRunSourceStats {
@@ -2692,9 +2678,9 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     is_active: Err("no value supplied for is_active".to_string()),
-                    modified_at: Err("no value supplied for modified_at".to_string()),
+                    modified_at: Ok(Default::default()),
                     num_task_runs: Err("no value supplied for num_task_runs".to_string()),
-                    status_message: Err("no value supplied for status_message".to_string()),
+                    status_message: Ok(Default::default()),
                     task_run_status_counts: Err(
                         "no value supplied for task_run_status_counts".to_string()
                     ),
@@ -2856,7 +2842,10 @@ pub mod types {
             >,
             error:
                 ::std::result::Result<::std::option::Option<super::Error>, ::std::string::String>,
-            interaction_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            interaction_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             is_active: ::std::result::Result<bool, ::std::string::String>,
             metadata: ::std::result::Result<
                 ::std::option::Option<
@@ -2886,12 +2875,12 @@ pub mod types {
         impl ::std::default::Default for TaskRun {
             fn default() -> Self {
                 Self {
-                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_at: Ok(Default::default()),
                     error: Ok(Default::default()),
-                    interaction_id: Err("no value supplied for interaction_id".to_string()),
+                    interaction_id: Ok(Default::default()),
                     is_active: Err("no value supplied for is_active".to_string()),
                     metadata: Ok(Default::default()),
-                    modified_at: Err("no value supplied for modified_at".to_string()),
+                    modified_at: Ok(Default::default()),
                     processor: Err("no value supplied for processor".to_string()),
                     run_id: Err("no value supplied for run_id".to_string()),
                     status: Err("no value supplied for status".to_string()),
@@ -2923,7 +2912,7 @@ pub mod types {
             }
             pub fn interaction_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.interaction_id = value.try_into().map_err(|e| {
@@ -3169,7 +3158,7 @@ pub mod types {
             >,
             enable_events:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            input: ::std::result::Result<super::TaskRunInputInput, ::std::string::String>,
+            input: ::std::result::Result<crate::input_value::InputValue, ::std::string::String>,
             mcp_servers: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::McpServer>>,
                 ::std::string::String,
@@ -3238,7 +3227,7 @@ pub mod types {
             }
             pub fn input<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::TaskRunInputInput>,
+                T: ::std::convert::TryInto<crate::input_value::InputValue>,
                 T::Error: ::std::fmt::Display,
             {
                 self.input = value
@@ -3515,7 +3504,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     message: Err("no value supplied for message".to_string()),
-                    timestamp: Err("no value supplied for timestamp".to_string()),
+                    timestamp: Ok(Default::default()),
                     type_: Err("no value supplied for type_".to_string()),
                 }
             }
@@ -3711,13 +3700,9 @@ pub mod types {
         impl ::std::default::Default for TaskRunSourceStats {
             fn default() -> Self {
                 Self {
-                    num_sources_considered: Err(
-                        "no value supplied for num_sources_considered".to_string()
-                    ),
-                    num_sources_read: Err("no value supplied for num_sources_read".to_string()),
-                    sources_read_sample: Err(
-                        "no value supplied for sources_read_sample".to_string()
-                    ),
+                    num_sources_considered: Ok(Default::default()),
+                    num_sources_read: Ok(Default::default()),
+                    sources_read_sample: Ok(Default::default()),
                 }
             }
         }

@@ -59,6 +59,7 @@ mod config;
 #[allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
 mod generated;
 mod hooks;
+mod input_value;
 pub mod open;
 
 pub use config::{
@@ -67,3 +68,4 @@ pub use config::{
 };
 pub use generated::*;
 pub use hooks::{STREAM_OPERATIONS, is_stream_operation};
+pub use input_value::{InputValue, InputValueError};

@@ -140,7 +140,7 @@ fn metadata(
 fn text_input(input: &str, processor: &str) -> types::TaskRunInput {
     types::TaskRunInput::builder()
         .processor(processor)
-        .input(types::TaskRunInputInput::String(input.into()))
+        .input(parallel_web_api::InputValue::text(input))
         .try_into()
         .unwrap()
 }
@@ -324,7 +324,7 @@ async fn task_run_create_matches_the_python_sdk() {
     let input: serde_json::Map<String, Value> = serde_json::from_str(r#"{"q":1}"#).unwrap();
     let body: types::TaskRunInput = types::TaskRunInput::builder()
         .processor("base")
-        .input(types::TaskRunInputInput::Object(input))
+        .input(parallel_web_api::InputValue::from(input))
         .enable_events(Some(true))
         .try_into()
         .unwrap();

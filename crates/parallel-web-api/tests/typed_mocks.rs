@@ -25,7 +25,7 @@ async fn add_runs_matches_the_typed_mock_for_query_header_and_body() {
         inputs: vec![
             types::TaskRunInput::builder()
                 .processor("base")
-                .input(types::TaskRunInputInput::String("q".into()))
+                .input(parallel_web_api::InputValue::text("q"))
                 .try_into()
                 .unwrap(),
         ],

@@ -9,67 +9,68 @@
 //!   [`TaskGroup::events`] (self-resuming streams), [`TaskGroup::wait`].
 //! - [`TaskRuns`]: single runs, their results ([`ResultRequest::wait`]) and
 //!   their event streams ([`TaskRuns::events`], which cannot be resumed).
-//! - [`TaskSpec`], [`TypedRun`] and [`TypedResult`]: your own types in and out.
+//! - [`TaskSpec`], [`RunInput`], [`TypedRun`] and [`TypedResult`]: your own
+//!   types in and out; the wire model is the generated [`types`].
 //! - [`Error`]: the one error type; [`Error::retry_class`] is the one retry
 //!   predicate and [`RetryPolicy`] sets the delays.
 //!
 //! Requests are traced with one `parallel.request` span each (operation,
 //! attempt, status, duration); bodies and the API key are never logged.
+//!
+//! # How the source is laid out
+//!
+//! - `client/`: configuration, the request layer every call goes through,
+//!   retries and the run-creation rate budget.
+//! - `groups/`: task groups, adding runs (`add_runs.rs`, `batching.rs`) and
+//!   waiting for a group.
+//! - `streams/`: SSE framing, the self-resuming machine, event decoding and
+//!   the group stream builders.
+//! - `runs/`: single runs, results and a run's own event stream.
+//! - `spec/`: task specs, run inputs and the `parallel-beta` header.
+//! - `waiter.rs`: the deadline-and-backoff core both waiters share.
 #![deny(missing_docs)]
 
-mod add_runs;
-mod api_error;
-mod batch;
-pub mod beta;
 mod client;
 mod error;
-mod events;
-mod group_streams;
-mod input;
-mod rate_budget;
-mod request;
-mod retry;
-mod run_events;
+mod groups;
+mod runs;
 mod spec;
-mod stream;
-mod task_groups;
-mod task_runs;
-mod typed;
-mod wait;
+mod streams;
+mod waiter;
 
-pub use add_runs::AddRuns;
-pub use batch::{AddRunsOutcome, BATCH_TAG_KEY, DuplicatedInput, MAX_RUNS_PER_POST};
+pub use client::retry::{Jitter, RetryClass, RetryPolicy};
 pub use client::{
     ApiVersion, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_RUN_POSTS_PER_MINUTE,
 };
 pub use error::{ApiError, Error, FieldError, WaitTimeout};
-pub use events::{Event, RunEvent, StreamError};
-pub use group_streams::{
-    EventStream, EventsRequest, RunsRequest, TypedRunStream, TypedRunsRequest,
+pub use groups::add_runs::AddRuns;
+pub use groups::batching::{AddRunsOutcome, BATCH_TAG_KEY, DuplicatedInput, MAX_RUNS_PER_POST};
+pub use groups::wait::{GroupProgress, WaitForGroup};
+pub use groups::{CreateGroup, TaskGroup, TaskGroups};
+pub use runs::events::{RunEventStream, RunEventsRequest, RunStreamEvent};
+pub use runs::result::{ResultRequest, TypedResult, TypedResultRequest};
+pub use runs::{CreateRun, TaskRuns};
+pub use spec::beta;
+pub use spec::run_input::{
+    MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS, MAX_SPEC_AND_INPUT_CHARS, RunInput,
 };
-pub use input::{
-    MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS, MAX_SPEC_AND_INPUT_CHARS, McpServer,
-    RunInput, SourcePolicy, Webhook,
-};
-pub use retry::{Jitter, RetryClass, RetryPolicy};
-pub use run_events::{
-    ProgressMessage, ProgressStats, RunEventStream, RunEventsRequest, RunStreamEvent,
-};
-pub use spec::{
+pub use spec::task_spec::{
     MAX_ENUM_VALUES, MAX_LARGE_ENUM_CHARS, MAX_SCHEMA_DEPTH, MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS,
     TaskSpec, schema_of,
 };
-pub use task_groups::{CreateGroup, TaskGroup, TaskGroups};
-pub use task_runs::{CreateRun, ResultRequest, TaskRuns, TypedResultRequest};
-pub use typed::{TypedResult, TypedRun};
-pub use wait::{GroupProgress, WaitForGroup};
+pub use streams::events::{GroupEvent, RunEvent, TypedRun};
+pub use streams::group::{
+    EventsRequest, GroupEventStream, RunsRequest, TypedRunStream, TypedRunsRequest,
+};
 
 /// Installs the TLS provider a `reqwest::Client` needs; call it before
 /// building your own client for [`ClientBuilder::http_client`].
 pub use parallel_web_api::install_tls_provider;
 
-/// The API's wire types (generated from the OpenAPI spec).
+/// The API's wire types (generated from the OpenAPI spec): what requests
+/// send and streams carry.
 pub mod types {
     pub use parallel_web_api::open::{TaskRunProgressMessageEventType, TaskRunStatus, WarningType};
     pub use parallel_web_api::types::*;
+    pub use parallel_web_api::{InputValue, InputValueError};
 }

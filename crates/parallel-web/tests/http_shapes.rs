@@ -5,9 +5,25 @@ use std::time::Duration;
 use futures::StreamExt;
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
-use parallel_web::{
-    ApiVersion, Client, Error, Event, McpServer, RetryPolicy, RunInput, TaskSpec, beta,
-};
+use parallel_web::types::{McpServer, SourcePolicy, Webhook, WebhookEventTypesItem};
+use parallel_web::{ApiVersion, Client, Error, GroupEvent, RetryPolicy, RunInput, TaskSpec, beta};
+
+fn mcp_server(allowed_tools: Option<&[&str]>, header: Option<(&str, &str)>) -> McpServer {
+    McpServer {
+        name: "tools".into(),
+        url: "https://mcp.example.com".into(),
+        headers: header.map(|(k, v)| [(k.to_owned(), v.to_owned())].into()),
+        allowed_tools: allowed_tools.map(|t| t.iter().map(|s| s.to_string()).collect()),
+        type_: Default::default(),
+    }
+}
+
+fn webhook() -> Webhook {
+    Webhook {
+        url: "https://example.com/hook".into(),
+        event_types: vec![WebhookEventTypesItem::TaskRunStatus],
+    }
+}
 use serde_json::json;
 
 fn client(server: &MockServer) -> Client {
@@ -99,19 +115,19 @@ async fn add_runs_sends_inputs_spec_and_the_betas_the_runs_use() {
             then.status(200).json_body(added(&["trun_a", "trun_b"]));
         })
         .await;
-    let group = client(&server).task_groups().get("tgrp_1");
+    let group = client(&server).task_groups().handle("tgrp_1");
     let inputs = vec![
         RunInput::new("q1"),
-        RunInput::new(json!({"a": 1})).processor("core").mcp_server(
-            McpServer::new("tools", "https://mcp.example.com").header("authorization", "Bearer x"),
-        ),
+        RunInput::new(json!({"a": 1}))
+            .processor("core")
+            .mcp_server(mcp_server(None, Some(("authorization", "Bearer x")))),
     ];
     let out = group
         .add_run_inputs(inputs)
         .processor("base")
         .default_spec(&TaskSpec::text("a summary"))
         .beta(beta::FIELD_BASIS)
-        .batch_tag(false)
+        .batch_tags(false)
         .send()
         .await
         .unwrap();
@@ -132,7 +148,7 @@ async fn runs_are_tagged_by_default_and_plain_requests_send_no_beta_header() {
             then.status(200).json_body(added(&["trun_a"]));
         })
         .await;
-    let group = client(&server).task_groups().get("tgrp_1");
+    let group = client(&server).task_groups().handle("tgrp_1");
     group
         .add_runs(["q"])
         .processor("lite")
@@ -152,7 +168,7 @@ async fn validation_errors_carry_field_locations() {
                 {"loc": ["body", "inputs", 0, "processor"], "msg": "Invalid processor: `nope`", "type": "value_error"}]}));
         })
         .await;
-    let group = client(&server).task_groups().get("tgrp_1");
+    let group = client(&server).task_groups().handle("tgrp_1");
     let err = group
         .add_runs(["q"])
         .processor("nope")
@@ -210,7 +226,7 @@ async fn rate_limits_are_retried_then_reported_with_the_delay_asked_for() {
         .await;
     let err = client(&server)
         .task_groups()
-        .get("tgrp_1")
+        .handle("tgrp_1")
         .status()
         .await
         .unwrap_err();
@@ -269,7 +285,7 @@ async fn unknown_event_types_and_keepalives_pass_through_the_runs_stream() {
         .await;
     let events: Vec<_> = client(&server)
         .task_groups()
-        .get("tgrp_1")
+        .handle("tgrp_1")
         .runs()
         .include_input()
         .send()
@@ -279,11 +295,11 @@ async fn unknown_event_types_and_keepalives_pass_through_the_runs_stream() {
         .await;
     assert_eq!(events.len(), 2, "{events:?}");
     match &events[0] {
-        Ok(Event::RunState(r)) => assert_eq!(r.run.status.to_string(), "paused"),
+        Ok(GroupEvent::RunState(r)) => assert_eq!(r.run.status.to_string(), "paused"),
         other => panic!("{other:?}"),
     }
     match &events[1] {
-        Ok(Event::Unknown { kind, data }) => {
+        Ok(GroupEvent::Unknown { kind, data }) => {
             assert_eq!(kind, "task_group.shiny_new");
             assert_eq!(data["extra"], json!([1, 2]));
         }
@@ -304,7 +320,7 @@ async fn stream_http_errors_surface_when_opening_with_the_server_body() {
         .await;
     let err = client(&server)
         .task_groups()
-        .get("tgrp_gone")
+        .handle("tgrp_gone")
         .events()
         .send()
         .await
@@ -329,7 +345,7 @@ async fn the_result_long_poll_passes_the_timeout_and_beta_header() {
     let err = client(&server)
         .task_runs()
         .result("trun_1")
-        .timeout_secs(30)
+        .timeout(std::time::Duration::from_secs(30))
         .beta(beta::FIELD_BASIS)
         .send()
         .await
@@ -350,9 +366,7 @@ async fn enable_events_and_webhooks_set_their_betas_on_single_runs() {
             then.status(202).json_body(queued_run("trun_1", "pro"));
         })
         .await;
-    let run = RunInput::new("q")
-        .enable_events(true)
-        .webhook(parallel_web::Webhook::new("https://example.com/hook"));
+    let run = RunInput::new("q").enable_events(true).webhook(webhook());
     let created = client(&server)
         .task_runs()
         .create(run)
@@ -392,17 +406,17 @@ async fn every_beta_and_advanced_field_goes_out_as_the_api_names_it() {
     let run = RunInput::new("q")
         .processor("core")
         .metadata([("row", "7")])
-        .source_policy(
-            parallel_web::SourcePolicy::default()
-                .include(["sec.gov"])
-                .after_date("2024-01-01"),
-        )
+        .source_policy(SourcePolicy {
+            include_domains: vec!["sec.gov".into()],
+            after_date: Some("2024-01-01".parse().unwrap()),
+            ..Default::default()
+        })
         .location("de")
         .task_spec(&TaskSpec::auto())
         .previous_interaction_id("trun_0")
-        .mcp_server(McpServer::new("tools", "https://mcp.example.com").allowed_tools(["search"]))
+        .mcp_server(mcp_server(Some(&["search"]), None))
         .enable_events(true)
-        .webhook(parallel_web::Webhook::new("https://example.com/hook"));
+        .webhook(webhook());
     client(&server)
         .task_runs()
         .create(run)

@@ -10,6 +10,22 @@ pub const OMITTED_REQUIRED: &[(&str, &str)] = &[
     // The captured progress-stats event in the project's API notes (§3, SSE
     // framing) has `source_stats` but no `progress_meter`.
     ("TaskRunProgressStatsEvent", "progress_meter"),
+    // The blog-era capture of a `task_run.state` event (API notes §2) has no
+    // `interaction_id`: the field was added later.
+    ("TaskRun", "interaction_id"),
+    // The documented progress-stats sample leaves `sources_read_sample` out;
+    // the counts are nullable, so absent reads as unknown, not as zero.
+    ("TaskRunSourceStats", "num_sources_considered"),
+    ("TaskRunSourceStats", "num_sources_read"),
+    ("TaskRunSourceStats", "sources_read_sample"),
+    // Nullable timestamps and notes: absent means the same as null. (Fields
+    // that carry facts, such as `is_active` or `num_task_runs`, stay
+    // required: a value the server did not send is never made up.)
+    ("TaskRun", "created_at"),
+    ("TaskRun", "modified_at"),
+    ("TaskGroupStatus", "status_message"),
+    ("TaskGroupStatus", "modified_at"),
+    ("TaskRunProgressMessageEvent", "timestamp"),
 ];
 
 /// Removes each [`OMITTED_REQUIRED`] property from its component's

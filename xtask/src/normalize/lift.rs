@@ -88,6 +88,50 @@ pub const OPEN_ENUMS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Inline schemas the client replaces with a handwritten type: (component,
+/// property, name of the lifted component, the type's path in the client
+/// crate). progenitor can only replace named components, hence the lift.
+pub const HANDWRITTEN_TYPES: &[(&str, &str, &str, &str)] = &[
+    // A run's input (object or string) is kept as compact JSON text instead
+    // of an untagged enum over `String` and `serde_json::Map`: serialised
+    // once, written into request bodies as it is.
+    (
+        "TaskRunInput",
+        "input",
+        "InputValue",
+        "crate::input_value::InputValue",
+    ),
+];
+
+/// Lifts every inline schema of [`HANDWRITTEN_TYPES`] into its own component.
+pub fn lift_handwritten_types(doc: &mut Value) -> Result<(), String> {
+    for (component, property, name, _) in HANDWRITTEN_TYPES {
+        let schemas = components_schemas(doc)?;
+        let Some(inline) = schemas
+            .get_mut(*component)
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(|p| p.get_mut(*property))
+        else {
+            continue;
+        };
+        if let Some(reference) = inline.get("$ref") {
+            if *reference == component_ref(name)["$ref"] {
+                continue;
+            }
+            return Err(format!(
+                "{component}.{property} now refers to {reference}, not {name}; \
+                 update HANDWRITTEN_TYPES in xtask/src/normalize/lift.rs"
+            ));
+        }
+        let mut body = std::mem::replace(inline, component_ref(name));
+        if let Some(object) = body.as_object_mut() {
+            object.remove("title");
+        }
+        schemas.insert((*name).into(), body);
+    }
+    Ok(())
+}
+
 /// Lifts every inline enum of [`OPEN_ENUMS`] into its own component, and
 /// points each query parameter of the same name and values at it (this
 /// merges the `status` filters of the runs streams into `TaskRunStatus`).
@@ -192,6 +236,29 @@ fn non_null_enum_values(schema: &Value) -> Option<Vec<String>> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_run_input_becomes_a_component_for_its_handwritten_type() {
+        let input = json!({"anyOf": [{"type": "string"}, {"type": "object"}], "title": "Input"});
+        let mut doc =
+            json!({"components": {"schemas": {"TaskRunInput": {"properties": {"input": input}}}}});
+        lift_handwritten_types(&mut doc).unwrap();
+        assert_eq!(
+            doc["components"]["schemas"]["TaskRunInput"]["properties"]["input"],
+            component_ref("InputValue")
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["InputValue"],
+            json!({"anyOf": [{"type": "string"}, {"type": "object"}]})
+        );
+        // Running it again changes nothing; a $ref elsewhere is an error.
+        let before = doc.clone();
+        lift_handwritten_types(&mut doc).unwrap();
+        assert_eq!(doc, before);
+        doc["components"]["schemas"]["TaskRunInput"]["properties"]["input"] =
+            component_ref("Other");
+        assert!(lift_handwritten_types(&mut doc).is_err());
+    }
 
     #[test]
     fn stream_schemas_become_components_shared_by_ga_and_beta() {

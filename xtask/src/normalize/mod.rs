@@ -19,7 +19,7 @@ pub mod visit;
 use serde_json::Value;
 
 pub use extensions::drop_vendor_extensions;
-pub use lift::OPEN_ENUMS;
+pub use lift::{HANDWRITTEN_TYPES, OPEN_ENUMS};
 pub use rename::short_operation_id;
 pub use scope::is_in_scope;
 
@@ -48,6 +48,7 @@ pub fn normalize(mut doc: Value) -> Result<Value, String> {
     rename::rename_operation_ids(&mut doc)?;
     lift::lift_stream_schemas(&mut doc)?;
     lift::lift_open_enums(&mut doc)?;
+    lift::lift_handwritten_types(&mut doc)?;
     errors::unify_error_responses(&mut doc);
     lenient::relax_omitted_required(&mut doc);
     prune::prune_components(&mut doc);

@@ -120,7 +120,7 @@ async fn without_batch_tags_an_ambiguous_failure_is_reported_not_retried() {
     let err = group
         .add_runs(questions(2))
         .processor("lite")
-        .batch_tag(false)
+        .batch_tags(false)
         .send()
         .await
         .unwrap_err();
@@ -268,7 +268,7 @@ async fn a_client_side_timeout_on_add_runs_is_reconciled_without_duplicates() {
         .unwrap()
         .filter_map(|e| async move {
             match e.unwrap() {
-                Event::RunState(r) => Some(r.run.run_id),
+                GroupEvent::RunState(r) => Some(r.run.run_id),
                 _ => None,
             }
         })

@@ -12,7 +12,7 @@ async fn a_runs_stream_that_keeps_dropping_yields_every_run_exactly_once() {
     let mut stream = group.runs().send().await.unwrap();
     let mut ids = Vec::new();
     while let Some(ev) = stream.next().await {
-        if let Event::RunState(r) = ev.unwrap() {
+        if let GroupEvent::RunState(r) = ev.unwrap() {
             ids.push(r.run.run_id);
         }
     }
@@ -62,10 +62,10 @@ async fn the_events_stream_resumes_after_drops_and_ends_when_the_group_is_inacti
             cursors.push(c.to_owned());
         }
         match ev {
-            Event::RunState(r) if !r.run.is_active => {
+            GroupEvent::RunState(r) if !r.run.is_active => {
                 assert!(finished_runs.insert(r.run.run_id), "run repeated")
             }
-            Event::GroupStatus { status, .. } => last_active = Some(status.is_active),
+            GroupEvent::GroupStatus { status, .. } => last_active = Some(status.is_active),
             _ => {}
         }
     }

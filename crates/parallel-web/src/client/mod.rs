@@ -1,5 +1,11 @@
 //! The client and its configuration: builder, environment, shared state.
-//! Sending requests (retries, rate budget, tracing) lives in `request.rs`.
+//! Sending requests (retries, rate budget, tracing) lives in `request.rs`,
+//! the retry policy in `retry.rs`, the run-creation budget in
+//! `rate_budget.rs`.
+
+pub(crate) mod rate_budget;
+pub(crate) mod request;
+pub(crate) mod retry;
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,8 +14,8 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::rate_budget::RateBudget;
-use crate::stream::ResumeSettings;
+use crate::client::rate_budget::RateBudget;
+use crate::streams::resume::ResumeSettings;
 use crate::{Error, RetryPolicy};
 
 /// The production API.

@@ -1,48 +1,26 @@
 //! Task groups: create and retrieve them, and the group handle. Adding runs
-//! lives in `add_runs.rs` (and `batch.rs`), the run and event streams in
-//! `group_streams.rs`, waiting in `wait.rs`.
+//! lives in `add_runs.rs` (chunking and exactly-once in `batching.rs`),
+//! waiting in `wait.rs`, the run and event streams in `streams/group.rs`.
 
+pub(crate) mod add_runs;
+pub(crate) mod batching;
+pub(crate) mod wait;
+
+use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
 
-use crate::add_runs::AddRuns;
-use crate::group_streams::{EventsRequest, RunsRequest};
-use crate::request::Call;
-use crate::types::{TaskGroupResponse, TaskGroupStatus, TaskRun};
-use crate::{ApiVersion, Client, Error, RunInput};
-
-/// Calls the `/v1` or the `/v1beta` flavour of a group operation.
-macro_rules! versioned_op {
-    ($client:expr, $ga:ident | $beta:ident, |$b:ident| $build:expr) => {{
-        let api = $client.raw();
-        async move {
-            match $client.api_version() {
-                ApiVersion::V1 => {
-                    let $b = api.$ga();
-                    $build.send().await
-                }
-                ApiVersion::V1Beta => {
-                    let $b = api.$beta();
-                    $build.send().await
-                }
-            }
-        }
-    }};
-}
-
-pub(crate) use versioned_op as versioned;
-
-pub(crate) fn op(client: &Client, ga: &'static str, beta: &'static str) -> &'static str {
-    match client.api_version() {
-        ApiVersion::V1 => ga,
-        ApiVersion::V1Beta => beta,
-    }
-}
+use crate::client::request::{Call, op, versioned};
+use crate::spec::run_input::{check_entry, extend_metadata};
+use crate::streams::group::{EventsRequest, RunsRequest};
+use crate::types::{
+    CreateTaskGroupRequest, CreateTaskGroupRequestMetadataValue, TaskGroupResponse,
+    TaskGroupStatus, TaskRun,
+};
+use crate::{AddRuns, Client, Error, RunInput};
 
 /// Task-group operations: `client.task_groups()`.
 #[derive(Debug, Clone)]
@@ -71,7 +49,7 @@ impl TaskGroups {
     pub fn create(&self) -> CreateGroup {
         CreateGroup {
             client: self.client.clone(),
-            metadata: Map::new(),
+            metadata: BTreeMap::new(),
         }
     }
 
@@ -84,7 +62,7 @@ impl TaskGroups {
     /// # Ok(()) }
     /// ```
     pub async fn retrieve(&self, taskgroup_id: &str) -> Result<TaskGroup, Error> {
-        let group = self.get(taskgroup_id);
+        let group = self.handle(taskgroup_id);
         let info = group.retrieve().await?;
         Ok(TaskGroup {
             info: Some(Arc::new(info)),
@@ -92,14 +70,15 @@ impl TaskGroups {
         })
     }
 
-    /// A handle on an existing group, without any request.
+    /// A handle on an existing group, without any request (use
+    /// [`retrieve`](Self::retrieve) to fetch it).
     ///
     /// ```
     /// # let client = parallel_web::Client::builder().api_key("k").build().unwrap();
-    /// let group = client.task_groups().get("tgrp_123");
+    /// let group = client.task_groups().handle("tgrp_123");
     /// assert_eq!(group.id(), "tgrp_123");
     /// ```
-    pub fn get(&self, taskgroup_id: &str) -> TaskGroup {
+    pub fn handle(&self, taskgroup_id: &str) -> TaskGroup {
         TaskGroup {
             client: self.client.clone(),
             id: taskgroup_id.to_owned(),
@@ -114,7 +93,7 @@ impl TaskGroups {
 #[must_use]
 pub struct CreateGroup {
     client: Client,
-    metadata: Map<String, Value>,
+    metadata: BTreeMap<String, CreateTaskGroupRequestMetadataValue>,
 }
 
 impl CreateGroup {
@@ -123,26 +102,29 @@ impl CreateGroup {
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        crate::input::extend_metadata(&mut self.metadata, entries);
+        extend_metadata(
+            &mut self.metadata,
+            entries,
+            CreateTaskGroupRequestMetadataValue::String,
+        );
         self
     }
 
     /// Creates the group.
     pub async fn send(self) -> Result<TaskGroup, Error> {
-        crate::input::check_metadata(None, &self.metadata)?;
-        let body = if self.metadata.is_empty() {
-            json!({})
-        } else {
-            json!({ "metadata": self.metadata })
+        for (k, v) in &self.metadata {
+            check_entry(None, k, v)?;
+        }
+        let body = CreateTaskGroupRequest {
+            metadata: (!self.metadata.is_empty()).then_some(self.metadata),
         };
-        let body: crate::types::CreateTaskGroupRequest = to_wire_type(body)?;
         let c = &self.client;
         let call = Call::read(op(c, "task_group_create", "beta_task_group_create"));
         // Creating an empty group twice costs nothing, so it is retried like a read.
         let info = c
             .execute(call, || {
                 let body = body.clone();
-                versioned_op!(c, task_group_create | beta_task_group_create, |b| b
+                versioned!(c, task_group_create | beta_task_group_create, |b| b
                     .body(body))
             })
             .await?
@@ -191,7 +173,7 @@ impl TaskGroup {
         let id = self.id.as_str();
         let call = Call::read(op(c, "task_group_retrieve", "beta_task_group_retrieve"));
         Ok(c.execute(call, || {
-            versioned_op!(c, task_group_retrieve | beta_task_group_retrieve, |b| b
+            versioned!(c, task_group_retrieve | beta_task_group_retrieve, |b| b
                 .taskgroup_id(id))
         })
         .await?
@@ -220,7 +202,7 @@ impl TaskGroup {
             "beta_task_group_retrieve_run",
         ));
         Ok(c.execute(call, || {
-            versioned_op!(
+            versioned!(
                 c,
                 task_group_retrieve_run | beta_task_group_retrieve_run,
                 |b| b.taskgroup_id(id).run_id(run_id)
@@ -264,7 +246,7 @@ impl TaskGroup {
     /// use futures::StreamExt;
     /// let mut runs = group.runs().include_output().send().await?;
     /// while let Some(event) = runs.next().await {
-    ///     if let parallel_web::Event::RunState(r) = event? {
+    ///     if let parallel_web::GroupEvent::RunState(r) = event? {
     ///         println!("{} {}", r.run.run_id, r.run.status);
     ///     }
     /// }
@@ -282,7 +264,7 @@ impl TaskGroup {
     /// let mut events = group.events().send().await?;
     /// while let Some(event) = events.next().await {
     ///     match event? {
-    ///         parallel_web::Event::GroupStatus { status, .. } => println!("{} runs", status.num_task_runs),
+    ///         parallel_web::GroupEvent::GroupStatus { status, .. } => println!("{} runs", status.num_task_runs),
     ///         other => println!("{:?}", other.event_id()),
     ///     }
     /// }
@@ -301,15 +283,4 @@ impl TaskGroup {
     pub(crate) fn known_cursor(&self) -> Option<String> {
         self.run_cursor.lock().ok().and_then(|c| c.clone())
     }
-}
-
-/// Converts wire JSON into a generated request type.
-pub(crate) fn to_wire_type<T: DeserializeOwned>(v: Value) -> Result<T, Error> {
-    serde_json::from_value(v).map_err(|e| {
-        Error::input(
-            None,
-            "request",
-            format!("does not match the API schema: {e}"),
-        )
-    })
 }

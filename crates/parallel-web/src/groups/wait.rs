@@ -1,26 +1,24 @@
-//! Waiting for a group to finish (modelled on smithy-rs waiters).
+//! Waiting for a group to finish.
 //!
 //! Push first: the waiter follows the group's event stream and returns as
 //! soon as a status says the group is inactive. When the stream is not
-//! available it falls back to polling the group with full-jitter backoff.
-//! At the deadline it makes one final poll, then gives up with
-//! [`Error::WaitTimeout`], saying how long it waited and how often it polled.
-//! Time is tokio's (pausable in tests) and the jitter is injectable.
+//! available it falls back to polling the group with full-jitter backoff,
+//! on the shared waiter core (`waiter.rs`): at the deadline it makes one
+//! final poll, then gives up with [`Error::WaitTimeout`]. Time is tokio's
+//! (pausable in tests) and the jitter is injectable.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::time::Instant;
 
-use crate::error::WaitTimeout;
-use crate::events::Event;
-use crate::group_streams::EventStream;
 use crate::types::TaskGroupStatus;
-use crate::{Error, Jitter, RetryPolicy, TaskGroup};
+use crate::waiter::{Delays, Poll, Waiter};
+use crate::{Error, GroupEvent, GroupEventStream, Jitter, TaskGroup};
 
 /// Progress of a group, handed to [`WaitForGroup::on_progress`].
 #[derive(Debug, Clone)]
@@ -68,7 +66,7 @@ type BoxFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>
 pub(crate) trait StatusSource: Send + Sync {
     fn id(&self) -> &str;
     fn status(&self) -> BoxFut<'_, TaskGroupStatus>;
-    fn events(&self) -> BoxFut<'_, EventStream>;
+    fn events(&self) -> BoxFut<'_, GroupEventStream>;
 }
 
 impl StatusSource for TaskGroup {
@@ -78,7 +76,7 @@ impl StatusSource for TaskGroup {
     fn status(&self) -> BoxFut<'_, TaskGroupStatus> {
         Box::pin(TaskGroup::status(self))
     }
-    fn events(&self) -> BoxFut<'_, EventStream> {
+    fn events(&self) -> BoxFut<'_, GroupEventStream> {
         Box::pin(TaskGroup::events(self).send())
     }
 }
@@ -106,7 +104,29 @@ pub struct WaitForGroup {
     max_delay: Duration,
     jitter: Jitter,
     use_events: bool,
-    last_reported: Option<TaskGroupStatus>,
+}
+
+/// Hands new statuses to the progress callback, each once.
+struct Reporter {
+    on_progress: Option<ProgressFn>,
+    last: Option<TaskGroupStatus>,
+    start: Instant,
+}
+
+impl Reporter {
+    fn report(&mut self, status: &TaskGroupStatus) {
+        // The first event often repeats the status just polled: say it once.
+        if self.last.as_ref() == Some(status) {
+            return;
+        }
+        self.last = Some(status.clone());
+        if let Some(f) = self.on_progress.as_mut() {
+            f(&GroupProgress {
+                status: status.clone(),
+                elapsed: self.start.elapsed(),
+            });
+        }
+    }
 }
 
 impl fmt::Debug for WaitForGroup {
@@ -136,7 +156,6 @@ impl WaitForGroup {
             max_delay: Duration::from_secs(30),
             jitter: Jitter::Random,
             use_events: true,
-            last_reported: None,
         }
     }
 
@@ -173,123 +192,98 @@ impl WaitForGroup {
     }
 
     /// Waits.
-    pub async fn send(mut self) -> Result<TaskGroupStatus, Error> {
+    pub async fn send(self) -> Result<TaskGroupStatus, Error> {
         let start = Instant::now();
         let deadline = self.max_wait.map(|d| start + d);
-        let mut polls = 0u32;
-        let mut last = self.poll(start, &mut polls).await?;
-        if !last.is_active {
-            return Ok(last);
+        let reporter = Mutex::new(Reporter {
+            on_progress: self.on_progress,
+            last: None,
+            start,
+        });
+        let report = |s: &TaskGroupStatus| {
+            if let Ok(mut r) = reporter.lock() {
+                r.report(s);
+            }
+        };
+        let first = self.group.status().await?;
+        report(&first);
+        if !first.is_active {
+            return Ok(first);
         }
         if self.use_events {
-            match self.follow_events(start, deadline, &mut last).await {
+            match follow_events(self.group.as_ref(), deadline, &report).await {
                 Followed::Inactive(s) => return Ok(s),
-                Followed::Deadline => return self.final_poll(start, &mut polls).await,
+                // The polling below makes the final poll at once.
+                Followed::Deadline => {}
                 Followed::Unavailable(why) => {
                     tracing::info!(group = self.group.id(), reason = %why, "event stream unavailable; polling");
                 }
             }
         }
-        let mut attempt = 0;
-        loop {
-            let now = Instant::now();
-            let remaining = deadline.map(|d| d.saturating_duration_since(now));
-            if remaining == Some(Duration::ZERO) {
-                return self.final_poll(start, &mut polls).await;
-            }
-            let delay =
-                RetryPolicy::full_jitter(self.jitter, self.min_delay, self.max_delay, attempt);
-            attempt += 1;
-            tokio::time::sleep(remaining.map_or(delay, |r| delay.min(r))).await;
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return self.final_poll(start, &mut polls).await;
-            }
-            last = self.poll(start, &mut polls).await?;
-            if !last.is_active {
-                return Ok(last);
-            }
-        }
-    }
-
-    async fn poll(&mut self, start: Instant, polls: &mut u32) -> Result<TaskGroupStatus, Error> {
-        *polls += 1;
-        let s = self.group.status().await?;
-        self.report(&s, start);
-        Ok(s)
-    }
-
-    async fn final_poll(
-        &mut self,
-        start: Instant,
-        polls: &mut u32,
-    ) -> Result<TaskGroupStatus, Error> {
-        let s = self.poll(start, polls).await?;
-        if !s.is_active {
-            return Ok(s);
-        }
-        Err(Error::WaitTimeout(Box::new(WaitTimeout {
+        let waiter = Waiter {
             what: format!("task group {}", self.group.id()),
-            waited: start.elapsed(),
-            polls: *polls,
-            last_status: Some(summary(&s)),
-        })))
+            max_wait: self.max_wait,
+            delays: Delays::Backoff {
+                min: self.min_delay,
+                max: self.max_delay,
+                jitter: self.jitter,
+            },
+        };
+        let (group, report) = (&self.group, &report);
+        waiter
+            .run(start, 1, |_| async move {
+                let s = group.status().await?;
+                report(&s);
+                Ok(if s.is_active {
+                    Poll::Pending(Some(summary(&s)))
+                } else {
+                    Poll::Done(s)
+                })
+            })
+            .await
     }
+}
 
-    fn report(&mut self, status: &TaskGroupStatus, start: Instant) {
-        // The first event often repeats the status just polled: say it once.
-        if self.last_reported.as_ref() == Some(status) {
-            return;
-        }
-        self.last_reported = Some(status.clone());
-        if let Some(f) = self.on_progress.as_mut() {
-            f(&GroupProgress {
-                status: status.clone(),
-                elapsed: start.elapsed(),
-            });
-        }
-    }
-
-    async fn follow_events(
-        &mut self,
-        start: Instant,
-        deadline: Option<Instant>,
-        last: &mut TaskGroupStatus,
-    ) -> Followed {
-        // Opening counts against the deadline too (connecting, retries).
-        let opened = match deadline {
-            Some(d) => match tokio::time::timeout_at(d, self.group.events()).await {
-                Ok(opened) => opened,
+/// Follows the group's event stream until a status says it is inactive,
+/// the deadline passes or the stream fails.
+async fn follow_events(
+    group: &dyn StatusSource,
+    deadline: Option<Instant>,
+    report: &(dyn Fn(&TaskGroupStatus) + Sync),
+) -> Followed {
+    // Opening counts against the deadline too (connecting, retries).
+    let opened = match deadline {
+        Some(d) => match tokio::time::timeout_at(d, group.events()).await {
+            Ok(opened) => opened,
+            Err(_) => return Followed::Deadline,
+        },
+        None => group.events().await,
+    };
+    let mut events = match opened {
+        Ok(s) => s,
+        Err(e) => return Followed::Unavailable(e.to_string()),
+    };
+    loop {
+        let next = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, events.next()).await {
+                Ok(n) => n,
                 Err(_) => return Followed::Deadline,
             },
-            None => self.group.events().await,
+            None => events.next().await,
         };
-        let mut events = match opened {
-            Ok(s) => s,
-            Err(e) => return Followed::Unavailable(e.to_string()),
-        };
-        loop {
-            let next = match deadline {
-                Some(d) => match tokio::time::timeout_at(d, events.next()).await {
-                    Ok(n) => n,
-                    Err(_) => return Followed::Deadline,
-                },
-                None => events.next().await,
-            };
-            match next {
-                Some(Ok(Event::GroupStatus { status, .. })) => {
-                    self.report(&status, start);
-                    if !status.is_active {
-                        return Followed::Inactive(status);
-                    }
-                    *last = status;
+        match next {
+            Some(Ok(GroupEvent::GroupStatus { status, .. })) => {
+                report(&status);
+                if !status.is_active {
+                    return Followed::Inactive(status);
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Followed::Unavailable(e.to_string()),
-                None => {
-                    return Followed::Unavailable(
-                        "the stream ended before the group was inactive".into(),
-                    );
-                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Followed::Unavailable(e.to_string()),
+            None => {
+                return Followed::Unavailable(
+                    "the stream ended before the group was inactive".into(),
+                );
             }
         }
     }
@@ -312,7 +306,6 @@ impl IntoFuture for WaitForGroup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn status(active: bool) -> TaskGroupStatus {
@@ -344,12 +337,12 @@ mod tests {
             let active = n < self.active_polls;
             Box::pin(async move { Ok(status(active)) })
         }
-        fn events(&self) -> BoxFut<'_, EventStream> {
+        fn events(&self) -> BoxFut<'_, GroupEventStream> {
             let script = self.events.lock().unwrap().take();
             Box::pin(async move {
                 let script = script.ok_or_else(|| Error::Config("no event stream here".into()))?;
                 let items = script.into_iter().map(|active| {
-                    Ok(Event::GroupStatus {
+                    Ok(GroupEvent::GroupStatus {
                         event_id: None,
                         status: status(active),
                     })

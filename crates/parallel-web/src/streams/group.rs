@@ -1,6 +1,6 @@
 //! A group's run stream and event stream: the public builders and the
-//! functions that open a connection at a cursor for the resumable machine
-//! in `stream.rs`.
+//! openers that connect at a cursor for the resumable machine in
+//! `resume.rs`, with the decoders of `events.rs`.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -9,16 +9,14 @@ use std::sync::Arc;
 use futures::stream::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::events::{Event, decode};
-use crate::request::Call;
-use crate::stream::{self, EndRule, Opener, from_reqwest};
-use crate::task_groups::{op, versioned};
-use crate::typed::{TypedRun, typed_runs};
+use crate::client::request::{Call, op, versioned};
+use crate::streams::events::{GroupEvent, GroupEvents, TypedRun, TypedRuns};
+use crate::streams::resume::{self, Decode, EndRule, Opener, from_reqwest};
 use crate::types::TaskRunStatus;
-use crate::{ApiVersion, Error, TaskGroup};
+use crate::{Error, TaskGroup};
 
 /// A stream of group events that resumes itself after drops.
-pub type EventStream = Pin<Box<dyn Stream<Item = Result<Event, Error>> + Send>>;
+pub type GroupEventStream = Pin<Box<dyn Stream<Item = Result<GroupEvent, Error>> + Send>>;
 /// A stream of typed runs.
 pub type TypedRunStream<I, O> = Pin<Box<dyn Stream<Item = Result<TypedRun<I, O>, Error>> + Send>>;
 
@@ -84,7 +82,18 @@ impl RunsRequest {
 
     /// Opens the stream. HTTP errors (unknown group, invalid cursor) are
     /// returned here, with the server's message.
-    pub async fn send(self) -> Result<EventStream, Error> {
+    pub async fn send(self) -> Result<GroupEventStream, Error> {
+        let decode = GroupEvents {
+            end_when_inactive: false,
+        };
+        Ok(self.open(decode).await?.boxed())
+    }
+
+    /// Opens the stream with `decode`.
+    async fn open<D: Decode>(
+        self,
+        decode: D,
+    ) -> Result<impl Stream<Item = Result<D::Item, Error>> + Send + 'static, Error> {
         let client = self.group.client.clone();
         let (group, input, output, status) = (
             self.group.id.clone(),
@@ -119,13 +128,12 @@ impl RunsRequest {
             })
         });
         let settings = self.group.client.stream_settings().clone();
-        let raw = stream::open(opener, settings, EndRule::AtEndOfBody, self.after).await?;
-        Ok(raw.map(|r| r.and_then(decode)).boxed())
+        resume::open(opener, decode, settings, EndRule::AtEndOfBody, self.after).await
     }
 }
 
 impl IntoFuture for RunsRequest {
-    type Output = Result<EventStream, Error>;
+    type Output = Result<GroupEventStream, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -151,9 +159,10 @@ where
     I: DeserializeOwned + Send + 'static,
     O: DeserializeOwned + Send + 'static,
 {
-    /// Opens the stream of typed runs.
+    /// Opens the stream of typed runs: each event is decoded once, from its
+    /// bytes, straight into `I` and `O`.
     pub async fn send(self) -> Result<TypedRunStream<I, O>, Error> {
-        Ok(typed_runs(self.inner.send().await?).boxed())
+        Ok(self.inner.open(TypedRuns::<I, O>::new()).await?.boxed())
     }
 }
 
@@ -190,7 +199,7 @@ impl EventsRequest {
     }
 
     /// Opens the stream; it ends after the group reports it is inactive.
-    pub async fn send(self) -> Result<EventStream, Error> {
+    pub async fn send(self) -> Result<GroupEventStream, Error> {
         let client = self.group.client.clone();
         let group = self.group.id.clone();
         let opener: Opener = Arc::new(move |cursor: Option<String>| {
@@ -214,13 +223,17 @@ impl EventsRequest {
             })
         });
         let settings = self.group.client.stream_settings().clone();
-        let raw = stream::open(opener, settings, EndRule::WhenGroupInactive, self.after).await?;
-        Ok(raw.map(|r| r.and_then(decode)).boxed())
+        let decode = GroupEvents {
+            end_when_inactive: true,
+        };
+        let events =
+            resume::open(opener, decode, settings, EndRule::AtLastItem, self.after).await?;
+        Ok(events.boxed())
     }
 }
 
 impl IntoFuture for EventsRequest {
-    type Output = Result<EventStream, Error>;
+    type Output = Result<GroupEventStream, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

@@ -22,19 +22,20 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-use serde_json::{Map, Value};
 
+use crate::types::{TaskGroupStatus, TaskRunMetadataValue};
 use crate::{Error, RetryPolicy};
 
 /// Metadata key of the batch tag that [`TaskGroup::add_runs`] adds to each
 /// run (unless switched off with
-/// [`AddRuns::batch_tag(false)`](crate::AddRuns::batch_tag) or
+/// [`AddRuns::batch_tags(false)`](crate::AddRuns::batch_tags) or
 /// [`ClientBuilder::batch_tags(false)`](crate::ClientBuilder::batch_tags)).
 ///
 /// The value is `"<16 hex digits>.<input index>"`: a random id per
 /// `add_runs` call and the input's position, well within the metadata limits
 /// (8-character key, at most 24-character value). It is merged with the
 /// run's own metadata; an input that already uses this key is refused.
+/// The tag is added while each chunk's request body is built.
 ///
 /// # What it guarantees
 ///
@@ -65,7 +66,7 @@ const MAX_SETTLE_READS: u32 = 8;
 pub(crate) struct PostOutcome {
     pub run_ids: Vec<String>,
     pub run_cursor: Option<String>,
-    pub status: Value,
+    pub status: TaskGroupStatus,
 }
 
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
@@ -76,8 +77,9 @@ pub(crate) type Tagged = BTreeMap<usize, Vec<String>>;
 /// The two server calls batching needs; implemented over the generated
 /// client by `add_runs.rs` and by fakes in tests.
 pub(crate) trait Submitter: Send + Sync {
-    /// One add-runs POST (the request layer retries unambiguous failures).
-    fn post(&self, inputs: Vec<Value>) -> BoxFut<'_, PostOutcome>;
+    /// One add-runs POST of the inputs at `indexes` (the request layer
+    /// retries unambiguous failures).
+    fn post<'a>(&'a self, indexes: &'a [usize]) -> BoxFut<'a, PostOutcome>;
     /// Every run of the group after `cursor` whose batch tag belongs to
     /// `batch`, as input index → run ids.
     fn find_tagged<'a>(&'a self, cursor: Option<String>, batch: &'a str) -> BoxFut<'a, Tagged>;
@@ -90,7 +92,7 @@ pub struct AddRunsOutcome {
     /// The created run ids, in input order.
     pub run_ids: Vec<String>,
     /// The group status after the last POST, as the server reported it.
-    pub status: Option<crate::types::TaskGroupStatus>,
+    pub status: Option<TaskGroupStatus>,
     /// How many add-runs POSTs succeeded (not counting retries).
     pub posts: usize,
     /// How many inputs were found already created after an ambiguous failure
@@ -134,56 +136,35 @@ pub(crate) fn tag(batch: &str, index: usize) -> String {
 }
 
 /// Reads the input index back from a run's metadata, if it belongs to `batch`.
-pub(crate) fn tagged_index(metadata: Option<&Value>, batch: &str) -> Option<usize> {
-    let v = metadata?.get(BATCH_TAG_KEY)?.as_str()?;
+pub(crate) fn tagged_index(
+    metadata: Option<&BTreeMap<String, TaskRunMetadataValue>>,
+    batch: &str,
+) -> Option<usize> {
+    let TaskRunMetadataValue::String(v) = metadata?.get(BATCH_TAG_KEY)? else {
+        return None;
+    };
     let (b, i) = v.split_once('.')?;
     (b == batch).then(|| i.parse().ok()).flatten()
 }
 
 /// A fresh batch id.
 pub(crate) fn new_batch_id() -> String {
-    format!("{:016x}", crate::retry::random_u64())
+    format!("{:016x}", crate::client::retry::random_u64())
 }
 
-/// Adds the batch tag to each wire input (inputs are numbered from 0).
-pub(crate) fn add_tags(inputs: &mut [Value], batch: &str) -> Result<(), Error> {
-    for (i, v) in inputs.iter_mut().enumerate() {
-        let Some(obj) = v.as_object_mut() else {
-            continue;
-        };
-        let meta = obj
-            .entry("metadata")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(m) = meta.as_object_mut() {
-            if m.contains_key(BATCH_TAG_KEY) {
-                return Err(Error::input(
-                    Some(i),
-                    format!("metadata.{BATCH_TAG_KEY}"),
-                    "this key is reserved for the batch tag: rename it, or switch tagging off with .batch_tag(false)",
-                ));
-            }
-            m.insert(BATCH_TAG_KEY.to_owned(), Value::String(tag(batch, i)));
-        }
-    }
-    Ok(())
-}
-
-/// Sends all inputs (already checked and tagged) in chunks, `concurrency`
+/// Sends inputs `0..total` (already checked) in chunks, `concurrency`
 /// POSTs at a time, and returns the run ids in input order.
 pub(crate) async fn submit_all(
     sub: &dyn Submitter,
-    inputs: Vec<Value>,
+    total: usize,
     batch: Option<&str>,
     concurrency: usize,
     progress: &Progress,
     backoff: &RetryPolicy,
 ) -> Result<AddRunsOutcome, Error> {
-    let total = inputs.len();
-    let mut chunks = Vec::new();
-    let mut it = inputs.into_iter().enumerate().peekable();
-    while it.peek().is_some() {
-        chunks.push(it.by_ref().take(MAX_RUNS_PER_POST).collect::<Vec<_>>());
-    }
+    let chunks = (0..total)
+        .step_by(MAX_RUNS_PER_POST)
+        .map(|start| (start..(start + MAX_RUNS_PER_POST).min(total)).collect::<Vec<_>>());
     let results: Vec<ChunkDone> = futures::stream::iter(chunks)
         .map(|chunk| submit_chunk(sub, chunk, batch, progress, backoff))
         .buffered(concurrency.max(1))
@@ -205,7 +186,7 @@ pub(crate) async fn submit_all(
         }
         outcome.posts += done.posts;
         outcome.recovered += done.recovered;
-        if let Some(s) = done.status.and_then(|s| serde_json::from_value(s).ok()) {
+        if let Some(s) = done.status {
             outcome.status = Some(s);
         }
         duplicates.extend(
@@ -248,7 +229,7 @@ struct ChunkDone {
     ids: Vec<(usize, String)>,
     posts: usize,
     recovered: usize,
-    status: Option<Value>,
+    status: Option<TaskGroupStatus>,
     /// Inputs found as more than one run: index → run ids.
     duplicates: Tagged,
     /// Why the chunk stopped before every input was known to be created.
@@ -265,22 +246,20 @@ impl ChunkDone {
 
 async fn submit_chunk(
     sub: &dyn Submitter,
-    chunk: Vec<(usize, Value)>,
+    chunk: Vec<usize>,
     batch: Option<&str>,
     progress: &Progress,
     backoff: &RetryPolicy,
 ) -> ChunkDone {
     if progress.stop.load(Ordering::SeqCst) {
-        let error = Error::Config("not sent: an earlier chunk of this batch failed".into());
-        return ChunkDone {
-            error: Some(error),
-            ..ChunkDone::default()
-        };
+        // Another chunk failed: this one is not sent. Its inputs are simply
+        // not created; the failure that stopped the batch is reported.
+        return ChunkDone::default();
     }
     let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
         return ChunkDone::default();
     };
-    let range = first.0..=last.0;
+    let range = *first..=*last;
     // Runs this POST creates come after this cursor in the group's run stream.
     let cursor_before = progress.cursor();
     let reader = Reader {
@@ -289,13 +268,11 @@ async fn submit_chunk(
         range,
         backoff,
     };
-    let pending_indexes = |p: &[(usize, Value)]| p.iter().map(|(i, _)| *i).collect::<Vec<_>>();
     let mut pending = chunk;
     let mut done = ChunkDone::default();
     let mut resubmits = 0;
     loop {
-        let wires: Vec<Value> = pending.iter().map(|(_, v)| v.clone()).collect();
-        let err = match sub.post(wires).await {
+        let err = match sub.post(&pending).await {
             Ok(out) => {
                 if out.run_ids.len() != pending.len() {
                     let err = Error::Decode {
@@ -314,8 +291,7 @@ async fn submit_chunk(
                 if let (Some(c), Ok(mut slot)) = (out.run_cursor, progress.cursor.lock()) {
                     *slot = Some(c);
                 }
-                done.ids
-                    .extend(pending.iter().map(|(i, _)| *i).zip(out.run_ids));
+                done.ids.extend(pending.iter().copied().zip(out.run_ids));
                 done.posts += 1;
                 done.status = Some(out.status);
                 if let (true, Some(batch)) = (resubmits > 0, batch) {
@@ -324,8 +300,7 @@ async fn submit_chunk(
                     match reader.settled(batch).await {
                         Ok(seen) => done.duplicates = duplicates(&seen),
                         Err(e) => {
-                            return done
-                                .failed(progress, unconfirmed(pending_indexes(&pending), e));
+                            return done.failed(progress, unconfirmed(pending, e));
                         }
                     }
                 }
@@ -338,18 +313,18 @@ async fn submit_chunk(
         }
         let Some(batch) = batch.filter(|_| resubmits < MAX_RESUBMITS) else {
             // No tags to look for, or too many attempts: say what is unknown.
-            return done.failed(progress, unconfirmed(pending_indexes(&pending), err));
+            return done.failed(progress, unconfirmed(pending, err));
         };
         tracing::warn!(error = %err, inputs = pending.len(), "add-runs POST failed ambiguously; reconciling");
         let seen = match reader.settled(batch).await {
             Ok(seen) => seen,
             Err(read_error) => {
                 tracing::warn!(error = %read_error, "could not read the group's runs back");
-                return done.failed(progress, unconfirmed(pending_indexes(&pending), err));
+                return done.failed(progress, unconfirmed(pending, err));
             }
         };
         done.duplicates = duplicates(&seen);
-        pending.retain(|(i, _)| match seen.get(i).and_then(|ids| ids.first()) {
+        pending.retain(|i| match seen.get(i).and_then(|ids| ids.first()) {
             Some(id) => {
                 done.ids.push((*i, id.clone()));
                 done.recovered += 1;
@@ -418,4 +393,5 @@ fn unconfirmed(indexes: Vec<usize>, error: Error) -> Error {
 }
 
 #[cfg(test)]
+#[path = "batching_tests.rs"]
 mod tests;

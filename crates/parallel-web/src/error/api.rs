@@ -100,8 +100,8 @@ impl ApiError {
             ref_id,
             detail,
             body: truncate(body, MAX_BODY_KEPT),
-            should_retry: crate::retry::should_retry_header(headers),
-            retry_after: crate::retry::retry_after_header(headers),
+            should_retry: crate::client::retry::should_retry_header(headers),
+            retry_after: crate::client::retry::retry_after_header(headers),
         }
     }
 

@@ -1,20 +1,38 @@
 //! Adding runs to a group: the public builder and its link to the server.
-//! The chunking and exactly-once logic it relies on lives in `batch.rs`.
+//! The chunking and exactly-once logic it relies on lives in `batching.rs`.
+//!
+//! Every input is checked before anything is sent; the wire form of a run
+//! ([`TaskRunInput`](crate::types::TaskRunInput)) is built only when its
+//! chunk's POST is, so a large batch holds little more than its inputs'
+//! JSON text.
 
+use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use futures::stream::StreamExt;
-use serde_json::{Map, Value, json};
 
-use crate::batch::{self, AddRunsOutcome, PostOutcome, Progress, Submitter, Tagged};
-use crate::beta::Betas;
-use crate::events::Event;
-use crate::request::Call;
-use crate::task_groups::{op, to_wire_type, versioned};
-use crate::{ApiVersion, Error, RunInput, TaskGroup, TaskSpec};
+use crate::client::request::{Call, op, versioned};
+use crate::groups::batching::{
+    self, AddRunsOutcome, BATCH_TAG_KEY, PostOutcome, Progress, Submitter, Tagged,
+};
+use crate::spec::beta::Betas;
+use crate::spec::run_input::{Defaults, Metadata, extend_metadata};
+use crate::types::{TaskGroupRunRequest, TaskRunInputMetadataValue};
+use crate::{Error, GroupEvent, RunInput, TaskGroup, TaskSpec};
 
-/// Builder for adding runs; finish with [`send`](AddRuns::send).
+/// Builder for adding runs; finish with [`send`](AddRuns::send) or `.await`.
+///
+/// ```no_run
+/// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+/// let added = group
+///     .add_runs(["Who founded Stripe?", "Who founded Shopify?"])
+///     .processor("base")
+///     .metadata([("project", "q4")])
+///     .await?;
+/// assert_eq!(added.run_ids.len(), 2);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct AddRuns {
@@ -22,7 +40,7 @@ pub struct AddRuns {
     inputs: Vec<RunInput>,
     processor: Option<String>,
     default_spec: Option<TaskSpec>,
-    metadata: Map<String, Value>,
+    metadata: Metadata,
     betas: Vec<String>,
     refresh_status: Option<bool>,
     concurrency: Option<usize>,
@@ -36,7 +54,7 @@ impl AddRuns {
             inputs,
             processor: None,
             default_spec: None,
-            metadata: Map::new(),
+            metadata: BTreeMap::new(),
             betas: Vec::new(),
             refresh_status: None,
             concurrency: None,
@@ -61,7 +79,11 @@ impl AddRuns {
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        crate::input::extend_metadata(&mut self.metadata, entries);
+        extend_metadata(
+            &mut self.metadata,
+            entries,
+            TaskRunInputMetadataValue::String,
+        );
         self
     }
 
@@ -85,7 +107,7 @@ impl AddRuns {
 
     /// Whether to tag runs for exactly-once recovery (default: the client's
     /// setting, on). See [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY).
-    pub fn batch_tag(mut self, on: bool) -> Self {
+    pub fn batch_tags(mut self, on: bool) -> Self {
         self.tags = Some(on);
         self
     }
@@ -97,43 +119,39 @@ impl AddRuns {
         if let Some(spec) = &self.default_spec {
             spec.validate()?;
         }
-        crate::input::check_metadata(None, &self.metadata)?;
-        let mut wires = Vec::with_capacity(self.inputs.len());
+        let defaults = Defaults {
+            processor: self.processor.as_deref(),
+            metadata: Some(&self.metadata),
+            spec_chars: self.default_spec.as_ref().map_or(0, TaskSpec::len_chars),
+        };
+        let tagging = self.tags.unwrap_or(client.batch_tags());
+        let batch_id = tagging.then(batching::new_batch_id);
+        // The longest tag of this batch: checking it checks them all.
+        let longest_tag = batch_id
+            .as_deref()
+            .map(|b| batching::tag(b, self.inputs.len().saturating_sub(1)));
         let mut betas = Betas::default();
         betas.extend(client.client_betas());
         betas.extend(&self.betas);
-        for (i, r) in self.inputs.iter().enumerate() {
-            let w = r.to_wire(
-                Some(i),
-                self.processor.as_deref(),
-                self.default_spec.as_ref(),
-                &self.metadata,
-            )?;
-            betas.add_for_run(&w);
-            wires.push(w);
-        }
-        let tagging = self.tags.unwrap_or(client.batch_tags());
-        let batch_id = tagging.then(batch::new_batch_id);
-        if let Some(b) = &batch_id {
-            batch::add_tags(&mut wires, b)?;
-            for (i, w) in wires.iter().enumerate() {
-                crate::input::check_metadata(
-                    Some(i),
-                    w["metadata"].as_object().unwrap_or(&Map::new()),
-                )?;
-            }
+        for (i, run) in self.inputs.iter().enumerate() {
+            let tag = longest_tag.as_deref().map(|t| (BATCH_TAG_KEY, t));
+            run.check(Some(i), &defaults, tag)?;
+            betas.add_for_run(run);
         }
         let sub = GroupSubmitter {
             group: &self.group,
-            spec: self.default_spec.as_ref().map(TaskSpec::to_json),
+            inputs: &self.inputs,
+            defaults,
+            batch_id: batch_id.as_deref(),
+            spec: self.default_spec.as_ref(),
             betas: betas.header(),
             refresh_status: self.refresh_status,
         };
         let progress = Progress::new(self.group.known_cursor());
         let concurrency = self.concurrency.unwrap_or(client.add_runs_concurrency());
-        let result = batch::submit_all(
+        let result = batching::submit_all(
             &sub,
-            wires,
+            self.inputs.len(),
             batch_id.as_deref(),
             concurrency,
             &progress,
@@ -154,31 +172,49 @@ impl IntoFuture for AddRuns {
     }
 }
 
+/// Sends chunks of one `add_runs` call to its group.
 struct GroupSubmitter<'g> {
     group: &'g TaskGroup,
-    spec: Option<Value>,
+    inputs: &'g [RunInput],
+    defaults: Defaults<'g>,
+    batch_id: Option<&'g str>,
+    spec: Option<&'g TaskSpec>,
     betas: Option<String>,
     refresh_status: Option<bool>,
 }
 
+impl GroupSubmitter<'_> {
+    /// The request body for the inputs at `indexes`, tagged.
+    fn body(&self, indexes: &[usize]) -> TaskGroupRunRequest {
+        TaskGroupRunRequest {
+            default_task_spec: self.spec.map(|s| s.wire().clone()),
+            inputs: indexes
+                .iter()
+                .map(|&i| {
+                    let tag = self.batch_id.map(|b| batching::tag(b, i));
+                    let tag = tag.as_deref().map(|t| (BATCH_TAG_KEY, t));
+                    self.inputs[i].to_wire(&self.defaults, tag)
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Submitter for GroupSubmitter<'_> {
-    fn post(
-        &self,
-        inputs: Vec<Value>,
-    ) -> Pin<Box<dyn Future<Output = Result<PostOutcome, Error>> + Send + '_>> {
+    fn post<'a>(
+        &'a self,
+        indexes: &'a [usize],
+    ) -> Pin<Box<dyn Future<Output = Result<PostOutcome, Error>> + Send + 'a>> {
         Box::pin(async move {
-            let mut body = json!({ "inputs": inputs });
-            if let Some(s) = &self.spec {
-                body["default_task_spec"] = s.clone();
-            }
-            let body: crate::types::TaskGroupRunRequest = to_wire_type(body)?;
             let c = &self.group.client;
             let id = self.group.id.as_str();
             let call = Call::create_runs(op(c, "task_group_add_runs", "beta_task_group_add_runs"));
+            // The body is built for the first attempt and again only for a retry.
+            let mut first = Some(self.body(indexes));
             let rv = c
                 .execute(call, || {
-                    let (betas, refresh, body) =
-                        (self.betas.clone(), self.refresh_status, body.clone());
+                    let body = first.take().unwrap_or_else(|| self.body(indexes));
+                    let (betas, refresh) = (self.betas.clone(), self.refresh_status);
                     versioned!(c, task_group_add_runs | beta_task_group_add_runs, |b| {
                         let mut b = b.taskgroup_id(id).body(body);
                         if let Some(h) = betas {
@@ -195,7 +231,7 @@ impl Submitter for GroupSubmitter<'_> {
             Ok(PostOutcome {
                 run_ids: rv.run_ids,
                 run_cursor: rv.run_cursor,
-                status: serde_json::to_value(rv.status).unwrap_or(Value::Null),
+                status: rv.status,
             })
         })
     }
@@ -209,14 +245,13 @@ impl Submitter for GroupSubmitter<'_> {
             let mut found = Tagged::new();
             let mut runs = self.group.runs().after_opt(cursor).send().await?;
             while let Some(ev) = runs.next().await {
-                if let Event::RunState(r) = ev? {
-                    let meta = serde_json::to_value(&r.run.metadata).ok();
-                    if let Some(i) = batch::tagged_index(meta.as_ref(), batch) {
-                        let ids: &mut Vec<String> = found.entry(i).or_default();
-                        // A run listed twice is still one run.
-                        if !ids.contains(&r.run.run_id) {
-                            ids.push(r.run.run_id);
-                        }
+                if let GroupEvent::RunState(r) = ev?
+                    && let Some(i) = batching::tagged_index(r.run.metadata.as_ref(), batch)
+                {
+                    let ids: &mut Vec<String> = found.entry(i).or_default();
+                    // A run listed twice is still one run.
+                    if !ids.contains(&r.run.run_id) {
+                        ids.push(r.run.run_id);
                     }
                 }
             }

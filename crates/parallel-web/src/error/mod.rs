@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use crate::api_error::{ApiError, FieldError};
-use crate::api_error::{FieldList, field_errors};
+mod api;
+
+pub use api::{ApiError, FieldError};
+use api::{FieldList, field_errors};
 
 /// Everything that can go wrong when talking to the Parallel API.
 ///
@@ -72,7 +74,7 @@ pub enum Error {
 
     /// The connection failed or broke.
     #[error(
-        "{operation}: connection {}: {source}; check the base URL and the network",
+        "{operation}: connection {}; check the base URL and the network",
         if *.before_sending { "could not be opened" } else { "broke" }
     )]
     Connection {
@@ -131,7 +133,7 @@ pub enum Error {
 
     /// An `add_runs` call stopped part-way: some chunks were created, some not.
     #[error(
-        "add_runs stopped after creating {created} of {total} runs: {source}; `run_ids` tells which inputs are known to be created"
+        "add_runs stopped after creating {created} of {total} runs; `run_ids` tells which inputs are known to be created, the source says why it stopped"
     )]
     BatchIncomplete {
         /// Runs created.
@@ -153,7 +155,7 @@ pub enum Error {
         "add_runs created {} input(s) more than once (input indexes {}); `duplicates` lists their run ids{}",
         .duplicates.len(),
         Indexes(&.duplicates.iter().map(|d| d.index).collect::<Vec<_>>()),
-        .error.as_ref().map(|e| format!("; the batch also stopped early: {e}")).unwrap_or_default()
+        if .error.is_some() { "; the batch also stopped early (see the source)" } else { "" }
     )]
     DuplicateRuns {
         /// Each duplicated input with all of its run ids.
@@ -171,7 +173,7 @@ pub enum Error {
     /// switched off, the group's runs could not be read back, or the
     /// attempts ran out. Nothing more was sent for these inputs.
     #[error(
-        "{source}; whether inputs {} were created is unknown: look for them in the group's runs (by their `pw_batch` tag, if tagged) before sending them again",
+        "an add-runs request failed in a way that may have created its runs, and whether inputs {} were created is unknown: look for them in the group's runs (by their `pw_batch` tag, if tagged) before sending them again",
         Indexes(.indexes)
     )]
     Unconfirmed {
@@ -216,6 +218,16 @@ impl fmt::Display for WaitTimeout {
             write!(f, " (last status: {last})")?;
         }
         write!(f, "; it is still running: wait again or raise max_wait")
+    }
+}
+
+impl From<parallel_web_api::types::Error> for Error {
+    fn from(e: parallel_web_api::types::Error) -> Error {
+        Error::ServerEvent {
+            message: e.message,
+            ref_id: e.ref_id,
+            detail: e.detail.map(Value::Object),
+        }
     }
 }
 

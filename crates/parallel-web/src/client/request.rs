@@ -1,8 +1,10 @@
 //! The request layer: the one place every API call goes through. It
 //! retries with the one retry predicate, waits for the run-creation rate
 //! budget, opens one tracing span per attempt and counts requests, and it
-//! turns the generated client's errors into [`Error`]. What to send is
-//! decided by the callers; configuration lives in `client.rs`.
+//! turns the generated client's errors into [`Error`]. It also picks the
+//! `/v1` or `/v1beta` flavour of an operation ([`versioned!`], [`op`]).
+//! What to send is decided by the callers; configuration lives in
+//! `client/mod.rs`.
 
 use std::future::Future;
 
@@ -11,7 +13,37 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::error::ApiError;
-use crate::{Client, Error};
+use crate::{ApiVersion, Client, Error};
+
+/// Calls the `/v1` or the `/v1beta` flavour of a group operation:
+/// `versioned!(client, ga_op | beta_op, |builder| builder.arg(..))`. Both
+/// generated builders have the same methods, so one expression serves both.
+macro_rules! versioned {
+    ($client:expr, $ga:ident | $beta:ident, |$b:ident| $build:expr) => {{
+        let api = $client.raw();
+        async move {
+            match $client.api_version() {
+                $crate::ApiVersion::V1 => {
+                    let $b = api.$ga();
+                    $build.send().await
+                }
+                $crate::ApiVersion::V1Beta => {
+                    let $b = api.$beta();
+                    $build.send().await
+                }
+            }
+        }
+    }};
+}
+pub(crate) use versioned;
+
+/// The operation name for the client's API version (for spans and errors).
+pub(crate) fn op(client: &Client, ga: &'static str, beta: &'static str) -> &'static str {
+    match client.api_version() {
+        ApiVersion::V1 => ga,
+        ApiVersion::V1Beta => beta,
+    }
+}
 
 /// What the request layer needs to know about one operation.
 #[derive(Debug, Clone, Copy)]

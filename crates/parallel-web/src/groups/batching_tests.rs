@@ -2,7 +2,6 @@
 //! commits can be delayed or lost.
 
 use super::*;
-use serde_json::json;
 use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -19,9 +18,15 @@ enum Post {
     Lost,
 }
 
+/// A run's metadata.
+type Metadata = BTreeMap<String, TaskRunMetadataValue>;
+
 /// A fake group: runs with the instant they become visible to reads.
 struct FakeGroup {
-    runs: Mutex<Vec<(String, Value, Instant)>>,
+    /// Each run's id, batch tag metadata and when it becomes visible.
+    runs: Mutex<Vec<(String, Metadata, Instant)>>,
+    /// The batch id the tags are made with (`None`: untagged).
+    batch: Option<&'static str>,
     script: Mutex<VecDeque<Post>>,
     posts: Mutex<Vec<usize>>,
     /// How long each POST takes (zero unless a test needs overlap).
@@ -37,9 +42,9 @@ fn timeout_error() -> Error {
 }
 
 impl Submitter for FakeGroup {
-    fn post(&self, inputs: Vec<Value>) -> BoxFut<'_, PostOutcome> {
+    fn post<'a>(&'a self, indexes: &'a [usize]) -> BoxFut<'a, PostOutcome> {
         Box::pin(async move {
-            self.posts.lock().unwrap().push(inputs.len());
+            self.posts.lock().unwrap().push(indexes.len());
             if !self.post_time.is_zero() {
                 {
                     let mut f = self.in_flight.lock().unwrap();
@@ -57,9 +62,16 @@ impl Submitter for FakeGroup {
             };
             let mut runs = self.runs.lock().unwrap();
             let start = runs.len();
-            for v in inputs {
+            for i in indexes {
                 let id = format!("trun_{}", runs.len());
-                runs.push((id, v["metadata"].clone(), visible));
+                let mut meta = BTreeMap::new();
+                if let Some(b) = self.batch {
+                    meta.insert(
+                        BATCH_TAG_KEY.to_owned(),
+                        TaskRunMetadataValue::String(tag(b, *i)),
+                    );
+                }
+                runs.push((id, meta, visible));
             }
             if let Post::Ambiguous { .. } = step {
                 return Err(timeout_error());
@@ -67,7 +79,9 @@ impl Submitter for FakeGroup {
             Ok(PostOutcome {
                 run_ids: runs[start..].iter().map(|(id, ..)| id.clone()).collect(),
                 run_cursor: None,
-                status: json!(null),
+                status: serde_json::from_value(serde_json::json!({"num_task_runs": runs.len(),
+                    "task_run_status_counts": {"queued": runs.len()}, "is_active": true}))
+                .unwrap(),
             })
         })
     }
@@ -89,6 +103,7 @@ impl Submitter for FakeGroup {
 fn fake(script: impl IntoIterator<Item = Post>) -> FakeGroup {
     FakeGroup {
         runs: Mutex::new(Vec::new()),
+        batch: Some("b"),
         script: Mutex::new(script.into_iter().collect()),
         posts: Mutex::new(Vec::new()),
         post_time: Duration::ZERO,
@@ -102,20 +117,12 @@ fn cut_after(secs: f64) -> Post {
     }
 }
 
-fn inputs(n: usize, batch: &str) -> Vec<Value> {
-    let mut v: Vec<Value> = (0..n)
-        .map(|i| json!({"processor": "lite", "input": format!("q{i}")}))
-        .collect();
-    add_tags(&mut v, batch).unwrap();
-    v
-}
-
 /// Submits `n` tagged inputs (or untagged with `tags: false`), one POST
 /// at a time, with backoff delays of 0.5 s, 1 s, 2 s, ... (no jitter).
 async fn submit(g: &FakeGroup, n: usize, tags: bool) -> Result<AddRunsOutcome, Error> {
     let policy = RetryPolicy::default().jitter(crate::Jitter::None);
     let batch = tags.then_some("b");
-    submit_all(g, inputs(n, "b"), batch, 1, &Progress::new(None), &policy).await
+    submit_all(g, n, batch, 1, &Progress::new(None), &policy).await
 }
 
 #[tokio::test(start_paused = true)]
@@ -123,7 +130,7 @@ async fn inputs_are_split_into_posts_of_at_most_a_thousand_in_order() {
     let g = fake([]);
     let out = submit_all(
         &g,
-        inputs(2_500, "b"),
+        2_500,
         Some("b"),
         3,
         &Progress::new(None),
@@ -143,16 +150,9 @@ async fn no_more_posts_than_the_concurrency_are_in_flight() {
         ..fake([])
     };
     let policy = RetryPolicy::default();
-    let out = submit_all(
-        &g,
-        inputs(5_500, "b"),
-        Some("b"),
-        2,
-        &Progress::new(None),
-        &policy,
-    )
-    .await
-    .unwrap();
+    let out = submit_all(&g, 5_500, Some("b"), 2, &Progress::new(None), &policy)
+        .await
+        .unwrap();
     assert_eq!(out.run_ids.len(), 5_500);
     assert_eq!(g.posts.lock().unwrap().len(), 6);
     assert_eq!(
@@ -222,7 +222,10 @@ async fn a_commit_that_lands_after_the_resubmission_is_reported_as_duplicates() 
 
 #[tokio::test(start_paused = true)]
 async fn without_tags_an_ambiguous_failure_is_reported_with_what_was_created() {
-    let g = fake([cut_after(0.0)]);
+    let g = FakeGroup {
+        batch: None,
+        ..fake([cut_after(0.0)])
+    };
     let err = submit(&g, 3, false).await.unwrap_err();
     match err {
         Error::BatchIncomplete {
@@ -243,10 +246,38 @@ async fn without_tags_an_ambiguous_failure_is_reported_with_what_was_created() {
 }
 
 #[test]
-fn tags_fit_the_metadata_limits_and_reserved_keys_are_refused() {
+fn tags_fit_the_metadata_limits() {
     let t = tag(&new_batch_id(), 999_999);
-    assert!(t.len() <= crate::input::MAX_METADATA_VALUE_CHARS);
-    assert!(BATCH_TAG_KEY.len() <= crate::input::MAX_METADATA_KEY_CHARS);
-    let mut v = vec![json!({"metadata": {BATCH_TAG_KEY: "mine"}})];
-    assert!(add_tags(&mut v, "b").is_err());
+    assert!(t.len() <= crate::MAX_METADATA_VALUE_CHARS);
+    assert!(BATCH_TAG_KEY.len() <= crate::MAX_METADATA_KEY_CHARS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_chunk_stops_later_chunks_and_is_the_reported_cause() {
+    // One POST at a time: the second chunk's POST is lost with tags off.
+    let g = FakeGroup {
+        batch: None,
+        ..fake([Post::Ok, Post::Lost])
+    };
+    let policy = RetryPolicy::default().jitter(crate::Jitter::None);
+    let err = submit_all(&g, 3_000, None, 1, &Progress::new(None), &policy)
+        .await
+        .unwrap_err();
+    match err {
+        Error::BatchIncomplete {
+            created,
+            total,
+            source,
+            ..
+        } => {
+            assert_eq!((created, total), (1_000, 3_000));
+            assert!(matches!(*source, Error::Unconfirmed { .. }), "{source:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        *g.posts.lock().unwrap(),
+        [1000, 1000],
+        "the third chunk was not sent"
+    );
 }

@@ -4,9 +4,16 @@
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::Error;
+use crate::types::{
+    AutoSchema, JsonSchema as JsonSchemaSpec, JsonSchemaType, TaskSpecInputSchema,
+    TaskSpecOutputSchema, TextSchema, TextSchemaType,
+};
+
+/// The generated wire form of a task spec.
+use crate::types::TaskSpec as WireSpec;
 
 /// Largest task spec the API accepts, in characters of compact JSON.
 pub const MAX_SPEC_CHARS: usize = 15_000;
@@ -22,12 +29,15 @@ const LARGE_ENUM: usize = 250;
 /// Most characters of all values of one `enum` with more than 250 values.
 pub const MAX_LARGE_ENUM_CHARS: usize = 7_500;
 
-/// A task specification: the schema of the input and of the output.
+/// A task specification: the schema of the input and of the output, as
+/// the generated [`types::TaskSpec`](crate::types::TaskSpec) it sends, with
+/// its size measured once.
 ///
 /// Build it from types deriving [`schemars::JsonSchema`]:
 ///
 /// ```
 /// use parallel_web::TaskSpec;
+/// use parallel_web::types::TaskSpecOutputSchema;
 /// use schemars::JsonSchema;
 /// use serde::{Deserialize, Serialize};
 ///
@@ -45,17 +55,25 @@ pub const MAX_LARGE_ENUM_CHARS: usize = 7_500;
 ///
 /// let spec = TaskSpec::json::<CompanyInput, CompanyOutput>();
 /// spec.validate().unwrap();
-/// let wire = spec.to_json();
-/// assert_eq!(wire["output_schema"]["type"], "json");
-/// assert!(wire["output_schema"]["json_schema"].get("$schema").is_none());
+/// let TaskSpecOutputSchema::JsonSchema(output) = &spec.wire().output_schema else { unreachable!() };
+/// assert!(output.json_schema.get("$schema").is_none());
+/// assert_eq!(spec.to_json()["output_schema"]["type"], "json");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskSpec {
-    input_schema: Option<Value>,
-    output_schema: Value,
+    wire: WireSpec,
+    /// Characters of the compact JSON form (what the limits count).
+    chars: usize,
 }
 
 /// Generates an inline JSON schema (no `$ref`/`$defs`, no `$schema`).
+///
+/// ```
+/// #[derive(schemars::JsonSchema)]
+/// struct Answer { text: String }
+/// let schema = parallel_web::schema_of::<Answer>();
+/// assert_eq!(schema["properties"]["text"]["type"], "string");
+/// ```
 pub fn schema_of<T: JsonSchema>() -> Value {
     let generator = SchemaSettings::draft2020_12()
         .with(|s| {
@@ -70,29 +88,78 @@ pub fn schema_of<T: JsonSchema>() -> Value {
     schema
 }
 
+fn json_schema(schema: Map<String, Value>) -> JsonSchemaSpec {
+    JsonSchemaSpec {
+        json_schema: schema,
+        type_: JsonSchemaType::Json,
+    }
+}
+
+fn object_of(schema: Value) -> Map<String, Value> {
+    match schema {
+        Value::Object(m) => m,
+        // schemars always produces an object for a type's root schema.
+        _ => Map::new(),
+    }
+}
+
 impl TaskSpec {
+    /// Wraps a wire spec.
+    pub fn from_wire(wire: WireSpec) -> TaskSpec {
+        let chars = serde_json::to_string(&wire).map_or(0, |s| s.chars().count());
+        TaskSpec { wire, chars }
+    }
+
+    fn with_schemas(input: Option<TaskSpecInputSchema>, output: TaskSpecOutputSchema) -> TaskSpec {
+        TaskSpec::from_wire(WireSpec {
+            input_schema: input,
+            output_schema: output,
+        })
+    }
+
     /// Input and output both described by JSON schemas generated from `I` and `O`.
     pub fn json<I: JsonSchema, O: JsonSchema>() -> TaskSpec {
-        TaskSpec {
-            input_schema: Some(json!({"type": "json", "json_schema": schema_of::<I>()})),
-            output_schema: json!({"type": "json", "json_schema": schema_of::<O>()}),
-        }
+        TaskSpec::with_schemas(
+            Some(json_schema(object_of(schema_of::<I>())).into()),
+            json_schema(object_of(schema_of::<O>())).into(),
+        )
     }
 
     /// Only the output described by a JSON schema generated from `O`.
     pub fn output<O: JsonSchema>() -> TaskSpec {
-        TaskSpec {
-            input_schema: None,
-            output_schema: json!({"type": "json", "json_schema": schema_of::<O>()}),
-        }
+        TaskSpec::with_schemas(None, json_schema(object_of(schema_of::<O>())).into())
     }
 
-    /// Output schemas given as JSON values (for schemas not derived from types).
-    pub fn from_json_schemas(input: Option<Value>, output: Value) -> TaskSpec {
-        TaskSpec {
-            input_schema: input.map(|s| json!({"type": "json", "json_schema": s})),
-            output_schema: json!({"type": "json", "json_schema": output}),
-        }
+    /// Schemas given as JSON values (for schemas not derived from types);
+    /// each must be a JSON object.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let spec = parallel_web::TaskSpec::from_json_schemas(
+    ///     None,
+    ///     json!({"type": "object", "properties": {"ceo": {"type": "string"}}}),
+    /// )
+    /// .unwrap();
+    /// assert!(parallel_web::TaskSpec::from_json_schemas(None, json!(true)).is_err());
+    /// # let _ = spec;
+    /// ```
+    pub fn from_json_schemas(input: Option<Value>, output: Value) -> Result<TaskSpec, Error> {
+        let object = |name: &str, v: Value| match v {
+            Value::Object(m) => Ok(m),
+            _ => Err(Error::input(
+                None,
+                format!("task_spec.{name}"),
+                "a JSON schema must be a JSON object",
+            )),
+        };
+        let input = input
+            .map(|v| object("input_schema", v))
+            .transpose()?
+            .map(|m| json_schema(m).into());
+        Ok(TaskSpec::with_schemas(
+            input,
+            json_schema(object("output_schema", output)?).into(),
+        ))
     }
 
     /// A free-text output described in words.
@@ -102,39 +169,61 @@ impl TaskSpec {
     /// assert_eq!(spec.to_json()["output_schema"]["type"], "text");
     /// ```
     pub fn text(description: impl Into<String>) -> TaskSpec {
-        TaskSpec {
-            input_schema: None,
-            output_schema: json!({"type": "text", "description": description.into()}),
-        }
+        TaskSpec::with_schemas(None, text_schema(description.into()).into())
     }
 
     /// Let the processor choose the output structure.
+    ///
+    /// ```
+    /// assert_eq!(parallel_web::TaskSpec::auto().to_json()["output_schema"]["type"], "auto");
+    /// ```
     pub fn auto() -> TaskSpec {
-        TaskSpec {
-            input_schema: None,
-            output_schema: json!({"type": "auto"}),
-        }
+        TaskSpec::with_schemas(None, AutoSchema::default().into())
     }
 
     /// Describes the input in words instead of a schema.
-    pub fn with_input_description(mut self, description: impl Into<String>) -> TaskSpec {
-        self.input_schema = Some(json!({"type": "text", "description": description.into()}));
-        self
+    ///
+    /// ```
+    /// let spec = parallel_web::TaskSpec::auto().with_input_description("A company name");
+    /// assert_eq!(spec.to_json()["input_schema"]["type"], "text");
+    /// ```
+    pub fn with_input_description(self, description: impl Into<String>) -> TaskSpec {
+        let mut wire = self.wire;
+        wire.input_schema = Some(text_schema(description.into()).into());
+        TaskSpec::from_wire(wire)
     }
 
-    /// The wire form: `{"output_schema": ..., "input_schema": ...}`.
+    /// The wire form, as sent.
+    pub fn wire(&self) -> &WireSpec {
+        &self.wire
+    }
+
+    /// The wire form as JSON: `{"input_schema": ..., "output_schema": ...}`.
     pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("output_schema".into(), self.output_schema.clone());
-        if let Some(i) = &self.input_schema {
-            m.insert("input_schema".into(), i.clone());
-        }
-        Value::Object(m)
+        serde_json::to_value(&self.wire).unwrap_or(Value::Null)
     }
 
-    /// Size in characters of the compact JSON form (what the limits count).
+    /// Size in characters of the compact JSON form (what the limits count),
+    /// measured once when the spec was made.
+    ///
+    /// ```
+    /// assert_eq!(parallel_web::TaskSpec::auto().len_chars(), r#"{"output_schema":{"type":"auto"}}"#.len());
+    /// ```
     pub fn len_chars(&self) -> usize {
-        self.to_json().to_string().chars().count()
+        self.chars
+    }
+
+    /// The JSON schemas of the spec, by field name.
+    fn json_schemas(&self) -> impl Iterator<Item = (&'static str, &Map<String, Value>)> {
+        let input = match &self.wire.input_schema {
+            Some(TaskSpecInputSchema::JsonSchema(j)) => Some(("input_schema", &j.json_schema)),
+            _ => None,
+        };
+        let output = match &self.wire.output_schema {
+            TaskSpecOutputSchema::JsonSchema(j) => Some(("output_schema", &j.json_schema)),
+            _ => None,
+        };
+        input.into_iter().chain(output)
     }
 
     /// Checks the documented limits: at most [`MAX_SPEC_CHARS`] characters,
@@ -143,8 +232,13 @@ impl TaskSpec {
     /// enum values (and [`MAX_LARGE_ENUM_CHARS`] characters in an enum of
     /// more than 250 values), and no `$ref` (the API needs inline schemas,
     /// so recursive types cannot be used).
+    ///
+    /// ```
+    /// let err = parallel_web::TaskSpec::text("x".repeat(20_000)).validate().unwrap_err();
+    /// assert!(err.to_string().contains("at most 15000"));
+    /// ```
     pub fn validate(&self) -> Result<(), Error> {
-        let len = self.len_chars();
+        let len = self.chars;
         if len > MAX_SPEC_CHARS {
             return Err(Error::input(
                 None,
@@ -154,14 +248,9 @@ impl TaskSpec {
                 ),
             ));
         }
-        for (name, schema) in [
-            ("input_schema", self.input_schema.as_ref()),
-            ("output_schema", Some(&self.output_schema)),
-        ] {
-            let Some(js) = schema.and_then(|s| s.get("json_schema")) else {
-                continue;
-            };
-            if contains_ref(js) {
+        for (name, schema) in self.json_schemas() {
+            let js = Value::Object(schema.clone());
+            if contains_ref(&js) {
                 return Err(Error::input(
                     None,
                     format!("task_spec.{name}"),
@@ -169,7 +258,7 @@ impl TaskSpec {
                 ));
             }
             if name == "output_schema" {
-                let depth = depth_of(js);
+                let depth = depth_of(&js);
                 if depth > MAX_SCHEMA_DEPTH {
                     return Err(Error::input(
                         None,
@@ -179,8 +268,8 @@ impl TaskSpec {
                         ),
                     ));
                 }
-                check_enums(js)?;
-                let props = count_properties(js);
+                check_enums(&js)?;
+                let props = count_properties(&js);
                 if props > MAX_SCHEMA_PROPERTIES {
                     return Err(Error::input(
                         None,
@@ -193,6 +282,13 @@ impl TaskSpec {
             }
         }
         Ok(())
+    }
+}
+
+fn text_schema(description: String) -> TextSchema {
+    TextSchema {
+        description: Some(description),
+        type_: TextSchemaType::Text,
     }
 }
 
@@ -301,6 +397,7 @@ fn count_properties(v: &Value) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[derive(JsonSchema)]
     #[allow(dead_code)]
@@ -334,6 +431,7 @@ mod tests {
             schema = json!({"type": "object", "properties": {"x": schema}});
         }
         let err = TaskSpec::from_json_schemas(None, schema)
+            .unwrap()
             .validate()
             .unwrap_err();
         assert!(err.to_string().contains("nesting depth is 6"), "{err}");
@@ -345,6 +443,7 @@ mod tests {
             .map(|i| (format!("p{i}"), json!({"type": "string"})))
             .collect();
         let err = TaskSpec::from_json_schemas(None, json!({"type": "object", "properties": props}))
+            .unwrap()
             .validate()
             .unwrap_err();
         assert!(err.to_string().contains("101 properties"), "{err}");
@@ -360,6 +459,7 @@ mod tests {
                 None,
                 json!({"type": "object", "properties": {"pick": {"type": "string", "enum": vals}}}),
             )
+            .unwrap()
         };
         assert!(schema(values(500, 3)).validate().is_ok());
         let err = schema(values(501, 3)).validate().unwrap_err();

@@ -33,17 +33,10 @@ impl Betas {
         }
     }
 
-    /// Adds the betas implied by one run's wire JSON.
-    pub(crate) fn add_for_run(&mut self, run: &serde_json::Value) {
-        let set = |k: &str| run.get(k).is_some_and(|v| !v.is_null());
-        if set("mcp_servers") {
-            self.add(MCP_SERVERS);
-        }
-        if set("enable_events") {
-            self.add(EVENTS_SSE);
-        }
-        if set("webhook") {
-            self.add(WEBHOOK);
+    /// Adds the betas one run's options need.
+    pub(crate) fn add_for_run(&mut self, run: &crate::RunInput) {
+        for name in run.betas() {
+            self.add(name);
         }
     }
 
@@ -56,13 +49,20 @@ impl Betas {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::RunInput;
 
     #[test]
     fn the_header_lists_each_used_beta_once() {
         let mut b = Betas::default();
-        b.add_for_run(&json!({"input": "x", "mcp_servers": [{"name": "a", "url": "u"}]}));
-        b.add_for_run(&json!({"input": "y", "enable_events": true, "mcp_servers": []}));
+        let server = crate::types::McpServer {
+            name: "a".into(),
+            url: "u".into(),
+            headers: None,
+            allowed_tools: None,
+            type_: Default::default(),
+        };
+        b.add_for_run(&RunInput::new("x").mcp_server(server.clone()));
+        b.add_for_run(&RunInput::new("y").enable_events(true).mcp_server(server));
         b.extend(&["field-basis-2025-11-25".to_owned(), MCP_SERVERS.to_owned()]);
         assert_eq!(
             b.header().as_deref(),
@@ -73,7 +73,7 @@ mod tests {
     #[test]
     fn plain_runs_send_no_header() {
         let mut b = Betas::default();
-        b.add_for_run(&json!({"input": "x", "processor": "base", "webhook": null}));
+        b.add_for_run(&RunInput::new("x").processor("base"));
         assert_eq!(b.header(), None);
     }
 }

@@ -1,7 +1,24 @@
 //! Tests of the resumable stream machine against scripted bodies.
 
 use super::*;
+use serde_json::Value;
 use std::sync::Mutex;
+
+/// Yields each event's JSON; its `event_id` is the cursor, and an object
+/// with `"last": true` is the last item.
+struct Json;
+
+impl Decode for Json {
+    type Item = Value;
+    fn decode(&mut self, frame: &Frame<'_>) -> Decoded<Value> {
+        let v: Value = serde_json::from_slice(&frame.data).unwrap_or(Value::Null);
+        Decoded {
+            cursor: v["event_id"].as_str().map(str::to_owned),
+            last: v["last"] == Value::Bool(true),
+            item: Some(Ok(v)),
+        }
+    }
+}
 
 /// An opener serving scripted bodies and recording the cursors asked for.
 fn scripted(
@@ -34,8 +51,8 @@ fn settings() -> ResumeSettings {
 }
 
 /// Opens with the test settings and collects every item.
-async fn collect_all(opener: Opener, end: EndRule) -> Vec<Result<RawEvent, Error>> {
-    open(opener, settings(), end, None)
+async fn collect_all(opener: Opener, end: EndRule) -> Vec<Result<Value, Error>> {
+    open(opener, Json, settings(), end, None)
         .await
         .unwrap()
         .collect()
@@ -57,11 +74,11 @@ async fn a_broken_connection_resumes_from_the_last_cursor() {
         vec![Ok(e1), Ok(e2), Err("connection reset")],
         vec![Ok(e3)],
     ]);
-    let s = open(opener, settings(), EndRule::AtEndOfBody, None)
+    let s = open(opener, Json, settings(), EndRule::AtEndOfBody, None)
         .await
         .unwrap();
     let ids: Vec<String> = s
-        .map(|r| r.unwrap().data["event_id"].as_str().unwrap().to_owned())
+        .map(|r| r.unwrap()["event_id"].as_str().unwrap().to_owned())
         .collect()
         .await;
     assert_eq!(ids, ["1", "2", "3"]);
@@ -74,19 +91,19 @@ async fn unknown_types_and_keepalives_pass_through() {
     let (opener, _) = scripted(vec![vec![Ok(body)]]);
     let items = collect_all(opener, EndRule::AtEndOfBody).await;
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].as_ref().unwrap().kind, "brand_new");
+    assert_eq!(items[0].as_ref().unwrap()["type"], "brand_new");
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_live_feed_ends_after_the_group_becomes_inactive() {
-    let active = "data: {\"type\":\"task_group_status\",\"event_id\":\"a\",\"status\":{\"is_active\":true}}\n\n";
-    let done = "data: {\"type\":\"task_group_status\",\"event_id\":\"b\",\"status\":{\"is_active\":false}}\n\n";
+async fn a_live_feed_ends_after_its_last_item_and_is_reopened_before() {
+    let active = "data: {\"event_id\":\"a\"}\n\n";
+    let done = "data: {\"event_id\":\"b\",\"last\":true}\n\n";
     let (opener, calls) = scripted(vec![vec![Ok(active)], vec![Ok(done), Ok(active)]]);
-    let items = collect_all(opener, EndRule::WhenGroupInactive).await;
+    let items = collect_all(opener, EndRule::AtLastItem).await;
     assert_eq!(
         items.len(),
         2,
-        "reopened after the clean close, stopped at inactive"
+        "reopened after the clean close, stopped at the last item"
     );
     assert_eq!(*calls.lock().unwrap(), [None, Some("a".to_owned())]);
 }
@@ -133,17 +150,11 @@ fn one_event_then(after_first: fn() -> ByteChunks) -> (Opener, Arc<Mutex<u32>>) 
     (opener, calls)
 }
 
-fn run_state(active: bool) -> String {
-    format!(
-        "data: {{\"type\":\"task_run.state\",\"event_id\":null,\"run\":{{\"is_active\":{active}}}}}\n\n"
-    )
-}
-
 /// Opens with a 30 s idle timeout and collects every item.
-async fn collect_with_idle_timeout(opener: Opener) -> Vec<Result<RawEvent, Error>> {
+async fn collect_with_idle_timeout(opener: Opener) -> Vec<Result<Value, Error>> {
     let mut s = settings();
     s.idle_timeout = Some(Duration::from_secs(30));
-    open(opener, s, EndRule::AtEndOfBody, None)
+    open(opener, Json, s, EndRule::AtEndOfBody, None)
         .await
         .unwrap()
         .collect()
@@ -178,42 +189,6 @@ async fn keep_alive_comments_do_not_hold_off_the_idle_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_run_stream_is_never_reopened_and_a_drop_is_an_error() {
-    let first: &'static str = run_state(true).leak();
-    let (opener, calls) = scripted(vec![
-        vec![Ok(first), Err("connection reset")],
-        vec![Ok(first)],
-    ]);
-    let items = collect_all(opener, EndRule::RunFinished).await;
-    assert_eq!(items.len(), 2, "{items:?}");
-    assert!(items[0].is_ok());
-    match &items[1] {
-        Err(Error::Stream { message, .. }) => {
-            assert!(message.contains("cannot be resumed"), "{message}")
-        }
-        other => panic!("expected a stream error, got {other:?}"),
-    }
-    assert_eq!(calls.lock().unwrap().len(), 1, "not reopened");
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_run_stream_ends_cleanly_only_after_the_run_is_inactive() {
-    let active: &'static str = run_state(true).leak();
-    let done: &'static str = run_state(false).leak();
-    let (opener, _) = scripted(vec![vec![Ok(active), Ok(done)]]);
-    let items = collect_all(opener, EndRule::RunFinished).await;
-    assert_eq!(items.len(), 2);
-    assert!(items.iter().all(Result::is_ok), "{items:?}");
-
-    // Closed while the run is still active (the 570 s lifetime): an error.
-    let (opener, calls) = scripted(vec![vec![Ok(active)], vec![Ok(done)]]);
-    let items = collect_all(opener, EndRule::RunFinished).await;
-    assert_eq!(items.len(), 2);
-    assert!(matches!(items[1], Err(Error::Stream { .. })), "{items:?}");
-    assert_eq!(calls.lock().unwrap().len(), 1, "not reopened");
-}
-
-#[tokio::test(start_paused = true)]
 async fn the_reconnect_backoff_starts_over_after_an_event() {
     // Each connection yields one event and then breaks: with a reset on
     // every event, the stream never reaches the failure limit (3).
@@ -229,4 +204,17 @@ async fn the_reconnect_backoff_starts_over_after_an_event() {
     // Each of the six reconnects waits the first delay (0.5 s) again;
     // without the reset the fourth would have given up instead.
     assert_eq!(started.elapsed(), Duration::from_millis(6 * 500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_event_past_the_size_limit_is_an_error_not_a_growing_buffer() {
+    let huge: &'static str = format!("data: {}", "x".repeat(MAX_EVENT_BYTES)).leak();
+    let (opener, calls) = scripted(vec![vec![Ok(huge)]]);
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    assert_eq!(items.len(), 1);
+    assert!(
+        matches!(&items[0], Err(Error::Stream { message, .. }) if message.contains("larger than")),
+        "{items:?}"
+    );
+    assert_eq!(calls.lock().unwrap().len(), 1, "not reopened");
 }

@@ -1,0 +1,498 @@
+//! One run to create ([`RunInput`]): its input and per-run options, which
+//! build the generated [`TaskRunInput`], and the client-side checks of the
+//! documented limits (metadata sizes, spec + input size).
+//!
+//! A plain input costs its JSON text and one pointer until its POST is
+//! built, so a batch of a hundred thousand inputs stays small; the wire
+//! form of each run exists only while its chunk is being sent.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::types::{
+    InputValue, InputValueError, McpServer, SourcePolicy, TaskAdvancedSettings, TaskRunInput,
+    TaskRunInputMetadataValue, Webhook,
+};
+use crate::{Error, TaskSpec};
+
+/// Longest metadata key accepted by the API.
+pub const MAX_METADATA_KEY_CHARS: usize = 16;
+/// Longest metadata value accepted by the API.
+pub const MAX_METADATA_VALUE_CHARS: usize = 512;
+/// Largest task spec plus input, in characters of compact JSON.
+pub const MAX_SPEC_AND_INPUT_CHARS: usize = 25_000;
+
+/// Metadata as the wire has it.
+pub(crate) type Metadata = BTreeMap<String, TaskRunInputMetadataValue>;
+
+/// One run to create: the input and any per-run settings.
+///
+/// Plain inputs can be passed straight to
+/// [`TaskGroup::add_runs`](crate::TaskGroup::add_runs); use `RunInput` when one
+/// run needs its own processor, spec, metadata or beta features. The options
+/// take the generated wire types.
+///
+/// ```
+/// use parallel_web::RunInput;
+/// use parallel_web::types::{SourcePolicy, Webhook, WebhookEventTypesItem};
+///
+/// let run = RunInput::new(serde_json::json!({"company_name": "Stripe"}))
+///     .processor("core")
+///     .metadata([("row", "17")])
+///     .source_policy(SourcePolicy {
+///         include_domains: vec!["stripe.com".into()],
+///         ..Default::default()
+///     })
+///     .webhook(Webhook {
+///         url: "https://example.com/hook".into(),
+///         event_types: vec![WebhookEventTypesItem::TaskRunStatus],
+///     });
+/// assert_eq!(run.input().json(), r#"{"company_name":"Stripe"}"#);
+/// ```
+#[derive(Clone)]
+pub struct RunInput {
+    input: Result<InputValue, InputValueError>,
+    options: Option<Box<Options>>,
+}
+
+/// Per-run settings, boxed so that plain inputs stay one pointer wide.
+#[derive(Clone, Default)]
+struct Options {
+    processor: Option<String>,
+    metadata: Metadata,
+    spec: Option<TaskSpec>,
+    source_policy: Option<SourcePolicy>,
+    advanced_settings: Option<TaskAdvancedSettings>,
+    previous_interaction_id: Option<String>,
+    mcp_servers: Option<Vec<McpServer>>,
+    enable_events: Option<bool>,
+    webhook: Option<Webhook>,
+}
+
+impl fmt::Debug for RunInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RunInput");
+        d.field("input", &self.input);
+        if let Some(o) = &self.options {
+            // MCP server headers may hold credentials: name the servers only.
+            let mcp: Option<Vec<&str>> = o
+                .mcp_servers
+                .as_ref()
+                .map(|s| s.iter().map(|m| m.name.as_str()).collect());
+            d.field("processor", &o.processor)
+                .field("metadata", &o.metadata)
+                .field("task_spec", &o.spec.is_some())
+                .field("source_policy", &o.source_policy)
+                .field("advanced_settings", &o.advanced_settings)
+                .field("previous_interaction_id", &o.previous_interaction_id)
+                .field("mcp_servers", &mcp)
+                .field("enable_events", &o.enable_events)
+                .field("webhook", &o.webhook.as_ref().map(|w| &w.url));
+        }
+        d.finish()
+    }
+}
+
+/// What a batch gives every run that does not set its own.
+#[derive(Debug, Default)]
+pub(crate) struct Defaults<'a> {
+    pub processor: Option<&'a str>,
+    /// Metadata merged under each run's own.
+    pub metadata: Option<&'a Metadata>,
+    /// Size in characters of the batch's default spec, if any.
+    pub spec_chars: usize,
+}
+
+impl RunInput {
+    /// A run of `input`, which must serialize to a JSON object or a string
+    /// (anything else is reported when the run is sent).
+    ///
+    /// ```
+    /// let run = parallel_web::RunInput::new("Who founded Stripe?");
+    /// assert_eq!(run.input().as_text().as_deref(), Some("Who founded Stripe?"));
+    /// ```
+    pub fn new<T: Serialize>(input: T) -> RunInput {
+        RunInput {
+            input: InputValue::new(&input),
+            options: None,
+        }
+    }
+
+    /// A run of an input already in wire form.
+    ///
+    /// ```
+    /// use parallel_web::{RunInput, types::InputValue};
+    /// let run = RunInput::from_value(InputValue::text("Who founded Stripe?"));
+    /// assert!(run.input().is_text());
+    /// ```
+    pub fn from_value(input: InputValue) -> RunInput {
+        RunInput {
+            input: Ok(input),
+            options: None,
+        }
+    }
+
+    /// The input as it will be sent (text `""` when it could not be made;
+    /// sending then fails with the reason).
+    pub fn input(&self) -> InputValue {
+        self.input.clone().unwrap_or_else(|_| InputValue::text(""))
+    }
+
+    fn options(&mut self) -> &mut Options {
+        self.options.get_or_insert_with(Box::default)
+    }
+
+    /// The processor for this run (overrides the batch default).
+    pub fn processor(mut self, processor: impl Into<String>) -> Self {
+        self.options().processor = Some(processor.into());
+        self
+    }
+
+    /// Adds metadata entries (keys ≤ 16, values ≤ 512 characters).
+    pub fn metadata<K: Into<String>, V: Into<String>>(
+        mut self,
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        extend_metadata(
+            &mut self.options().metadata,
+            entries,
+            TaskRunInputMetadataValue::String,
+        );
+        self
+    }
+
+    /// The spec for this run (overrides the batch default spec).
+    pub fn task_spec(mut self, spec: &TaskSpec) -> Self {
+        self.options().spec = Some(spec.clone());
+        self
+    }
+
+    /// Restricts the sources the run may use.
+    pub fn source_policy(mut self, policy: SourcePolicy) -> Self {
+        self.options().source_policy = Some(policy);
+        self
+    }
+
+    /// Continues from a previous run's context (its `interaction_id`).
+    pub fn previous_interaction_id(mut self, id: impl Into<String>) -> Self {
+        self.options().previous_interaction_id = Some(id.into());
+        self
+    }
+
+    /// Two-letter country code the run should search from.
+    pub fn location(mut self, country: impl Into<String>) -> Self {
+        self.options().advanced_settings = Some(TaskAdvancedSettings {
+            location: Some(country.into()),
+        });
+        self
+    }
+
+    /// Adds an MCP server (sets the `mcp-server-2025-07-17` beta).
+    pub fn mcp_server(mut self, server: McpServer) -> Self {
+        self.options()
+            .mcp_servers
+            .get_or_insert_with(Vec::new)
+            .push(server);
+        self
+    }
+
+    /// Asks for progress events (sets the `events-sse-2025-07-24` beta).
+    pub fn enable_events(mut self, on: bool) -> Self {
+        self.options().enable_events = Some(on);
+        self
+    }
+
+    /// Calls a webhook on status changes (sets the `webhook-2025-08-12` beta).
+    pub fn webhook(mut self, webhook: Webhook) -> Self {
+        self.options().webhook = Some(webhook);
+        self
+    }
+
+    /// The beta features this run's options need.
+    pub(crate) fn betas(&self) -> impl Iterator<Item = &'static str> {
+        let o = self.options.as_deref();
+        [
+            o.and_then(|o| o.mcp_servers.as_ref())
+                .map(|_| crate::beta::MCP_SERVERS),
+            o.and_then(|o| o.enable_events)
+                .map(|_| crate::beta::EVENTS_SSE),
+            o.and_then(|o| o.webhook.as_ref())
+                .map(|_| crate::beta::WEBHOOK),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The run's own spec, if it has one.
+    pub(crate) fn spec(&self) -> Option<&TaskSpec> {
+        self.options.as_ref().and_then(|o| o.spec.as_ref())
+    }
+
+    /// Checks this run against the documented limits, as it would be sent
+    /// with `defaults` and the extra metadata entry `tag`. `index` names it
+    /// in errors.
+    pub(crate) fn check(
+        &self,
+        index: Option<usize>,
+        defaults: &Defaults<'_>,
+        tag: Option<(&str, &str)>,
+    ) -> Result<(), Error> {
+        let input = self
+            .input
+            .as_ref()
+            .map_err(|e| Error::input(index, "input", e.to_string()))?;
+        let o = self.options.as_deref();
+        o.and_then(|o| o.processor.as_deref())
+            .or(defaults.processor)
+            .filter(|p| !p.trim().is_empty())
+            .ok_or_else(|| {
+                Error::input(
+                    index,
+                    "processor",
+                    "no processor given: set one on the batch or the run",
+                )
+            })?;
+        let own = o.map(|o| &o.metadata);
+        for map in [defaults.metadata, own].into_iter().flatten() {
+            for (k, v) in map {
+                check_entry(index, k, v)?;
+            }
+        }
+        if let Some((k, v)) = tag {
+            if own.is_some_and(|m| m.contains_key(k))
+                || defaults.metadata.is_some_and(|m| m.contains_key(k))
+            {
+                return Err(Error::input(
+                    index,
+                    format!("metadata.{k}"),
+                    "this key is reserved for the batch tag: rename it, or switch tagging off with .batch_tags(false)",
+                ));
+            }
+            check_entry(index, k, &TaskRunInputMetadataValue::String(v.to_owned()))?;
+        }
+        let spec_chars = match self.spec() {
+            Some(spec) => {
+                spec.validate().map_err(|e| at_index(e, index))?;
+                spec.len_chars()
+            }
+            None => defaults.spec_chars,
+        };
+        let total = input.len_chars() + spec_chars;
+        if total > MAX_SPEC_AND_INPUT_CHARS {
+            return Err(Error::input(
+                index,
+                "input",
+                format!(
+                    "task spec plus input is {total} characters; the API accepts at most {MAX_SPEC_AND_INPUT_CHARS}: shorten the input"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Builds the wire form, with the batch `defaults` and the metadata
+    /// entry `tag` merged in. Call [`check`](Self::check) first.
+    pub(crate) fn to_wire(
+        &self,
+        defaults: &Defaults<'_>,
+        tag: Option<(&str, &str)>,
+    ) -> TaskRunInput {
+        let o = self.options.as_deref();
+        let mut metadata = defaults.metadata.cloned().unwrap_or_default();
+        if let Some(o) = o {
+            metadata.extend(o.metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if let Some((k, v)) = tag {
+            metadata.insert(
+                k.to_owned(),
+                TaskRunInputMetadataValue::String(v.to_owned()),
+            );
+        }
+        TaskRunInput {
+            input: self.input(),
+            processor: o
+                .and_then(|o| o.processor.clone())
+                .or_else(|| defaults.processor.map(str::to_owned))
+                .unwrap_or_default(),
+            metadata: (!metadata.is_empty()).then_some(metadata),
+            task_spec: o.and_then(|o| o.spec.as_ref()).map(|s| s.wire().clone()),
+            source_policy: o.and_then(|o| o.source_policy.clone()),
+            advanced_settings: o.and_then(|o| o.advanced_settings.clone()),
+            previous_interaction_id: o.and_then(|o| o.previous_interaction_id.clone()),
+            mcp_servers: o.and_then(|o| o.mcp_servers.clone()),
+            enable_events: o.and_then(|o| o.enable_events),
+            webhook: o.and_then(|o| o.webhook.clone()),
+        }
+    }
+}
+
+impl From<TaskRunInput> for RunInput {
+    /// A run from its complete wire form (its processor and metadata are
+    /// its own; the batch's fill only what it leaves unset).
+    fn from(w: TaskRunInput) -> RunInput {
+        let spec = w.task_spec.map(TaskSpec::from_wire);
+        RunInput {
+            input: Ok(w.input),
+            options: Some(Box::new(Options {
+                processor: Some(w.processor).filter(|p| !p.is_empty()),
+                metadata: w.metadata.unwrap_or_default(),
+                spec,
+                source_policy: w.source_policy,
+                advanced_settings: w.advanced_settings,
+                previous_interaction_id: w.previous_interaction_id,
+                mcp_servers: w.mcp_servers,
+                enable_events: w.enable_events,
+                webhook: w.webhook,
+            })),
+        }
+    }
+}
+
+/// Adds metadata entries as string values: every builder that takes
+/// metadata (group, batch, run) goes through here.
+pub(crate) fn extend_metadata<M, K, V>(
+    metadata: &mut BTreeMap<String, M>,
+    entries: impl IntoIterator<Item = (K, V)>,
+    string: fn(String) -> M,
+) where
+    K: Into<String>,
+    V: Into<String>,
+{
+    metadata.extend(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.into(), string(v.into()))),
+    );
+}
+
+/// Checks one metadata entry against the documented limits.
+pub(crate) fn check_entry(
+    index: Option<usize>,
+    key: &str,
+    value: &impl fmt::Display,
+) -> Result<(), Error> {
+    let key_chars = key.chars().count();
+    if key_chars > MAX_METADATA_KEY_CHARS {
+        return Err(Error::input(
+            index,
+            format!("metadata.{key}"),
+            format!("key is {key_chars} characters; at most {MAX_METADATA_KEY_CHARS} are allowed"),
+        ));
+    }
+    let len = value.to_string().chars().count();
+    if len > MAX_METADATA_VALUE_CHARS {
+        return Err(Error::input(
+            index,
+            format!("metadata.{key}"),
+            format!("value is {len} characters; at most {MAX_METADATA_VALUE_CHARS} are allowed"),
+        ));
+    }
+    Ok(())
+}
+
+fn at_index(e: Error, index: Option<usize>) -> Error {
+    match e {
+        Error::InvalidInput { field, message, .. } => Error::InvalidInput {
+            index,
+            field,
+            message,
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn defaults() -> Defaults<'static> {
+        Defaults {
+            processor: Some("base"),
+            ..Defaults::default()
+        }
+    }
+
+    fn wire(r: &RunInput) -> Result<serde_json::Value, Error> {
+        r.check(Some(3), &defaults(), None)?;
+        Ok(serde_json::to_value(r.to_wire(&defaults(), None)).unwrap())
+    }
+
+    #[test]
+    fn wire_form_has_the_default_processor_and_only_set_options() {
+        let v = wire(
+            &RunInput::new(json!({"a": 1}))
+                .metadata([("k", "v")])
+                .enable_events(true),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"processor": "base", "metadata": {"k": "v"}, "input": {"a": 1}, "enable_events": true})
+        );
+    }
+
+    #[test]
+    fn long_metadata_keys_name_the_input_and_field() {
+        let err = wire(&RunInput::new("q").metadata([("a_much_too_long_key", "v")])).unwrap_err();
+        match err {
+            Error::InvalidInput { index, field, .. } => {
+                assert_eq!(index, Some(3));
+                assert_eq!(field, "metadata.a_much_too_long_key");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn oversized_inputs_and_bad_kinds_are_rejected() {
+        assert!(wire(&RunInput::new("x".repeat(MAX_SPEC_AND_INPUT_CHARS))).is_err());
+        let err = wire(&RunInput::new(42)).unwrap_err();
+        assert!(err.to_string().contains("not a number"), "{err}");
+        assert!(
+            wire(&RunInput::new(json!({"k": "v"})).metadata([("k", "v".repeat(513))])).is_err()
+        );
+    }
+
+    #[test]
+    fn the_default_spec_counts_towards_the_size_limit() {
+        let d = Defaults {
+            processor: Some("base"),
+            metadata: None,
+            spec_chars: MAX_SPEC_AND_INPUT_CHARS - 5,
+        };
+        assert!(
+            RunInput::new("abc").check(None, &d, None).is_ok(),
+            "5 chars fit"
+        );
+        assert!(RunInput::new("abcd").check(None, &d, None).is_err());
+    }
+
+    #[test]
+    fn the_batch_tag_key_is_reserved() {
+        let r = RunInput::new("q").metadata([("pw_batch", "mine")]);
+        let err = r
+            .check(None, &defaults(), Some(("pw_batch", "b.0")))
+            .unwrap_err();
+        assert!(err.to_string().contains("reserved"), "{err}");
+    }
+
+    #[test]
+    fn mcp_header_values_stay_out_of_debug() {
+        let server = McpServer {
+            name: "s".into(),
+            url: "https://m".into(),
+            headers: Some([("authorization".to_owned(), "Bearer SECRET".to_owned())].into()),
+            allowed_tools: None,
+            type_: Default::default(),
+        };
+        let r = RunInput::new("q").mcp_server(server);
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains("SECRET") && shown.contains("\"s\""),
+            "{shown}"
+        );
+    }
+}

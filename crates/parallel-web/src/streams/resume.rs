@@ -1,0 +1,307 @@
+//! Event streams that resume themselves.
+//!
+//! Modelled on kube-rs' watcher: an explicit state machine driven by
+//! [`futures::stream::unfold`]. It remembers the last cursor the decoder
+//! reported and, when the connection drops, goes idle or fails in a
+//! retryable way, reopens the stream from that cursor, so no event is lost
+//! or repeated. It knows nothing of endpoints (the caller gives an
+//! [`Opener`]) nor of what events mean (the caller gives a [`Decode`], which
+//! also says which item is the last one).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::stream::{BoxStream, Stream, StreamExt};
+use tokio::time::Instant;
+
+use crate::Error;
+use crate::client::retry::{Backoff, RetryPolicy};
+use crate::streams::sse::{Frame, Framer, MAX_EVENT_BYTES};
+
+/// The body of an open SSE response, as chunks of bytes.
+pub(crate) type ByteChunks = BoxStream<'static, Result<Bytes, String>>;
+
+/// Opens the stream at a cursor (`None` = from the start).
+pub(crate) type Opener = Arc<
+    dyn Fn(Option<String>) -> Pin<Box<dyn Future<Output = Result<ByteChunks, Error>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// What the decoder made of one event.
+pub(crate) struct Decoded<T> {
+    /// The item to hand out; `None` skips the event.
+    pub item: Option<Result<T, Error>>,
+    /// The event's cursor, when it has one.
+    pub cursor: Option<String>,
+    /// This is the last event: the stream ends after it.
+    pub last: bool,
+}
+
+/// Turns one SSE event into an item. Given by the caller, so the machine
+/// never looks inside events.
+pub(crate) trait Decode: Send + 'static {
+    /// What the stream yields.
+    type Item: Send + 'static;
+    /// Decodes one event.
+    fn decode(&mut self, frame: &Frame<'_>) -> Decoded<Self::Item>;
+}
+
+/// When a stream is finished, besides the decoder's `last` item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndRule {
+    /// A snapshot: a clean end of the HTTP body ends the stream.
+    AtEndOfBody,
+    /// A live feed: only the decoder's last item ends it; a clean end of
+    /// the body before that is a reason to reconnect.
+    AtLastItem,
+}
+
+/// How a resumable stream reconnects.
+#[derive(Debug, Clone)]
+pub(crate) struct ResumeSettings {
+    /// Reconnect when no event arrived for this long (keep-alive comments do
+    /// not count).
+    pub idle_timeout: Option<Duration>,
+    /// Delays between reconnects; reset whenever an event arrives.
+    pub backoff: RetryPolicy,
+    /// Consecutive failed reconnects before the stream gives up with an error.
+    pub max_failures: u32,
+}
+
+impl Default for ResumeSettings {
+    fn default() -> Self {
+        ResumeSettings {
+            idle_timeout: Some(Duration::from_secs(120)),
+            backoff: RetryPolicy::default(),
+            max_failures: 8,
+        }
+    }
+}
+
+/// The states of the machine, one per situation.
+enum State {
+    /// About to (re)open the stream at `cursor` once `delay` has passed.
+    Reconnecting {
+        cursor: Option<String>,
+        delay: Duration,
+    },
+    /// Reading from an open connection. `cursor` is the last one decoded.
+    Streaming {
+        body: ByteChunks,
+        framer: Box<Framer>,
+        cursor: Option<String>,
+        got_any: bool,
+        idle_deadline: Option<Instant>,
+    },
+    /// Finished: clean end, last item seen, or gave up.
+    Done,
+}
+
+struct Machine<D> {
+    state: State,
+    opener: Opener,
+    decode: D,
+    settings: ResumeSettings,
+    end: EndRule,
+    backoff: Backoff,
+}
+
+/// Opens the stream (HTTP errors surface here, with the server's body) and
+/// returns the self-resuming stream of decoded items.
+pub(crate) async fn open<D: Decode>(
+    opener: Opener,
+    decode: D,
+    settings: ResumeSettings,
+    end: EndRule,
+    cursor: Option<String>,
+) -> Result<impl Stream<Item = Result<D::Item, Error>> + Send + 'static, Error> {
+    let body = opener(cursor.clone()).await?;
+    let idle_deadline = settings.idle_timeout.map(|t| Instant::now() + t);
+    let machine = Machine {
+        state: State::Streaming {
+            body,
+            framer: Box::new(Framer::new()),
+            cursor,
+            got_any: false,
+            idle_deadline,
+        },
+        backoff: Backoff::new(settings.backoff.clone()),
+        opener,
+        decode,
+        settings,
+        end,
+    };
+    Ok(futures::stream::unfold(machine, step))
+}
+
+/// Why a connection stopped delivering events.
+enum Stop {
+    Broken(String),
+    Ended,
+    Idle,
+}
+
+async fn step<D: Decode>(mut m: Machine<D>) -> Option<(Result<D::Item, Error>, Machine<D>)> {
+    loop {
+        match std::mem::replace(&mut m.state, State::Done) {
+            State::Done => return None,
+            State::Reconnecting { cursor, delay } => {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                match (m.opener)(cursor.clone()).await {
+                    Ok(body) => {
+                        tracing::debug!(cursor = cursor.as_deref(), "event stream reopened");
+                        m.state = State::Streaming {
+                            body,
+                            framer: Box::new(Framer::new()),
+                            cursor,
+                            got_any: false,
+                            idle_deadline: m.settings.idle_timeout.map(|t| Instant::now() + t),
+                        };
+                    }
+                    Err(e) if e.is_retryable() => match m.backoff.fail(m.settings.max_failures) {
+                        Some(delay) => {
+                            tracing::debug!(error = %e, "event stream reopen failed; retrying");
+                            m.state = State::Reconnecting { cursor, delay };
+                        }
+                        None => return Some((Err(give_up(&e.to_string(), cursor)), m)),
+                    },
+                    // Not retryable (unknown cursor, group gone, auth): the
+                    // server's answer is the error the caller needs.
+                    Err(e) => return Some((Err(e), m)),
+                }
+            }
+            State::Streaming {
+                mut body,
+                mut framer,
+                mut cursor,
+                mut got_any,
+                mut idle_deadline,
+            } => {
+                // Hand out every complete event already buffered.
+                while let Some(frame) = framer.next_frame() {
+                    let decoded = m.decode.decode(&frame);
+                    got_any = true;
+                    m.backoff.reset();
+                    if let Some(c) = decoded.cursor {
+                        cursor = Some(c);
+                    }
+                    idle_deadline = m.settings.idle_timeout.map(|t| Instant::now() + t);
+                    let Some(item) = decoded.item else {
+                        if decoded.last {
+                            return None;
+                        }
+                        continue;
+                    };
+                    m.state = if decoded.last {
+                        State::Done
+                    } else {
+                        State::Streaming {
+                            body,
+                            framer,
+                            cursor,
+                            got_any,
+                            idle_deadline,
+                        }
+                    };
+                    return Some((item, m));
+                }
+                let next = match idle_deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline, body.next())
+                        .await
+                        .unwrap_or(Some(Err(IDLE.to_owned()))),
+                    None => body.next().await,
+                };
+                let stop = match next {
+                    Some(Ok(chunk)) => match framer.push(&chunk) {
+                        Ok(()) => {
+                            m.state = State::Streaming {
+                                body,
+                                framer,
+                                cursor,
+                                got_any,
+                                idle_deadline,
+                            };
+                            continue;
+                        }
+                        Err(_) => {
+                            // Reconnecting would meet the same event again.
+                            let error = Error::Stream {
+                                message: format!(
+                                    "an event is larger than {} MiB; the stream cannot go past it",
+                                    MAX_EVENT_BYTES >> 20
+                                ),
+                                last_event_id: cursor,
+                            };
+                            return Some((Err(error), m));
+                        }
+                    },
+                    Some(Err(e)) if e == IDLE => Stop::Idle,
+                    Some(Err(e)) => Stop::Broken(e),
+                    None => Stop::Ended,
+                };
+                match stop {
+                    Stop::Ended if m.end == EndRule::AtEndOfBody => return None,
+                    Stop::Ended if got_any => {
+                        // A live feed the server closed before its last
+                        // event: carry on from the cursor straight away.
+                        m.state = State::Reconnecting {
+                            cursor,
+                            delay: Duration::ZERO,
+                        };
+                    }
+                    Stop::Idle => {
+                        tracing::debug!("event stream idle; reconnecting");
+                        m.state = State::Reconnecting {
+                            cursor,
+                            delay: Duration::ZERO,
+                        };
+                    }
+                    Stop::Ended | Stop::Broken(_) => {
+                        let why = match stop {
+                            Stop::Broken(why) => why,
+                            _ => "the server closed the stream without any event".to_owned(),
+                        };
+                        match m.backoff.fail(m.settings.max_failures) {
+                            Some(delay) => {
+                                tracing::debug!(error = %why, "event stream dropped; resuming");
+                                m.state = State::Reconnecting { cursor, delay };
+                            }
+                            None => return Some((Err(give_up(&why, cursor)), m)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Marks the idle timeout in the chunk stream's error slot.
+const IDLE: &str = "\0idle";
+
+fn give_up(why: &str, cursor: Option<String>) -> Error {
+    Error::Stream {
+        message: format!(
+            "{why}; gave up after repeated reconnects (resume later from last_event_id {})",
+            cursor.as_deref().unwrap_or("<start>")
+        ),
+        last_event_id: cursor,
+    }
+}
+
+/// Adapts a generated `ByteStream` body to [`ByteChunks`].
+pub(crate) fn from_reqwest<S>(body: S) -> ByteChunks
+where
+    S: Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+{
+    body.map(|r| r.map_err(|e| e.to_string())).boxed()
+}
+
+#[cfg(test)]
+#[path = "resume_tests.rs"]
+mod tests;

@@ -1,0 +1,246 @@
+//! Server-sent-event framing over raw bytes.
+//!
+//! [`Framer`] takes the response body chunk by chunk and hands out complete
+//! events as borrowed slices of its buffer: a one-line `data` field (the
+//! only kind this API sends) is never copied, and each byte is scanned for
+//! line ends once, with `memchr`. It follows the WHATWG rules: lines end
+//! with LF, CRLF or CR; `:` lines are comments; several `data:` lines are
+//! joined with `\n`; an event is dispatched at a blank line; an event cut
+//! off by the end of the body is dropped. `id:` and `retry:` are read past
+//! (this API keeps its cursor in the JSON). Decoding the data is the
+//! caller's business.
+//!
+//! `eventsource-stream` copied the buffer once per line, about a third of
+//! a typed stream's CPU in the benchmark (`bench/REPORT.md`); this framer
+//! is what replaced it.
+
+use std::borrow::Cow;
+
+/// Largest event accepted, in bytes. A bigger one is an error rather than
+/// a buffer that grows without bound.
+pub(crate) const MAX_EVENT_BYTES: usize = 32 * 1024 * 1024;
+
+/// One complete event.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Frame<'a> {
+    /// The `event:` field (empty when absent).
+    pub event: &'a [u8],
+    /// The `data:` lines, joined with `\n`.
+    pub data: Cow<'a, [u8]>,
+}
+
+/// An event grew past [`MAX_EVENT_BYTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooLarge;
+
+/// Splits a byte stream into events.
+#[derive(Debug, Default)]
+pub(crate) struct Framer {
+    buf: Vec<u8>,
+    /// Bytes before this offset belong to events already handed out.
+    consumed: usize,
+    /// Bytes before this offset have been split into lines.
+    scanned: usize,
+    /// The event being read (offsets into `buf`).
+    event: (usize, usize),
+    data: Data,
+    /// The last line ended with CR at the very end of the buffer: an LF
+    /// that starts the next chunk belongs to it.
+    skip_lf: bool,
+}
+
+/// Where the data of the event being read is.
+#[derive(Debug, Default)]
+enum Data {
+    #[default]
+    None,
+    /// One `data:` line: its value's offsets in `buf`.
+    Line(usize, usize),
+    /// Several lines, joined.
+    Joined(Vec<u8>),
+}
+
+impl Framer {
+    /// A framer with an empty buffer.
+    pub(crate) fn new() -> Framer {
+        Framer::default()
+    }
+
+    /// Appends a chunk of the body.
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<(), TooLarge> {
+        if self.consumed > 0 {
+            // Keep only the event being read: move it to the front.
+            self.buf.drain(..self.consumed);
+            self.scanned -= self.consumed;
+            self.event.0 = self.event.0.saturating_sub(self.consumed);
+            self.event.1 = self.event.1.saturating_sub(self.consumed);
+            if let Data::Line(start, end) = &mut self.data {
+                *start -= self.consumed;
+                *end -= self.consumed;
+            }
+            self.consumed = 0;
+        }
+        let mut chunk = chunk;
+        if self.skip_lf && !chunk.is_empty() {
+            self.skip_lf = false;
+            if chunk[0] == b'\n' {
+                chunk = &chunk[1..];
+            }
+        }
+        if self.buf.len() + chunk.len() > MAX_EVENT_BYTES {
+            return Err(TooLarge);
+        }
+        self.buf.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The next complete event in what was pushed so far, if any.
+    pub(crate) fn next_frame(&mut self) -> Option<Frame<'_>> {
+        loop {
+            let rest = &self.buf[self.scanned..];
+            let at = memchr::memchr2(b'\n', b'\r', rest)?;
+            let line = (self.scanned, self.scanned + at);
+            let mut next = line.1 + 1;
+            if self.buf[line.1] == b'\r' {
+                match self.buf.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    // CR at the end: a following LF, if any, is part of it.
+                    None => self.skip_lf = true,
+                }
+            }
+            self.scanned = next;
+            if line.0 == line.1 {
+                // A blank line: dispatch the event, if it has data.
+                let had_data = !matches!(self.data, Data::None);
+                let event = std::mem::take(&mut self.event);
+                let data = std::mem::take(&mut self.data);
+                self.consumed = next;
+                if had_data {
+                    let buf = &self.buf;
+                    return Some(Frame {
+                        event: &buf[event.0..event.1],
+                        data: match data {
+                            Data::Line(s, e) => Cow::Borrowed(&buf[s..e]),
+                            Data::Joined(v) => Cow::Owned(v),
+                            Data::None => Cow::Borrowed(&[]),
+                        },
+                    });
+                }
+                continue;
+            }
+            self.field(line);
+        }
+    }
+
+    /// Reads one non-blank line.
+    fn field(&mut self, (start, end): (usize, usize)) {
+        let line = &self.buf[start..end];
+        let (name, value) = match memchr::memchr(b':', line) {
+            Some(0) => return, // a comment
+            Some(colon) => {
+                let value = start + colon + 1;
+                let value = if self.buf.get(value) == Some(&b' ') && value < end {
+                    value + 1
+                } else {
+                    value
+                };
+                (&line[..colon], (value, end))
+            }
+            None => (line, (end, end)),
+        };
+        match name {
+            b"data" => {
+                self.data = match std::mem::take(&mut self.data) {
+                    Data::None => Data::Line(value.0, value.1),
+                    Data::Line(s, e) => {
+                        let mut joined = self.buf[s..e].to_vec();
+                        joined.push(b'\n');
+                        joined.extend_from_slice(&self.buf[value.0..value.1]);
+                        Data::Joined(joined)
+                    }
+                    Data::Joined(mut joined) => {
+                        joined.push(b'\n');
+                        joined.extend_from_slice(&self.buf[value.0..value.1]);
+                        Data::Joined(joined)
+                    }
+                }
+            }
+            b"event" => self.event = value,
+            // `id`, `retry` and unknown fields carry nothing this API uses.
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event of `body` pushed in pieces of `size` bytes, as (event, data).
+    fn frames(body: &[u8], size: usize) -> Vec<(String, String)> {
+        let mut framer = Framer::new();
+        let mut out = Vec::new();
+        for chunk in body.chunks(size.max(1)) {
+            framer.push(chunk).unwrap();
+            while let Some(f) = framer.next_frame() {
+                out.push((
+                    String::from_utf8_lossy(f.event).into_owned(),
+                    String::from_utf8_lossy(&f.data).into_owned(),
+                ));
+            }
+        }
+        out
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(e, d)| (e.to_string(), d.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn events_are_the_same_whatever_the_chunk_sizes() {
+        let body = b": keep-alive\n\nevent: a\ndata: {\"x\":1}\n\nevent: b\r\ndata: two\r\ndata: lines\r\n\r\ndata:no-space\r\rid: 7\nretry: 10\ndata: last\n\n";
+        let expected = pairs(&[
+            ("a", "{\"x\":1}"),
+            ("b", "two\nlines"),
+            ("", "no-space"),
+            ("", "last"),
+        ]);
+        for size in 1..body.len() {
+            assert_eq!(frames(body, size), expected, "chunks of {size}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_last_event_and_data_less_events_are_dropped() {
+        let body = b"event: only-a-name\n\ndata: complete\n\ndata: cut off";
+        assert_eq!(frames(body, 5), pairs(&[("", "complete")]));
+    }
+
+    #[test]
+    fn a_field_without_colon_and_an_empty_data_line_follow_the_spec() {
+        assert_eq!(frames(b"data\n\n", 3), pairs(&[("", "")]));
+        assert_eq!(frames(b"data:\ndata:\n\n", 2), pairs(&[("", "\n")]));
+    }
+
+    #[test]
+    fn an_event_past_the_limit_is_refused() {
+        let mut framer = Framer::new();
+        framer.push(b"data: ").unwrap();
+        let big = vec![b'x'; MAX_EVENT_BYTES];
+        assert_eq!(framer.push(&big), Err(TooLarge));
+    }
+
+    #[test]
+    fn consumed_bytes_are_released() {
+        let mut framer = Framer::new();
+        for _ in 0..1000 {
+            framer.push(b"data: 0123456789\n\n").unwrap();
+            assert!(framer.next_frame().is_some());
+        }
+        framer.push(b"data: x").unwrap();
+        assert!(framer.buf.len() < 64, "{}", framer.buf.len());
+    }
+}
