@@ -93,7 +93,9 @@ async fn research_companies(client: &Client) {
         let output = run.output.expect("completed runs carry output");
         assert!(!output.key_insights.is_empty());
         assert!(!output.market_position.is_empty());
-        assert!(!run.basis.is_empty(), "each output field has a basis");
+        let basis = run.basis.decode().expect("the basis decodes on demand");
+        assert_eq!(basis.len(), 2, "each output field has a basis");
+        assert!(basis.iter().all(|b| !b.citations.is_empty()));
         seen.insert(run.run.run_id.clone(), input);
     }
     // Every run id we were given came back once, with the input we sent.

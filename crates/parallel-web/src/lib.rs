@@ -58,7 +58,7 @@ pub use spec::task_spec::{
     MAX_ENUM_VALUES, MAX_LARGE_ENUM_CHARS, MAX_SCHEMA_DEPTH, MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS,
     TaskSpec, schema_of,
 };
-pub use streams::events::{GroupEvent, RunEvent, TypedRun};
+pub use streams::events::{Basis, GroupEvent, RunEvent, TypedRun};
 pub use streams::group::{
     EventsRequest, GroupEventStream, RunsRequest, TypedRunStream, TypedRunsRequest,
 };

@@ -17,6 +17,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::Error;
 use crate::streams::resume::{Decode, Decoded};
@@ -93,10 +94,50 @@ pub struct TypedRun<I, O> {
     pub input: Option<I>,
     /// The output content, when asked for and the run completed.
     pub output: Option<O>,
-    /// Citations and reasoning per output field.
-    pub basis: Vec<FieldBasis>,
+    /// Citations and reasoning per output field, decoded when asked for.
+    pub basis: Basis,
     /// Cursor of the event this came from.
     pub event_id: Option<String>,
+}
+
+/// An output's basis (citations and reasoning per field), kept as the JSON
+/// the server sent and decoded only when asked for: a bulk stream that does
+/// not read citations does not pay for them (they are most of a run
+/// event's decoding work).
+///
+/// ```
+/// # fn demo(run: parallel_web::TypedRun<String, String>) -> Result<(), parallel_web::Error> {
+/// for field in run.basis.decode()? {
+///     println!("{}: {} citations", field.field, field.citations.len());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct Basis(Option<Box<RawValue>>);
+
+impl Basis {
+    /// Decodes the basis (empty when the run has no output).
+    pub fn decode(&self) -> Result<Vec<FieldBasis>, Error> {
+        match &self.0 {
+            None => Ok(Vec::new()),
+            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
+                what: "output basis".into(),
+                message: e.to_string(),
+                raw: raw.get().to_owned(),
+            }),
+        }
+    }
+
+    /// The basis as the server sent it (`[]` when the run has no output).
+    pub fn json(&self) -> &str {
+        self.0.as_deref().map_or("[]", RawValue::get)
+    }
+}
+
+impl std::fmt::Debug for Basis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.json())
+    }
 }
 
 impl<I, O> TypedRun<I, O> {
@@ -132,11 +173,12 @@ struct InputOnly<I> {
     input: I,
 }
 
-/// The output object of a run event, with its content as `O`.
+/// The output object of a run event, with its content as `O` and its
+/// basis kept as JSON text.
 #[derive(Deserialize)]
 struct ContentAs<O> {
     #[serde(default)]
-    basis: Vec<FieldBasis>,
+    basis: Option<Box<RawValue>>,
     content: O,
 }
 
@@ -258,8 +300,8 @@ where
                         },
                     ) => {
                         let (output, basis) = match output {
-                            Some(o) => (Some(o.content), o.basis),
-                            None => (None, Vec::new()),
+                            Some(o) => (Some(o.content), Basis(o.basis)),
+                            None => (None, Basis::default()),
                         };
                         Some(Ok(TypedRun {
                             run,
@@ -399,7 +441,7 @@ fn typed_mismatch<I: DeserializeOwned, O: DeserializeOwned>(frame: &Frame<'_>) -
         ),
         ("input", "/input/input", check::<I>),
         ("output", "/output/content", check::<O>),
-        ("output basis", "/output/basis", check::<Vec<FieldBasis>>),
+        ("output basis", "/output/basis", check::<Box<RawValue>>),
     ];
     for (name, pointer, check) in parts {
         if let Some(part) = data.pointer(pointer).filter(|v| !v.is_null())
@@ -523,6 +565,7 @@ mod tests {
     fn content_decodes_straight_into_the_callers_types() {
         let d = typed::<Out, Out>(completed(json!({"answer": "42"})));
         let run = d.item.unwrap().unwrap();
+        assert!(run.basis.decode().unwrap().is_empty());
         assert_eq!(run.output.unwrap().answer, "42");
         assert_eq!(run.input.unwrap().answer, "q");
         assert_eq!(d.cursor.as_deref(), Some("5"));
