@@ -1,5 +1,6 @@
 //! Runs progenitor on the normalised document and formats its output.
 
+use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::Value;
 
@@ -16,6 +17,9 @@ pub struct Generated {
     pub httpmock: String,
 }
 
+/// The client's inner value: headers added to every request.
+const INNER_TYPE: &str = "crate::request_headers::RequestHeaders";
+
 /// Every generator setting, in one place.
 fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
@@ -31,7 +35,11 @@ fn settings() -> GenerationSettings {
         .with_derive("PartialEq")
         // Maps (metadata, status counts) serialise in a stable key order, so
         // request bodies and logs are reproducible.
-        .with_map_type("::std::collections::BTreeMap");
+        .with_map_type("::std::collections::BTreeMap")
+        // Headers the client adds to every request (the key and extra
+        // headers of a client built around a caller's own reqwest client),
+        // applied by the hooks in `crates/parallel-web-api/src/hooks.rs`.
+        .with_inner_type(INNER_TYPE.parse::<TokenStream>().unwrap_or_default());
     // Server-side value sets that grow (run statuses, warning kinds,
     // progress message kinds) use the handwritten open enums in
     // `crates/parallel-web-api/src/open.rs`: an unknown value becomes

@@ -33,6 +33,12 @@ const LIB_RS: &str = "\
 pub mod open;
 pub mod input_value;
 mod generated;
+
+/// Stand-in for the client crate's per-request headers.
+pub mod request_headers {
+    #[derive(Clone, Debug, Default)]
+    pub struct RequestHeaders;
+}
 pub use generated::*;
 ";
 

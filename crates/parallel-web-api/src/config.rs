@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::Client;
+use crate::{Client, RequestHeaders};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.parallel.ai";
@@ -201,6 +201,38 @@ impl ClientConfig {
         Ok(Client::new_with_client(
             &self.base_url,
             self.build_http_client()?,
+            RequestHeaders::default(),
+        ))
+    }
+
+    /// Builds the generated [`Client`] around a `reqwest::Client` you made
+    /// (proxies, middleware, your own TLS): the API key (marked sensitive)
+    /// and the extra headers of these settings are added to each request.
+    /// The user agent and timeouts are `http`'s own: a `reqwest::Client`
+    /// cannot take them after it is built.
+    ///
+    /// ```
+    /// use parallel_web_api::{ClientConfig, DEFAULT_BASE_URL};
+    ///
+    /// parallel_web_api::install_tls_provider();
+    /// let http = reqwest::Client::builder().build().expect("a TLS provider is installed");
+    /// let client = ClientConfig::new(DEFAULT_BASE_URL, "my-api-key")
+    ///     .build_with_http_client(http)
+    ///     .expect("a valid key");
+    /// assert!(!format!("{client:?}").contains("my-api-key"));
+    /// ```
+    pub fn build_with_http_client(&self, http: reqwest::Client) -> Result<Client, ConfigError> {
+        let mut headers = self.headers.clone();
+        if !self.api_key.is_empty() {
+            let mut api_key =
+                HeaderValue::from_str(&self.api_key).map_err(|_| ConfigError::InvalidApiKey)?;
+            api_key.set_sensitive(true);
+            headers.insert(API_KEY_HEADER, api_key);
+        }
+        Ok(Client::new_with_client(
+            &self.base_url,
+            http,
+            RequestHeaders::new(headers),
         ))
     }
 }
@@ -258,6 +290,6 @@ impl Client {
     /// assert_eq!(client.baseurl(), DEFAULT_BASE_URL);
     /// ```
     pub fn from_http_client(base_url: &str, http: reqwest::Client) -> Self {
-        Self::new_with_client(base_url, http)
+        Self::new_with_client(base_url, http, RequestHeaders::default())
     }
 }

@@ -8,6 +8,7 @@ use progenitor_client::{ClientHooks, Error, OperationInfo};
 use reqwest::header::{ACCEPT, HeaderValue};
 
 use crate::Client;
+use crate::request_headers::RequestHeaders;
 
 /// operationIds of the operations that answer with a `text/event-stream`
 /// body. Their methods return a raw [`ByteStream`](crate::ByteStream).
@@ -39,7 +40,7 @@ pub fn is_stream_operation(operation_id: &str) -> bool {
     STREAM_OPERATIONS.contains(&operation_id)
 }
 
-impl ClientHooks for Client {
+impl ClientHooks<RequestHeaders> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -47,6 +48,7 @@ impl ClientHooks for Client {
     ) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
         headers.remove(API_VERSION_HEADER);
+        self.inner.apply(headers);
         // progenitor only sets `Accept` for JSON responses; the stream
         // operations would otherwise go out with reqwest's `*/*`.
         if is_stream_operation(info.operation_id) {

@@ -61,6 +61,7 @@ mod generated;
 mod hooks;
 mod input_value;
 pub mod open;
+mod request_headers;
 
 pub use config::{
     ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
@@ -69,3 +70,4 @@ pub use config::{
 pub use generated::*;
 pub use hooks::{STREAM_OPERATIONS, is_stream_operation};
 pub use input_value::{InputValue, InputValueError};
+pub use request_headers::RequestHeaders;

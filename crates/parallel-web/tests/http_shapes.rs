@@ -80,6 +80,39 @@ async fn create_sends_the_key_custom_headers_and_metadata() {
 }
 
 #[tokio::test]
+async fn a_callers_own_http_client_still_sends_the_key_and_custom_headers() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/tasks/groups")
+                .header("x-api-key", "test-key")
+                .header("x-team", "research")
+                .header("x-from-my-client", "yes");
+            then.status(200).json_body(group_json("tgrp_1"));
+        })
+        .await;
+    parallel_web::install_tls_provider();
+    let mut own_headers = reqwest::header::HeaderMap::new();
+    own_headers.insert("x-from-my-client", "yes".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(own_headers)
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .api_key("test-key")
+        .base_url(server.base_url())
+        .header("x-team", "research")
+        .http_client(http)
+        .build()
+        .unwrap();
+    assert!(!format!("{client:?}").contains("test-key"));
+    let g = client.task_groups().create().await.unwrap();
+    assert_eq!(g.id(), "tgrp_1");
+    m.assert_async().await;
+}
+
+#[tokio::test]
 async fn v1beta_uses_the_beta_paths() {
     let server = MockServer::start_async().await;
     let m = server

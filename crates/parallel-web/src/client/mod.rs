@@ -192,11 +192,24 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends requests through this `reqwest::Client` as it is configured.
-    /// It must send the `x-api-key` header itself (as a default header);
-    /// the key, timeouts and extra headers of this builder are then unused.
-    /// Call [`install_tls_provider`](crate::install_tls_provider) before
-    /// building it.
+    /// Sends requests through this `reqwest::Client` (your proxies, TLS or
+    /// middleware). The key and extra headers of this builder are still
+    /// added to every request; the connect and read timeouts are the given
+    /// client's own (a `reqwest::Client` cannot take them after it is
+    /// built). Build it with a TLS provider available, for example after
+    /// [`install_tls_provider`](crate::install_tls_provider).
+    ///
+    /// ```
+    /// parallel_web::install_tls_provider();
+    /// let http = reqwest::Client::builder().build().unwrap();
+    /// let client = parallel_web::Client::builder()
+    ///     .api_key("my-key")
+    ///     .header("x-team", "research")
+    ///     .http_client(http)
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(!format!("{client:?}").contains("my-key"));
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -242,15 +255,25 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = match self.http {
-            Some(h) => h,
-            None => self.build_http_client()?,
-        };
         reqwest::Url::parse(&self.base_url)
             .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", self.base_url)))?;
+        let config = self.config()?;
+        let api = match &self.http {
+            // With their own client, a caller may send the key themselves.
+            Some(http) => config.build_with_http_client(http.clone()),
+            None if self.api_key.is_none() => return Err(no_key()),
+            None => config.build(),
+        }
+        .map_err(|e| match e {
+            // The message never includes the key itself.
+            parallel_web_api::ConfigError::InvalidApiKey => {
+                Error::Config("the API key is not a valid header value".into())
+            }
+            other => Error::Config(format!("cannot build the HTTP client: {other}")),
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
-                api: parallel_web_api::Client::from_http_client(&self.base_url, http),
+                api,
                 base_url: self.base_url,
                 version: self.version,
                 retry: self.retry,
@@ -266,20 +289,15 @@ impl ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// The `reqwest::Client` for the key, headers and timeouts of this
-    /// builder, made by the low-level crate's [`ClientConfig`] so both crates
-    /// build their HTTP clients one way (key marked sensitive, rustls,
-    /// connect and read timeouts, no total timeout).
-    ///
-    /// [`ClientConfig`]: parallel_web_api::ClientConfig
-    fn build_http_client(&self) -> Result<reqwest::Client, Error> {
-        let key = self
-            .api_key
-            .as_deref()
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| {
-                Error::Config("no API key: set PARALLEL_API_KEY or call .api_key()".into())
-            })?;
+    /// The low-level crate's settings for the key, headers and timeouts of
+    /// this builder, so both crates build their clients one way (key marked
+    /// sensitive, rustls, connect and read timeouts, no total timeout).
+    fn config(&self) -> Result<parallel_web_api::ClientConfig, Error> {
+        let key = match self.api_key.as_deref() {
+            Some(k) if k.trim().is_empty() => return Err(no_key()),
+            Some(k) => k,
+            None => "",
+        };
         let mut config = parallel_web_api::ClientConfig::new(&self.base_url, key)
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout);
@@ -290,14 +308,12 @@ impl ClientBuilder {
                 .map_err(|_| Error::Config(format!("invalid value for header {k:?}")))?;
             config = config.header(name, value);
         }
-        config.build_http_client().map_err(|e| match e {
-            // The message never includes the key itself.
-            parallel_web_api::ConfigError::InvalidApiKey => {
-                Error::Config("the API key is not a valid header value".into())
-            }
-            other => Error::Config(format!("cannot build the HTTP client: {other}")),
-        })
+        Ok(config)
     }
+}
+
+fn no_key() -> Error {
+    Error::Config("no API key: set PARALLEL_API_KEY or call .api_key()".into())
 }
 
 /// Parses `PARALLEL_CUSTOM_HEADERS`: newline-separated `Name: value` lines.
