@@ -14,8 +14,7 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use parallel_web::{Client, TaskSpec};
-use parallel_web_emulator::{Emulator, EmulatorHandle};
+use parallel_web::TaskSpec;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -37,49 +36,17 @@ struct CompanyOutput {
     market_position: String,
 }
 
-/// The real API when a key is configured, else an in-process emulator.
-async fn connect() -> Result<(Client, Option<EmulatorHandle>), Box<dyn std::error::Error>> {
-    if std::env::var("PARALLEL_API_KEY").is_ok_and(|k| !k.trim().is_empty()) {
-        return Ok((Client::from_env()?, None));
-    }
-    // Emulated `pro` runs take 2-10 minutes times the scale: 0.6-3 s here.
-    let emulator = Emulator::builder()
-        .time_scale(0.005)
-        .seed(7)
-        .start()
-        .await?;
-    eprintln!(
-        "PARALLEL_API_KEY is not set: using the local emulator at {} (time sped up 200x)",
-        emulator.base_url()
-    );
-    let client = Client::builder()
-        .api_key(emulator.api_key())
-        .base_url(emulator.base_url())
-        .build()?;
-    Ok((client, Some(emulator)))
-}
+mod common;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            // The error's own message says what happened and what to do;
-            // its sources add the transport detail.
-            eprintln!("error: {error}");
-            let mut source = error.source();
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::exit(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
-    let (client, emulator) = connect().await?;
+    // Emulated `pro` runs take 2-10 minutes times the scale: 0.6-3 s here.
+    let (client, emulator) = common::connect(0.005).await?;
 
     // Reusable task specification, derived from the two types.
     let spec = TaskSpec::json::<CompanyInput, CompanyOutput>();

@@ -262,6 +262,15 @@ async fn step<D: Decode>(mut m: Machine<D>) -> Option<(Result<D::Item, Error>, M
                             delay: Duration::ZERO,
                         };
                     }
+                    Stop::Broken(why) if got_any => {
+                        // This connection made progress: resume at once.
+                        // Only failures without any event back off.
+                        tracing::debug!(error = %why, "event stream dropped; resuming");
+                        m.state = State::Reconnecting {
+                            cursor,
+                            delay: Duration::ZERO,
+                        };
+                    }
                     Stop::Ended | Stop::Broken(_) => {
                         let why = match stop {
                             Stop::Broken(why) => why,

@@ -111,8 +111,11 @@ async fn a_live_feed_ends_after_its_last_item_and_is_reopened_before() {
 #[tokio::test(start_paused = true)]
 async fn repeated_failures_end_with_an_error_naming_the_cursor() {
     let e1: &'static str = run_event("7").leak();
+    // The drop after the event is resumed at once; then three failures in
+    // a row without any event reach the limit (3).
     let (opener, _) = scripted(vec![
         vec![Ok(e1), Err("reset")],
+        vec![Err("reset")],
         vec![Err("reset")],
         vec![Err("reset")],
         vec![Err("reset")],
@@ -189,9 +192,9 @@ async fn keep_alive_comments_do_not_hold_off_the_idle_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_reconnect_backoff_starts_over_after_an_event() {
-    // Each connection yields one event and then breaks: with a reset on
-    // every event, the stream never reaches the failure limit (3).
+async fn a_connection_that_made_progress_is_reopened_at_once_and_never_gives_up() {
+    // Each connection yields one event and then breaks: more drops than the
+    // failure limit (3), yet every event arrives, with no backoff delay.
     let bodies: Vec<Vec<Result<&'static str, &'static str>>> = (0..6)
         .map(|i| vec![Ok(&*run_event(&i.to_string()).leak()), Err("reset")])
         .collect();
@@ -201,9 +204,32 @@ async fn the_reconnect_backoff_starts_over_after_an_event() {
     let ok = items.iter().filter(|i| i.is_ok()).count();
     assert_eq!(ok, 6, "every event arrived: {items:?}");
     assert_eq!(calls.lock().unwrap().len(), 7);
-    // Each of the six reconnects waits the first delay (0.5 s) again;
-    // without the reset the fourth would have given up instead.
-    assert_eq!(started.elapsed(), Duration::from_millis(6 * 500));
+    assert_eq!(started.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_without_events_back_off_and_a_later_event_resets_the_backoff() {
+    // Two empty drops (0.5 s, then 1 s), an event, then two empty drops
+    // again: the delays start over at 0.5 s after the event.
+    let e1: &'static str = run_event("1").leak();
+    let (opener, calls) = scripted(vec![
+        vec![Err("reset")],
+        vec![Err("reset")],
+        vec![Err("reset")],
+        vec![Ok(e1), Err("reset")],
+        vec![Err("reset")],
+        vec![Err("reset")],
+        vec![],
+    ]);
+    let started = tokio::time::Instant::now();
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 1, "{items:?}");
+    assert_eq!(calls.lock().unwrap().len(), 7);
+    // 0.5 + 1 + 2 before the event, 0 after it, then 0.5 + 1.
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(500 + 1000 + 2000 + 500 + 1000)
+    );
 }
 
 #[tokio::test(start_paused = true)]
