@@ -5,7 +5,8 @@
 //! handwritten rest:
 //!
 //! - [`ClientConfig`] / [`Client::with_api_key`] build a client with the API
-//!   key, rustls, and no total timeout (event streams last up to an hour);
+//!   key, TLS chosen by the cargo features (see below), and no total timeout
+//!   (event streams last up to an hour);
 //! - the client's hooks send `Accept: text/event-stream` on the six stream
 //!   operations ([`STREAM_OPERATIONS`]);
 //! - the [`open`] enums ([`open::TaskRunStatus`], [`open::WarningType`],
@@ -53,6 +54,19 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it turns on in reqwest |
+//! |---|---|---|
+//! | `rustls` | yes | TLS with rustls and `ring`, certificates checked by the platform verifier; each client carries its own TLS configuration, nothing process-wide |
+//! | `native-tls` | | the platform's TLS library (OpenSSL on Linux), used when `rustls` is off |
+//! | `http2` | | HTTP/2, negotiated with ALPN |
+//! | `gzip`, `brotli`, `zstd` | | response decompression |
+//! | `system-proxy` | | the operating system's proxy settings (macOS, Windows); `HTTP(S)_PROXY` works without it |
+//!
+//! Without a TLS feature, clients speak plain HTTP only (enough for the
+//! emulator).
 
 mod config;
 // The generated docs come from spec prose, which is not written as rustdoc.
