@@ -67,6 +67,7 @@
 //!
 //! Without a TLS feature, clients speak plain HTTP only (enough for the
 //! emulator).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
 // The generated docs come from spec prose, which is not written as rustdoc.
@@ -81,3 +82,8 @@ pub use config::{
 };
 pub use generated::*;
 pub use hooks::{STREAM_OPERATIONS, is_stream_operation};
+
+// The README's examples are compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;
