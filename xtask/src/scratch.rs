@@ -9,9 +9,11 @@ use crate::generate::Generated;
 use crate::outputs::write_if_changed;
 use crate::workspace_root;
 
-/// The client crate's handwritten open enums, embedded so that the scratch
-/// crate and the real crate share one source.
-const OPEN_RS: &str = include_str!("../../crates/parallel-web-api/src/open.rs");
+/// The client crate's handwritten open enums, copied so that the scratch
+/// crate and the real crate share one source. Read at run time, like every
+/// other workspace file the xtask uses: an `include_str!` reaching outside
+/// this crate would make `cargo package --workspace` fail to build it.
+const OPEN_RS: &str = "crates/parallel-web-api/src/open.rs";
 
 /// Dependencies of the generated code; their version lines are copied from
 /// the workspace's `[workspace.dependencies]` so both builds use the same.
@@ -47,7 +49,9 @@ pub fn write_scratch_crate(dir: &Path, generated: &Generated) -> Result<(), Stri
     }
     write_if_changed(&dir.join("Cargo.toml"), &cargo_toml)?;
     write_if_changed(&dir.join("src/lib.rs"), LIB_RS)?;
-    write_if_changed(&dir.join("src/open.rs"), OPEN_RS)?;
+    let open_rs =
+        fs::read_to_string(root.join(OPEN_RS)).map_err(|e| format!("reading {OPEN_RS}: {e}"))?;
+    write_if_changed(&dir.join("src/open.rs"), &open_rs)?;
     write_if_changed(&dir.join("src/generated.rs"), &generated.client)?;
     write_if_changed(&dir.join("openapi-3.0.json"), &generated.openapi_30)?;
     let lock = fs::read_to_string(root.join("Cargo.lock"))
