@@ -2,6 +2,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
+// ...except the one lint that checks std APIs against `rust-version`.
+#[warn(clippy::incompatible_msrv)]
 mod generated;
 pub use generated::*;
 

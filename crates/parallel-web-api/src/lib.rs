@@ -72,6 +72,8 @@
 mod config;
 // The generated docs come from spec prose, which is not written as rustdoc.
 #[allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
+// ...except the one lint that checks std APIs against `rust-version`.
+#[warn(clippy::incompatible_msrv)]
 mod generated;
 mod hooks;
 pub mod open;
