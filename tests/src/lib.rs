@@ -55,6 +55,8 @@ impl EmulatorProcess {
 
     /// The emulator's counters, from `GET /_emulator/stats`.
     pub async fn stats(&self) -> serde_json::Value {
+        // A plain `reqwest::Client` with rustls needs a process-wide provider.
+        parallel_web::install_tls_provider();
         reqwest::Client::new()
             .get(format!("{}/_emulator/stats", self.base_url))
             .header("x-api-key", TEST_API_KEY)

@@ -9,11 +9,15 @@ use crate::generate::Generated;
 use crate::outputs::write_if_changed;
 use crate::workspace_root;
 
-/// The client crate's handwritten open enums, embedded so that the scratch
-/// crate and the real crate share one source.
-const OPEN_RS: &str = include_str!("../../crates/parallel-web-api/src/open.rs");
-/// Likewise the handwritten input type.
-const INPUT_VALUE_RS: &str = include_str!("../../crates/parallel-web-api/src/input_value.rs");
+/// The client crate's handwritten files the generated code refers to,
+/// copied so that the scratch crate and the real crate share one source.
+/// Read at run time, like every other workspace file the xtask uses: an
+/// `include_str!` reaching outside this crate would make
+/// `cargo package --workspace` fail to build it.
+const HANDWRITTEN: &[&str] = &[
+    "crates/parallel-web-api/src/open.rs",
+    "crates/parallel-web-api/src/input_value.rs",
+];
 
 /// Dependencies of the generated code; their version lines are copied from
 /// the workspace's `[workspace.dependencies]` so both builds use the same.
@@ -57,8 +61,12 @@ pub fn write_scratch_crate(dir: &Path, generated: &Generated) -> Result<(), Stri
     }
     write_if_changed(&dir.join("Cargo.toml"), &cargo_toml)?;
     write_if_changed(&dir.join("src/lib.rs"), LIB_RS)?;
-    write_if_changed(&dir.join("src/open.rs"), OPEN_RS)?;
-    write_if_changed(&dir.join("src/input_value.rs"), INPUT_VALUE_RS)?;
+    for path in HANDWRITTEN {
+        let text =
+            fs::read_to_string(root.join(path)).map_err(|e| format!("reading {path}: {e}"))?;
+        let name = Path::new(path).file_name().unwrap_or_default();
+        write_if_changed(&dir.join("src").join(name), &text)?;
+    }
     write_if_changed(&dir.join("src/generated.rs"), &generated.client)?;
     write_if_changed(&dir.join("openapi-3.0.json"), &generated.openapi_30)?;
     let lock = fs::read_to_string(root.join("Cargo.lock"))

@@ -81,6 +81,10 @@ pub enum ConfigError {
     /// reqwest rejected the settings.
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    /// The TLS configuration could not be made (e.g. the platform's
+    /// certificate store cannot be read).
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl ClientConfig {
@@ -165,8 +169,15 @@ impl ClientConfig {
     }
 
     /// Builds the `reqwest::Client`: API key as a default header (marked
-    /// sensitive, so it never shows in `Debug` output), rustls with the ring
-    /// provider, connect and read timeouts, no total timeout.
+    /// sensitive, so it never shows in `Debug` output), TLS as chosen by the
+    /// crate features, connect and read timeouts, no total timeout.
+    ///
+    /// With the `rustls` feature (the default) the client gets its own
+    /// rustls configuration with the `ring` provider and the platform's
+    /// certificate verifier; nothing is installed process-wide, so other
+    /// rustls users in the application keep their own choice. Without it,
+    /// the `native-tls` feature gives the platform's TLS library; with
+    /// neither, the client speaks plain HTTP only.
     ///
     /// Use it to wrap the HTTP client (e.g. with middleware) before handing
     /// it to [`Client::from_http_client`].
@@ -180,7 +191,6 @@ impl ClientConfig {
     /// # let _ = client;
     /// ```
     pub fn build_http_client(&self) -> Result<reqwest::Client, ConfigError> {
-        install_tls_provider();
         let mut api_key =
             HeaderValue::from_str(&self.api_key).map_err(|_| ConfigError::InvalidApiKey)?;
         api_key.set_sensitive(true);
@@ -192,6 +202,10 @@ impl ClientConfig {
             .connect_timeout(self.connect_timeout);
         if let Some(read_timeout) = self.read_timeout {
             builder = builder.read_timeout(read_timeout);
+        }
+        #[cfg(feature = "rustls")]
+        {
+            builder = builder.tls_backend_preconfigured(rustls_client_config()?);
         }
         Ok(builder.build()?)
     }
@@ -237,14 +251,47 @@ impl ClientConfig {
     }
 }
 
-/// Makes rustls's `ring` provider the process default, unless a provider is
-/// already installed.
+/// The rustls configuration of every client this crate builds: the `ring`
+/// provider, rustls's safe default protocol versions (TLS 1.2 and 1.3), the
+/// platform's certificate verifier, and the ALPN protocols reqwest would
+/// offer itself (`h2` only with the `http2` feature).
 ///
-/// The workspace builds reqwest without a bundled crypto provider (the
-/// default one needs a C toolchain), and reqwest panics when building a
-/// client with none installed. [`ClientConfig::build_http_client`] calls
-/// this; call it yourself before building your own `reqwest::Client` for
-/// [`Client::from_http_client`]. Calling it again does nothing.
+/// reqwest takes this as a *preconfigured* backend, so it never looks for a
+/// process-wide provider. This is what reqwest does with its own `rustls`
+/// feature, with `ring` in place of aws-lc-rs.
+#[cfg(feature = "rustls")]
+fn rustls_client_config() -> Result<rustls::ClientConfig, ConfigError> {
+    use std::sync::Arc;
+
+    use rustls_platform_verifier::BuilderVerifierExt;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|e| ConfigError::Tls(Box::new(e)))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![
+        #[cfg(feature = "http2")]
+        b"h2".to_vec(),
+        b"http/1.1".to_vec(),
+    ];
+    Ok(config)
+}
+
+/// Makes rustls's `ring` provider the process default, unless a provider is
+/// already installed. Only for `reqwest::Client`s you build yourself.
+///
+/// Clients built by this crate ([`ClientConfig`], [`Client::with_api_key`])
+/// do not need it and do not call it: they carry their own TLS
+/// configuration. A `reqwest::Client` you build yourself, e.g. for
+/// [`Client::from_http_client`], uses the process default when reqwest's
+/// `rustls-no-provider` feature is on (as the `rustls` feature of this
+/// crate turns it on), and reqwest panics when there is none. This installs
+/// one, which affects every user of rustls in the process; skip it if your
+/// application installs its own. Calling it again does nothing.
+///
+/// Without this crate's `rustls` feature it does nothing.
 ///
 /// ```
 /// parallel_web_api::install_tls_provider();
@@ -252,6 +299,7 @@ impl ClientConfig {
 /// # let _ = http;
 /// ```
 pub fn install_tls_provider() {
+    #[cfg(feature = "rustls")]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race with another thread that installs one is fine: any
         // installed provider works.

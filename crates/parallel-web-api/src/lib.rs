@@ -5,7 +5,8 @@
 //! handwritten rest:
 //!
 //! - [`ClientConfig`] / [`Client::with_api_key`] build a client with the API
-//!   key, rustls, and no total timeout (event streams last up to an hour);
+//!   key, TLS chosen by the cargo features (see below), and no total timeout
+//!   (event streams last up to an hour);
 //! - the client's hooks send `Accept: text/event-stream` on the six stream
 //!   operations ([`STREAM_OPERATIONS`]);
 //! - the [`open`] enums ([`open::TaskRunStatus`], [`open::WarningType`],
@@ -53,10 +54,26 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it turns on in reqwest |
+//! |---|---|---|
+//! | `rustls` | yes | TLS with rustls and `ring`, certificates checked by the platform verifier; each client carries its own TLS configuration, nothing process-wide |
+//! | `native-tls` | | the platform's TLS library (OpenSSL on Linux), used when `rustls` is off |
+//! | `http2` | | HTTP/2, negotiated with ALPN |
+//! | `gzip`, `brotli`, `zstd` | | response decompression |
+//! | `system-proxy` | | the operating system's proxy settings (macOS, Windows); `HTTP(S)_PROXY` works without it |
+//!
+//! Without a TLS feature, clients speak plain HTTP only (enough for the
+//! emulator).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod config;
 // The generated docs come from spec prose, which is not written as rustdoc.
 #[allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
+// ...except the one lint that checks std APIs against `rust-version`.
+#[warn(clippy::incompatible_msrv)]
 mod generated;
 mod hooks;
 mod input_value;
@@ -71,3 +88,8 @@ pub use generated::*;
 pub use hooks::{STREAM_OPERATIONS, is_stream_operation};
 pub use input_value::{InputValue, InputValueError};
 pub use request_headers::RequestHeaders;
+
+// The README's examples are compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;

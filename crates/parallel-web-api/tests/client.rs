@@ -70,40 +70,6 @@ async fn a_caller_supplied_http_client_is_used_as_given() {
     assert_eq!(captured.header("x-api-key"), None);
 }
 
-/// The operationIds whose success response is `text/event-stream` in the
-/// committed normalised spec, sorted.
-fn event_stream_operations_in_the_spec() -> Vec<String> {
-    let spec = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../openapi/openapi-3.0.json"
-    );
-    let spec: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(spec).unwrap()).unwrap();
-    let mut found: Vec<String> = spec["paths"]
-        .as_object()
-        .unwrap()
-        .values()
-        .flat_map(|item| item.as_object().unwrap().values())
-        .filter(|operation| {
-            operation["responses"]["200"]["content"]
-                .get("text/event-stream")
-                .is_some()
-        })
-        .map(|operation| operation["operationId"].as_str().unwrap().to_owned())
-        .collect();
-    found.sort();
-    found
-}
-
-#[test]
-fn the_hooks_know_every_event_stream_operation_of_the_spec() {
-    // A new stream operation in the spec must be added to STREAM_OPERATIONS,
-    // or its requests would go out without `Accept: text/event-stream`.
-    let mut known: Vec<&str> = STREAM_OPERATIONS.to_vec();
-    known.sort();
-    assert_eq!(event_stream_operations_in_the_spec(), known);
-}
-
 #[test]
 fn the_stream_operations_are_the_six_event_endpoints() {
     assert_eq!(STREAM_OPERATIONS.len(), 6);
