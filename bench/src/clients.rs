@@ -1,0 +1,371 @@
+//! The workloads, the clients under test, how each client is installed or
+//! found, the command line it runs for a workload, and the check of what it
+//! printed (so a client that did less work cannot look fast).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::emulator::API_KEY;
+
+/// The official Python SDK version the conformance scripts pin.
+pub const PYTHON_SDK: &str = "1.3.7";
+/// The official TypeScript SDK version measured: the newest published 1.3.x,
+/// the line of the Python SDK's 1.3.7.
+pub const TYPESCRIPT_SDK: &str = "1.3.3";
+
+/// What a workload does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Read a group of `runs` completed runs with inputs and outputs.
+    Stream { runs: usize },
+    /// Add `inputs` runs to a new group, `per_call` per SDK call.
+    Submit { inputs: usize, per_call: usize },
+}
+
+/// One workload of the report.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// File-name-safe id, e.g. `stream-100k`.
+    pub slug: &'static str,
+    /// Heading in the report.
+    pub title: &'static str,
+    /// What it does.
+    pub kind: Kind,
+}
+
+impl Workload {
+    /// Runs streamed or submitted, for the per-run figures.
+    pub fn units(&self) -> usize {
+        match self.kind {
+            Kind::Stream { runs } => runs,
+            Kind::Submit { inputs, .. } => inputs,
+        }
+    }
+}
+
+/// Every workload, in report order.
+pub fn workloads() -> Vec<Workload> {
+    vec![
+        Workload {
+            slug: "stream-100k",
+            title: "Stream 100k completed runs with input and output",
+            kind: Kind::Stream { runs: 100_000 },
+        },
+        Workload {
+            slug: "stream-1m",
+            title: "Stream 1M completed runs with input and output",
+            kind: Kind::Stream { runs: 1_000_000 },
+        },
+        Workload {
+            slug: "submit-100k-per-500",
+            title: "Submit 100k inputs, 500 per add_runs call",
+            kind: Kind::Submit {
+                inputs: 100_000,
+                per_call: 500,
+            },
+        },
+        Workload {
+            slug: "submit-100k-one-call",
+            title: "Submit 100k inputs in one add_runs call",
+            kind: Kind::Submit {
+                inputs: 100_000,
+                per_call: 100_000,
+            },
+        },
+    ]
+}
+
+/// A client under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// This SDK (`rust_stream` / `rust_submit`).
+    Rust,
+    /// The official Python SDK in the conformance virtualenv.
+    Python,
+    /// The official TypeScript SDK under node.
+    TypeScript,
+    /// `curl` writing the stream to `/dev/null`: the I/O floor.
+    Curl,
+}
+
+impl Client {
+    /// Its name in tables and plots.
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Rust => "rust",
+            Client::Python => "python",
+            Client::TypeScript => "typescript",
+            Client::Curl => "curl",
+        }
+    }
+
+    /// The clients that take part in a workload.
+    pub fn all_for(kind: Kind) -> Vec<Client> {
+        match kind {
+            Kind::Stream { .. } => vec![
+                Client::Rust,
+                Client::Python,
+                Client::TypeScript,
+                Client::Curl,
+            ],
+            Kind::Submit { .. } => vec![Client::Rust, Client::Python, Client::TypeScript],
+        }
+    }
+}
+
+/// Where each client's program is, or why it is missing.
+pub struct Tools {
+    /// Directory of the release binaries (`rust_stream`, `rust_submit`, the emulator).
+    pub bin_dir: PathBuf,
+    /// Tokio runtime flavour for the Rust clients (`current` or `multi`).
+    pub runtime: String,
+    /// The virtualenv's python.
+    pub python: Result<PathBuf, String>,
+    /// node, and the `node_modules` holding the TypeScript SDK.
+    pub node: Result<(PathBuf, PathBuf), String>,
+    /// curl.
+    pub curl: Result<PathBuf, String>,
+}
+
+impl Tools {
+    /// Finds or installs everything; a client that cannot be had carries the reason.
+    pub fn discover(bin_dir: PathBuf, runtime: String) -> Tools {
+        Tools {
+            bin_dir,
+            runtime,
+            python: python_venv(Path::new("target/conformance").join(format!("venv-{PYTHON_SDK}"))),
+            node: node_sdk(Path::new("target/bench-node")),
+            curl: which("curl").ok_or_else(|| "curl is not installed".to_string()),
+        }
+    }
+
+    /// The command `client` runs for `workload` against `base_url` (and, for
+    /// streams, `group`), or why it cannot run.
+    pub fn command(
+        &self,
+        client: Client,
+        kind: Kind,
+        base_url: &str,
+        group: &str,
+    ) -> Result<Command, String> {
+        let mut cmd = match (client, kind) {
+            (Client::Rust, Kind::Stream { .. }) => {
+                let mut c = Command::new(self.bin_dir.join("rust_stream"));
+                c.args([
+                    "--base-url",
+                    base_url,
+                    "--api-key",
+                    API_KEY,
+                    "--group",
+                    group,
+                ])
+                .args(["--runtime", &self.runtime]);
+                c
+            }
+            (Client::Rust, Kind::Submit { inputs, per_call }) => {
+                let mut c = Command::new(self.bin_dir.join("rust_submit"));
+                c.args(["--base-url", base_url, "--api-key", API_KEY])
+                    .args([
+                        "--inputs",
+                        &inputs.to_string(),
+                        "--per-call",
+                        &per_call.to_string(),
+                    ])
+                    .args(["--runtime", &self.runtime]);
+                c
+            }
+            (Client::Python, kind) => {
+                let python = self.python.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(python);
+                c.args(["-W", "ignore::DeprecationWarning"])
+                    .env("PYTHONDONTWRITEBYTECODE", "1");
+                match kind {
+                    Kind::Stream { .. } => {
+                        c.args(["bench/python/stream.py", base_url, API_KEY, group])
+                    }
+                    Kind::Submit { inputs, per_call } => c
+                        .args(["bench/python/submit.py", base_url, API_KEY])
+                        .args([inputs.to_string(), per_call.to_string()]),
+                };
+                c
+            }
+            (Client::TypeScript, kind) => {
+                let (node, modules) = self.node.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(node);
+                c.env("NODE_PATH", modules);
+                match kind {
+                    Kind::Stream { .. } => {
+                        c.args(["bench/node/stream.js", base_url, API_KEY, group])
+                    }
+                    Kind::Submit { inputs, per_call } => c
+                        .args(["bench/node/submit.js", base_url, API_KEY])
+                        .args([inputs.to_string(), per_call.to_string()]),
+                };
+                c
+            }
+            (Client::Curl, Kind::Stream { .. }) => {
+                let curl = self.curl.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(curl);
+                c.args(["-s", "-o", "/dev/null", "-w", "%{size_download}"]).arg(format!(
+                    "{base_url}/v1/tasks/groups/{group}/runs?include_input=true&include_output=true"
+                ));
+                c
+            }
+            (Client::Curl, Kind::Submit { .. }) => return Err("curl only reads streams".into()),
+        };
+        cmd.env_remove("PARALLEL_API_KEY")
+            .env_remove("PARALLEL_BASE_URL")
+            .env_remove("PARALLEL_CUSTOM_HEADERS");
+        Ok(cmd)
+    }
+}
+
+/// Checks what a client printed: curl the byte count of the fixture, the
+/// SDK clients a JSON line whose counts match the workload. Returns the
+/// stream checksum (a sum of decoded field lengths) when there is one, so
+/// the SDK clients can be checked to have read the same data.
+pub fn check_output(
+    client: Client,
+    kind: Kind,
+    stdout: &str,
+    fixture_bytes: u64,
+) -> Result<Option<u64>, String> {
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    if client == Client::Curl {
+        return match last.trim().parse::<u64>() {
+            Ok(n) if n == fixture_bytes => Ok(None),
+            _ => Err(format!(
+                "curl read {last:?} bytes, the fixture has {fixture_bytes}"
+            )),
+        };
+    }
+    let v: Value = serde_json::from_str(last).map_err(|e| format!("summary line {last:?}: {e}"))?;
+    let count = |key: &str| v[key].as_u64().unwrap_or(0);
+    match kind {
+        Kind::Stream { runs } => {
+            if count("runs") != runs as u64 || count("with_output") != runs as u64 {
+                return Err(format!("expected {runs} runs with output, got {last}"));
+            }
+            Ok(Some(count("checksum")))
+        }
+        Kind::Submit { inputs, .. } => {
+            if count("runs") != inputs as u64 {
+                return Err(format!("expected {inputs} run ids, got {last}"));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// `name` on `PATH`.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The virtualenv of the official Python SDK, made the way
+/// `tests/conformance/run.sh` makes it when it is missing or holds another version.
+fn python_venv(venv: PathBuf) -> Result<PathBuf, String> {
+    let python = venv.join("bin/python");
+    let has_sdk = |python: &Path| {
+        Command::new(python)
+            .args([
+                "-c",
+                &format!("import parallel, sys; sys.exit(parallel.__version__ != '{PYTHON_SDK}')"),
+            ])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has_sdk(&python) {
+        return Ok(python);
+    }
+    eprintln!(
+        "installing parallel-web=={PYTHON_SDK} into {}",
+        venv.display()
+    );
+    let _ = std::fs::remove_dir_all(&venv);
+    let system = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&system)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check"])
+            .arg(format!("parallel-web=={PYTHON_SDK}"))
+            .status()
+            .is_ok_and(|s| s.success());
+    if ok && has_sdk(&python) {
+        Ok(python)
+    } else {
+        Err(format!(
+            "could not install parallel-web=={PYTHON_SDK} with {system} -m venv and pip"
+        ))
+    }
+}
+
+/// node, and the official TypeScript SDK installed with npm under `prefix`.
+fn node_sdk(prefix: &Path) -> Result<(PathBuf, PathBuf), String> {
+    let node = which("node").ok_or("node is not installed")?;
+    let modules = prefix.join("node_modules");
+    let installed = |modules: &Path| {
+        std::fs::read_to_string(modules.join("parallel-web/package.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .is_some_and(|v| v["version"] == TYPESCRIPT_SDK)
+    };
+    if !installed(&modules) {
+        let npm = which("npm").ok_or("npm is not installed")?;
+        eprintln!(
+            "installing npm parallel-web@{TYPESCRIPT_SDK} into {}",
+            prefix.display()
+        );
+        std::fs::create_dir_all(prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+        let ok = Command::new(npm)
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(prefix)
+            .arg(format!("parallel-web@{TYPESCRIPT_SDK}"))
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok || !installed(&modules) {
+            return Err(format!("npm install parallel-web@{TYPESCRIPT_SDK} failed"));
+        }
+    }
+    // node resolves NODE_PATH entries against its working directory; make it absolute.
+    let modules =
+        std::fs::canonicalize(&modules).map_err(|e| format!("{}: {e}", modules.display()))?;
+    Ok((node, modules))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_that_did_less_work_are_refused() {
+        let stream = Kind::Stream { runs: 3 };
+        let ok = r#"{"client":"rust","runs":3,"with_output":3,"checksum":42}"#;
+        assert_eq!(check_output(Client::Rust, stream, ok, 0), Ok(Some(42)));
+        let short = r#"{"client":"rust","runs":2,"with_output":2,"checksum":42}"#;
+        assert!(check_output(Client::Python, stream, short, 0).is_err());
+        assert_eq!(check_output(Client::Curl, stream, "1234", 1234), Ok(None));
+        assert!(check_output(Client::Curl, stream, "1000", 1234).is_err());
+        let submit = Kind::Submit {
+            inputs: 5,
+            per_call: 2,
+        };
+        assert_eq!(
+            check_output(Client::TypeScript, submit, "{\"runs\":5}\n", 0),
+            Ok(None)
+        );
+        assert!(check_output(Client::TypeScript, submit, "", 0).is_err());
+    }
+}

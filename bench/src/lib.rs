@@ -1,0 +1,58 @@
+//! What the benchmark's binaries share: the company-research types of the
+//! seed example and the input generator every client uses (so the Rust,
+//! Python and TypeScript loops send and read the same data), the runtime
+//! choice of the Rust clients, and the measuring of a child process.
+
+pub mod measure;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One company to research (the seed example's input type).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct CompanyInput {
+    /// Name of the company
+    pub company_name: String,
+    /// Company website URL
+    pub company_website: String,
+}
+
+/// What we want to know about it (the seed example's output type).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct CompanyOutput {
+    /// Key business insights
+    pub key_insights: Vec<String>,
+    /// Market positioning analysis
+    pub market_position: String,
+}
+
+impl CompanyInput {
+    /// The `i`-th benchmark input; every client builds exactly these.
+    pub fn numbered(i: usize) -> CompanyInput {
+        CompanyInput {
+            company_name: format!("Company {i}"),
+            company_website: format!("company{i}.example"),
+        }
+    }
+}
+
+/// The tokio runtime a client binary runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Runtime {
+    /// `new_current_thread`: everything on the main thread.
+    Current,
+    /// `new_multi_thread` with one worker per core.
+    Multi,
+}
+
+impl Runtime {
+    /// Builds the runtime.
+    pub fn build(self) -> std::io::Result<tokio::runtime::Runtime> {
+        match self {
+            Runtime::Current => tokio::runtime::Builder::new_current_thread(),
+            Runtime::Multi => tokio::runtime::Builder::new_multi_thread(),
+        }
+        .enable_all()
+        .build()
+    }
+}

@@ -1,0 +1,397 @@
+//! `parallel-web-bench`: the benchmark harness.
+//!
+//! ```text
+//! cargo run --release -p parallel-web-bench -- [--quick] [--repeats N] [--out bench/REPORT.md]
+//! ```
+//!
+//! Builds the release emulator and client binaries, installs or finds the
+//! official Python and TypeScript SDKs, makes the stream fixtures once,
+//! serves them from memory on loopback, times every client's whole process
+//! on every workload (`wait4`: wall, CPU, peak RSS), and writes the report
+//! with its plots. See `bench/README.md` for what is measured and why.
+
+mod clients;
+mod emulator;
+mod fixtures;
+mod report;
+mod static_sse;
+mod svg;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use bytes::Bytes;
+use clap::Parser;
+
+use clients::{Client, Kind, Tools, Workload};
+use emulator::Emulator;
+use parallel_web_bench::measure;
+use report::{Context, Measured, WorkloadResult};
+
+/// Time this SDK, the official Python and TypeScript SDKs and curl on the same
+/// loopback fixtures, and write a report with ratios and plots.
+#[derive(Parser)]
+struct Args {
+    /// One sample per client and workload, and no Python or TypeScript on
+    /// the 1M-run stream (minutes instead of most of an hour).
+    #[arg(long)]
+    quick: bool,
+    /// Samples per client and workload (default 5, or 1 with --quick).
+    #[arg(long)]
+    repeats: Option<usize>,
+    /// Where to write the report; plots go to `plots/` beside it.
+    #[arg(long, default_value = "bench/REPORT.md")]
+    out: PathBuf,
+    /// Only these workloads (by id: stream-100k, stream-1m,
+    /// submit-100k-per-500, submit-100k-one-call). Repeatable.
+    #[arg(long = "workload", value_name = "ID")]
+    only: Vec<String>,
+    /// Only these clients (rust, python, typescript, curl). Repeatable.
+    #[arg(long = "client", value_name = "NAME")]
+    clients: Vec<String>,
+    /// Tokio runtime of the Rust client binaries.
+    #[arg(long, value_parser = ["current", "multi"], default_value = "current")]
+    runtime: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("parallel-web-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    // reqwest is built without a default TLS provider in this workspace.
+    parallel_web::install_tls_provider();
+    // Work from the repository root so every path here is relative to it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::env::set_current_dir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let repeats = args
+        .repeats
+        .unwrap_or(if args.quick { 1 } else { 5 })
+        .max(1);
+    let workloads: Vec<Workload> = clients::workloads()
+        .into_iter()
+        .filter(|w| args.only.is_empty() || args.only.iter().any(|o| o == w.slug))
+        .collect();
+    if workloads.is_empty() {
+        return Err(format!("no workload matches {:?}", args.only));
+    }
+
+    let bin_dir = build()?;
+    let load_before = load_average();
+    let emulator_bin = bin_dir.join("parallel-web-emulator");
+    let tools = Tools::discover(bin_dir, args.runtime.clone());
+    let logs = PathBuf::from("target/bench-logs");
+    std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    // Stream fixtures, made once, then held in memory by the static server.
+    let mut bodies = HashMap::new();
+    let mut sizes = HashMap::new();
+    for w in &workloads {
+        if let Kind::Stream { runs } = w.kind {
+            let dir = Path::new("target/bench-fixtures");
+            let f = rt.block_on(fixtures::ensure(dir, runs, &emulator_bin, &logs))?;
+            let body = std::fs::read(&f.path).map_err(|e| format!("{}: {e}", f.path.display()))?;
+            bodies.insert(group_id(runs), Bytes::from(body));
+            sizes.insert(runs, f.bytes);
+        }
+    }
+    let static_url = rt
+        .block_on(static_sse::start(bodies))
+        .map_err(|e| format!("static SSE server: {e}"))?;
+
+    let mut notes = Vec::new();
+    let mut results = Vec::new();
+    for w in workloads {
+        let mut rows: Vec<Measured> = Client::all_for(w.kind)
+            .into_iter()
+            .filter(|c| args.clients.is_empty() || args.clients.iter().any(|n| n == c.name()))
+            .map(|client| Measured {
+                client,
+                result: Ok(Vec::new()),
+            })
+            .collect();
+        if args.quick && matches!(w.kind, Kind::Stream { runs } if runs >= 1_000_000) {
+            for m in &mut rows {
+                if matches!(m.client, Client::Python | Client::TypeScript) {
+                    m.result = Err("skipped with --quick".into());
+                }
+            }
+            notes.push(format!(
+                "`--quick` skipped Python and TypeScript on \"{}\".",
+                w.title
+            ));
+        }
+        let fixture_bytes = match w.kind {
+            Kind::Stream { runs } => sizes.get(&runs).copied(),
+            Kind::Submit { .. } => None,
+        };
+        let mut checksum: Option<(Client, u64)> = None;
+        // Round-robin over the clients, so slow drift of the machine hits all alike.
+        for rep in 1..=repeats {
+            for m in &mut rows {
+                let Ok(samples) = &mut m.result else { continue };
+                let log = logs.join(format!("{}-{}-{rep}", w.slug, m.client.name()));
+                let outcome = sample(
+                    &tools,
+                    m.client,
+                    &w,
+                    &static_url,
+                    &emulator_bin,
+                    &log,
+                    fixture_bytes,
+                );
+                match outcome {
+                    Ok((s, sum)) => {
+                        eprintln!(
+                            "{:<22} {:<10} #{rep}: wall {:8.3} s  cpu {:8.3} s  rss {:7.1} MiB",
+                            w.slug,
+                            m.client.name(),
+                            s.wall,
+                            s.cpu,
+                            s.rss_mib
+                        );
+                        match (sum, checksum) {
+                            (Some(sum), Some((first, expected))) if sum != expected => {
+                                m.result = Err(format!(
+                                    "read other data than {} (checksum {sum} vs {expected})",
+                                    first.name()
+                                ));
+                                continue;
+                            }
+                            (Some(sum), None) => checksum = Some((m.client, sum)),
+                            _ => {}
+                        }
+                        samples.push(s);
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "{:<22} {:<10} #{rep}: not measured: {e}",
+                            w.slug,
+                            m.client.name()
+                        );
+                        m.result = Err(e);
+                    }
+                }
+            }
+        }
+        results.push(WorkloadResult {
+            workload: w,
+            fixture_bytes,
+            rows,
+        });
+    }
+
+    notes.push(
+        "\"One add_runs call\" for the official SDKs: they send each call as one POST and the API \
+         takes at most 1,000 inputs per POST, so their scripts loop over 1,000-input calls, one at a \
+         time. The Rust SDK's single call splits the inputs itself and keeps up to 4 POSTs in flight."
+            .into(),
+    );
+    let mut machine = machine(&tools);
+    machine.push((
+        "load average (1 min)".into(),
+        format!(
+            "{load_before} before the runs, {} after (other work on the machine shows here)",
+            load_average()
+        ),
+    ));
+    let ctx = Context {
+        date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        command: command_line(),
+        machine,
+        repeats,
+        notes,
+    };
+    report::write(&args.out, &ctx, &results)?;
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// The static server's group id of the `runs`-run fixture.
+fn group_id(runs: usize) -> String {
+    format!("tgrp_bench{runs}")
+}
+
+/// One measured run of `client` on `w`: its cost and the stream checksum it printed.
+fn sample(
+    tools: &Tools,
+    client: Client,
+    w: &Workload,
+    static_url: &str,
+    emulator_bin: &Path,
+    log: &Path,
+    fixture_bytes: Option<u64>,
+) -> Result<(measure::Sample, Option<u64>), String> {
+    // A fresh emulator for each submission, so every client adds to an empty one.
+    let emulator = match w.kind {
+        Kind::Submit { .. } => Some(Emulator::start(
+            emulator_bin,
+            &log.with_extension("emulator.err"),
+        )?),
+        Kind::Stream { .. } => None,
+    };
+    let (base, group) = match (&emulator, w.kind) {
+        (Some(e), _) => (e.base_url.clone(), String::new()),
+        (None, Kind::Stream { runs }) => (static_url.to_string(), group_id(runs)),
+        (None, Kind::Submit { .. }) => unreachable!("submissions start an emulator"),
+    };
+    let cmd = tools.command(client, w.kind, &base, &group)?;
+    let launcher = tools.bin_dir.join("rusage_exec");
+    let (s, stdout) = measure::run(&launcher, &cmd, log)?;
+    drop(emulator);
+    let sum = clients::check_output(client, w.kind, &stdout, fixture_bytes.unwrap_or(0))?;
+    Ok((s, sum))
+}
+
+/// Builds the release emulator and this package's binaries; returns their directory.
+fn build() -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("building the release emulator and client binaries");
+    // One package per build: built together, their dependencies' features
+    // would unify differently from `cargo run -p parallel-web-bench` and every
+    // run would rebuild them.
+    for package in ["parallel-web-emulator", "parallel-web-bench"] {
+        let ok = Command::new(&cargo)
+            .args(["build", "--release", "-q", "--bins", "-p", package])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return Err(format!("cargo build --release -p {package} failed"));
+        }
+    }
+    // This executable is <target>/<profile>/parallel-web-bench.
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("cannot locate the target directory")?;
+    Ok(target.join("release"))
+}
+
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        "cargo run --release -p parallel-web-bench".into()
+    } else {
+        format!(
+            "cargo run --release -p parallel-web-bench -- {}",
+            args.join(" ")
+        )
+    }
+}
+
+/// The 1-minute load average, as the kernel prints it.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// First line of `program args`' output, if it runs.
+fn version_of(program: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = if out.stdout.is_empty() {
+        out.stderr
+    } else {
+        out.stdout
+    };
+    String::from_utf8_lossy(&text)
+        .lines()
+        .next()
+        .map(str::to_string)
+}
+
+fn machine(tools: &Tools) -> Vec<(String, String)> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_gib = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or("unknown".into(), |kib| {
+            format!("{:.1} GiB", kib / 1048576.0)
+        });
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let git = version_of(Path::new("git"), &["describe", "--always", "--dirty"])
+        .map_or("an unknown commit".into(), |g| format!("`{g}`"));
+    let missing = |e: &String| format!("not measured: {e}");
+    let mut m = vec![
+        ("CPU".into(), format!("{cores} × {model}")),
+        ("memory".into(), mem_gib),
+        ("kernel".into(), format!("Linux {}", kernel.trim())),
+        (
+            "rustc".into(),
+            version_of(Path::new("rustc"), &["--version"]).unwrap_or_default(),
+        ),
+        (
+            "Rust SDK".into(),
+            format!(
+                "parallel-web {} at {git}, tokio {}-thread runtime",
+                env!("CARGO_PKG_VERSION"),
+                tools.runtime
+            ),
+        ),
+    ];
+    m.push((
+        "Python SDK".into(),
+        match &tools.python {
+            Ok(p) => format!(
+                "parallel-web {} on {} (sync client)",
+                clients::PYTHON_SDK,
+                version_of(p, &["--version"]).unwrap_or_default()
+            ),
+            Err(e) => missing(e),
+        },
+    ));
+    m.push((
+        "TypeScript SDK".into(),
+        match &tools.node {
+            Ok((node, _)) => format!(
+                "parallel-web {} (npm) on node {}",
+                clients::TYPESCRIPT_SDK,
+                version_of(node, &["--version"]).unwrap_or_default()
+            ),
+            Err(e) => missing(e),
+        },
+    ));
+    m.push((
+        "curl".into(),
+        match &tools.curl {
+            Ok(c) => version_of(c, &["--version"])
+                .and_then(|v| {
+                    v.split_whitespace()
+                        .take(2)
+                        .map(str::to_string)
+                        .reduce(|a, b| a + " " + &b)
+                })
+                .unwrap_or_default(),
+            Err(e) => missing(e),
+        },
+    ));
+    m
+}

@@ -1,0 +1,347 @@
+//! Writing `REPORT.md` and its plots from the medians: one table per
+//! workload with ratios to the official Python SDK, the goals with met /
+//! not met, and one SVG per workload under `plots/` next to the report.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::clients::{Client, Kind, Workload};
+use crate::svg;
+use parallel_web_bench::measure::{Sample, median};
+
+/// One client's samples on one workload, or why there are none.
+pub struct Measured {
+    /// The client.
+    pub client: Client,
+    /// Its samples, or why it was not measured.
+    pub result: Result<Vec<Sample>, String>,
+}
+
+impl Measured {
+    fn median(&self) -> Option<Sample> {
+        self.result
+            .as_ref()
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|s| median(s))
+    }
+}
+
+/// Every client's figures on one workload.
+pub struct WorkloadResult {
+    /// The workload.
+    pub workload: Workload,
+    /// What the workload read (stream fixtures): bytes.
+    pub fixture_bytes: Option<u64>,
+    /// One entry per client.
+    pub rows: Vec<Measured>,
+}
+
+/// Everything about the run that is not a measurement.
+pub struct Context {
+    /// When (UTC).
+    pub date: String,
+    /// The command line that made the report.
+    pub command: String,
+    /// Machine and tool versions, as (what, value).
+    pub machine: Vec<(String, String)>,
+    /// Samples per client and workload.
+    pub repeats: usize,
+    /// Extra lines for the method section (e.g. what --quick skipped).
+    pub notes: Vec<String>,
+}
+
+fn find(results: &[WorkloadResult], slug: &str, client: Client) -> Option<Sample> {
+    results
+        .iter()
+        .find(|r| r.workload.slug == slug)?
+        .rows
+        .iter()
+        .find(|m| m.client == client)?
+        .median()
+}
+
+/// One goal's line in the report.
+struct Goal {
+    what: &'static str,
+    target: &'static str,
+    measured: String,
+    met: Option<bool>,
+}
+
+fn goals(results: &[WorkloadResult]) -> Vec<Goal> {
+    let mut goals = Vec::new();
+    let rust100k = find(results, "stream-100k", Client::Rust);
+    let py100k = find(results, "stream-100k", Client::Python);
+    let rust1m = find(results, "stream-1m", Client::Rust);
+    goals.push(match (rust100k, py100k) {
+        (Some(r), Some(p)) => Goal {
+            what: "Typed stream of 100k runs: Rust wall time vs Python",
+            target: "≤ 0.10×",
+            measured: format!(
+                "{:.3}× ({:.2} s vs {:.2} s); CPU {:.3}×",
+                r.wall / p.wall,
+                r.wall,
+                p.wall,
+                r.cpu / p.cpu
+            ),
+            met: Some(r.wall / p.wall <= 0.10),
+        },
+        _ => Goal {
+            what: "Typed stream of 100k runs: Rust wall time vs Python",
+            target: "≤ 0.10×",
+            measured: "not measured".into(),
+            met: None,
+        },
+    });
+    let peak = [rust100k, rust1m]
+        .iter()
+        .flatten()
+        .map(|s| s.rss_mib)
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+    goals.push(Goal {
+        what: "Typed stream: Rust peak RSS at 100k and 1M runs",
+        target: "≤ 20 MiB",
+        measured: match (rust100k, rust1m) {
+            (Some(a), Some(b)) => format!("{:.1} MiB / {:.1} MiB", a.rss_mib, b.rss_mib),
+            (Some(a), None) => format!("{:.1} MiB / 1M not measured", a.rss_mib),
+            _ => "not measured".into(),
+        },
+        met: match (rust100k, rust1m) {
+            (Some(_), Some(_)) => peak.map(|p| p <= 20.0),
+            _ => None,
+        },
+    });
+    goals.push(match (rust100k, rust1m) {
+        (Some(a), Some(b)) => {
+            let slack = (a.rss_mib * 0.10).max(2.0);
+            Goal {
+                what: "Typed stream: Rust peak RSS flat from 100k to 1M runs",
+                target: "1M ≤ 100k + max(10 %, 2 MiB)",
+                measured: format!("{:+.1} MiB", b.rss_mib - a.rss_mib),
+                met: Some(b.rss_mib <= a.rss_mib + slack),
+            }
+        }
+        _ => Goal {
+            what: "Typed stream: Rust peak RSS flat from 100k to 1M runs",
+            target: "1M ≤ 100k + max(10 %, 2 MiB)",
+            measured: "not measured".into(),
+            met: None,
+        },
+    });
+    let per_run = |s: Option<Sample>| s.map(|s| s.cpu / 100_000.0 * 1e6);
+    let rust_submit = per_run(find(results, "submit-100k-per-500", Client::Rust));
+    let py_submit = per_run(find(results, "submit-100k-per-500", Client::Python));
+    goals.push(Goal {
+        what: "Submit 100k inputs, 500 per add_runs call: Rust client CPU per run",
+        target: "≤ 3 µs/run",
+        measured: match (rust_submit, py_submit) {
+            (Some(r), Some(p)) => format!("{r:.2} µs/run (Python {p:.1} µs/run)"),
+            (Some(r), None) => format!("{r:.2} µs/run"),
+            _ => "not measured".into(),
+        },
+        met: rust_submit.map(|r| r <= 3.0),
+    });
+    let one_call = find(results, "submit-100k-one-call", Client::Rust);
+    goals.push(Goal {
+        what: "One add_runs call of 100k inputs: Rust peak RSS",
+        target: "≤ 60 MiB",
+        measured: one_call.map_or("not measured".into(), |s| format!("{:.1} MiB", s.rss_mib)),
+        met: one_call.map(|s| s.rss_mib <= 60.0),
+    });
+    goals
+}
+
+fn ratio(v: f64, base: Option<f64>) -> String {
+    match base {
+        Some(b) if b > 0.0 => format!("{:.3}×", v / b),
+        _ => "–".into(),
+    }
+}
+
+/// Writes the report to `out` and its plots to `plots/` beside it.
+pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<(), String> {
+    let dir = out.parent().unwrap_or(Path::new("."));
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).map_err(|e| format!("{}: {e}", plots.display()))?;
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# Benchmark report: the Rust SDK against the official SDKs\n"
+    );
+    let _ = writeln!(
+        md,
+        "Generated {} by the harness in [`bench/`](README.md) (method there), with:\n\n```sh\n{}\n```\n",
+        ctx.date, ctx.command
+    );
+    let _ = writeln!(md, "## Machine\n\n| | |\n|---|---|");
+    for (what, value) in &ctx.machine {
+        let _ = writeln!(md, "| {what} | {value} |");
+    }
+
+    let _ = writeln!(
+        md,
+        "\n## Goals\n\n| goal | target | measured | status |\n|---|---|---|---|"
+    );
+    for g in goals(results) {
+        let status = match g.met {
+            Some(true) => "**met**",
+            Some(false) => "**not met**",
+            None => "not measured",
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {status} |",
+            g.what, g.target, g.measured
+        );
+    }
+
+    let _ = writeln!(
+        md,
+        "\n## Results\n\nEach figure is the median of {} run(s) of the whole client process, from \
+         spawn to exit, start-up included; each measure's median is taken on its own. CPU is user + \
+         system time and peak RSS the maximum resident set size, both from `wait4(2)`. The ratio \
+         columns divide by the official Python SDK's median.",
+        ctx.repeats
+    );
+    for r in results {
+        let units = r.workload.units();
+        let _ = writeln!(md, "\n### {}\n", r.workload.title);
+        match (r.workload.kind, r.fixture_bytes) {
+            (Kind::Stream { runs }, Some(bytes)) => {
+                let _ = writeln!(
+                    md,
+                    "Served from memory by the loopback static server: {runs} `task_run.state` events, \
+                     {:.1} MiB ({:.0} bytes per run).\n",
+                    bytes as f64 / 1048576.0,
+                    bytes as f64 / runs as f64
+                );
+            }
+            (Kind::Submit { .. }, _) => {
+                let _ = writeln!(
+                    md,
+                    "Against a fresh release emulator per run (time scale 0, no rate limit); only the \
+                     client process is measured, the emulator's own CPU is not counted.\n"
+                );
+            }
+            _ => {}
+        }
+        let py = r
+            .rows
+            .iter()
+            .find(|m| m.client == Client::Python)
+            .and_then(Measured::median);
+        let _ = writeln!(
+            md,
+            "| client | wall (s) | CPU (s) | CPU µs/run | peak RSS (MiB) | wall ÷ Python | CPU ÷ Python |\n\
+             |---|---:|---:|---:|---:|---:|---:|"
+        );
+        for m in &r.rows {
+            match (m.median(), &m.result) {
+                (Some(s), _) => {
+                    let _ = writeln!(
+                        md,
+                        "| {} | {:.3} | {:.3} | {:.2} | {:.1} | {} | {} |",
+                        m.client.name(),
+                        s.wall,
+                        s.cpu,
+                        s.cpu / units as f64 * 1e6,
+                        s.rss_mib,
+                        ratio(s.wall, py.map(|p| p.wall)),
+                        ratio(s.cpu, py.map(|p| p.cpu)),
+                    );
+                }
+                (None, Err(why)) => {
+                    let why = why.lines().next().unwrap_or("").replace('|', "\\|");
+                    let _ = writeln!(
+                        md,
+                        "| {} | not measured: {why} | | | | | |",
+                        m.client.name()
+                    );
+                }
+                (None, Ok(_)) => {
+                    let _ = writeln!(md, "| {} | not measured | | | | | |", m.client.name());
+                }
+            }
+        }
+        let medians: Vec<(&str, Option<Sample>)> = r
+            .rows
+            .iter()
+            .map(|m| (m.client.name(), m.median()))
+            .collect();
+        let panel = |title, unit, f: fn(&Sample) -> f64| svg::Panel {
+            title,
+            unit,
+            bars: medians
+                .iter()
+                .map(|(n, s)| (*n, s.as_ref().map(f)))
+                .collect(),
+        };
+        let chart = svg::chart(
+            r.workload.title,
+            &[
+                panel("wall time", "s", |s| s.wall),
+                panel("CPU time", "s", |s| s.cpu),
+                panel("peak RSS", "MiB", |s| s.rss_mib),
+            ],
+        );
+        let file = plots.join(format!("{}.svg", r.workload.slug));
+        std::fs::write(&file, chart).map_err(|e| format!("{}: {e}", file.display()))?;
+        let _ = writeln!(
+            md,
+            "\n![{}: wall time, CPU time and peak RSS per client](plots/{}.svg)",
+            r.workload.title, r.workload.slug
+        );
+    }
+    if !ctx.notes.is_empty() {
+        let _ = writeln!(md, "\n## Notes\n");
+        for n in &ctx.notes {
+            let _ = writeln!(md, "- {n}");
+        }
+    }
+    std::fs::write(out, md).map_err(|e| format!("{}: {e}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::workloads;
+
+    fn row(client: Client, wall: f64, cpu: f64, rss_mib: f64) -> Measured {
+        Measured {
+            client,
+            result: Ok(vec![Sample { wall, cpu, rss_mib }]),
+        }
+    }
+
+    #[test]
+    fn goals_compare_against_their_targets() {
+        let w = workloads();
+        let results = vec![
+            WorkloadResult {
+                workload: w[0].clone(),
+                fixture_bytes: Some(1),
+                rows: vec![
+                    row(Client::Rust, 0.5, 0.4, 10.0),
+                    row(Client::Python, 10.0, 9.0, 80.0),
+                ],
+            },
+            WorkloadResult {
+                workload: w[1].clone(),
+                fixture_bytes: Some(1),
+                rows: vec![row(Client::Rust, 5.0, 4.0, 25.0)],
+            },
+            WorkloadResult {
+                workload: w[2].clone(),
+                fixture_bytes: None,
+                rows: vec![row(Client::Rust, 1.0, 0.2, 30.0)],
+            },
+        ];
+        let met: Vec<Option<bool>> = goals(&results).iter().map(|g| g.met).collect();
+        // 0.05× met; 25 MiB at 1M not met; +15 MiB not flat; 2 µs/run met; one call not measured.
+        assert_eq!(
+            met,
+            [Some(true), Some(false), Some(false), Some(true), None]
+        );
+    }
+}
