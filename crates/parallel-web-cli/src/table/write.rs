@@ -13,7 +13,7 @@ use crate::fail::{Failure, Result};
 
 /// Where the rows go.
 enum Sink {
-    Csv(csv::Writer<Box<dyn Write>>),
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
     Jsonl(Box<dyn Write>),
     Json { out: Box<dyn Write>, first: bool },
 }
@@ -70,7 +70,7 @@ impl TableWriter {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(&columns).map_err(csv_failure)?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             Format::Jsonl => Sink::Jsonl(out),
             Format::Json => Sink::Json { out, first: true },
@@ -106,7 +106,7 @@ impl TableWriter {
     /// Flushes, syncs and moves the file into place.
     pub fn finish(self) -> Result<()> {
         let mut out: Box<dyn Write> = match self.sink {
-            Sink::Csv(w) => w
+            Sink::Csv(w) => (*w)
                 .into_inner()
                 .map_err(|e| Failure::new(format!("cannot write the output: {}", e.error())))?,
             Sink::Jsonl(out) => out,
