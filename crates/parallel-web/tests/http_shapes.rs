@@ -207,6 +207,7 @@ async fn a_caller_given_batch_id_tags_each_run_with_its_index() {
     let group = client(&server).task_groups().handle("tgrp_1");
     let out = group
         .add_runs(["q", "r"])
+        .processor("lite")
         .batch_id("00c0ffee00000007")
         .send()
         .await
@@ -214,7 +215,12 @@ async fn a_caller_given_batch_id_tags_each_run_with_its_index() {
     assert_eq!(out.run_ids, ["trun_a", "trun_b"]);
     m.assert_async().await;
 
-    let bad = group.add_runs(["q"]).batch_id("a.b").send().await;
+    let bad = group
+        .add_runs(["q"])
+        .processor("lite")
+        .batch_id("a.b")
+        .send()
+        .await;
     assert!(
         matches!(bad, Err(parallel_web::Error::InvalidInput { ref field, .. }) if field == "batch_id")
     );

@@ -125,7 +125,11 @@ impl AddRuns {
     /// ```no_run
     /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
     /// let batch = "00c0ffee00000001"; // saved somewhere durable first
-    /// let added = group.add_runs(["Who founded Stripe?"]).batch_id(batch).await?;
+    /// let added = group
+    ///     .add_runs(["Who founded Stripe?"])
+    ///     .processor("base")
+    ///     .batch_id(batch)
+    ///     .await?;
     /// // The run is tagged `pw_batch = "00c0ffee00000001.0"`.
     /// assert_eq!(added.run_ids.len(), 1);
     /// # Ok(()) }
