@@ -192,6 +192,41 @@ async fn runs_are_tagged_by_default_and_plain_requests_send_no_beta_header() {
 }
 
 #[tokio::test]
+async fn a_caller_given_batch_id_tags_each_run_with_its_index() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/tasks/groups/tgrp_1/runs")
+                .body_matches(
+                    r#""pw_batch":"00c0ffee00000007\.0".*"pw_batch":"00c0ffee00000007\.1""#,
+                );
+            then.status(200).json_body(added(&["trun_a", "trun_b"]));
+        })
+        .await;
+    let group = client(&server).task_groups().handle("tgrp_1");
+    let out = group
+        .add_runs(["q", "r"])
+        .processor("lite")
+        .batch_id("00c0ffee00000007")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.run_ids, ["trun_a", "trun_b"]);
+    m.assert_async().await;
+
+    let bad = group
+        .add_runs(["q"])
+        .processor("lite")
+        .batch_id("a.b")
+        .send()
+        .await;
+    assert!(
+        matches!(bad, Err(parallel_web::Error::InvalidInput { ref field, .. }) if field == "batch_id")
+    );
+}
+
+#[tokio::test]
 async fn validation_errors_carry_field_locations() {
     let server = MockServer::start_async().await;
     server

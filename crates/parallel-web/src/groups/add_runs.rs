@@ -45,6 +45,7 @@ pub struct AddRuns {
     refresh_status: Option<bool>,
     concurrency: Option<usize>,
     tags: Option<bool>,
+    batch_id: Option<String>,
 }
 
 impl AddRuns {
@@ -59,6 +60,7 @@ impl AddRuns {
             refresh_status: None,
             concurrency: None,
             tags: None,
+            batch_id: None,
         }
     }
 
@@ -112,6 +114,32 @@ impl AddRuns {
         self
     }
 
+    /// Tags this call's runs with the given batch id instead of a random
+    /// one, so that a caller who saved it (in a journal, say) before
+    /// sending can find the runs of this call after a crash: each run's
+    /// [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY) metadata is
+    /// `"<batch_id>.<input index>"`. The id must be non-empty, without a
+    /// `.`, and unique to this call within the group (reusing one mixes two
+    /// calls' runs up during recovery). It switches batch tags on.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// let batch = "00c0ffee00000001"; // saved somewhere durable first
+    /// let added = group
+    ///     .add_runs(["Who founded Stripe?"])
+    ///     .processor("base")
+    ///     .batch_id(batch)
+    ///     .await?;
+    /// // The run is tagged `pw_batch = "00c0ffee00000001.0"`.
+    /// assert_eq!(added.run_ids.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn batch_id(mut self, id: impl Into<String>) -> Self {
+        self.batch_id = Some(id.into());
+        self.tags = Some(true);
+        self
+    }
+
     /// Checks every input, then submits them in chunks of at most 1,000.
     /// Returns the run ids in input order.
     pub async fn send(self) -> Result<AddRunsOutcome, Error> {
@@ -125,7 +153,19 @@ impl AddRuns {
             spec_chars: self.default_spec.as_ref().map_or(0, TaskSpec::len_chars),
         };
         let tagging = self.tags.unwrap_or(client.batch_tags());
-        let batch_id = tagging.then(batching::new_batch_id);
+        if let Some(id) = &self.batch_id
+            && (id.is_empty() || id.contains('.'))
+        {
+            return Err(Error::InvalidInput {
+                index: None,
+                field: "batch_id".into(),
+                message: format!("{id:?} must be non-empty and contain no '.'"),
+            });
+        }
+        let batch_id = match self.batch_id.clone() {
+            Some(id) => Some(id),
+            None => tagging.then(batching::new_batch_id),
+        };
         // The longest tag of this batch: checking it checks them all.
         let longest_tag = batch_id
             .as_deref()

@@ -1,0 +1,99 @@
+//! The small subcommands: `groups create|status|wait|runs` and
+//! `runs result`. Each prints JSON (runs as JSONL) on stdout.
+
+use std::io::Write;
+use std::time::Duration;
+
+use futures::StreamExt;
+use parallel_web::types::TaskRunStatus;
+use parallel_web::{Client, GroupEvent};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cli::{GroupsCommand, RunsCommand};
+use crate::fail::{Failure, Result};
+
+/// Runs a `groups` subcommand.
+pub async fn groups(client: &Client, command: &GroupsCommand) -> Result<()> {
+    let groups = client.task_groups();
+    match command {
+        GroupsCommand::Create { metadata } => {
+            let entries = metadata
+                .iter()
+                .map(|kv| {
+                    kv.split_once('=')
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .ok_or_else(|| {
+                            Failure::new(format!("--metadata {kv:?}: write it as key=value"))
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let group = groups.create().metadata(entries).send().await?;
+            print_json(&group.info())
+        }
+        GroupsCommand::Status { id } => print_json(&groups.handle(id).retrieve().await?),
+        GroupsCommand::Wait { id, max_wait } => {
+            let status = groups
+                .handle(id)
+                .wait()
+                .on_progress(|p| eprintln!("{p}"))
+                .max_wait(Duration::from_secs(*max_wait))
+                .await?;
+            print_json(&status)
+        }
+        GroupsCommand::Runs {
+            id,
+            status,
+            include_input,
+            include_output,
+        } => {
+            let mut request = groups.handle(id).runs();
+            if let Some(s) = status {
+                let s: TaskRunStatus = serde_json::from_value(json!(s))
+                    .map_err(|_| Failure::new(format!("--status {s:?} is not a run status")))?;
+                request = request.status(s);
+            }
+            if *include_input {
+                request = request.include_input();
+            }
+            if *include_output {
+                request = request.include_output();
+            }
+            let mut runs = request.send().await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            while let Some(event) = runs.next().await {
+                if let GroupEvent::RunState(r) = event? {
+                    let line = json!({
+                        "run": r.run,
+                        "input": r.input,
+                        "output": r.output,
+                        "event_id": r.event_id,
+                    });
+                    serde_json::to_writer(&mut out, &line)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Runs a `runs` subcommand.
+pub async fn runs(client: &Client, command: &RunsCommand) -> Result<()> {
+    match command {
+        RunsCommand::Result { id, max_wait } => {
+            let result = client
+                .task_runs()
+                .result(id)
+                .wait(Duration::from_secs(*max_wait))
+                .await?;
+            print_json(&result)
+        }
+    }
+}
+
+fn print_json(value: &impl Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Reading the input into the journal, with every check that needs the
+//! rows: malformed rows (by line), missing input columns, rows over the
+//! spec+input size limit. Any of these stops the tool before a single
+//! POST, listing the problems, so that nothing is half-submitted.
+
+use std::collections::HashSet;
+
+use parallel_web::MAX_SPEC_AND_INPUT_CHARS;
+use serde_json::{Map, Value};
+
+use crate::enrich::plan::Plan;
+use crate::fail::{Failure, Result};
+use crate::journal::Journal;
+use crate::table::Format;
+use crate::table::read::{self, Item};
+
+/// Rows written to the journal per transaction.
+const ROWS_PER_COMMIT: usize = 5_000;
+/// Problems listed in full; the rest are counted.
+const PROBLEMS_SHOWN: usize = 20;
+
+/// Reads the input into the journal unless an earlier run already did.
+pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<u64> {
+    if let Some(n) = journal.ingested()? {
+        return Ok(n);
+    }
+    journal.clear_rows()?;
+    let mut problems: Vec<String> = Vec::new();
+    let mut problem_count = 0usize;
+    let mut columns: Vec<String> = Vec::new();
+    let mut seen_columns: HashSet<String> = HashSet::new();
+    let mut pending = Vec::with_capacity(ROWS_PER_COMMIT);
+    let mut count = 0u64;
+    let selected = &plan.input_columns;
+    let mut report = |problems: &mut Vec<String>, text: String| {
+        problem_count += 1;
+        if problems.len() < PROBLEMS_SHOWN {
+            problems.push(text);
+        }
+    };
+    let header = read::for_each_row(&plan.input, format, |item: Item| {
+        let row = match item {
+            Ok(row) => row,
+            Err(bad) => {
+                report(&mut problems, format!("line {}: {}", bad.line, bad.message));
+                return Ok(());
+            }
+        };
+        for key in row.fields.keys() {
+            if !seen_columns.contains(key) {
+                seen_columns.insert(key.clone());
+                columns.push(key.clone());
+            }
+        }
+        if format == Format::Csv
+            && let Some(missing) = selected.iter().find(|c| !row.fields.contains_key(*c))
+        {
+            return Err(missing_column(&plan.input, missing, row.fields.keys()));
+        }
+        let input: Map<String, Value> = if selected.is_empty() {
+            row.fields.clone()
+        } else {
+            selected
+                .iter()
+                .map(|c| (c.clone(), row.fields.get(c).cloned().unwrap_or(Value::Null)))
+                .collect()
+        };
+        pending.push((
+            count,
+            row.line,
+            Value::Object(row.fields).to_string(),
+            Value::Object(input).to_string(),
+        ));
+        count += 1;
+        if pending.len() >= ROWS_PER_COMMIT {
+            journal.insert_rows(&pending)?;
+            pending.clear();
+        }
+        Ok(())
+    })?;
+    journal.insert_rows(&pending)?;
+    if let Some(header) = header {
+        columns = header;
+    }
+    if let Some(missing) = selected.iter().find(|c| !columns.contains(c)) {
+        return Err(missing_column(&plan.input, missing, columns.iter()));
+    }
+    if problem_count > 0 {
+        return Err(problems_failure(
+            &plan.input,
+            "cannot be read",
+            problems,
+            problem_count,
+        ));
+    }
+    if count == 0 {
+        return Err(Failure::new(format!("{}: no rows to enrich", plan.input)));
+    }
+    journal.finish_ingest(count, &columns)?;
+    Ok(count)
+}
+
+/// Fails, listing them, if some rows' input plus the spec is over the
+/// API's size limit.
+pub fn check_sizes(plan: &Plan, journal: &Journal) -> Result<()> {
+    let room = MAX_SPEC_AND_INPUT_CHARS.saturating_sub(plan.spec.len_chars());
+    let (over, count) = journal.rows_longer_than(room as u64, PROBLEMS_SHOWN)?;
+    if count == 0 {
+        return Ok(());
+    }
+    let problems = over
+        .into_iter()
+        .map(|(line, chars)| {
+            format!(
+                "line {line}: the input is {chars} characters and the task spec {}; the API accepts at most {MAX_SPEC_AND_INPUT_CHARS} together",
+                plan.spec.len_chars()
+            )
+        })
+        .collect();
+    Err(problems_failure(
+        &plan.input,
+        "are too long to send (shorten them, or send fewer columns with --input-columns)",
+        problems,
+        count as usize,
+    ))
+}
+
+fn missing_column<'a>(
+    input: &str,
+    missing: &str,
+    columns: impl Iterator<Item = &'a String>,
+) -> Failure {
+    let list: Vec<&str> = columns.map(String::as_str).collect();
+    Failure::new(format!(
+        "{input}: there is no input column {missing:?}; its columns are: {}",
+        list.join(", ")
+    ))
+}
+
+fn problems_failure(input: &str, what: &str, shown: Vec<String>, count: usize) -> Failure {
+    let more = count.saturating_sub(shown.len());
+    let mut text = format!(
+        "{input}: {count} row(s) {what}; nothing was sent:\n  {}",
+        shown.join("\n  ")
+    );
+    if more > 0 {
+        text.push_str(&format!("\n  ... and {more} more"));
+    }
+    Failure::new(text)
+}

@@ -1,0 +1,227 @@
+//! `parallel-web enrich`: one run per input row, results written back in
+//! input order, resumable after any crash without creating a row twice.
+//!
+//! The steps, each in its own module: `plan.rs` decides what is sent,
+//! `ingest.rs` reads and checks the input into the journal
+//! (`crate::journal`), `submit.rs` creates runs exactly once, `results.rs`
+//! waits and reads results, and `output` below writes the table.
+
+mod ingest;
+mod plan;
+mod results;
+mod submit;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use parallel_web::{BATCH_TAG_KEY, MAX_RUNS_PER_POST};
+use serde_json::{Map, Value, json};
+
+use crate::cli::{Connection, EnrichArgs};
+use crate::fail::{Failure, Result};
+use crate::journal::{Journal, Stored};
+use crate::progress::{Counts, Progress};
+use crate::table::write::{TableWriter, check_writable};
+use crate::table::{Format, read};
+use plan::{Plan, STATUS_COLUMNS};
+use submit::lock;
+
+/// How an enrichment ended, for the exit status.
+pub enum Outcome {
+    /// Every row completed (exit 0).
+    AllCompleted,
+    /// Some rows failed; they are in the output with their error (exit 2).
+    SomeFailed,
+}
+
+/// Runs `parallel-web enrich`.
+pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
+    let mut plan = Plan::from_args(args)?;
+    let in_format = Format::of(&plan.input)?;
+    let out_format = Format::of(&plan.output)?;
+    if args.dry_run {
+        dry_run(&mut plan, in_format)?;
+        return Ok(Outcome::AllCompleted);
+    }
+    let client = crate::connect::client(conn)?;
+    check_writable(&plan.output)?;
+    if plan.input != "-" && !std::path::Path::new(&plan.input).is_file() {
+        return Err(Failure::new(format!(
+            "cannot read the input {}: no such file",
+            plan.input
+        )));
+    }
+
+    let journal_path = journal_path(args, &plan);
+    let mut journal = Journal::open(&journal_path, args.fresh)?;
+    let progress = Arc::new(Mutex::new(Progress::new(args.quiet)));
+    lock(&progress).note(&format!("journal: {}", journal_path.display()));
+    journal.bind_command(&plan.identity())?;
+
+    let rows = ingest::ingest(&plan, in_format, &mut journal)?;
+    plan.with_input_columns(&journal.columns()?)?;
+    ingest::check_sizes(&plan, &journal)?;
+
+    let group = match journal.meta("group_id")? {
+        Some(id) => client.task_groups().handle(&id),
+        None => {
+            let group = client
+                .task_groups()
+                .create()
+                .metadata(plan.metadata.iter().cloned())
+                .send()
+                .await?;
+            journal.set_meta("group_id", group.id())?;
+            group
+        }
+    };
+    lock(&progress).note(&format!("group: {}", group.id()));
+    let (_, submitted) = journal.counts()?;
+    lock(&progress).set(Counts {
+        rows,
+        submitted,
+        ..Counts::default()
+    });
+
+    submit::submit_all(&group, &mut journal, &plan, &progress).await?;
+    results::collect(&group, &mut journal, &progress).await?;
+    lock(&progress).finish();
+
+    let failed = write_output(&plan, out_format, &journal)?;
+    let p = lock(&progress);
+    if failed == 0 {
+        p.note(&format!("done: {rows} rows enriched into {}", plan.output));
+        Ok(Outcome::AllCompleted)
+    } else {
+        p.note(&format!(
+            "done: {} of {rows} rows enriched into {}; {failed} failed (see their _error column)",
+            rows - failed,
+            plan.output
+        ));
+        Ok(Outcome::SomeFailed)
+    }
+}
+
+/// `--journal`, else `<output>.journal` beside the output, else (for
+/// stdout) a file in the temporary directory named after the input.
+fn journal_path(args: &EnrichArgs, plan: &Plan) -> PathBuf {
+    if let Some(p) = &args.journal {
+        return p.clone();
+    }
+    if plan.output != "-" {
+        return PathBuf::from(format!("{}.journal", plan.output));
+    }
+    let stem = std::path::Path::new(&plan.input)
+        .file_name()
+        .map_or("stdin".into(), |n| n.to_string_lossy().into_owned());
+    std::env::temp_dir().join(format!("parallel-web-enrich-{stem}.journal"))
+}
+
+/// Writes the table in input order: original columns, enriched columns,
+/// then `_run_id`, `_status`, `_error`. Returns how many rows did not complete.
+fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
+    let mut columns = journal.columns()?;
+    for c in plan
+        .enriched
+        .iter()
+        .map(String::as_str)
+        .chain(STATUS_COLUMNS)
+    {
+        if !columns.iter().any(|x| x == c) {
+            columns.push(c.to_owned());
+        }
+    }
+    let mut writer = TableWriter::create(&plan.output, format, columns)?;
+    let mut failed = 0;
+    journal.for_each_row(|row: Stored| {
+        let mut out: Map<String, Value> = serde_json::from_str(&row.original)?;
+        let content: Option<Value> = row
+            .output
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?;
+        for c in &plan.enriched {
+            let v = match &content {
+                Some(Value::Object(m)) => m.get(c).cloned().unwrap_or(Value::Null),
+                Some(Value::String(s)) if plan.enriched.len() == 1 => Value::String(s.clone()),
+                _ => Value::Null,
+            };
+            out.insert(c.clone(), v);
+        }
+        let status = row.status.unwrap_or_else(|| "unknown".into());
+        if status != "completed" {
+            failed += 1;
+        }
+        let error = match (&row.error, status.as_str()) {
+            (Some(e), _) => Value::String(e.clone()),
+            (None, "completed") => Value::Null,
+            (None, _) => Value::String(format!("the run ended as {status}")),
+        };
+        out.insert(
+            "_run_id".into(),
+            row.run_id.map_or(Value::Null, Value::String),
+        );
+        out.insert("_status".into(), Value::String(status));
+        out.insert("_error".into(), error);
+        writer.write_row(&out)
+    })?;
+    writer.finish()?;
+    Ok(failed)
+}
+
+/// Prints the task spec and the first POST body; reads only the rows that
+/// body needs and sends nothing.
+fn dry_run(plan: &mut Plan, format: Format) -> Result<()> {
+    let mut inputs = Vec::new();
+    let mut columns = Vec::new();
+    let stop = "dry run: enough rows";
+    let header = read::for_each_row(&plan.input, format, |item| {
+        let row = item.map_err(|bad| {
+            Failure::new(format!(
+                "{}: line {}: {}",
+                plan.input, bad.line, bad.message
+            ))
+        })?;
+        for k in row.fields.keys() {
+            if !columns.contains(k) {
+                columns.push(k.clone());
+            }
+        }
+        let input: Map<String, Value> = if plan.input_columns.is_empty() {
+            row.fields
+        } else {
+            plan.input_columns
+                .iter()
+                .map(|c| (c.clone(), row.fields.get(c).cloned().unwrap_or(Value::Null)))
+                .collect()
+        };
+        inputs.push(input);
+        if inputs.len() >= MAX_RUNS_PER_POST {
+            return Err(Failure::new(stop));
+        }
+        Ok(())
+    });
+    let header = match header {
+        Err(f) if f.0 == stop => None,
+        other => other?,
+    };
+    plan.with_input_columns(&header.unwrap_or(columns))?;
+    let metadata: Map<String, Value> = plan
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let body = json!({
+        "default_task_spec": plan.spec.to_json(),
+        "inputs": inputs.into_iter().enumerate().map(|(i, input)| {
+            let mut m = metadata.clone();
+            m.insert(BATCH_TAG_KEY.into(), Value::String(format!("<batch id>.{i}")));
+            json!({ "input": input, "processor": plan.processor, "metadata": m })
+        }).collect::<Vec<_>>(),
+    });
+    println!("task spec:");
+    println!("{}", serde_json::to_string_pretty(&plan.spec.to_json())?);
+    println!("first POST /v1/tasks/groups/<group>/runs body:");
+    println!("{}", serde_json::to_string_pretty(&body)?);
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Waiting for the group and reading its results into the journal. The
+//! wait follows the group's event stream (the SDK falls back to polling);
+//! results are read from the group's run stream starting at the cursor the
+//! journal saved, and each batch of results is journaled together with the
+//! cursor after it, so a rerun continues where the last one stopped.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use parallel_web::TaskGroup;
+use serde_json::Value;
+
+use crate::enrich::submit::lock;
+use crate::fail::{Failure, Result};
+use crate::journal::{Journal, Received};
+use crate::progress::Progress;
+use crate::test_hook::checkpoint;
+
+/// Results journaled per transaction.
+const RESULTS_PER_COMMIT: usize = 1_000;
+/// How long to wait for a group before giving up (a rerun waits again).
+const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Waits until every run has finished and journals every result.
+pub async fn collect(
+    group: &TaskGroup,
+    journal: &mut Journal,
+    progress: &Arc<Mutex<Progress>>,
+) -> Result<()> {
+    let (rows, submitted) = journal.counts()?;
+    if journal.result_counts()?.0 >= rows {
+        return Ok(());
+    }
+    let shown = progress.clone();
+    group
+        .wait()
+        .on_progress(move |p| lock(&shown).update_status(&p.status))
+        .max_wait(MAX_WAIT)
+        .await?;
+    read(group, journal, journal.meta("results_cursor")?).await?;
+    if journal.result_counts()?.0 < submitted {
+        // Results went missing after the saved cursor (a cursor from an
+        // older snapshot, say): read the whole group once more.
+        read(group, journal, None).await?;
+    }
+    let have = journal.result_counts()?.0;
+    if have < submitted {
+        return Err(Failure::new(format!(
+            "the group reported {have} results for {submitted} runs; rerun the same command to read them again"
+        )));
+    }
+    Ok(())
+}
+
+async fn read(group: &TaskGroup, journal: &mut Journal, cursor: Option<String>) -> Result<()> {
+    let mut request = group.runs().include_output();
+    if let Some(c) = cursor {
+        request = request.after(c);
+    }
+    let mut runs = request.typed::<Value, Value>().await?;
+    let mut batch = Vec::with_capacity(RESULTS_PER_COMMIT);
+    let mut last_cursor = None;
+    while let Some(run) = runs.next().await {
+        let run = run?;
+        if run.run.is_active {
+            continue;
+        }
+        last_cursor = run.event_id.clone().or(last_cursor);
+        batch.push(Received {
+            status: run.run.status.to_string(),
+            error: run.run.error.as_ref().map(|e| e.message.clone()),
+            output: run.output.as_ref().map(Value::to_string),
+            run_id: run.run.run_id,
+        });
+        if batch.len() >= RESULTS_PER_COMMIT {
+            journal.record_results(&batch, last_cursor.as_deref())?;
+            batch.clear();
+            checkpoint("results").await;
+        }
+    }
+    journal.record_results(&batch, last_cursor.as_deref())?;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Submitting rows exactly once, across crashes.
+//!
+//! Each `add_runs` call gets a batch id of its own, and the journal records
+//! which row each position of that batch is *before* the POST is sent. The
+//! SDK tags each run with `pw_batch = "<batch>.<position>"` and resolves
+//! ambiguous failures within the call. If the tool dies between a POST and
+//! journaling its answer, the next run finds those rows unconfirmed, reads
+//! the group's runs, matches their tags to rows, and only then submits the
+//! rows the server does not have.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use parallel_web::types::{InputValue, TaskRunMetadataValue};
+use parallel_web::{BATCH_TAG_KEY, Error, GroupEvent, RunInput, TaskGroup};
+
+use crate::enrich::plan::Plan;
+use crate::fail::{Failure, Result};
+use crate::journal::Journal;
+use crate::progress::Progress;
+use crate::test_hook::checkpoint;
+
+/// Rows per `add_runs` call (the SDK sends them as POSTs of 1,000, a few
+/// at a time); also the most rows held in memory at once.
+pub const ROWS_PER_CALL: usize = 4_000;
+
+/// Submits every row of the journal that has no run yet.
+pub async fn submit_all(
+    group: &TaskGroup,
+    journal: &mut Journal,
+    plan: &Plan,
+    progress: &Arc<Mutex<Progress>>,
+) -> Result<()> {
+    if journal.has_unconfirmed()? {
+        reconcile(group, journal, progress).await?;
+    }
+    let mut after = -1i64;
+    loop {
+        let pending = journal.unsubmitted(after, ROWS_PER_CALL)?;
+        let Some(&(last, _)) = pending.last() else {
+            return Ok(());
+        };
+        after = last as i64;
+        let rows: Vec<u64> = pending.iter().map(|(idx, _)| *idx).collect();
+        let inputs = pending
+            .into_iter()
+            .map(|(_, json)| InputValue::from_json(json).map(RunInput::from_value))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::new(format!("journal: a stored input is not JSON: {e}")))?;
+        let batch = journal.new_batch(&rows)?;
+        checkpoint("tagged").await;
+        let sent = group
+            .add_run_inputs(inputs)
+            .processor(&plan.processor)
+            .default_spec(&plan.spec)
+            .metadata(plan.metadata.iter().cloned())
+            .batch_id(&batch)
+            .send()
+            .await;
+        let (run_ids, error) = match sent {
+            Ok(out) => {
+                if let Some(status) = &out.status {
+                    lock(progress).update_status(status);
+                }
+                (out.run_ids.into_iter().map(Some).collect(), None)
+            }
+            Err(e) => match &e {
+                Error::BatchIncomplete { run_ids, .. } | Error::DuplicateRuns { run_ids, .. } => {
+                    (run_ids.clone(), Some(e))
+                }
+                _ => (Vec::new(), Some(e)),
+            },
+        };
+        checkpoint("posted").await;
+        let created: Vec<(u64, String)> = rows
+            .iter()
+            .zip(run_ids)
+            .filter_map(|(idx, id)| id.map(|id| (*idx, id)))
+            .collect();
+        journal.record_runs(&created)?;
+        let (_, submitted) = journal.counts()?;
+        lock(progress).update_submitted(submitted);
+        if let Some(e) = error {
+            return Err(Failure::from(e).context(
+                "submitting rows stopped (rows already created are journaled and are never sent again)",
+            ));
+        }
+    }
+}
+
+/// Finds, among the group's runs, those of rows that were sent but whose
+/// run id was never journaled, and journals them.
+async fn reconcile(
+    group: &TaskGroup,
+    journal: &mut Journal,
+    progress: &Arc<Mutex<Progress>>,
+) -> Result<()> {
+    lock(progress).note("resuming: matching the group's runs to rows sent before the last stop");
+    let mut found: HashMap<u64, String> = HashMap::new();
+    let mut duplicates = 0u64;
+    let mut runs = group.runs().send().await?;
+    while let Some(event) = runs.next().await {
+        let GroupEvent::RunState(r) = event? else {
+            continue;
+        };
+        let Some(TaskRunMetadataValue::String(tag)) =
+            r.run.metadata.as_ref().and_then(|m| m.get(BATCH_TAG_KEY))
+        else {
+            continue;
+        };
+        let Some((batch, pos)) = tag.split_once('.') else {
+            continue;
+        };
+        let Ok(pos) = pos.parse::<u64>() else {
+            continue;
+        };
+        let Some(idx) = journal.row_of_tag(batch, pos)? else {
+            continue;
+        };
+        let known = match found.get(&idx) {
+            Some(id) => Some(id.clone()),
+            None => journal.run_of_row(idx)?,
+        };
+        match known {
+            None => {
+                found.insert(idx, r.run.run_id.clone());
+            }
+            Some(id) if id != r.run.run_id => duplicates += 1,
+            Some(_) => {}
+        }
+    }
+    let found: Vec<(u64, String)> = found.into_iter().collect();
+    journal.record_runs(&found)?;
+    let p = lock(progress);
+    p.note(&format!(
+        "resuming: {} row(s) sent before the stop were found in the group and will not be sent again",
+        found.len()
+    ));
+    if duplicates > 0 {
+        p.note(&format!(
+            "warning: {duplicates} row(s) exist as more than one run in the group; the first run of each is used"
+        ));
+    }
+    Ok(())
+}
+
+/// The progress display, even if a panic elsewhere poisoned its lock.
+pub fn lock(progress: &Arc<Mutex<Progress>>) -> std::sync::MutexGuard<'_, Progress> {
+    progress.lock().unwrap_or_else(|p| p.into_inner())
+}

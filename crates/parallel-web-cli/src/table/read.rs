@@ -1,0 +1,218 @@
+//! Reading a table row by row. Each row is a JSON object with its columns
+//! in file order; a row that cannot be read is reported with its line
+//! number (CSV, JSONL) or position (JSON) and reading goes on, so that every
+//! bad row is listed at once.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::Format;
+use crate::fail::{Failure, Result};
+
+/// One row of the input.
+pub struct Row {
+    /// Where the row is: its line (CSV, JSONL) or 1-based position (JSON).
+    pub line: u64,
+    /// Its columns, in file order.
+    pub fields: Map<String, Value>,
+}
+
+/// A row that could not be read.
+#[derive(Debug)]
+pub struct BadRow {
+    /// Its line (CSV, JSONL) or 1-based position (JSON).
+    pub line: u64,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// What the reader hands on: a row, or a row that could not be read.
+pub type Item = std::result::Result<Row, BadRow>;
+
+/// Reads `path` (`-`: stdin) in `format`, calling `each` for every row in
+/// order. Returns the CSV header, when the format has one. Stops at the
+/// first error `each` returns or when the file cannot be read at all.
+pub fn for_each_row(
+    path: &str,
+    format: Format,
+    mut each: impl FnMut(Item) -> Result<()>,
+) -> Result<Option<Vec<String>>> {
+    let source: Box<dyn Read> = if path == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            File::open(path)
+                .map_err(|e| Failure::new(format!("cannot read the input {path}: {e}")))?,
+        )
+    };
+    let source = BufReader::with_capacity(1 << 16, source);
+    match format {
+        Format::Csv => read_csv(path, source, &mut each).map(Some),
+        Format::Jsonl => read_jsonl(path, source, &mut each).map(|()| None),
+        Format::Json => read_json(path, source, &mut each).map(|()| None),
+    }
+}
+
+fn read_csv(
+    path: &str,
+    source: impl Read,
+    each: &mut dyn FnMut(Item) -> Result<()>,
+) -> Result<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(source);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| Failure::new(format!("cannot read the CSV header of {path}: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    if header.is_empty() || header.iter().all(String::is_empty) {
+        return Err(Failure::new(format!(
+            "{path}: the CSV file has no header line"
+        )));
+    }
+    for (i, name) in header.iter().enumerate() {
+        if header[..i].contains(name) {
+            return Err(Failure::new(format!(
+                "{path}: the CSV header names the column {name:?} twice; rename one"
+            )));
+        }
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, csv::Position::line);
+                if record.len() != header.len() {
+                    each(Err(BadRow {
+                        line,
+                        message: format!(
+                            "{} fields, the header has {}",
+                            record.len(),
+                            header.len()
+                        ),
+                    }))?;
+                    continue;
+                }
+                let fields = header
+                    .iter()
+                    .zip(record.iter())
+                    .map(|(k, v)| (k.clone(), Value::String(v.to_owned())))
+                    .collect();
+                each(Ok(Row { line, fields }))?;
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    return Err(Failure::new(format!("cannot read {path}: {io}")));
+                }
+                each(Err(BadRow {
+                    line,
+                    message: e.to_string(),
+                }))?;
+            }
+        }
+    }
+    Ok(header)
+}
+
+fn read_jsonl(
+    path: &str,
+    mut source: impl BufRead,
+    each: &mut dyn FnMut(Item) -> Result<()>,
+) -> Result<()> {
+    let mut buf = String::new();
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        let n = source
+            .read_line(&mut buf)
+            .map_err(|e| Failure::new(format!("cannot read {path} after line {line}: {e}")))?;
+        if n == 0 {
+            return Ok(());
+        }
+        line += 1;
+        let text = buf.trim();
+        if text.is_empty() {
+            continue;
+        }
+        each(match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(fields)) => Ok(Row { line, fields }),
+            Ok(_) => Err(BadRow {
+                line,
+                message: "not a JSON object".into(),
+            }),
+            Err(e) => Err(BadRow {
+                line,
+                message: format!("invalid JSON: {e}"),
+            }),
+        })?;
+    }
+}
+
+/// Reads a JSON array element by element, never the whole array at once.
+fn read_json(
+    path: &str,
+    source: impl Read,
+    each: &mut dyn FnMut(Item) -> Result<()>,
+) -> Result<()> {
+    let mut failure = None;
+    let mut de = serde_json::Deserializer::from_reader(source);
+    let seed = Elements {
+        each,
+        failure: &mut failure,
+    };
+    let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    parsed.map_err(|e| {
+        Failure::new(format!(
+            "{path}: not a JSON array of objects ({e}); use .jsonl for one object per line"
+        ))
+    })
+}
+
+struct Elements<'a> {
+    each: &'a mut dyn FnMut(Item) -> Result<()>,
+    failure: &'a mut Option<Failure>,
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Elements<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut position = 0u64;
+        while let Some(value) = seq.next_element::<Value>()? {
+            position += 1;
+            let item = match value {
+                Value::Object(fields) => Ok(Row {
+                    line: position,
+                    fields,
+                }),
+                _ => Err(BadRow {
+                    line: position,
+                    message: "not a JSON object".into(),
+                }),
+            };
+            if let Err(f) = (self.each)(item) {
+                *self.failure = Some(f);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! Writing a table row by row. A file is written under a temporary name
+//! beside the target and renamed into place at the end, so a crash never
+//! leaves a half-written table under the output's name.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::Format;
+use crate::fail::{Failure, Result};
+
+/// Where the rows go.
+enum Sink {
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    Jsonl(Box<dyn Write>),
+    Json { out: Box<dyn Write>, first: bool },
+}
+
+/// A table being written.
+pub struct TableWriter {
+    sink: Sink,
+    columns: Vec<String>,
+    /// (temporary file, final path) for a file output.
+    rename: Option<(PathBuf, PathBuf)>,
+}
+
+/// The temporary name `path` is written under.
+fn temporary(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".partial-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// Fails, saying why, unless a file can be created where `path` will be
+/// written. Run before anything is submitted.
+pub fn check_writable(path: &str) -> Result<()> {
+    if path == "-" {
+        return Ok(());
+    }
+    let target = Path::new(path);
+    if target.is_dir() {
+        return Err(Failure::new(format!(
+            "the output {path} is a directory; name a file"
+        )));
+    }
+    let probe = temporary(target);
+    File::create(&probe)
+        .and_then(|_| fs::remove_file(&probe))
+        .map_err(|e| Failure::new(format!("cannot write the output {path}: {e}")))
+}
+
+impl TableWriter {
+    /// Starts writing `path` (`-`: stdout) with these columns, in order.
+    pub fn create(path: &str, format: Format, columns: Vec<String>) -> Result<TableWriter> {
+        let (out, rename): (Box<dyn Write>, _) = if path == "-" {
+            (Box::new(BufWriter::new(std::io::stdout().lock())), None)
+        } else {
+            let target = PathBuf::from(path);
+            let tmp = temporary(&target);
+            let file = File::create(&tmp)
+                .map_err(|e| Failure::new(format!("cannot write the output {path}: {e}")))?;
+            (
+                Box::new(BufWriter::with_capacity(1 << 16, file)),
+                Some((tmp, target)),
+            )
+        };
+        let sink = match format {
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(&columns).map_err(csv_failure)?;
+                Sink::Csv(Box::new(w))
+            }
+            Format::Jsonl => Sink::Jsonl(out),
+            Format::Json => Sink::Json { out, first: true },
+        };
+        Ok(TableWriter {
+            sink,
+            columns,
+            rename,
+        })
+    }
+
+    /// Writes one row; columns it lacks are empty (CSV) or left out (JSON).
+    pub fn write_row(&mut self, row: &Map<String, Value>) -> Result<()> {
+        match &mut self.sink {
+            Sink::Csv(w) => {
+                for c in &self.columns {
+                    w.write_field(cell(row.get(c))).map_err(csv_failure)?;
+                }
+                w.write_record(None::<&[u8]>).map_err(csv_failure)
+            }
+            Sink::Jsonl(out) => {
+                serde_json::to_writer(&mut *out, row)?;
+                out.write_all(b"\n").map_err(Failure::from)
+            }
+            Sink::Json { out, first } => {
+                out.write_all(if *first { b"[\n" } else { b",\n" })?;
+                *first = false;
+                serde_json::to_writer(&mut *out, row).map_err(Failure::from)
+            }
+        }
+    }
+
+    /// Flushes, syncs and moves the file into place.
+    pub fn finish(self) -> Result<()> {
+        let mut out: Box<dyn Write> = match self.sink {
+            Sink::Csv(w) => (*w)
+                .into_inner()
+                .map_err(|e| Failure::new(format!("cannot write the output: {}", e.error())))?,
+            Sink::Jsonl(out) => out,
+            Sink::Json { mut out, first } => {
+                out.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
+                out
+            }
+        };
+        out.flush()?;
+        drop(out);
+        if let Some((tmp, target)) = self.rename {
+            File::open(&tmp).and_then(|f| f.sync_all())?;
+            fs::rename(&tmp, &target).map_err(|e| {
+                Failure::new(format!(
+                    "cannot move the output into {}: {e}",
+                    target.display()
+                ))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A JSON value as one CSV cell: strings as they are, null as empty,
+/// anything else as JSON text.
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn csv_failure(e: csv::Error) -> Failure {
+    Failure::new(format!("cannot write the output: {e}"))
+}
