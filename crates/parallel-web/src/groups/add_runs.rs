@@ -170,11 +170,12 @@ impl AddRuns {
         let longest_tag = batch_id
             .as_deref()
             .map(|b| batching::tag(b, self.inputs.len().saturating_sub(1)));
+        let tag = longest_tag.as_deref().map(|t| (BATCH_TAG_KEY, t));
+        defaults.check(tag)?;
         let mut betas = Betas::default();
         betas.extend(client.client_betas());
         betas.extend(&self.betas);
         for (i, run) in self.inputs.iter().enumerate() {
-            let tag = longest_tag.as_deref().map(|t| (BATCH_TAG_KEY, t));
             run.check(Some(i), &defaults, tag)?;
             betas.add_for_run(run);
         }

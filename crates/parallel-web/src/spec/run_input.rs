@@ -105,6 +105,21 @@ pub(crate) struct Defaults<'a> {
     pub spec_chars: usize,
 }
 
+impl Defaults<'_> {
+    /// Checks what every run of a batch shares, once for the batch: its
+    /// metadata, and the metadata entry `tag` (the longest tag the batch
+    /// uses, so that one check covers every run's).
+    pub(crate) fn check(&self, tag: Option<(&str, &str)>) -> Result<(), Error> {
+        if let Some(metadata) = self.metadata {
+            check_metadata(None, metadata, tag)?;
+        }
+        if let Some((k, v)) = tag {
+            check_entry(None, k, &v)?;
+        }
+        Ok(())
+    }
+}
+
 impl RunInput {
     /// A run of `input`, which must serialize to a JSON object or a string
     /// (anything else is reported when the run is sent).
@@ -232,7 +247,8 @@ impl RunInput {
 
     /// Checks this run against the documented limits, as it would be sent
     /// with `defaults` and the extra metadata entry `tag`. `index` names it
-    /// in errors.
+    /// in errors. What the run shares with its batch (the batch metadata,
+    /// the tag's size) is checked once, by [`Defaults::check`].
     pub(crate) fn check(
         &self,
         index: Option<usize>,
@@ -254,23 +270,8 @@ impl RunInput {
                     "no processor given: set one on the batch or the run",
                 )
             })?;
-        let own = o.map(|o| &o.metadata);
-        for map in [defaults.metadata, own].into_iter().flatten() {
-            for (k, v) in map {
-                check_entry(index, k, v)?;
-            }
-        }
-        if let Some((k, v)) = tag {
-            if own.is_some_and(|m| m.contains_key(k))
-                || defaults.metadata.is_some_and(|m| m.contains_key(k))
-            {
-                return Err(Error::input(
-                    index,
-                    format!("metadata.{k}"),
-                    "this key is reserved for the batch tag: rename it, or switch tagging off with .batch_tags(false)",
-                ));
-            }
-            check_entry(index, k, &TaskRunInputMetadataValue::String(v.to_owned()))?;
+        if let Some(own) = o.map(|o| &o.metadata) {
+            check_metadata(index, own, tag)?;
         }
         let spec_chars = match self.spec() {
             Some(spec) => {
@@ -365,6 +366,26 @@ pub(crate) fn extend_metadata<M, K, V>(
             .into_iter()
             .map(|(k, v)| (k.into(), string(v.into()))),
     );
+}
+
+/// Checks `metadata`'s entries against the documented limits, and that it
+/// leaves the key of the batch tag `tag` free.
+fn check_metadata(
+    index: Option<usize>,
+    metadata: &Metadata,
+    tag: Option<(&str, &str)>,
+) -> Result<(), Error> {
+    for (k, v) in metadata {
+        check_entry(index, k, v)?;
+    }
+    match tag {
+        Some((k, _)) if metadata.contains_key(k) => Err(Error::input(
+            index,
+            format!("metadata.{k}"),
+            "this key is reserved for the batch tag: rename it, or switch tagging off with .batch_tags(false)",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks one metadata entry against the documented limits.
@@ -468,6 +489,22 @@ mod tests {
             "5 chars fit"
         );
         assert!(RunInput::new("abcd").check(None, &d, None).is_err());
+    }
+
+    #[test]
+    fn batch_metadata_is_checked_once_for_the_batch_and_may_not_take_the_tag_key() {
+        let mine: Metadata = [(
+            "pw_batch".to_owned(),
+            TaskRunInputMetadataValue::String("x".into()),
+        )]
+        .into();
+        let d = Defaults {
+            metadata: Some(&mine),
+            ..defaults()
+        };
+        let err = d.check(Some(("pw_batch", "b.0"))).unwrap_err();
+        assert!(err.to_string().contains("reserved"), "{err}");
+        assert!(d.check(None).is_ok());
     }
 
     #[test]
