@@ -13,6 +13,17 @@ use std::time::{Duration, Instant};
 /// The key the tests start the emulator binary with.
 pub const TEST_API_KEY: &str = "e2e-test-key";
 
+/// One run as the emulator recorded it (see [`EmulatorProcess::ledger`]).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct LedgerEntry {
+    /// The run's id.
+    pub run_id: String,
+    /// Its status when the ledger was read.
+    pub status: String,
+    /// The run input object exactly as the client sent it.
+    pub run_input: serde_json::Value,
+}
+
 /// A running `parallel-web-emulator` process.
 pub struct EmulatorProcess {
     child: Option<Child>,
@@ -69,6 +80,28 @@ impl EmulatorProcess {
             .expect("stats are JSON")
     }
 
+    /// The emulator's record of every run in group `taskgroup_id`, in
+    /// creation order, from `GET /_emulator/groups/{id}/runs`.
+    pub async fn ledger(&self, taskgroup_id: &str) -> Vec<LedgerEntry> {
+        parallel_web::install_tls_provider();
+        let text = reqwest::Client::new()
+            .get(format!(
+                "{}/_emulator/groups/{taskgroup_id}/runs",
+                self.base_url
+            ))
+            .header("x-api-key", TEST_API_KEY)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .expect("GET /_emulator/groups/{id}/runs")
+            .text()
+            .await
+            .expect("the ledger body");
+        text.lines()
+            .map(|line| serde_json::from_str(line).expect("a ledger line is JSON"))
+            .collect()
+    }
+
     /// Sends SIGTERM and waits (up to a generous bound) for the process to
     /// exit, returning its exit status.
     pub fn terminate(mut self) -> ExitStatus {
@@ -120,11 +153,16 @@ fn emulator_binary() -> PathBuf {
     ));
     if !binary.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        build
             .args(["build", "--package", "parallel-web-emulator", "--bin"])
-            .arg("parallel-web-emulator")
-            .status()
-            .expect("run cargo build for the emulator");
+            .arg("parallel-web-emulator");
+        // Build into the directory looked in: `target/release` for a
+        // `cargo test --release` run.
+        if profile_dir.file_name().is_some_and(|d| d == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build for the emulator");
         assert!(status.success(), "building the emulator binary failed");
     }
     binary

@@ -16,6 +16,8 @@ pub const DEFAULT_API_KEY: &str = "emulator-key";
 pub const MAX_TIME_SCALE: f64 = 1000.0;
 /// The default run-creating POSTs per minute (the documented production limit).
 pub const DEFAULT_RATE_LIMIT: u32 = 2000;
+/// The window the rate limit counts over by default: the documented minute.
+pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(60);
 
 /// Entry point: `Emulator::builder()…start().await`.
 #[derive(Debug)]
@@ -34,6 +36,7 @@ impl Emulator {
                 failure_rate: 0.0,
                 max_running: 0,
                 rate_limit: DEFAULT_RATE_LIMIT,
+                rate_window: DEFAULT_RATE_WINDOW,
                 faults: Vec::new(),
             },
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -95,9 +98,27 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Run-creating POSTs allowed per minute (0 = unlimited).
+    /// Run-creating POSTs allowed per minute (0 = unlimited); per
+    /// [`rate_window`](Self::rate_window) if that is set.
     pub fn rate_limit(mut self, per_minute: u32) -> Self {
         self.config.rate_limit = per_minute;
+        self
+    }
+
+    /// The window the rate limit counts over (default one minute, as
+    /// documented; at least 1 ms). A shorter window lets a test hit the limit,
+    /// and recover from it, in a fraction of a second: its 429s then also
+    /// carry `retry-after-ms`.
+    ///
+    /// ```
+    /// use parallel_web_emulator::Emulator;
+    /// use std::time::Duration;
+    /// // At most 5 run-creating POSTs per 200 ms.
+    /// let builder = Emulator::builder().rate_limit(5).rate_window(Duration::from_millis(200));
+    /// # let _ = builder;
+    /// ```
+    pub fn rate_window(mut self, window: Duration) -> Self {
+        self.config.rate_window = window.max(Duration::from_millis(1));
         self
     }
 

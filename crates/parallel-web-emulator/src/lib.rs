@@ -20,7 +20,8 @@ mod wire;
 mod world;
 
 pub use builder::{
-    DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, Emulator, EmulatorBuilder, EmulatorHandle, MAX_TIME_SCALE,
+    DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, Emulator, EmulatorBuilder,
+    EmulatorHandle, MAX_TIME_SCALE,
 };
 pub use faults::{Fault, FaultKind, FaultParseError};
 pub use stats::Stats;

@@ -29,9 +29,12 @@ struct Args {
     /// Most runs executing at once (0 = unlimited).
     #[arg(long, default_value_t = 0)]
     max_running: usize,
-    /// Run-creating POSTs per minute (0 = unlimited).
+    /// Run-creating POSTs per minute (0 = unlimited), or per --rate-window-ms.
     #[arg(long, default_value_t = DEFAULT_RATE_LIMIT)]
     rate_limit: u32,
+    /// The window --rate-limit counts over, in ms (default: one minute, as documented).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    rate_window_ms: Option<u64>,
     /// Fault to inject, e.g. `drop-stream:after=5`, `status:code=429,rate=0.2,retry-after-ms=100,times=3`,
     /// `ambiguous-add-runs:times=1`, `latency:ms=50`. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
@@ -72,6 +75,9 @@ async fn main() -> std::io::Result<()> {
         .failure_rate(args.failure_rate)
         .max_running(args.max_running)
         .rate_limit(args.rate_limit);
+    if let Some(ms) = args.rate_window_ms {
+        builder = builder.rate_window(std::time::Duration::from_millis(ms));
+    }
     match args.api_key {
         Some(key) => builder = builder.api_key(key),
         None => eprintln!("no API key given; accepting the default key: {DEFAULT_API_KEY}"),

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
-use crate::handlers::{events_stream, groups, run_events, runs, runs_stream};
+use crate::handlers::{events_stream, groups, ledger, run_events, runs, runs_stream};
 use crate::state::AppState;
 use crate::wire::to_json;
 use axum::Router;
@@ -21,6 +21,8 @@ const MAX_BODY_BYTES: usize = 64 << 20;
 
 /// Path of the stats endpoint.
 pub const STATS_PATH: &str = "/_emulator/stats";
+/// Path of a group's run ledger (see [`ledger`]).
+pub const LEDGER_PATH: &str = "/_emulator/groups/{taskgroup_id}/runs";
 
 /// Builds the router: every endpoint of API-NOTES §2, under `/v1` and `/v1beta`.
 pub fn router(st: Arc<AppState>) -> Router {
@@ -57,6 +59,7 @@ pub fn router(st: Arc<AppState>) -> Router {
         .route("/v1/tasks/runs/{run_id}/input", get(runs::run_input))
         .route("/v1/tasks/runs/{run_id}/result", get(runs::run_result))
         .route(STATS_PATH, get(stats))
+        .route(LEDGER_PATH, get(ledger::group_ledger))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(st.clone(), gate))
@@ -83,6 +86,7 @@ pub fn operation(method: &Method, matched: Option<&str>) -> &'static str {
         ("GET", "/tasks/runs/{run_id}/result") => "task_run_result",
         ("GET", "/tasks/runs/{run_id}/events") => "task_run_events",
         ("GET", "/_emulator/stats") => return "emulator_stats",
+        ("GET", "/_emulator/groups/{taskgroup_id}/runs") => return "emulator_ledger",
         _ => return "other",
     };
     if !beta {

@@ -26,8 +26,10 @@ pub struct Config {
     pub failure_rate: f64,
     /// Most runs executing at once (0 = unlimited).
     pub max_running: usize,
-    /// Run-creating POSTs allowed per minute (0 = unlimited).
+    /// Run-creating POSTs allowed per rate window (0 = unlimited).
     pub rate_limit: u32,
+    /// The window `rate_limit` counts over (the documented minute by default).
+    pub rate_window: Duration,
     /// Faults to inject.
     pub faults: Vec<Fault>,
 }
@@ -42,6 +44,7 @@ impl std::fmt::Debug for Config {
             .field("failure_rate", &self.failure_rate)
             .field("max_running", &self.max_running)
             .field("rate_limit", &self.rate_limit)
+            .field("rate_window", &self.rate_window)
             .field("faults", &self.faults)
             .finish()
     }
@@ -134,20 +137,21 @@ impl AppState {
         }
     }
 
-    /// Counts a run-creating POST against the per-minute limit; `Err(seconds)` when over it.
-    pub fn take_rate_token(&self) -> Result<(), u64> {
+    /// Counts a run-creating POST against the limit; `Err(wait)` when the
+    /// current window is full, with how long until it ends.
+    pub fn take_rate_token(&self) -> Result<(), Duration> {
         let limit = self.config.rate_limit;
         if limit == 0 {
             return Ok(());
         }
+        let window = self.config.rate_window;
         let mut w = self.rate_window.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        if now.duration_since(w.0) >= Duration::from_secs(60) {
+        if now.duration_since(w.0) >= window {
             *w = (now, 0);
         }
         if w.1 >= limit {
-            let left = Duration::from_secs(60).saturating_sub(now.duration_since(w.0));
-            return Err(left.as_secs().max(1));
+            return Err(window.saturating_sub(now.duration_since(w.0)));
         }
         w.1 += 1;
         Ok(())

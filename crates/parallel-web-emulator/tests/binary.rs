@@ -154,6 +154,7 @@ fn rejects_out_of_range_numbers_before_starting() {
         ("--time-scale", "-1", "outside 0..=1000"),
         ("--time-scale", "fast", "is not a number"),
         ("--failure-rate", "2", "outside 0..=1"),
+        ("--rate-window-ms", "0", "not in 1.."),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_parallel-web-emulator"))
             .args(["--addr", "127.0.0.1:0", flag, value])

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{STATUS_KEYS, TASK_RUN_KEYS, is_timestamp, keys, keys_at, start};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn create_group_answers_200_with_every_field_in_schema_order() {
@@ -214,4 +214,41 @@ async fn group_status_counts_runs_and_reports_modified_at() {
             .contains('3')
     );
     assert!(is_timestamp(&v["status"]["modified_at"]));
+}
+
+#[tokio::test]
+async fn ledger_lists_every_run_with_its_input_in_creation_order() {
+    let (_emu, api) = start().await;
+    let g = api.group().await;
+    let first = api.add(&g, 3).await;
+    let second = api.add(&g, 2).await;
+    let ids: Vec<Value> = [first, second]
+        .iter()
+        .flat_map(|r| r["run_ids"].as_array().unwrap().clone())
+        .collect();
+    let other = api.group().await;
+    api.add(&other, 1).await;
+
+    let r = api.get(&format!("/_emulator/groups/{g}/runs")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
+    let lines: Vec<Value> = r
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "only this group's runs: {}", r.text);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["run_id"], ids[i]);
+        let question = if i < 3 { i } else { i - 3 };
+        assert_eq!(
+            line["run_input"],
+            json!({"input": format!("question {question}"), "processor": "lite"})
+        );
+        assert!(line["status"].is_string());
+    }
+    assert_eq!(
+        api.get("/_emulator/groups/tgrp_nope/runs").await.status,
+        404
+    );
 }

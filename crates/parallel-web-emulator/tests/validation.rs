@@ -218,6 +218,11 @@ async fn rate_limit_refuses_run_creating_posts_with_retry_after() {
     assert_eq!(r.status, 429);
     assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(
+        r.header("retry-after-ms"),
+        None,
+        "the documented minute window answers like the API"
+    );
+    assert_eq!(
         r.json()["error"]["message"],
         "Too many requests: quota temporarily exceeded"
     );
@@ -226,6 +231,27 @@ async fn rate_limit_refuses_run_creating_posts_with_retry_after() {
         200,
         "GETs are not limited"
     );
+    assert_eq!(emu.stats().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn a_short_rate_window_refuses_with_its_exact_wait_and_then_lets_posts_through() {
+    let window = std::time::Duration::from_millis(300);
+    let (emu, api) = start_with(builder().rate_limit(2).rate_window(window)).await;
+    let post = || api.post_raw("/v1/tasks/runs", "{}".to_owned());
+    // Invalid bodies still count against the limit: cheap probes.
+    assert_eq!(post().await.status, 422);
+    assert_eq!(post().await.status, 422);
+    let refused = post().await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.header("retry-after"), Some("1"), "rounded up");
+    let wait_ms: u64 = refused.header("retry-after-ms").unwrap().parse().unwrap();
+    assert!(
+        (1..=300).contains(&wait_ms),
+        "{wait_ms} ms left of a 300 ms window"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(wait_ms + 20)).await;
+    assert_eq!(post().await.status, 422, "a new window has begun");
     assert_eq!(emu.stats().rate_limited, 1);
 }
 

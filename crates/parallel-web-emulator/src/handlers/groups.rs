@@ -74,7 +74,7 @@ pub async fn add_runs(
     let group = group_index(&st, &id)?;
     bool_param(&params, "refresh_status", true)?;
     st.take_rate_token()
-        .map_err(|secs| rate_limited(&st, secs))?;
+        .map_err(|wait| rate_limited(&st, wait))?;
     let parsed: AddRunsBody<'_> = validate::parse_json(&body).map_err(ApiError::Validation)?;
     let Some(inputs) = parsed.inputs else {
         return Err(ApiError::validation(

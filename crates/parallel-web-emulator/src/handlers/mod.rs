@@ -3,9 +3,11 @@
 //! - [`groups`]: create, retrieve, add runs, retrieve a group's run (G1–G3, G6)
 //! - [`runs`]: create, retrieve, input, result long-poll (R1–R4)
 //! - [`runs_stream`], [`events_stream`], [`run_events`]: the SSE endpoints (G4, G5, R5)
+//! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
 
 pub mod events_stream;
 pub mod groups;
+pub mod ledger;
 pub mod run_events;
 pub mod runs;
 pub mod runs_stream;
@@ -98,16 +100,24 @@ pub fn run_view(st: &AppState, id: &str) -> Result<RunView, ApiError> {
 }
 
 /// The 429 answer to a run-creating POST over the rate limit.
-pub fn rate_limited(st: &AppState, retry_after_secs: u64) -> ApiError {
+pub fn rate_limited(st: &AppState, wait: Duration) -> ApiError {
     st.counters.rate_limited();
-    ApiError::new(
+    // `retry-after` in whole seconds, rounded up, as the API sends it. A
+    // window shorter than the documented minute (a test setting) also gets
+    // the exact wait in `retry-after-ms`, which the official SDKs prefer.
+    let secs = wait.as_millis().div_ceil(1000).max(1);
+    let mut err = ApiError::new(
         axum::http::StatusCode::TOO_MANY_REQUESTS,
         "Too many requests: quota temporarily exceeded",
     )
-    .with_header(
-        axum::http::header::RETRY_AFTER,
-        retry_after_secs.to_string(),
-    )
+    .with_header(axum::http::header::RETRY_AFTER, secs.to_string());
+    if st.config.rate_window < crate::builder::DEFAULT_RATE_WINDOW {
+        err = err.with_header(
+            axum::http::HeaderName::from_static("retry-after-ms"),
+            wait.as_millis().max(1).to_string(),
+        );
+    }
+    err
 }
 
 /// How long an idle stream waits before a keep-alive comment (15 s, scaled).

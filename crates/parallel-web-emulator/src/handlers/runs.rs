@@ -26,7 +26,7 @@ pub async fn create_run(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     st.take_rate_token()
-        .map_err(|secs| rate_limited(&st, secs))?;
+        .map_err(|wait| rate_limited(&st, wait))?;
     let raw: &RawValue =
         validate::parse_json(&body).map_err(|e| ApiError::Validation(e).into_error_response())?;
     let valid = match validate::check_input(raw, &[json!("body")], 0, &[]) {

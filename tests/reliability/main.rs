@@ -1,0 +1,6 @@
+//! The reliability suite: the SDK's and the emulator's promises checked at
+//! scale, under injected faults and against hostile input. What each part
+//! checks, how to run it at full size, and the last results are in
+//! `tests/reliability/README.md`.
+
+mod chaos;
