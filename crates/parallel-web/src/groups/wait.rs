@@ -1,7 +1,7 @@
 //! Waiting for a group to finish.
 //!
-//! Push first: the waiter follows the group's event stream and returns as
-//! soon as a status says the group is inactive. When the stream is not
+//! Push first: the waiter follows the group's event stream and returns
+//! when it ends on a status saying the group is inactive. When the stream is not
 //! available it falls back to polling the group with full-jitter backoff,
 //! on the shared waiter core (`waiter.rs`): at the deadline it makes one
 //! final poll, then gives up with [`Error::WaitTimeout`]. Time is tokio's
@@ -211,7 +211,7 @@ impl WaitForGroup {
             return Ok(first);
         }
         if self.use_events {
-            match follow_events(self.group.as_ref(), deadline, &report).await {
+            match follow_events(self.group.as_ref(), &first, deadline, &report).await {
                 Followed::Inactive(s) => return Ok(s),
                 // The polling below makes the final poll at once.
                 Followed::Deadline => {}
@@ -244,10 +244,17 @@ impl WaitForGroup {
     }
 }
 
-/// Follows the group's event stream until a status says it is inactive,
-/// the deadline passes or the stream fails.
+/// Follows the group's event stream until it ends after a status saying the
+/// group is inactive, the deadline passes or the stream fails.
+///
+/// The stream replays the group's whole log first, and a group that was
+/// inactive for a while (all its runs done before more were added) has
+/// inactive statuses in the middle of it: only the status the stream ends
+/// on is the group's current one. Replayed statuses with fewer runs than
+/// `first` (polled at the start) are old news and are not reported.
 async fn follow_events(
     group: &dyn StatusSource,
+    first: &TaskGroupStatus,
     deadline: Option<Instant>,
     report: &(dyn Fn(&TaskGroupStatus) + Sync),
 ) -> Followed {
@@ -263,6 +270,7 @@ async fn follow_events(
         Ok(s) => s,
         Err(e) => return Followed::Unavailable(e.to_string()),
     };
+    let mut latest: Option<TaskGroupStatus> = None;
     loop {
         let next = match deadline {
             Some(d) => match tokio::time::timeout_at(d, events.next()).await {
@@ -273,17 +281,20 @@ async fn follow_events(
         };
         match next {
             Some(Ok(GroupEvent::GroupStatus { status, .. })) => {
-                report(&status);
-                if !status.is_active {
-                    return Followed::Inactive(status);
+                if status.num_task_runs >= first.num_task_runs {
+                    report(&status);
                 }
+                latest = Some(status);
             }
             Some(Ok(_)) => {}
             Some(Err(e)) => return Followed::Unavailable(e.to_string()),
             None => {
-                return Followed::Unavailable(
-                    "the stream ended before the group was inactive".into(),
-                );
+                return match latest {
+                    Some(status) if !status.is_active => Followed::Inactive(status),
+                    _ => Followed::Unavailable(
+                        "the stream ended before the group was inactive".into(),
+                    ),
+                };
             }
         }
     }
@@ -309,13 +320,18 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn status(active: bool) -> TaskGroupStatus {
+        status_of(active, 1)
+    }
+
+    /// A group of `runs` runs, one of them running if `active`.
+    fn status_of(active: bool, runs: i64) -> TaskGroupStatus {
         let counts = if active {
-            serde_json::json!({"running": 1})
+            serde_json::json!({"running": 1, "completed": runs - 1})
         } else {
-            serde_json::json!({"completed": 1})
+            serde_json::json!({"completed": runs})
         };
         serde_json::from_value(
-            serde_json::json!({"num_task_runs": 1, "task_run_status_counts": counts,
+            serde_json::json!({"num_task_runs": runs, "task_run_status_counts": counts,
             "is_active": active, "status_message": null, "modified_at": null}),
         )
         .unwrap()
@@ -325,7 +341,9 @@ mod tests {
     struct Fake {
         active_polls: u32,
         polls: AtomicU32,
-        events: Mutex<Option<Vec<bool>>>,
+        /// Runs in the polled status.
+        runs: i64,
+        events: Mutex<Option<Vec<TaskGroupStatus>>>,
     }
 
     impl StatusSource for Fake {
@@ -335,16 +353,17 @@ mod tests {
         fn status(&self) -> BoxFut<'_, TaskGroupStatus> {
             let n = self.polls.fetch_add(1, Ordering::SeqCst);
             let active = n < self.active_polls;
-            Box::pin(async move { Ok(status(active)) })
+            let runs = self.runs;
+            Box::pin(async move { Ok(status_of(active, runs)) })
         }
         fn events(&self) -> BoxFut<'_, GroupEventStream> {
             let script = self.events.lock().unwrap().take();
             Box::pin(async move {
                 let script = script.ok_or_else(|| Error::Config("no event stream here".into()))?;
-                let items = script.into_iter().map(|active| {
+                let items = script.into_iter().map(|status| {
                     Ok(GroupEvent::GroupStatus {
                         event_id: None,
-                        status: status(active),
+                        status,
                     })
                 });
                 // Each event arrives a second after the previous one.
@@ -366,7 +385,8 @@ mod tests {
         Arc::new(Fake {
             active_polls,
             polls: AtomicU32::new(0),
-            events: Mutex::new(events),
+            runs: 1,
+            events: Mutex::new(events.map(|e| e.into_iter().map(status).collect())),
         })
     }
 
@@ -417,6 +437,38 @@ mod tests {
             *seen.lock().unwrap(),
             [true, false],
             "repeated statuses are reported once"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_inactive_status_replayed_from_before_more_runs_were_added_is_not_the_end() {
+        // The group finished its first run, then got a second one: the
+        // replayed log says "inactive" before it says "active" again.
+        let f = Arc::new(Fake {
+            active_polls: 1,
+            polls: AtomicU32::new(0),
+            runs: 2,
+            events: Mutex::new(Some(vec![
+                status_of(false, 1),
+                status_of(true, 2),
+                status_of(false, 2),
+            ])),
+        });
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let s = WaitForGroup::new(f.clone())
+            .on_progress(move |p| {
+                let st = &p.status;
+                sink.lock().unwrap().push((st.num_task_runs, st.is_active))
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!((s.num_task_runs, s.is_active), (2, false));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [(2, true), (2, false)],
+            "the old one-run status is not reported"
         );
     }
 

@@ -198,7 +198,10 @@ impl EventsRequest {
         self
     }
 
-    /// Opens the stream; it ends after the group reports it is inactive.
+    /// Opens the stream. It ends when the server closes it right after a
+    /// status saying the group is inactive; an inactive status followed by
+    /// more events (a replayed history: the group was idle, then got more
+    /// runs) does not end it.
     pub async fn send(self) -> Result<GroupEventStream, Error> {
         let client = self.group.client.clone();
         let group = self.group.id.clone();
@@ -226,8 +229,14 @@ impl EventsRequest {
         let decode = GroupEvents {
             end_when_inactive: true,
         };
-        let events =
-            resume::open(opener, decode, settings, EndRule::AtLastItem, self.after).await?;
+        let events = resume::open(
+            opener,
+            decode,
+            settings,
+            EndRule::AtCloseAfterLastItem,
+            self.after,
+        )
+        .await?;
         Ok(events.boxed())
     }
 }

@@ -37,7 +37,7 @@ pub(crate) struct Decoded<T> {
     pub item: Option<Result<T, Error>>,
     /// The event's cursor, when it has one.
     pub cursor: Option<String>,
-    /// This is the last event: the stream ends after it.
+    /// This event may be the last one (see [`EndRule::AtCloseAfterLastItem`]).
     pub last: bool,
 }
 
@@ -55,9 +55,14 @@ pub(crate) trait Decode: Send + 'static {
 pub(crate) enum EndRule {
     /// A snapshot: a clean end of the HTTP body ends the stream.
     AtEndOfBody,
-    /// A live feed: only the decoder's last item ends it; a clean end of
-    /// the body before that is a reason to reconnect.
-    AtLastItem,
+    /// A live feed the server closes once it is over (a group's events):
+    /// it ends when the server closes the body cleanly right after the
+    /// decoder's `last` item (on this connection or, after a reconnect from
+    /// that item's cursor, with nothing new). A `last` item followed by more
+    /// events is history being replayed (a group that was inactive for a
+    /// while and then got more runs), so the stream goes on; any other clean
+    /// end is a reason to reconnect.
+    AtCloseAfterLastItem,
 }
 
 /// How a resumable stream reconnects.
@@ -108,6 +113,9 @@ struct Machine<D> {
     settings: ResumeSettings,
     end: EndRule,
     backoff: Backoff,
+    /// The most recent item was the decoder's `last` (see
+    /// [`EndRule::AtCloseAfterLastItem`]).
+    after_last: bool,
 }
 
 /// Opens the stream (HTTP errors surface here, with the server's body) and
@@ -134,6 +142,7 @@ pub(crate) async fn open<D: Decode>(
         decode,
         settings,
         end,
+        after_last: false,
     };
     Ok(futures::stream::unfold(machine, step))
 }
@@ -193,21 +202,15 @@ async fn step<D: Decode>(mut m: Machine<D>) -> Option<(Result<D::Item, Error>, M
                     }
                     idle_deadline = m.settings.idle_timeout.map(|t| Instant::now() + t);
                     let Some(item) = decoded.item else {
-                        if decoded.last {
-                            return None;
-                        }
                         continue;
                     };
-                    m.state = if decoded.last {
-                        State::Done
-                    } else {
-                        State::Streaming {
-                            body,
-                            framer,
-                            cursor,
-                            got_any,
-                            idle_deadline,
-                        }
+                    m.after_last = decoded.last;
+                    m.state = State::Streaming {
+                        body,
+                        framer,
+                        cursor,
+                        got_any,
+                        idle_deadline,
                     };
                     return Some((item, m));
                 }
@@ -247,6 +250,9 @@ async fn step<D: Decode>(mut m: Machine<D>) -> Option<(Result<D::Item, Error>, M
                 };
                 match stop {
                     Stop::Ended if m.end == EndRule::AtEndOfBody => return None,
+                    // Closed right after the last item, or reopened after it
+                    // and closed again with nothing new: over.
+                    Stop::Ended if m.after_last => return None,
                     Stop::Ended if got_any => {
                         // A live feed the server closed before its last
                         // event: carry on from the cursor straight away.

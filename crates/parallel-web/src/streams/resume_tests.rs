@@ -95,17 +95,44 @@ async fn unknown_types_and_keepalives_pass_through() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_live_feed_ends_after_its_last_item_and_is_reopened_before() {
+async fn a_live_feed_is_reopened_after_a_clean_close_and_ends_when_closed_after_its_last_item() {
     let active = "data: {\"event_id\":\"a\"}\n\n";
     let done = "data: {\"event_id\":\"b\",\"last\":true}\n\n";
-    let (opener, calls) = scripted(vec![vec![Ok(active)], vec![Ok(done), Ok(active)]]);
-    let items = collect_all(opener, EndRule::AtLastItem).await;
+    let (opener, calls) = scripted(vec![vec![Ok(active)], vec![Ok(done)]]);
+    let items = collect_all(opener, EndRule::AtCloseAfterLastItem).await;
     assert_eq!(
         items.len(),
         2,
-        "reopened after the clean close, stopped at the last item"
+        "reopened after the first close, over after the second"
     );
     assert_eq!(*calls.lock().unwrap(), [None, Some("a".to_owned())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_last_item_followed_by_more_events_is_replayed_history_and_the_feed_goes_on() {
+    // A group that went inactive, then got more runs: its replayed log has
+    // an inactive status in the middle.
+    let early_done = "data: {\"event_id\":\"a\",\"last\":true}\n\n";
+    let more = "data: {\"event_id\":\"b\"}\n\n";
+    let done = "data: {\"event_id\":\"c\",\"last\":true}\n\n";
+    let (opener, calls) = scripted(vec![vec![Ok(early_done), Ok(more), Ok(done)]]);
+    let ids: Vec<String> = collect_all(opener, EndRule::AtCloseAfterLastItem)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap()["event_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(calls.lock().unwrap().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_feed_cut_after_its_last_item_ends_when_reopening_brings_nothing_new() {
+    let done = "data: {\"event_id\":\"b\",\"last\":true}\n\n";
+    let (opener, calls) = scripted(vec![vec![Ok(done), Err("reset")], vec![]]);
+    let items = collect_all(opener, EndRule::AtCloseAfterLastItem).await;
+    assert_eq!(items.len(), 1);
+    assert!(items[0].is_ok());
+    assert_eq!(*calls.lock().unwrap(), [None, Some("b".to_owned())]);
 }
 
 #[tokio::test(start_paused = true)]

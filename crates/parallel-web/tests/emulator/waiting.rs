@@ -33,6 +33,51 @@ async fn wait_follows_events_to_the_final_status_and_reports_progress() {
 }
 
 #[tokio::test]
+async fn wait_is_not_ended_by_an_inactive_status_from_before_more_runs_were_added() {
+    // Found by the reliability suite: the events stream replays the group's
+    // log from the start, and a group whose first runs all finished before
+    // more were added has an inactive status in the middle of it.
+    // lite takes 10-60 s, scaled to 0.2-1.2 s.
+    let emu = start(Emulator::builder().time_scale(0.02).seed(4)).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    add_questions(&group, 1).await;
+    let first = group
+        .wait()
+        .max_wait(Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!((first.num_task_runs, first.is_active), (1, false));
+
+    add_questions(&group, 2).await;
+    let status = group
+        .wait()
+        .max_wait(Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(
+        status.num_task_runs, 3,
+        "the current status, not the replayed one"
+    );
+    assert!(!status.is_active);
+    assert_eq!(status.task_run_status_counts.get("completed"), Some(&3));
+
+    // The public events stream goes past the old inactive status too.
+    let mut events = group.events().send().await.unwrap();
+    let mut run_states = 0;
+    let mut last_status = None;
+    while let Some(event) = events.next().await {
+        match event.unwrap() {
+            GroupEvent::RunState(_) => run_states += 1,
+            GroupEvent::GroupStatus { status, .. } => last_status = Some(status),
+            _ => {}
+        }
+    }
+    assert_eq!(run_states, 3, "every run's final state");
+    assert_eq!(last_status.map(|s| s.num_task_runs), Some(3));
+}
+
+#[tokio::test]
 async fn wait_gives_up_at_max_wait_saying_how_long_and_how_often() {
     let emu = start(Emulator::builder().time_scale(1.0)).await;
     let client = client_for(&emu);
