@@ -1,0 +1,3 @@
+//! The reliability suite: one integration-test target, one module per part.
+
+mod bad_emulator;
