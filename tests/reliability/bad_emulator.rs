@@ -1,6 +1,8 @@
 //! Part 2b: hostile input to the emulator binary over raw HTTP.
 //!
 //! - [`cases`]: the table of bad requests and what each must get back
+//!   (`cases/bodies.rs`: request bodies; `cases/paths.rs`: ids, cursors,
+//!   query parameters, methods, routes and non-HTTP bytes)
 //! - [`wire`]: sending a case (reqwest, or raw bytes on a `TcpStream`) and
 //!   judging the answer's body shape
 //! - [`crowd`]: thousands of connections held open at once

@@ -123,9 +123,11 @@ fn stalls() -> Vec<Stall> {
     ]
 }
 
-/// Plays one stalled client; `Ok` once the server has closed the connection
-/// having sent what the stall expects.
-async fn play(addr: String, stall: Stall) -> Result<(), String> {
+/// Plays one stalled client; `Ok` (with how long the connection stayed
+/// open, for the log) once the server has closed it having sent what the
+/// stall expects.
+async fn play(addr: String, stall: Stall) -> Result<Duration, String> {
+    let started = std::time::Instant::now();
     let stream = TcpStream::connect(&addr)
         .await
         .map_err(|e| format!("connect: {e}"))?;
@@ -164,8 +166,9 @@ async fn play(addr: String, stall: Stall) -> Result<(), String> {
     .await;
     sender.abort();
     closed.map_err(|_| format!("still open after {CLOSE_BOUND:?}"))?;
+    let open_for = started.elapsed();
     match stall.answer {
-        None if received.is_empty() => Ok(()),
+        None if received.is_empty() => Ok(open_for),
         None => Err(format!(
             "expected no answer, got {:?}",
             String::from_utf8_lossy(&received)
@@ -178,7 +181,7 @@ async fn play(addr: String, stall: Stall) -> Result<(), String> {
             }
             problems.extend(shape_mismatch(shape, &observed));
             if problems.is_empty() {
-                Ok(())
+                Ok(open_for)
             } else {
                 Err(format!(
                     "{}; got {}",
@@ -220,7 +223,7 @@ pub async fn run() {
     let mut failures = Vec::new();
     for (name, player) in players {
         match player.await {
-            Ok(Ok(())) => eprintln!("ok   {name}: closed by the server"),
+            Ok(Ok(open_for)) => eprintln!("ok   {name}: closed by the server after {open_for:.1?}"),
             Ok(Err(why)) => failures.push(format!("{name}: {why}")),
             Err(e) => failures.push(format!("{name}: the client task failed: {e}")),
         }
