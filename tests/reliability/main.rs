@@ -3,4 +3,5 @@
 //! checks, how to run it at full size, and the last results are in
 //! `tests/reliability/README.md`.
 
+mod bad_emulator;
 mod chaos;

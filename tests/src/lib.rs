@@ -8,6 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The key the tests start the emulator binary with.
@@ -28,21 +29,53 @@ pub struct LedgerEntry {
 pub struct EmulatorProcess {
     child: Option<Child>,
     base_url: String,
+    /// Everything the process wrote to stderr so far, when captured.
+    stderr: Option<Arc<Mutex<String>>>,
 }
 
 impl EmulatorProcess {
     /// Starts the binary on `127.0.0.1:0` with [`TEST_API_KEY`] and the given
     /// extra arguments, and waits for its `listening on` line.
     pub fn spawn(extra_args: &[&str]) -> Self {
+        Self::start(extra_args, false)
+    }
+
+    /// Like [`spawn`](Self::spawn), but also keeps a copy of everything the
+    /// emulator writes to stderr (still echoed to this process's stderr), so
+    /// a test can check it for panics with [`stderr_text`](Self::stderr_text).
+    pub fn spawn_capturing_stderr(extra_args: &[&str]) -> Self {
+        Self::start(extra_args, true)
+    }
+
+    fn start(extra_args: &[&str], capture_stderr: bool) -> Self {
         let mut child = Command::new(emulator_binary())
             .args(["--addr", "127.0.0.1:0"])
             .args(extra_args)
             .env("PARALLEL_API_KEY", TEST_API_KEY)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("start the parallel-web-emulator binary");
+        let stderr = child.stderr.take().map(|pipe| {
+            let text = Arc::new(Mutex::new(String::new()));
+            let sink = Arc::clone(&text);
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    eprintln!("[emulator] {line}");
+                    if let Ok(mut t) = sink.lock() {
+                        t.push_str(&line);
+                        t.push('\n');
+                    }
+                }
+            });
+            text
+        });
         let stdout = child.stdout.take().expect("piped stdout");
         let mut first_line = String::new();
         BufReader::new(stdout)
@@ -56,7 +89,30 @@ impl EmulatorProcess {
         Self {
             child: Some(child),
             base_url,
+            stderr,
         }
+    }
+
+    /// The operating system's id of the emulator process (for reading
+    /// `/proc/<pid>/status`, for example).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// True while the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// What the emulator wrote to stderr so far; empty unless it was started
+    /// with [`spawn_capturing_stderr`](Self::spawn_capturing_stderr).
+    pub fn stderr_text(&self) -> String {
+        self.stderr
+            .as_ref()
+            .and_then(|t| t.lock().ok().map(|t| t.clone()))
+            .unwrap_or_default()
     }
 
     /// The emulator's base URL, e.g. `http://127.0.0.1:41234`.

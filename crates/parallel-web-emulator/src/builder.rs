@@ -2,6 +2,7 @@
 
 use crate::faults::Fault;
 use crate::routes;
+use crate::server;
 use crate::state::{AppState, Config};
 use crate::stats::Stats;
 use std::net::SocketAddr;
@@ -142,14 +143,7 @@ impl EmulatorBuilder {
         let (stop_tx, stop_rx) = watch::channel(false);
         let driver = tokio::spawn(state.clone().drive(stop_rx.clone()));
         let app = routes::router(state.clone());
-        let mut stop = stop_rx;
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await;
-        });
+        let server = tokio::spawn(server::serve(listener, app, stop_rx));
         Ok(EmulatorHandle {
             addr,
             state,

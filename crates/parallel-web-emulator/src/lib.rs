@@ -12,6 +12,7 @@ mod processors;
 mod render;
 mod routes;
 mod scheduler;
+mod server;
 mod sse;
 mod state;
 mod stats;

@@ -7,7 +7,7 @@ use crate::handlers::{events_stream, groups, ledger, run_events, runs, runs_stre
 use crate::state::AppState;
 use crate::wire::to_json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -15,9 +15,6 @@ use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
-
-/// Largest request body accepted.
-const MAX_BODY_BYTES: usize = 64 << 20;
 
 /// Path of the stats endpoint.
 pub const STATS_PATH: &str = "/_emulator/stats";
@@ -63,8 +60,6 @@ pub fn router(st: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(st.clone(), gate))
-        // 1,000 inputs of up to 25,000 characters each must fit.
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(st)
 }
 

@@ -61,7 +61,48 @@ pub fn minify(text: &str) -> String {
     out
 }
 
-/// Parses a JSON body, or says where it is malformed.
+/// Deepest nesting of arrays and objects accepted in a request body. Parts of
+/// a request come back inside answers a few levels down (an input inside an
+/// event's `run`), and those answers must stay within the recursion limit of
+/// common JSON parsers (128 in serde_json); the emulator's own checks parse
+/// parts of the body with that limit too.
+pub const MAX_JSON_DEPTH: usize = 100;
+
+/// True when arrays and objects in `json` nest deeper than `max` (strings
+/// and their escapes are skipped, so brackets inside them do not count).
+pub fn nests_deeper_than(json: &[u8], max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in json {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Parses a JSON body, or says where it is malformed. The body must be a
+/// JSON object (serde would otherwise read an array as a struct's fields in
+/// order) nested at most [`MAX_JSON_DEPTH`] deep.
 pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Errors> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(vec![err(vec![json!("body")], "Field required", "missing")]);
@@ -73,6 +114,20 @@ pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Errors> {
             "json_invalid",
         )]
     })?;
+    if nests_deeper_than(body, MAX_JSON_DEPTH) {
+        return Err(vec![err(
+            vec![json!("body")],
+            format!("JSON nests arrays and objects deeper than {MAX_JSON_DEPTH} levels"),
+            "json_invalid",
+        )]);
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(vec![err(
+            vec![json!("body")],
+            "Input should be a valid dictionary or object to extract fields from",
+            "model_attributes_type",
+        )]);
+    }
     serde_json::from_slice(body).map_err(|e| {
         vec![err(
             vec![json!("body")],
@@ -419,6 +474,30 @@ mod tests {
             minify(r#"{"q":"say \"hi there\""}"#),
             r#"{"q":"say \"hi there\""}"#
         );
+    }
+
+    #[test]
+    fn nesting_depth_skips_brackets_inside_strings() {
+        assert!(!nests_deeper_than(br#"{"a":[{"b":"[[[[{{{{"}]}"#, 3));
+        assert!(nests_deeper_than(br#"{"a":[{"b":[]}]}"#, 3));
+        assert!(!nests_deeper_than(br#"{"a":"\"[[[["}"#, 1));
+    }
+
+    #[test]
+    fn bodies_that_are_not_objects_or_nest_too_deep_are_refused() {
+        for body in ["[]", "[1]", "\"x\"", "null", "42"] {
+            let parsed: Result<CreateGroupBody<'_>, _> = parse_json(body.as_bytes());
+            assert!(parsed.is_err(), "{body} was accepted");
+        }
+        let deep = format!(
+            "{{\"metadata\":{{\"k\":{}{}}}}}",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let parsed: Result<CreateGroupBody<'_>, _> = parse_json(deep.as_bytes());
+        assert!(parsed.is_err(), "a 200-deep body was accepted");
+        let parsed: Result<CreateGroupBody<'_>, _> = parse_json(br#" {"metadata":{"k":"v"}}"#);
+        assert!(parsed.is_ok());
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! G5 `GET …/tasks/groups/{id}/events`: the group's event log after a cursor,
 //! then live until the group goes inactive (or the lifetime ends).
 
-use super::{Params, cursor_error, group_index, keep_alive_interval, renderer, seconds_param};
+use super::{
+    Params, PathIds, cursor_error, group_index, keep_alive_interval, renderer, seconds_param,
+};
 use crate::error::ApiError;
 use crate::ids::Kind;
 use crate::sse::{self, Next};
 use crate::state::AppState;
 use crate::wire::{TaskGroupStatus, TaskGroupStatusEvent, to_json};
 use crate::world::{EventRec, RunView};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use std::sync::Arc;
@@ -39,7 +41,7 @@ enum LogItem {
 pub async fn group_events(
     State(st): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<String>,
     params: Params,
     uri: Uri,
 ) -> Result<Response, ApiError> {

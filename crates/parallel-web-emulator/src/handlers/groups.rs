@@ -1,6 +1,7 @@
 //! Task-group operations that answer with plain JSON (G1, G2, G3, G6).
 
-use super::{Params, bool_param, group_index, rate_limited};
+use super::body::JsonBody;
+use super::{Params, PathIds, bool_param, group_index, rate_limited};
 use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
 use crate::ids;
@@ -9,7 +10,7 @@ use crate::validate::{self, AddRunsBody, CreateGroupBody, InputProblem, MAX_INPU
 use crate::wire::{TaskGroupResponse, TaskGroupRunResponse, to_json};
 use crate::world::{Batch, NewRun};
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -34,7 +35,7 @@ fn group_json(st: &AppState, group: u32) -> Result<String, ApiError> {
 /// G1 `POST /v1/tasks/groups`: 200 `TaskGroupResponse`.
 pub async fn create_group(
     State(st): State<Arc<AppState>>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let parsed: CreateGroupBody<'_> = validate::parse_json(&body).map_err(ApiError::Validation)?;
     let mut errors = Vec::new();
@@ -57,7 +58,7 @@ pub async fn create_group(
 /// G2 `GET /v1/tasks/groups/{id}`: 200 `TaskGroupResponse`.
 pub async fn retrieve_group(
     State(st): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<String>,
 ) -> Result<Response, ApiError> {
     let group = group_index(&st, &id)?;
     Ok(json_response(StatusCode::OK, group_json(&st, group)?))
@@ -66,10 +67,10 @@ pub async fn retrieve_group(
 /// G3 `POST /v1/tasks/groups/{id}/runs`: 200 `TaskGroupRunResponse`.
 pub async fn add_runs(
     State(st): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<String>,
     params: Params,
     uri: axum::http::Uri,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let group = group_index(&st, &id)?;
     bool_param(&params, "refresh_status", true)?;
@@ -167,7 +168,7 @@ fn connection_cut() -> Response {
 pub async fn retrieve_group_run(
     State(st): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
-    Path((id, run_id)): Path<(String, String)>,
+    PathIds((id, run_id)): PathIds<(String, String)>,
 ) -> Result<Response, ApiError> {
     let group = group_index(&st, &id)?;
     let view = super::run_view(&st, &run_id)?;

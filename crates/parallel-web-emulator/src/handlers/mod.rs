@@ -1,10 +1,12 @@
 //! Request handlers, one small function per operation.
 //!
+//! - [`body`]: reading a POST's JSON body (content type, size limit, deadlines)
 //! - [`groups`]: create, retrieve, add runs, retrieve a group's run (G1–G3, G6)
 //! - [`runs`]: create, retrieve, input, result long-poll (R1–R4)
 //! - [`runs_stream`], [`events_stream`], [`run_events`]: the SSE endpoints (G4, G5, R5)
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
 
+pub mod body;
 pub mod events_stream;
 pub mod groups;
 pub mod ledger;
@@ -50,6 +52,47 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
                 )
             })
     }
+}
+
+/// Path parameters, like axum's `Path`, except that a parameter that is not
+/// UTF-8 once percent-decoded (`tgrp_%FF`) is an unknown id, a 404 in the
+/// API's error shape, instead of axum's plain-text 400: no real id can look
+/// like that, and the real service decodes such paths leniently.
+#[derive(Debug)]
+pub struct PathIds<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for PathIds<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        use axum::extract::path::{ErrorKind, Path};
+        use axum::extract::rejection::PathRejection;
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PathIds(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => match e.kind() {
+                ErrorKind::InvalidUtf8InPathParam { key } if key == "run_id" => {
+                    Err(ApiError::run_not_found())
+                }
+                ErrorKind::InvalidUtf8InPathParam { .. } => Err(ApiError::group_not_found()),
+                _ => Err(path_error(e.body_text())),
+            },
+            Err(other) => Err(path_error(other.body_text())),
+        }
+    }
+}
+
+fn path_error(text: String) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        format!("Invalid path: {text}; check the ids in the URL"),
+    )
 }
 
 /// Parses a FastAPI-style boolean query parameter.

@@ -1,7 +1,7 @@
 //! R5 `GET /v1/tasks/runs/{id}/events` (and `/v1beta`): the run's state, its
 //! progress messages and stats, then the final state with the output.
 
-use super::{keep_alive_interval, renderer, run_view};
+use super::{PathIds, keep_alive_interval, renderer, run_view};
 use crate::error::ApiError;
 use crate::ids::{self};
 use crate::scheduler::Timing;
@@ -9,7 +9,7 @@ use crate::sse::{self, Next};
 use crate::state::AppState;
 use crate::wire::{ProgressMessageEvent, ProgressStatsEvent, SourceStats, to_json};
 use crate::world::{RunView, is_active};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use std::sync::Arc;
@@ -46,7 +46,7 @@ const PROGRESS: [(f64, &str, &str); 6] = [
 pub async fn run_events(
     State(st): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<String>,
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let view = run_view(&st, &id)?;

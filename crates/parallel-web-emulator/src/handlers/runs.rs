@@ -1,16 +1,16 @@
 //! Single task-run operations (R1–R4).
 
-use super::{Params, rate_limited, renderer, run_view, seconds_param};
+use super::body::JsonBody;
+use super::{Params, PathIds, rate_limited, renderer, run_view, seconds_param};
 use crate::error::{ApiError, json_response};
 use crate::ids;
 use crate::render::Renderer;
 use crate::state::AppState;
 use crate::validate::{self, InputProblem};
 use crate::world::{FAILED, NO_GROUP, NewRun, RunView, is_active};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use bytes::Bytes;
 use serde_json::json;
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -23,8 +23,9 @@ const DEFAULT_RESULT_TIMEOUT: f64 = 600.0;
 pub async fn create_run(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<JsonBody, ApiError>,
 ) -> Result<Response, ApiError> {
+    let JsonBody(body) = body.map_err(ApiError::into_error_response)?;
     st.take_rate_token()
         .map_err(|wait| rate_limited(&st, wait))?;
     let raw: &RawValue =
@@ -66,7 +67,7 @@ pub async fn create_run(
 pub async fn retrieve_run(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<String>,
 ) -> Result<Response, ApiError> {
     render_run(&st, &headers, &id, Renderer::run)
 }
@@ -75,7 +76,7 @@ pub async fn retrieve_run(
 pub async fn run_input(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<String>,
 ) -> Result<Response, ApiError> {
     render_run(&st, &headers, &id, Renderer::input)
 }
@@ -98,7 +99,7 @@ fn render_run(
 pub async fn run_result(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let timeout = seconds_param(&params, "timeout")

@@ -1,13 +1,13 @@
 //! G4 `GET …/tasks/groups/{id}/runs`: a snapshot of the group's runs, then the
 //! stream closes. Filters by status; includes inputs/outputs on request.
 
-use super::{Params, bool_param, cursor_error, group_index, renderer};
+use super::{Params, PathIds, bool_param, cursor_error, group_index, renderer};
 use crate::error::ApiError;
 use crate::ids::Kind;
 use crate::sse::{self, CHUNK, Next};
 use crate::state::AppState;
 use crate::world::{RunView, parse_status};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use serde_json::json;
@@ -28,7 +28,7 @@ struct RunsStream {
 pub async fn group_runs(
     State(st): State<Arc<AppState>>,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<String>,
     params: Params,
     uri: Uri,
 ) -> Result<Response, ApiError> {
