@@ -4,4 +4,7 @@
 //! `tests/reliability/README.md`.
 
 mod bad_emulator;
+mod bad_sdk;
 mod chaos;
+mod hostile_server;
+mod secrets;

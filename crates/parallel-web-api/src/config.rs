@@ -199,7 +199,8 @@ impl ClientConfig {
         let mut builder = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(self.user_agent.clone())
-            .connect_timeout(self.connect_timeout);
+            .connect_timeout(self.connect_timeout)
+            .redirect(same_origin_redirects());
         if let Some(read_timeout) = self.read_timeout {
             builder = builder.read_timeout(read_timeout);
         }
@@ -249,6 +250,30 @@ impl ClientConfig {
             RequestHeaders::new(headers),
         ))
     }
+}
+
+/// Redirects are followed only within the origin of the request (same
+/// scheme, host and port), at most ten times. On a redirect to another
+/// host reqwest drops `Authorization` and cookies, but not a custom header
+/// such as `x-api-key`: following it would hand the API key to that host.
+/// Such a redirect is returned as the response instead (a 3xx status the
+/// caller sees as an error).
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let next = attempt.url();
+        let same_origin = attempt.previous().first().is_some_and(|first| {
+            first.scheme() == next.scheme()
+                && first.host_str() == next.host_str()
+                && first.port_or_known_default() == next.port_or_known_default()
+        });
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// The rustls configuration of every client this crate builds: the `ring`

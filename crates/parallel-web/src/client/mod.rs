@@ -197,7 +197,11 @@ impl ClientBuilder {
     /// added to every request; the connect and read timeouts are the given
     /// client's own (a `reqwest::Client` cannot take them after it is
     /// built). Build it with a TLS provider available, for example after
-    /// [`install_tls_provider`](crate::install_tls_provider).
+    /// [`install_tls_provider`](crate::install_tls_provider). Its redirect
+    /// policy applies too: reqwest's default follows redirects to other
+    /// hosts with every header but `Authorization` and cookies, the API key
+    /// included, so give it `reqwest::redirect::Policy::none()` (the
+    /// clients this SDK builds follow same-origin redirects only).
     ///
     /// ```
     /// parallel_web::install_tls_provider();
@@ -255,8 +259,17 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        reqwest::Url::parse(&self.base_url)
+        let url = reqwest::Url::parse(&self.base_url)
             .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", self.base_url)))?;
+        // Anything else would parse, then fail every request as if the
+        // connection broke (and be retried): say so once, here.
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::Config(format!(
+                "base URL {:?} uses the scheme `{}`; the API speaks http:// or https:// only",
+                self.base_url,
+                url.scheme()
+            )));
+        }
         let config = self.config()?;
         let api = match &self.http {
             // With their own client, a caller may send the key themselves.
@@ -423,6 +436,18 @@ mod tests {
             ]
         );
         assert!(parse_custom_headers("no colon").is_err());
+    }
+
+    #[test]
+    fn a_base_url_that_is_not_http_is_a_config_error() {
+        for url in ["ftp://127.0.0.1:21", "file:///tmp/api", "not a url"] {
+            let err = Client::builder()
+                .api_key("k")
+                .base_url(url)
+                .build()
+                .unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{url}: {err:?}");
+        }
     }
 
     #[test]

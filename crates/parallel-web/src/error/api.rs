@@ -86,13 +86,15 @@ impl ApiError {
             Some(v) => summarize_body(v),
             None => (None, None, None),
         };
-        let message = message.unwrap_or_else(|| {
-            if body.trim().is_empty() {
-                reason(status).to_owned()
-            } else {
-                truncate(body.trim(), 200)
-            }
-        });
+        let message = message
+            .or_else(|| redirect_message(status, headers))
+            .unwrap_or_else(|| {
+                if body.trim().is_empty() {
+                    reason(status).to_owned()
+                } else {
+                    truncate(body.trim(), 200)
+                }
+            });
         ApiError {
             operation,
             status,
@@ -183,6 +185,22 @@ pub(crate) fn loc_string(loc: &Value) -> String {
             .join("."),
         other => other.to_string(),
     }
+}
+
+/// A redirect the client did not follow (one to another host: it would
+/// have received the API key).
+fn redirect_message(status: u16, headers: &HeaderMap) -> Option<String> {
+    if !(300..400).contains(&status) {
+        return None;
+    }
+    let to = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("an unknown location");
+    Some(format!(
+        "redirected to {}, which was not followed because the API key must not go to another host; point the base URL at the API itself",
+        truncate(to, 200)
+    ))
 }
 
 fn reason(status: u16) -> &'static str {

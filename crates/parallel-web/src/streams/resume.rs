@@ -246,6 +246,12 @@ async fn step<D: Decode>(mut m: Machine<D>) -> Option<(Result<D::Item, Error>, M
                     },
                     Some(Err(e)) if e == IDLE => Stop::Idle,
                     Some(Err(e)) => Stop::Broken(e),
+                    // A body that ends without an error can still be cut
+                    // short (a close-delimited body, a proxy): the event
+                    // it cut is read again from the cursor, not lost.
+                    None if framer.in_event() => {
+                        Stop::Broken("the connection closed in the middle of an event".to_owned())
+                    }
                     None => Stop::Ended,
                 };
                 match stop {
@@ -307,6 +313,30 @@ fn give_up(why: &str, cursor: Option<String>) -> Error {
         ),
         last_event_id: cursor,
     }
+}
+
+/// Refuses a successful answer that is not an event stream (a proxy's or
+/// a web server's HTML page, say): read as SSE it would hold no event, and
+/// the stream would look empty instead of wrong. A missing content type is
+/// accepted.
+pub(crate) fn expect_event_stream(
+    headers: &reqwest::header::HeaderMap,
+    cursor: Option<&str>,
+) -> Result<(), Error> {
+    let Some(value) = headers.get(reqwest::header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let content_type = String::from_utf8_lossy(value.as_bytes());
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if essence.eq_ignore_ascii_case("text/event-stream") {
+        return Ok(());
+    }
+    Err(Error::Stream {
+        message: format!(
+            "the server answered with content type {content_type:?} instead of text/event-stream; check that the base URL points at the API"
+        ),
+        last_event_id: cursor.map(str::to_owned),
+    })
 }
 
 /// Adapts a generated `ByteStream` body to [`ByteChunks`].

@@ -86,6 +86,21 @@ async fn a_broken_connection_resumes_from_the_last_cursor() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_snapshot_cut_in_the_middle_of_an_event_is_resumed_not_ended() {
+    let e1: &'static str = run_event("1").leak();
+    let e2: &'static str = run_event("2").leak();
+    let cut: &'static str = e2[..e2.len() - 10].to_owned().leak();
+    let (opener, calls) = scripted(vec![vec![Ok(e1), Ok(cut)], vec![Ok(e2)]]);
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    let ids: Vec<&str> = items
+        .iter()
+        .map(|r| r.as_ref().unwrap()["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["1", "2"], "the cut event is read again, once");
+    assert_eq!(*calls.lock().unwrap(), [None, Some("1".to_owned())]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn unknown_types_and_keepalives_pass_through() {
     let body = ": keep-alive\n\nevent: brand_new\ndata: {\"type\":\"brand_new\",\"x\":1}\n\n";
     let (opener, _) = scripted(vec![vec![Ok(body)]]);

@@ -41,6 +41,10 @@ pub(crate) struct Framer {
     consumed: usize,
     /// Bytes before this offset have been split into lines.
     scanned: usize,
+    /// Bytes from `scanned` up to this offset hold no line end: a long
+    /// line arriving in many chunks is searched once, not once per chunk
+    /// (which made a 32 MiB event cost quadratic time).
+    searched: usize,
     /// The event being read (offsets into `buf`).
     event: (usize, usize),
     data: Data,
@@ -72,6 +76,7 @@ impl Framer {
             // Keep only the event being read: move it to the front.
             self.buf.drain(..self.consumed);
             self.scanned -= self.consumed;
+            self.searched = self.searched.saturating_sub(self.consumed);
             self.event.0 = self.event.0.saturating_sub(self.consumed);
             self.event.1 = self.event.1.saturating_sub(self.consumed);
             if let Data::Line(start, end) = &mut self.data {
@@ -97,9 +102,12 @@ impl Framer {
     /// The next complete event in what was pushed so far, if any.
     pub(crate) fn next_frame(&mut self) -> Option<Frame<'_>> {
         loop {
-            let rest = &self.buf[self.scanned..];
-            let at = memchr::memchr2(b'\n', b'\r', rest)?;
-            let line = (self.scanned, self.scanned + at);
+            let from = self.searched.max(self.scanned);
+            let Some(at) = memchr::memchr2(b'\n', b'\r', &self.buf[from..]) else {
+                self.searched = self.buf.len();
+                return None;
+            };
+            let line = (self.scanned, from + at);
             let mut next = line.1 + 1;
             if self.buf[line.1] == b'\r' {
                 match self.buf.get(next) {
@@ -131,6 +139,18 @@ impl Framer {
             }
             self.field(line);
         }
+    }
+
+    /// True when the buffer holds part of an event but not its end (data
+    /// read but no blank line yet, or a field line cut off): a body that
+    /// stops here was cut in the middle of an event. A trailing comment is
+    /// not part of an event.
+    pub(crate) fn in_event(&self) -> bool {
+        !matches!(self.data, Data::None)
+            || self
+                .buf
+                .get(self.scanned)
+                .is_some_and(|&b| b != b':' && b != b'\n' && b != b'\r')
     }
 
     /// Reads one non-blank line.
@@ -220,6 +240,22 @@ mod tests {
     }
 
     #[test]
+    fn a_body_cut_in_the_middle_of_an_event_is_told_apart_from_a_clean_end() {
+        let framed = |body: &[u8]| {
+            let mut framer = Framer::new();
+            framer.push(body).unwrap();
+            while framer.next_frame().is_some() {}
+            framer.in_event()
+        };
+        assert!(!framed(b"data: a\n\n"));
+        assert!(!framed(b"data: a\n\n: keep-alive\n"));
+        assert!(!framed(b"data: a\n\n: keep-al"));
+        assert!(framed(b"data: a\n\ndata: {\"cut"));
+        assert!(framed(b"data: a\n\ndata: {\"whole line\"}\n"));
+        assert!(framed(b"data: a\n\nevent: task_run.st"));
+    }
+
+    #[test]
     fn a_field_without_colon_and_an_empty_data_line_follow_the_spec() {
         assert_eq!(frames(b"data\n\n", 3), pairs(&[("", "")]));
         assert_eq!(frames(b"data:\ndata:\n\n", 2), pairs(&[("", "\n")]));
@@ -231,6 +267,20 @@ mod tests {
         framer.push(b"data: ").unwrap();
         let big = vec![b'x'; MAX_EVENT_BYTES];
         assert_eq!(framer.push(&big), Err(TooLarge));
+    }
+
+    #[test]
+    fn a_long_line_in_many_chunks_is_searched_once() {
+        let mut framer = Framer::new();
+        framer.push(b"data: ").unwrap();
+        for _ in 0..1000 {
+            framer.push(&[b'x'; 1000]).unwrap();
+            assert!(framer.next_frame().is_none());
+            assert_eq!(framer.searched, framer.buf.len(), "nothing left to search");
+        }
+        framer.push(b"\n\ndata: next\n\n").unwrap();
+        assert_eq!(framer.next_frame().unwrap().data.len(), 1_000_000);
+        assert_eq!(&*framer.next_frame().unwrap().data, b"next");
     }
 
     #[test]
