@@ -29,10 +29,14 @@
 //! - `runs/`: single runs, results and a run's own event stream.
 //! - `spec/`: task specs, run inputs and the `parallel-beta` header.
 //! - `waiter.rs`: the deadline-and-backoff core both waiters share.
+//! - `fuzz_runner.rs` (tests only): runs the `fuzz_` property tests, for a
+//!   fixed number of cases or for `PW_FUZZ_SECONDS`.
 #![deny(missing_docs)]
 
 mod client;
 mod error;
+#[cfg(test)]
+mod fuzz_runner;
 mod groups;
 mod runs;
 mod spec;

@@ -40,9 +40,29 @@ const SCHEMA_REWRITES: &[fn(&mut Value, Position)] = &[
     keywords::exclusive_bounds_to_bool,
 ];
 
+/// Most passes of [`SCHEMA_REWRITES`] over one node. Each pass that
+/// changes something removes a 3.1 form; none adds one back, so a node
+/// settles after a few.
+const MAX_REWRITE_ROUNDS: usize = 8;
+
 /// Normalises `doc` (OpenAPI 3.1, FastAPI style) into the 3.0.3 document the
 /// generator reads. Fails on anything it cannot translate faithfully.
 pub fn normalize(mut doc: Value) -> Result<Value, String> {
+    if !doc.is_object() {
+        // The rewrites below index into the document, which panics on a
+        // non-object; say what is wrong instead.
+        let found = match doc {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        return Err(format!(
+            "the OpenAPI document is {found}, not a JSON object: check that the file is the spec"
+        ));
+    }
     scope::keep_in_scope_paths(&mut doc);
     extensions::drop_vendor_extensions(&mut doc);
     rename::rename_operation_ids(&mut doc)?;
@@ -52,14 +72,29 @@ pub fn normalize(mut doc: Value) -> Result<Value, String> {
     errors::unify_error_responses(&mut doc);
     lenient::relax_omitted_required(&mut doc);
     prune::prune_components(&mut doc);
-    for_each_schema(&mut doc, &mut |schema, position| {
-        for rewrite in SCHEMA_REWRITES {
-            rewrite(schema, position);
-        }
-    });
+    for_each_schema(&mut doc, &mut rewrite_schema);
     scope::set_openapi_version(&mut doc);
     Ok(doc)
 }
+
+/// Applies [`SCHEMA_REWRITES`] to one node. A rewrite can leave a form an
+/// earlier one translates (an `anyOf` alternative merged in with a `type`
+/// array), so they run again until the node settles: the output is fully
+/// 3.0, and normalising it again changes nothing.
+fn rewrite_schema(schema: &mut Value, position: Position) {
+    for _ in 0..MAX_REWRITE_ROUNDS {
+        let before = schema.clone();
+        for rewrite in SCHEMA_REWRITES {
+            rewrite(schema, position);
+        }
+        if *schema == before {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {
@@ -161,6 +196,18 @@ mod tests {
         assert_eq!(
             status["schema"],
             json!({"$ref": "#/components/schemas/TaskRunStatus"})
+        );
+    }
+
+    #[test]
+    fn a_merged_nullable_alternative_with_a_type_array_is_translated_too() {
+        // Found by the fuzzer: the union rewrite merged `type: [..]` into the
+        // node after the type-array rewrite had already looked at it.
+        let mut x = json!({"anyOf": [{"type": ["string", "integer"]}, {"type": "null"}]});
+        rewrite_schema(&mut x, Position::Inline);
+        assert_eq!(
+            x,
+            json!({"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": true})
         );
     }
 

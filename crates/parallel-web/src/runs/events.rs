@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::client::request::Call;
 use crate::streams::events::GroupEvents;
 use crate::streams::resume::{ByteChunks, Decode, expect_event_stream, from_reqwest};
-use crate::streams::sse::{Frame, Framer};
+use crate::streams::sse::{Frame, Framer, TooLarge};
 use crate::types::{self, TaskRunProgressMessageEvent, TaskRunProgressStatsEvent};
 use crate::{ApiVersion, Client, Error, GroupEvent, RunEvent};
 
@@ -149,21 +149,24 @@ impl Reader {
             return None;
         }
         loop {
-            if let Some(frame) = self.framer.next_frame() {
-                let event = decode_run_event(&frame);
-                if let Ok(RunStreamEvent::State(s)) = &event {
-                    self.run_inactive = !s.run.is_active;
+            let why = match self.framer.next_frame() {
+                Ok(Some(frame)) => {
+                    let event = decode_run_event(&frame);
+                    if let Ok(RunStreamEvent::State(s)) = &event {
+                        self.run_inactive = !s.run.is_active;
+                    }
+                    return Some((event, self));
                 }
-                return Some((event, self));
-            }
-            let why = match self.body.next().await {
-                Some(Ok(chunk)) => match self.framer.push(&chunk) {
-                    Ok(()) => continue,
-                    Err(_) => "an event was too large to read".to_owned(),
+                Err(TooLarge) => "an event was too large to read".to_owned(),
+                Ok(None) => match self.body.next().await {
+                    Some(Ok(chunk)) => {
+                        self.framer.push(&chunk);
+                        continue;
+                    }
+                    Some(Err(e)) => format!("the connection broke ({e})"),
+                    None if self.run_inactive => return None,
+                    None => "the server closed the stream while the run was still active (run streams last at most 570 s)".to_owned(),
                 },
-                Some(Err(e)) => format!("the connection broke ({e})"),
-                None if self.run_inactive => return None,
-                None => "the server closed the stream while the run was still active (run streams last at most 570 s)".to_owned(),
             };
             self.done = true;
             let error = Error::Stream {

@@ -28,6 +28,12 @@ pub const MAX_ENUM_VALUES: usize = 500;
 const LARGE_ENUM: usize = 250;
 /// Most characters of all values of one `enum` with more than 250 values.
 pub const MAX_LARGE_ENUM_CHARS: usize = 7_500;
+/// Deepest nesting of JSON objects and arrays (any keys, not only schema
+/// levels) accepted in a schema at all. serde_json refuses to read deeper
+/// JSON text, so no server reply or file holds more; a value built in code
+/// can, and the checks, the size measurement and the request body all walk
+/// a schema recursively: past this depth they could overflow the stack.
+pub const MAX_JSON_NESTING: usize = 128;
 
 /// A task specification: the schema of the input and of the output, as
 /// the generated [`types::TaskSpec`](crate::types::TaskSpec) it sends, with
@@ -64,6 +70,9 @@ pub struct TaskSpec {
     wire: WireSpec,
     /// Characters of the compact JSON form (what the limits count).
     chars: usize,
+    /// The schema nested past [`MAX_JSON_NESTING`], by field name: nothing
+    /// recursive may touch it, and [`TaskSpec::validate`] refuses it.
+    too_deep: Option<&'static str>,
 }
 
 /// Generates an inline JSON schema (no `$ref`/`$defs`, no `$schema`).
@@ -104,10 +113,23 @@ fn object_of(schema: Value) -> Map<String, Value> {
 }
 
 impl TaskSpec {
-    /// Wraps a wire spec.
+    /// Wraps a wire spec. A schema nested deeper than [`MAX_JSON_NESTING`]
+    /// is not measured (that would recurse through it);
+    /// [`validate`](TaskSpec::validate) refuses such a spec.
     pub fn from_wire(wire: WireSpec) -> TaskSpec {
-        let chars = serde_json::to_string(&wire).map_or(0, |s| s.chars().count());
-        TaskSpec { wire, chars }
+        let too_deep = wire_schemas(&wire)
+            // The schema object itself is the first level.
+            .find(|(_, schema)| nested_deeper_than(schema.values(), MAX_JSON_NESTING - 1))
+            .map(|(name, _)| name);
+        let chars = match too_deep {
+            Some(_) => 0,
+            None => serde_json::to_string(&wire).map_or(0, |s| s.chars().count()),
+        };
+        TaskSpec {
+            wire,
+            chars,
+            too_deep,
+        }
     }
 
     fn with_schemas(input: Option<TaskSpecInputSchema>, output: TaskSpecOutputSchema) -> TaskSpec {
@@ -144,6 +166,18 @@ impl TaskSpec {
     /// # let _ = spec;
     /// ```
     pub fn from_json_schemas(input: Option<Value>, output: Value) -> Result<TaskSpec, Error> {
+        let deep = [
+            ("input_schema", input.as_ref()),
+            ("output_schema", Some(&output)),
+        ]
+        .into_iter()
+        .find(|(_, schema)| nested_deeper_than(schema.iter().copied(), MAX_JSON_NESTING))
+        .map(|(name, _)| name);
+        if let Some(name) = deep {
+            // Dropping it the usual way would recurse as deep as it goes.
+            input.into_iter().chain([output]).for_each(drop_flat);
+            return Err(too_deep(name));
+        }
         let object = |name: &str, v: Value| match v {
             Value::Object(m) => Ok(m),
             _ => Err(Error::input(
@@ -198,8 +232,13 @@ impl TaskSpec {
         &self.wire
     }
 
-    /// The wire form as JSON: `{"input_schema": ..., "output_schema": ...}`.
+    /// The wire form as JSON: `{"input_schema": ..., "output_schema": ...}`
+    /// (`null` for a spec nested past [`MAX_JSON_NESTING`], which cannot be
+    /// sent).
     pub fn to_json(&self) -> Value {
+        if self.too_deep.is_some() {
+            return Value::Null;
+        }
         serde_json::to_value(&self.wire).unwrap_or(Value::Null)
     }
 
@@ -215,15 +254,7 @@ impl TaskSpec {
 
     /// The JSON schemas of the spec, by field name.
     fn json_schemas(&self) -> impl Iterator<Item = (&'static str, &Map<String, Value>)> {
-        let input = match &self.wire.input_schema {
-            Some(TaskSpecInputSchema::JsonSchema(j)) => Some(("input_schema", &j.json_schema)),
-            _ => None,
-        };
-        let output = match &self.wire.output_schema {
-            TaskSpecOutputSchema::JsonSchema(j) => Some(("output_schema", &j.json_schema)),
-            _ => None,
-        };
-        input.into_iter().chain(output)
+        wire_schemas(&self.wire)
     }
 
     /// Checks the documented limits: at most [`MAX_SPEC_CHARS`] characters,
@@ -238,6 +269,9 @@ impl TaskSpec {
     /// assert!(err.to_string().contains("at most 15000"));
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
+        if let Some(name) = self.too_deep {
+            return Err(too_deep(name));
+        }
         let len = self.chars;
         if len > MAX_SPEC_CHARS {
             return Err(Error::input(
@@ -282,6 +316,60 @@ impl TaskSpec {
             }
         }
         Ok(())
+    }
+}
+
+/// The JSON schemas of a wire spec, by field name.
+fn wire_schemas(wire: &WireSpec) -> impl Iterator<Item = (&'static str, &Map<String, Value>)> {
+    let input = match &wire.input_schema {
+        Some(TaskSpecInputSchema::JsonSchema(j)) => Some(("input_schema", &j.json_schema)),
+        _ => None,
+    };
+    let output = match &wire.output_schema {
+        TaskSpecOutputSchema::JsonSchema(j) => Some(("output_schema", &j.json_schema)),
+        _ => None,
+    };
+    input.into_iter().chain(output)
+}
+
+fn too_deep(name: &str) -> Error {
+    Error::input(
+        None,
+        format!("task_spec.{name}"),
+        format!(
+            "the schema nests objects and arrays more than {MAX_JSON_NESTING} levels deep; the API accepts at most {MAX_SCHEMA_DEPTH} schema levels in an output: flatten it"
+        ),
+    )
+}
+
+/// Whether objects and arrays nest more than `limit` levels below (and
+/// counting) the given values. Iterative, so any depth is safe to check.
+fn nested_deeper_than<'a>(values: impl Iterator<Item = &'a Value>, limit: usize) -> bool {
+    let mut todo: Vec<(&Value, usize)> = values.map(|v| (v, 1)).collect();
+    while let Some((value, depth)) = todo.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Object(m) => Box::new(m.values()),
+            Value::Array(a) => Box::new(a.iter()),
+            _ => continue,
+        };
+        if depth > limit {
+            return true;
+        }
+        todo.extend(children.map(|c| (c, depth + 1)));
+    }
+    false
+}
+
+/// Drops a value of any depth without recursing: each container is emptied
+/// onto a work list before it is dropped.
+fn drop_flat(value: Value) {
+    let mut todo = vec![value];
+    while let Some(value) = todo.pop() {
+        match value {
+            Value::Object(m) => todo.extend(m.into_iter().map(|(_, v)| v)),
+            Value::Array(a) => todo.extend(a),
+            _ => {}
+        }
     }
 }
 
@@ -393,6 +481,10 @@ fn count_properties(v: &Value) -> usize {
         _ => 0,
     }
 }
+
+#[cfg(test)]
+#[path = "task_spec_fuzz.rs"]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

@@ -466,6 +466,10 @@ fn check<T: DeserializeOwned>(v: &Value) -> Option<String> {
 }
 
 #[cfg(test)]
+#[path = "events_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 
 use crate::Error;
 use crate::client::retry::{Backoff, RetryPolicy};
-use crate::streams::sse::{Frame, Framer, MAX_EVENT_BYTES};
+use crate::streams::sse::{Frame, Framer, MAX_EVENT_BYTES, TooLarge};
 
 /// The body of an open SSE response, as chunks of bytes.
 pub(crate) type ByteChunks = BoxStream<'static, Result<Bytes, String>>;
@@ -193,7 +193,22 @@ async fn step<D: Decode>(mut m: Machine<D>) -> Option<(Result<D::Item, Error>, M
                 mut idle_deadline,
             } => {
                 // Hand out every complete event already buffered.
-                while let Some(frame) = framer.next_frame() {
+                loop {
+                    let frame = match framer.next_frame() {
+                        Ok(Some(frame)) => frame,
+                        Ok(None) => break,
+                        Err(TooLarge) => {
+                            // Reconnecting would meet the same event again.
+                            let error = Error::Stream {
+                                message: format!(
+                                    "an event is larger than {} MiB; the stream cannot go past it",
+                                    MAX_EVENT_BYTES >> 20
+                                ),
+                                last_event_id: cursor,
+                            };
+                            return Some((Err(error), m));
+                        }
+                    };
                     let decoded = m.decode.decode(&frame);
                     got_any = true;
                     m.backoff.reset();
@@ -221,29 +236,17 @@ async fn step<D: Decode>(mut m: Machine<D>) -> Option<(Result<D::Item, Error>, M
                     None => body.next().await,
                 };
                 let stop = match next {
-                    Some(Ok(chunk)) => match framer.push(&chunk) {
-                        Ok(()) => {
-                            m.state = State::Streaming {
-                                body,
-                                framer,
-                                cursor,
-                                got_any,
-                                idle_deadline,
-                            };
-                            continue;
-                        }
-                        Err(_) => {
-                            // Reconnecting would meet the same event again.
-                            let error = Error::Stream {
-                                message: format!(
-                                    "an event is larger than {} MiB; the stream cannot go past it",
-                                    MAX_EVENT_BYTES >> 20
-                                ),
-                                last_event_id: cursor,
-                            };
-                            return Some((Err(error), m));
-                        }
-                    },
+                    Some(Ok(chunk)) => {
+                        framer.push(&chunk);
+                        m.state = State::Streaming {
+                            body,
+                            framer,
+                            cursor,
+                            got_any,
+                            idle_deadline,
+                        };
+                        continue;
+                    }
                     Some(Err(e)) if e == IDLE => Stop::Idle,
                     Some(Err(e)) => Stop::Broken(e),
                     // A body that ends without an error can still be cut

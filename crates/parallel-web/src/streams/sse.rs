@@ -6,9 +6,10 @@
 //! line ends once, with `memchr`. It follows the WHATWG rules: lines end
 //! with LF, CRLF or CR; `:` lines are comments; several `data:` lines are
 //! joined with `\n`; an event is dispatched at a blank line; an event cut
-//! off by the end of the body is dropped. `id:` and `retry:` are read past
-//! (this API keeps its cursor in the JSON). Decoding the data is the
-//! caller's business.
+//! off by the end of the body is dropped; one byte order mark at the very
+//! start is dropped. `id:` and `retry:` are read past (this API keeps its
+//! cursor in the JSON), so the last-event-id and reconnection-time rules
+//! are not followed here. Decoding the data is the caller's business.
 //!
 //! `eventsource-stream` copied the buffer once per line, about a third of
 //! a typed stream's CPU in the benchmark (`bench/REPORT.md`); this framer
@@ -20,6 +21,10 @@ use std::borrow::Cow;
 /// a buffer that grows without bound.
 pub(crate) const MAX_EVENT_BYTES: usize = 32 * 1024 * 1024;
 
+/// The UTF-8 byte order mark: the WHATWG rules drop one at the very start
+/// of a stream.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// One complete event.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Frame<'a> {
@@ -29,12 +34,15 @@ pub(crate) struct Frame<'a> {
     pub data: Cow<'a, [u8]>,
 }
 
-/// An event grew past [`MAX_EVENT_BYTES`].
+/// An event grew past [`MAX_EVENT_BYTES`]: its lines, counted from the
+/// blank line before it to the end of its last line, are longer than that.
+/// Measured on the bytes of the stream, so where the chunks were cut does
+/// not change whether (or where) this happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TooLarge;
 
 /// Splits a byte stream into events.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Framer {
     buf: Vec<u8>,
     /// Bytes before this offset belong to events already handed out.
@@ -49,8 +57,12 @@ pub(crate) struct Framer {
     event: (usize, usize),
     data: Data,
     /// The last line ended with CR at the very end of the buffer: an LF
-    /// that starts the next chunk belongs to it.
+    /// that comes next belongs to it.
     skip_lf: bool,
+    /// The start of the stream has been checked for a byte order mark.
+    past_bom: bool,
+    /// Largest event accepted ([`MAX_EVENT_BYTES`]; smaller in tests).
+    limit: usize,
 }
 
 /// Where the data of the event being read is.
@@ -67,11 +79,30 @@ enum Data {
 impl Framer {
     /// A framer with an empty buffer.
     pub(crate) fn new() -> Framer {
-        Framer::default()
+        Framer::with_limit(MAX_EVENT_BYTES)
     }
 
-    /// Appends a chunk of the body.
-    pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<(), TooLarge> {
+    /// A framer that refuses events longer than `limit` bytes (tests use
+    /// small limits to reach [`TooLarge`] with small inputs).
+    pub(crate) fn with_limit(limit: usize) -> Framer {
+        Framer {
+            buf: Vec::new(),
+            consumed: 0,
+            scanned: 0,
+            searched: 0,
+            event: (0, 0),
+            data: Data::None,
+            skip_lf: false,
+            past_bom: false,
+            limit,
+        }
+    }
+
+    /// Appends a chunk of the body. Sizes are checked by
+    /// [`next_frame`](Framer::next_frame), on the stream's bytes, so that
+    /// the chunking never changes the outcome; the buffer holds at most the
+    /// event being read plus one chunk.
+    pub(crate) fn push(&mut self, chunk: &[u8]) {
         if self.consumed > 0 {
             // Keep only the event being read: move it to the front.
             self.buf.drain(..self.consumed);
@@ -85,27 +116,47 @@ impl Framer {
             }
             self.consumed = 0;
         }
-        let mut chunk = chunk;
-        if self.skip_lf && !chunk.is_empty() {
-            self.skip_lf = false;
-            if chunk[0] == b'\n' {
-                chunk = &chunk[1..];
-            }
-        }
-        if self.buf.len() + chunk.len() > MAX_EVENT_BYTES {
-            return Err(TooLarge);
-        }
         self.buf.extend_from_slice(chunk);
-        Ok(())
     }
 
-    /// The next complete event in what was pushed so far, if any.
-    pub(crate) fn next_frame(&mut self) -> Option<Frame<'_>> {
+    /// The next complete event in what was pushed so far, if any; an error
+    /// when the event being read is past the size limit (the stream cannot
+    /// go on after that).
+    pub(crate) fn next_frame(&mut self) -> Result<Option<Frame<'_>>, TooLarge> {
+        if !self.past_bom {
+            let seen = self.buf.len().min(BOM.len());
+            if self.buf[..seen] != BOM[..seen] {
+                self.past_bom = true;
+            } else if seen < BOM.len() {
+                // Too few bytes to tell yet.
+                return Ok(None);
+            } else {
+                self.past_bom = true;
+                self.scanned = BOM.len();
+                self.consumed = BOM.len();
+            }
+        }
         loop {
+            if self.skip_lf {
+                let Some(&byte) = self.buf.get(self.scanned) else {
+                    return Ok(None);
+                };
+                self.skip_lf = false;
+                if byte == b'\n' {
+                    // The LF of a CRLF cut between two chunks.
+                    if self.consumed == self.scanned {
+                        self.consumed += 1;
+                    }
+                    self.scanned += 1;
+                }
+            }
             let from = self.searched.max(self.scanned);
             let Some(at) = memchr::memchr2(b'\n', b'\r', &self.buf[from..]) else {
                 self.searched = self.buf.len();
-                return None;
+                // A line not ended yet: its bytes so far count too.
+                let too_large =
+                    self.scanned < self.buf.len() && self.buf.len() - self.consumed > self.limit;
+                return if too_large { Err(TooLarge) } else { Ok(None) };
             };
             let line = (self.scanned, from + at);
             let mut next = line.1 + 1;
@@ -126,16 +177,21 @@ impl Framer {
                 self.consumed = next;
                 if had_data {
                     let buf = &self.buf;
-                    return Some(Frame {
+                    return Ok(Some(Frame {
                         event: &buf[event.0..event.1],
                         data: match data {
                             Data::Line(s, e) => Cow::Borrowed(&buf[s..e]),
                             Data::Joined(v) => Cow::Owned(v),
                             Data::None => Cow::Borrowed(&[]),
                         },
-                    });
+                    }));
                 }
                 continue;
+            }
+            // Measured to the end of the line's text, not of its line end:
+            // a CRLF cut between chunks must not count differently.
+            if line.1 - self.consumed > self.limit {
+                return Err(TooLarge);
             }
             self.field(line);
         }
@@ -194,6 +250,10 @@ impl Framer {
 }
 
 #[cfg(test)]
+#[path = "sse_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -202,8 +262,8 @@ mod tests {
         let mut framer = Framer::new();
         let mut out = Vec::new();
         for chunk in body.chunks(size.max(1)) {
-            framer.push(chunk).unwrap();
-            while let Some(f) = framer.next_frame() {
+            framer.push(chunk);
+            while let Some(f) = framer.next_frame().unwrap() {
                 out.push((
                     String::from_utf8_lossy(f.event).into_owned(),
                     String::from_utf8_lossy(&f.data).into_owned(),
@@ -243,8 +303,8 @@ mod tests {
     fn a_body_cut_in_the_middle_of_an_event_is_told_apart_from_a_clean_end() {
         let framed = |body: &[u8]| {
             let mut framer = Framer::new();
-            framer.push(body).unwrap();
-            while framer.next_frame().is_some() {}
+            framer.push(body);
+            while framer.next_frame().unwrap().is_some() {}
             framer.in_event()
         };
         assert!(!framed(b"data: a\n\n"));
@@ -264,33 +324,35 @@ mod tests {
     #[test]
     fn an_event_past_the_limit_is_refused() {
         let mut framer = Framer::new();
-        framer.push(b"data: ").unwrap();
+        framer.push(b"data: ");
+        assert_eq!(framer.next_frame(), Ok(None));
         let big = vec![b'x'; MAX_EVENT_BYTES];
-        assert_eq!(framer.push(&big), Err(TooLarge));
+        framer.push(&big);
+        assert_eq!(framer.next_frame(), Err(TooLarge));
     }
 
     #[test]
     fn a_long_line_in_many_chunks_is_searched_once() {
         let mut framer = Framer::new();
-        framer.push(b"data: ").unwrap();
+        framer.push(b"data: ");
         for _ in 0..1000 {
-            framer.push(&[b'x'; 1000]).unwrap();
-            assert!(framer.next_frame().is_none());
+            framer.push(&[b'x'; 1000]);
+            assert_eq!(framer.next_frame(), Ok(None));
             assert_eq!(framer.searched, framer.buf.len(), "nothing left to search");
         }
-        framer.push(b"\n\ndata: next\n\n").unwrap();
-        assert_eq!(framer.next_frame().unwrap().data.len(), 1_000_000);
-        assert_eq!(&*framer.next_frame().unwrap().data, b"next");
+        framer.push(b"\n\ndata: next\n\n");
+        assert_eq!(framer.next_frame().unwrap().unwrap().data.len(), 1_000_000);
+        assert_eq!(&*framer.next_frame().unwrap().unwrap().data, b"next");
     }
 
     #[test]
     fn consumed_bytes_are_released() {
         let mut framer = Framer::new();
         for _ in 0..1000 {
-            framer.push(b"data: 0123456789\n\n").unwrap();
-            assert!(framer.next_frame().is_some());
+            framer.push(b"data: 0123456789\n\n");
+            assert!(framer.next_frame().unwrap().is_some());
         }
-        framer.push(b"data: x").unwrap();
+        framer.push(b"data: x");
         assert!(framer.buf.len() < 64, "{}", framer.buf.len());
     }
 }

@@ -1,0 +1,68 @@
+//! Runs the crate's `fuzz_` property tests (the SSE framer, event decoding,
+//! task-spec limits): a fixed number of cases in an ordinary `cargo test`,
+//! or as many as fit in `PW_FUZZ_SECONDS` seconds for a long local run:
+//!
+//! ```text
+//! PW_FUZZ_SECONDS=600 cargo test --release -p parallel-web --lib fuzz_ -- --nocapture
+//! ```
+//!
+//! These are property tests rather than `cargo fuzz` targets because
+//! cargo-fuzz needs a nightly toolchain (for its sanitizer flags) and this
+//! project builds on stable only. proptest shrinks a failure to a small
+//! input and writes its seed under `proptest-regressions/`, where every
+//! later run replays it first.
+
+use std::fmt::Debug;
+use std::time::{Duration, Instant};
+
+use proptest::strategy::Strategy;
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
+
+/// Cases per runner in a timed run: each batch starts from a fresh random
+/// seed, and the clock is read between batches.
+const BATCH: u32 = 256;
+
+/// Checks `property` on values of `strategy`: `cases` of them, or, when
+/// `PW_FUZZ_SECONDS` is set, batches of fresh ones until that many seconds
+/// have passed. `source_file` is the caller's `file!()`, which says where
+/// proptest keeps the regression seeds. Panics (failing the test) with the
+/// shrunk input when the property does not hold.
+pub(crate) fn fuzz<S>(
+    source_file: &'static str,
+    cases: u32,
+    strategy: S,
+    property: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) where
+    S: Strategy,
+    S::Value: Debug,
+{
+    let config = |cases| Config {
+        cases,
+        source_file: Some(source_file),
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
+            "proptest-regressions",
+        ))),
+        ..Config::default()
+    };
+    let seconds = std::env::var("PW_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let Some(seconds) = seconds else {
+        if let Err(failure) = TestRunner::new(config(cases)).run(&strategy, &property) {
+            panic!("{source_file}: {failure}");
+        }
+        return;
+    };
+    let started = Instant::now();
+    let mut done: u64 = 0;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        if let Err(failure) = TestRunner::new(config(BATCH)).run(&strategy, &property) {
+            panic!("{source_file}: after {done} passing cases: {failure}");
+        }
+        done += u64::from(BATCH);
+    }
+    eprintln!(
+        "{source_file}: {done} cases in {:.0} s, all passed",
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -1,0 +1,328 @@
+//! Fuzzing of the spec normaliser ([`normalize`]) as property tests.
+//!
+//! The properties: on any JSON document, and on the project's own
+//! `openapi/openapi.json` (and the official reference documents, when a
+//! checkout has them next to it in `../shared/reference/`; read at test
+//! time, never copied here) broken at random places, [`normalize`] never
+//! panics: it returns a document or an error message; it is deterministic;
+//! and normalising its own output again changes nothing (idempotence).
+//!
+//! Why proptest and not `cargo fuzz`: cargo-fuzz needs a nightly toolchain
+//! (for its sanitizer flags) and this project builds on stable only.
+//! proptest shrinks a failure to a small input and writes its seed under
+//! `xtask/proptest-regressions/`, where every later run replays it first.
+//! `PW_FUZZ_SECONDS=N` turns each target into an N-second run:
+//!
+//! ```text
+//! PW_FUZZ_SECONDS=600 cargo test --release -p xtask fuzz_ -- --nocapture
+//! ```
+
+use std::fmt::Debug;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
+use serde_json::{Value, json};
+
+use super::normalize;
+
+/// Cases per runner in a timed run (each batch has a fresh random seed).
+const BATCH: u32 = 64;
+
+/// Checks `property` on `cases` values of `strategy`, or, with
+/// `PW_FUZZ_SECONDS` set, on batches of fresh ones until that many seconds
+/// have passed. Panics with the shrunk input when the property fails.
+fn fuzz<S>(cases: u32, strategy: S, property: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S: Strategy,
+    S::Value: Debug,
+{
+    let config = |cases| Config {
+        cases,
+        source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
+            "proptest-regressions",
+        ))),
+        ..Config::default()
+    };
+    let seconds = std::env::var("PW_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let Some(seconds) = seconds else {
+        if let Err(failure) = TestRunner::new(config(cases)).run(&strategy, &property) {
+            panic!("{failure}");
+        }
+        return;
+    };
+    let started = Instant::now();
+    let mut done: u64 = 0;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        if let Err(failure) = TestRunner::new(config(BATCH)).run(&strategy, &property) {
+            panic!("after {done} passing cases: {failure}");
+        }
+        done += u64::from(BATCH);
+    }
+    eprintln!(
+        "{}: {done} cases in {:.0} s, all passed",
+        file!(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The documents to break: ours, and the official ones when present.
+fn seeds() -> &'static [(String, Value)] {
+    static SEEDS: OnceLock<Vec<(String, Value)>> = OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let root = crate::workspace_root();
+        let mut files = vec![root.join("openapi/openapi.json")];
+        let reference: PathBuf = root.join("../shared/reference");
+        if let Ok(entries) = std::fs::read_dir(&reference) {
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        }
+        files
+            .into_iter()
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(&path).ok()?;
+                let doc = serde_json::from_str(&text).ok()?;
+                Some((path.display().to_string(), doc))
+            })
+            .collect()
+    })
+}
+
+/// Any JSON, with the keys and values OpenAPI 3.1 rewrites look at.
+fn openapi_like() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        "\\PC{0,6}".prop_map(Value::from),
+        prop::sample::select(vec![
+            "null",
+            "string",
+            "object",
+            "array",
+            "integer",
+            "3.1.0",
+            "#/components/schemas/ApiError",
+            "#/components/schemas/Nope",
+            "/v1/tasks/groups",
+            "/v1/tasks/runs/{run_id}",
+            "create_task_group_v1_tasks_groups_post",
+            "application/json",
+            "text/event-stream",
+        ])
+        .prop_map(Value::from),
+    ];
+    let key = prop_oneof![
+        3 => prop::sample::select(vec![
+            "openapi", "paths", "components", "schemas", "get", "post", "parameters",
+            "requestBody", "responses", "content", "application/json", "schema", "type",
+            "anyOf", "oneOf", "allOf", "const", "examples", "title", "nullable", "items",
+            "properties", "required", "enum", "$ref", "operationId", "422", "200",
+            "exclusiveMinimum", "propertyNames", "x-stainless-override-schema", "webhooks",
+            "/v1/tasks/groups", "/v1/tasks/runs",
+        ])
+        .prop_map(str::to_owned),
+        1 => "[a-z]{1,5}",
+    ];
+    leaf.prop_recursive(6, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// One way to break a document.
+#[derive(Debug, Clone)]
+enum Mutation {
+    Drop(Index),
+    Replace(Index, Value),
+    AddField(Index, String, Value),
+}
+
+/// Schema snippets in the 3.1 forms the rewrites handle, and broken ones.
+fn snippet() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        3 => openapi_like(),
+        1 => prop::sample::select(vec![
+            json!({"type": ["string", "null"]}),
+            json!({"type": ["null"]}),
+            json!({"type": []}),
+            json!({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+            json!({"anyOf": [{"$ref": "#/components/schemas/ApiError"}, {"type": "null"}]}),
+            json!({"anyOf": []}),
+            json!({"oneOf": [{"type": "null"}]}),
+            json!({"allOf": [{"$ref": "#/components/schemas/Missing"}]}),
+            json!({"const": "x", "examples": [1, 2]}),
+            json!({"exclusiveMinimum": 3, "exclusiveMaximum": "x"}),
+            json!({"propertyNames": {"pattern": "^a"}}),
+            json!({"$ref": 5}),
+            json!({"title": {"nested": true}}),
+        ]),
+    ]
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        any::<Index>().prop_map(Mutation::Drop),
+        (any::<Index>(), snippet()).prop_map(|(at, v)| Mutation::Replace(at, v)),
+        (any::<Index>(), "[a-z$-]{1,8}", snippet())
+            .prop_map(|(at, k, v)| Mutation::AddField(at, k, v)),
+    ]
+}
+
+/// Every place in `value`, as JSON pointers (the root first).
+fn places(value: &Value) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut todo = vec![(String::new(), value)];
+    while let Some((at, v)) = todo.pop() {
+        let children: Vec<(String, &Value)> = match v {
+            Value::Object(m) => m
+                .iter()
+                .map(|(k, c)| {
+                    (
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        c,
+                    )
+                })
+                .collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("{at}/{i}"), c))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (p, c) in children {
+            out.push(p.clone());
+            todo.push((p, c));
+        }
+    }
+    out
+}
+
+fn mutate(doc: &mut Value, mutations: &[Mutation]) {
+    let mut all = places(doc);
+    for m in mutations {
+        let pick = |at: &Index| all[at.index(all.len())].clone();
+        match m {
+            Mutation::Drop(at) => {
+                let at = pick(at);
+                if let Some((parent, last)) = at.rsplit_once('/') {
+                    match doc.pointer_mut(parent) {
+                        Some(Value::Object(o)) => {
+                            o.remove(&last.replace("~1", "/").replace("~0", "~"));
+                        }
+                        Some(Value::Array(a)) => {
+                            if let Ok(i) = last.parse::<usize>() {
+                                a.remove(i);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Mutation::Replace(at, v) => {
+                if let Some(slot) = doc.pointer_mut(&pick(at)) {
+                    *slot = v.clone();
+                }
+            }
+            Mutation::AddField(at, k, v) => {
+                if let Some(Value::Object(o)) = doc.pointer_mut(&pick(at)) {
+                    o.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        all = places(doc);
+    }
+}
+
+/// Where `a` and `b` first differ, as a JSON pointer with both sides.
+fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in x.keys().chain(y.keys()) {
+                let here = format!("{at}/{key}");
+                match (x.get(key), y.get(key)) {
+                    (Some(p), Some(q)) => {
+                        if let Some(d) = first_difference(p, q, &here) {
+                            return Some(d);
+                        }
+                    }
+                    (p, q) => return Some(format!("{here}: {p:?} vs {q:?}")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (p, q))| first_difference(p, q, &format!("{at}/{i}"))),
+        _ if a == b => None,
+        _ => Some(format!("{at}: {a} vs {b}")),
+    }
+}
+
+/// The properties every input must have.
+fn check(doc: Value) -> Result<(), TestCaseError> {
+    let first = normalize(doc.clone());
+    let second = normalize(doc);
+    prop_assert!(first == second, "not deterministic");
+    if let Ok(out) = first {
+        match normalize(out.clone()) {
+            Ok(again) => prop_assert!(
+                again == out,
+                "normalising the output changed it at {}",
+                first_difference(&out, &again, "").unwrap_or_default()
+            ),
+            Err(e) => prop_assert!(false, "normalising the output failed: {e}"),
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn fuzz_normalize_any_json_never_panics_and_is_idempotent() {
+    fuzz(2000, openapi_like(), check);
+}
+
+#[test]
+fn fuzz_normalize_broken_real_specs_never_panic_and_are_idempotent() {
+    let case = (any::<Index>(), prop::collection::vec(mutation(), 1..6));
+    fuzz(150, case, |(which, mutations)| {
+        let seeds = seeds();
+        let mut doc = seeds[which.index(seeds.len())].1.clone();
+        mutate(&mut doc, &mutations);
+        check(doc)
+    });
+}
+
+#[test]
+fn every_seed_document_normalises_idempotently() {
+    for (path, doc) in seeds() {
+        let out = normalize(doc.clone());
+        if let Ok(out) = &out {
+            assert_eq!(normalize(out.clone()).as_ref(), Ok(out), "{path}");
+        }
+    }
+}
+
+#[test]
+fn a_document_that_is_not_an_object_is_an_error_not_a_panic() {
+    for doc in [json!(1), json!([]), json!("openapi"), json!(true)] {
+        let err = normalize(doc.clone()).unwrap_err();
+        assert!(err.contains("JSON object"), "{doc}: {err}");
+    }
+}
