@@ -312,10 +312,12 @@ fn fuzz_normalize_broken_real_specs_never_panic_and_are_idempotent() {
 
 #[test]
 fn every_seed_document_normalises_idempotently() {
-    for (path, doc) in seeds() {
-        let out = normalize(doc.clone());
-        if let Ok(out) = &out {
-            assert_eq!(normalize(out.clone()).as_ref(), Ok(out), "{path}");
+    for (n, (path, doc)) in seeds().iter().enumerate() {
+        match normalize(doc.clone()) {
+            Ok(out) => assert_eq!(normalize(out.clone()).as_ref(), Ok(&out), "{path}"),
+            // Ours must translate; an official document may name operations
+            // this project has no short name for, which is an error by design.
+            Err(e) => assert!(n > 0, "{path}: {e}"),
         }
     }
 }
