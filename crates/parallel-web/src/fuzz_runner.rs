@@ -61,8 +61,10 @@ pub(crate) fn fuzz<S>(
         }
         done += u64::from(BATCH);
     }
+    // libtest names each test's thread after the test.
+    let name = std::thread::current().name().unwrap_or("?").to_owned();
     eprintln!(
-        "{source_file}: {done} cases in {:.0} s, all passed",
+        "{name}: {done} cases in {:.0} s, all passed",
         started.elapsed().as_secs_f64()
     );
 }

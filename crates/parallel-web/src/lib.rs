@@ -60,8 +60,8 @@ pub use spec::run_input::{
     MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS, MAX_SPEC_AND_INPUT_CHARS, RunInput,
 };
 pub use spec::task_spec::{
-    MAX_ENUM_VALUES, MAX_LARGE_ENUM_CHARS, MAX_SCHEMA_DEPTH, MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS,
-    TaskSpec, schema_of,
+    MAX_ENUM_VALUES, MAX_JSON_NESTING, MAX_LARGE_ENUM_CHARS, MAX_SCHEMA_DEPTH,
+    MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS, TaskSpec, schema_of,
 };
 pub use streams::events::{Basis, GroupEvent, RunEvent, TypedRun};
 pub use streams::group::{

@@ -65,9 +65,10 @@ where
         }
         done += u64::from(BATCH);
     }
+    // libtest names each test's thread after the test.
+    let name = std::thread::current().name().unwrap_or("?").to_owned();
     eprintln!(
-        "{}: {done} cases in {:.0} s, all passed",
-        file!(),
+        "{name}: {done} cases in {:.0} s, all passed",
         started.elapsed().as_secs_f64()
     );
 }
@@ -295,13 +296,13 @@ fn check(doc: Value) -> Result<(), TestCaseError> {
 
 #[test]
 fn fuzz_normalize_any_json_never_panics_and_is_idempotent() {
-    fuzz(2000, openapi_like(), check);
+    fuzz(4000, openapi_like(), check);
 }
 
 #[test]
 fn fuzz_normalize_broken_real_specs_never_panic_and_are_idempotent() {
     let case = (any::<Index>(), prop::collection::vec(mutation(), 1..6));
-    fuzz(150, case, |(which, mutations)| {
+    fuzz(180, case, |(which, mutations)| {
         let seeds = seeds();
         let mut doc = seeds[which.index(seeds.len())].1.clone();
         mutate(&mut doc, &mutations);
@@ -311,10 +312,12 @@ fn fuzz_normalize_broken_real_specs_never_panic_and_are_idempotent() {
 
 #[test]
 fn every_seed_document_normalises_idempotently() {
-    for (path, doc) in seeds() {
-        let out = normalize(doc.clone());
-        if let Ok(out) = &out {
-            assert_eq!(normalize(out.clone()).as_ref(), Ok(out), "{path}");
+    for (n, (path, doc)) in seeds().iter().enumerate() {
+        match normalize(doc.clone()) {
+            Ok(out) => assert_eq!(normalize(out.clone()).as_ref(), Ok(&out), "{path}"),
+            // Ours must translate; an official document may name operations
+            // this project has no short name for, which is an error by design.
+            Err(e) => assert!(n > 0, "{path}: {e}"),
         }
     }
 }

@@ -153,7 +153,8 @@ impl TaskSpec {
     }
 
     /// Schemas given as JSON values (for schemas not derived from types);
-    /// each must be a JSON object.
+    /// each must be a JSON object nested at most [`MAX_JSON_NESTING`]
+    /// levels (a deeper one is refused here, and dropped without recursion).
     ///
     /// ```
     /// use serde_json::json;
@@ -261,8 +262,9 @@ impl TaskSpec {
     /// output nesting at most [`MAX_SCHEMA_DEPTH`], at most
     /// [`MAX_SCHEMA_PROPERTIES`] properties, at most [`MAX_ENUM_VALUES`]
     /// enum values (and [`MAX_LARGE_ENUM_CHARS`] characters in an enum of
-    /// more than 250 values), and no `$ref` (the API needs inline schemas,
-    /// so recursive types cannot be used).
+    /// more than 250 values), no `$ref` (the API needs inline schemas,
+    /// so recursive types cannot be used), and no nesting past
+    /// [`MAX_JSON_NESTING`] (a spec made with [`from_wire`](TaskSpec::from_wire)).
     ///
     /// ```
     /// let err = parallel_web::TaskSpec::text("x".repeat(20_000)).validate().unwrap_err();

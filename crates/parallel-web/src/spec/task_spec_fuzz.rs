@@ -167,7 +167,7 @@ fn is_task_spec_input_error(e: &Error) -> bool {
 #[test]
 fn fuzz_task_spec_any_json_is_checked_without_panic() {
     let case = (prop::option::of(schema_like()), schema_like());
-    fuzz(file!(), 1500, case, |(input, output)| {
+    fuzz(file!(), 2500, case, |(input, output)| {
         let unusable = |v: &Value| !v.is_object() || nesting(v) > MAX_JSON_NESTING;
         let refusable = input.as_ref().is_some_and(unusable) || unusable(&output);
         let output_copy = output.clone();

@@ -410,7 +410,7 @@ fn fuzz_events_arbitrary_bytes_never_panic_and_fail_typed() {
         prop::collection::vec(any::<u8>(), 0..64),
         "[{}\\[\\]\":,0-9a-z \\\\]{0,48}".prop_map(String::into_bytes),
     ];
-    fuzz(file!(), 1500, (event_name, data), |(event, data)| {
+    fuzz(file!(), 8000, (event_name, data), |(event, data)| {
         check_invariants(&event, &data).map(drop)
     });
 }
@@ -418,7 +418,7 @@ fn fuzz_events_arbitrary_bytes_never_panic_and_fail_typed() {
 #[test]
 fn fuzz_events_arbitrary_json_never_panics_and_fails_typed() {
     let event_name = prop::sample::select(vec!["", "task_run.state", "task_group_status", "error"]);
-    fuzz(file!(), 1500, (event_name, any_json()), |(event, data)| {
+    fuzz(file!(), 3000, (event_name, any_json()), |(event, data)| {
         check_invariants(event.as_bytes(), data.to_string().as_bytes()).map(drop)
     });
 }
@@ -430,7 +430,7 @@ fn fuzz_events_broken_valid_events_fail_typed_and_keep_the_cursor() {
         prop::collection::vec(mutation(), 1..4),
         prop::option::of((any::<Index>(), any::<u8>())),
     );
-    fuzz(file!(), 1500, case, |(which, mutations, bad_byte)| {
+    fuzz(file!(), 3000, case, |(which, mutations, bad_byte)| {
         let events = valid_events();
         let mut data = mutate(events[which.index(events.len())].clone(), &mutations);
         if let Some((at, byte)) = bad_byte {
@@ -448,7 +448,7 @@ fn fuzz_events_decode_the_same_in_any_field_order_and_with_unknown_fields() {
         prop::collection::vec(any::<Index>(), 64),
         prop::collection::vec(("x_[a-z]{1,6}", any_json()), 0..6),
     );
-    fuzz(file!(), 1000, case, |(which, order, extra)| {
+    fuzz(file!(), 2000, case, |(which, order, extra)| {
         let events = valid_events();
         let event = events[which.index(events.len())].clone();
         let plain = check_invariants(b"", event.to_string().as_bytes())?;

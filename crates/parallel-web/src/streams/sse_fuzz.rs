@@ -207,7 +207,7 @@ fn case() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, usize)> {
 
 #[test]
 fn fuzz_sse_any_chunking_gives_the_events_of_the_whatwg_rules() {
-    fuzz(file!(), 3000, case(), |(body, cuts, limit)| {
+    fuzz(file!(), 5000, case(), |(body, cuts, limit)| {
         let whole = framed(&body, &[], limit);
         prop_assert_eq!(&whole, &reference(&body, limit), "one chunk");
         prop_assert_eq!(&framed(&body, &cuts, limit), &whole, "cut at {:?}", cuts);
