@@ -257,6 +257,35 @@ mod tests {
     }
 
     #[test]
+    fn a_403_for_an_unknown_processor_points_at_the_processor_not_the_key() {
+        let envelope = |message: &str| {
+            format!(r#"{{"type":"error","error":{{"ref_id":"r-2","message":"{message}"}}}}"#)
+        };
+        let processor = Error::from_response(ApiError::from_parts(
+            "task_run_create",
+            403,
+            &HeaderMap::new(),
+            &envelope("Forbidden: invalid processor in request"),
+        ));
+        assert!(matches!(processor, Error::Authentication(_)));
+        let text = processor.to_string();
+        assert!(
+            text.ends_with("check the processor name (the API key is not the problem)"),
+            "{text}"
+        );
+        let key = Error::from_response(ApiError::from_parts(
+            "task_run_create",
+            401,
+            &HeaderMap::new(),
+            &envelope("Unauthorized: invalid or missing API key"),
+        ));
+        assert!(
+            key.to_string()
+                .ends_with("check the API key (PARALLEL_API_KEY) and its permissions")
+        );
+    }
+
+    #[test]
     fn validation_errors_list_field_locations() {
         let body = r#"{"detail":[{"loc":["body","inputs",0,"processor"],"msg":"field required","type":"missing"}]}"#;
         let err = Error::from_response(ApiError::from_parts("x", 422, &HeaderMap::new(), body));

@@ -49,8 +49,10 @@ pub enum Error {
         fields: Vec<FieldError>,
     },
 
-    /// The API key was missing, wrong or not allowed to do this (HTTP 401/403).
-    #[error("{0}; check the API key (PARALLEL_API_KEY) and its permissions")]
+    /// The API key was missing, wrong or not allowed to do this (HTTP
+    /// 401/403). The API also answers 403 for an unknown processor on a
+    /// single run; the message then says what to fix.
+    #[error("{0}; {hint}", hint = AuthHint(.0))]
     Authentication(Box<ApiError>),
 
     /// Too many requests (HTTP 429) and the retries ran out.
@@ -288,6 +290,19 @@ impl fmt::Display for Delay {
         match self.0 {
             Some(d) => write!(f, "{d:.1?}"),
             None => write!(f, "a few seconds"),
+        }
+    }
+}
+
+/// What to do about a 401 or 403.
+struct AuthHint<'a>(&'a ApiError);
+
+impl fmt::Display for AuthHint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.status == 403 && self.0.message.to_ascii_lowercase().contains("processor") {
+            f.write_str("check the processor name (the API key is not the problem)")
+        } else {
+            f.write_str("check the API key (PARALLEL_API_KEY) and its permissions")
         }
     }
 }
