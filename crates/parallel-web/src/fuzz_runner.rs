@@ -15,7 +15,9 @@
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
-use proptest::strategy::Strategy;
+use proptest::prelude::prop;
+use proptest::prop_oneof;
+use proptest::strategy::{BoxedStrategy, Strategy};
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 
 /// Cases per runner in a timed run: each batch starts from a fresh random
@@ -67,4 +69,24 @@ pub(crate) fn fuzz<S>(
         "{name}: {done} cases in {:.0} s, all passed",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// JSON values grown from `leaf` values into arrays and objects (keys from
+/// `key`): at most `depth` levels, about `nodes` nodes in all, at most
+/// `width` children per array or object.
+pub(crate) fn json_tree(
+    leaf: BoxedStrategy<serde_json::Value>,
+    key: BoxedStrategy<String>,
+    depth: u32,
+    nodes: u32,
+    width: usize,
+) -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    leaf.prop_recursive(depth, nodes, width as u32, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..width).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..width)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
 }

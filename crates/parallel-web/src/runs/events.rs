@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::client::request::Call;
 use crate::streams::events::GroupEvents;
-use crate::streams::resume::{ByteChunks, Decode, expect_event_stream, from_reqwest};
+use crate::streams::resume::{ByteChunks, Decode, event_stream_body};
 use crate::streams::sse::{Frame, Framer, TooLarge};
 use crate::types::{self, TaskRunProgressMessageEvent, TaskRunProgressStatsEvent};
 use crate::{ApiVersion, Client, Error, GroupEvent, RunEvent};
@@ -115,9 +115,8 @@ impl RunEventsRequest {
                     .await?
             }
         };
-        expect_event_stream(rv.headers(), None)?;
         let reader = Reader {
-            body: from_reqwest(rv.into_inner_stream()),
+            body: event_stream_body(rv, None)?,
             framer: Framer::new(),
             run_inactive: false,
             done: false,

@@ -253,11 +253,6 @@ impl TaskSpec {
         self.chars
     }
 
-    /// The JSON schemas of the spec, by field name.
-    fn json_schemas(&self) -> impl Iterator<Item = (&'static str, &Map<String, Value>)> {
-        wire_schemas(&self.wire)
-    }
-
     /// Checks the documented limits: at most [`MAX_SPEC_CHARS`] characters,
     /// output nesting at most [`MAX_SCHEMA_DEPTH`], at most
     /// [`MAX_SCHEMA_PROPERTIES`] properties, at most [`MAX_ENUM_VALUES`]
@@ -284,7 +279,7 @@ impl TaskSpec {
                 ),
             ));
         }
-        for (name, schema) in self.json_schemas() {
+        for (name, schema) in wire_schemas(&self.wire) {
             let js = Value::Object(schema.clone());
             if contains_ref(&js) {
                 return Err(Error::input(

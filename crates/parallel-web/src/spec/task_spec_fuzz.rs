@@ -17,7 +17,7 @@ use super::{
     MAX_JSON_NESTING, MAX_SCHEMA_DEPTH, MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS, TaskSpec, drop_flat,
 };
 use crate::Error;
-use crate::fuzz_runner::fuzz;
+use crate::fuzz_runner::{fuzz, json_tree};
 
 /// JSON that looks like schemas: schema keywords as keys, type names and
 /// `$ref`s as values, and anything else.
@@ -38,13 +38,7 @@ fn schema_like() -> impl Strategy<Value = Value> {
         .prop_map(str::to_owned),
         1 => "[a-z]{1,4}",
     ];
-    leaf.prop_recursive(8, 128, 8, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            prop::collection::btree_map(key.clone(), inner, 0..8)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    json_tree(leaf.boxed(), key.boxed(), 8, 128, 8)
 }
 
 /// How one level of a deep schema wraps the level below.

@@ -20,7 +20,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 
-use crate::fuzz_runner::fuzz;
+use crate::fuzz_runner::{fuzz, json_tree};
 use crate::runs::events::decode_run_event;
 use crate::streams::events::{GroupEvents, TypedRuns};
 use crate::streams::resume::Decode;
@@ -207,13 +207,7 @@ fn any_json() -> impl Strategy<Value = Value> {
         .prop_map(str::to_owned),
         1 => "\\PC{0,6}",
     ];
-    leaf.prop_recursive(5, 48, 6, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map(key.clone(), inner, 0..6)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    json_tree(leaf.boxed(), key.boxed(), 5, 48, 6)
 }
 
 /// One way to break a valid event.

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::request::{Call, op, versioned};
 use crate::streams::events::{GroupEvent, GroupEvents, TypedRun, TypedRuns};
-use crate::streams::resume::{self, Decode, EndRule, Opener, expect_event_stream, from_reqwest};
+use crate::streams::resume::{self, Decode, EndRule, Opener, event_stream_body};
 use crate::types::TaskRunStatus;
 use crate::{Error, TaskGroup};
 
@@ -124,8 +124,7 @@ impl RunsRequest {
                         })
                     })
                     .await?;
-                expect_event_stream(rv.headers(), cursor.as_deref())?;
-                Ok(from_reqwest(rv.into_inner_stream()))
+                event_stream_body(rv, cursor.as_deref())
             })
         });
         let settings = self.group.client.stream_settings().clone();
@@ -223,8 +222,7 @@ impl EventsRequest {
                         })
                     })
                     .await?;
-                expect_event_stream(rv.headers(), cursor.as_deref())?;
-                Ok(from_reqwest(rv.into_inner_stream()))
+                event_stream_body(rv, cursor.as_deref())
             })
         });
         let settings = self.group.client.stream_settings().clone();

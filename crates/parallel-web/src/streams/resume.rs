@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{BoxStream, Stream, StreamExt};
+use parallel_web_api::{ByteStream, ResponseValue};
 use tokio::time::Instant;
 
 use crate::Error;
@@ -318,36 +319,31 @@ fn give_up(why: &str, cursor: Option<String>) -> Error {
     }
 }
 
-/// Refuses a successful answer that is not an event stream (a proxy's or
-/// a web server's HTML page, say): read as SSE it would hold no event, and
-/// the stream would look empty instead of wrong. A missing content type is
-/// accepted.
-pub(crate) fn expect_event_stream(
-    headers: &reqwest::header::HeaderMap,
+/// The body of a successful stream answer, as [`ByteChunks`], once its
+/// content type says it is an event stream. Anything else (a proxy's or a
+/// web server's HTML page, say) is refused: read as SSE it would hold no
+/// event, and the stream would look empty instead of wrong. A missing
+/// content type is accepted.
+pub(crate) fn event_stream_body(
+    answer: ResponseValue<ByteStream>,
     cursor: Option<&str>,
-) -> Result<(), Error> {
-    let Some(value) = headers.get(reqwest::header::CONTENT_TYPE) else {
-        return Ok(());
-    };
-    let content_type = String::from_utf8_lossy(value.as_bytes());
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    if essence.eq_ignore_ascii_case("text/event-stream") {
-        return Ok(());
+) -> Result<ByteChunks, Error> {
+    if let Some(value) = answer.headers().get(reqwest::header::CONTENT_TYPE) {
+        let content_type = String::from_utf8_lossy(value.as_bytes());
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case("text/event-stream") {
+            return Err(Error::Stream {
+                message: format!(
+                    "the server answered with content type {content_type:?} instead of text/event-stream; check that the base URL points at the API"
+                ),
+                last_event_id: cursor.map(str::to_owned),
+            });
+        }
     }
-    Err(Error::Stream {
-        message: format!(
-            "the server answered with content type {content_type:?} instead of text/event-stream; check that the base URL points at the API"
-        ),
-        last_event_id: cursor.map(str::to_owned),
-    })
-}
-
-/// Adapts a generated `ByteStream` body to [`ByteChunks`].
-pub(crate) fn from_reqwest<S>(body: S) -> ByteChunks
-where
-    S: Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
-{
-    body.map(|r| r.map_err(|e| e.to_string())).boxed()
+    Ok(answer
+        .into_inner_stream()
+        .map(|r| r.map_err(|e| e.to_string()))
+        .boxed())
 }
 
 #[cfg(test)]
