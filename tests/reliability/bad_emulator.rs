@@ -27,13 +27,8 @@ const RSS_BOUND_MIB: u64 = 512;
 
 /// The emulator's resident set size in MiB, from `/proc/<pid>/status`.
 pub(crate) fn rss_mib(emulator: &EmulatorProcess) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", emulator.pid()))
-        .expect("read the emulator's /proc status");
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("a VmRSS line");
+    let kib = parallel_web_tests::resident_kib(&emulator.pid().to_string())
+        .expect("the emulator's VmRSS in /proc");
     kib / 1024
 }
 

@@ -291,13 +291,9 @@ fn resumed_from(server: &ScriptedServer) -> Vec<Option<String>> {
         .collect()
 }
 
-/// This process's resident memory, in KiB (`VmRSS` of `/proc/self/status`).
+/// This process's resident memory, in KiB.
 fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    parallel_web_tests::resident_kib("self")
 }
 
 /// Points a client at a server that redirects every request with

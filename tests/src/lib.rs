@@ -122,15 +122,8 @@ impl EmulatorProcess {
 
     /// The emulator's counters, from `GET /_emulator/stats`.
     pub async fn stats(&self) -> serde_json::Value {
-        // A plain `reqwest::Client` with rustls needs a process-wide provider.
-        parallel_web::install_tls_provider();
-        reqwest::Client::new()
-            .get(format!("{}/_emulator/stats", self.base_url))
-            .header("x-api-key", TEST_API_KEY)
-            .send()
+        self.get("/_emulator/stats")
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .expect("GET /_emulator/stats")
             .json()
             .await
             .expect("stats are JSON")
@@ -139,23 +132,28 @@ impl EmulatorProcess {
     /// The emulator's record of every run in group `taskgroup_id`, in
     /// creation order, from `GET /_emulator/groups/{id}/runs`.
     pub async fn ledger(&self, taskgroup_id: &str) -> Vec<LedgerEntry> {
-        parallel_web::install_tls_provider();
-        let text = reqwest::Client::new()
-            .get(format!(
-                "{}/_emulator/groups/{taskgroup_id}/runs",
-                self.base_url
-            ))
-            .header("x-api-key", TEST_API_KEY)
-            .send()
+        let text = self
+            .get(&format!("/_emulator/groups/{taskgroup_id}/runs"))
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .expect("GET /_emulator/groups/{id}/runs")
             .text()
             .await
             .expect("the ledger body");
         text.lines()
             .map(|line| serde_json::from_str(line).expect("a ledger line is JSON"))
             .collect()
+    }
+
+    /// A successful answer to `GET <base URL><path>` with the test key.
+    async fn get(&self, path: &str) -> reqwest::Response {
+        // A plain `reqwest::Client` with rustls needs a process-wide provider.
+        parallel_web::install_tls_provider();
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.base_url))
+            .header("x-api-key", TEST_API_KEY)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     /// Sends SIGTERM and waits (up to a generous bound) for the process to
@@ -222,4 +220,15 @@ fn emulator_binary() -> PathBuf {
         assert!(status.success(), "building the emulator binary failed");
     }
     binary
+}
+
+/// A process's resident memory in KiB: `VmRSS` of `/proc/<process>/status`,
+/// where `process` is a pid or `self`. `None` where there is no such line
+/// (no `/proc`, or the process is gone).
+pub fn resident_kib(process: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

@@ -54,6 +54,22 @@ async fn add_to_new_group(
     Ok(format!("{} run(s)", added.run_ids.len()))
 }
 
+/// A `lite` run added to a new group, with `schema` as its output schema.
+async fn with_output_schema(env: &Env, schema: Value) -> Outcome {
+    let spec = TaskSpec::from_json_schemas(None, schema)?;
+    add_to_new_group(env, |g| {
+        g.add_runs(["q"]).processor("lite").default_spec(&spec)
+    })
+    .await
+}
+
+/// A 422 naming the query parameter `name`.
+fn query_field_refused(name: &'static str) -> Check {
+    expect_err(
+        move |e| matches!(e, Error::Validation { fields, .. } if fields.iter().any(|f| f.loc.iter().any(|l| l == name))),
+    )
+}
+
 /// A loopback port nothing listens on.
 async fn closed_port() -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -208,16 +224,7 @@ pub(super) fn sdk_cases() -> Vec<Case> {
             |env| async move {
                 let schema = json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}},
                     "$defs": {"A": {"type": "string"}}});
-                let spec = match TaskSpec::from_json_schemas(None, schema) {
-                    Ok(s) => s,
-                    Err(e) => return Observed::of(Err(e)),
-                };
-                Observed::of(
-                    add_to_new_group(&env, |g| {
-                        g.add_runs(["q"]).processor("lite").default_spec(&spec)
-                    })
-                    .await,
-                )
+                Observed::of(with_output_schema(&env, schema).await)
             },
         ),
         Case::new(
@@ -226,17 +233,7 @@ pub(super) fn sdk_cases() -> Vec<Case> {
             "Ok: the SDK checks the documented limits, not JSON Schema semantics; the emulator accepts it too (the live API may answer 422)",
             expect_ok(|s| s == "1 run(s)"),
             |env| async move {
-                let spec = match TaskSpec::from_json_schemas(None, json!({"type": "no_such_type"}))
-                {
-                    Ok(s) => s,
-                    Err(e) => return Observed::of(Err(e)),
-                };
-                Observed::of(
-                    add_to_new_group(&env, |g| {
-                        g.add_runs(["q"]).processor("lite").default_spec(&spec)
-                    })
-                    .await,
-                )
+                Observed::of(with_output_schema(&env, json!({"type": "no_such_type"})).await)
             },
         ),
         Case::new(
@@ -246,18 +243,7 @@ pub(super) fn sdk_cases() -> Vec<Case> {
             expect_err(
                 |e| matches!(e, Error::InvalidInput { message, .. } if message.contains("nesting depth is 6")),
             ),
-            |env| async move {
-                let spec = match TaskSpec::from_json_schemas(None, nested_schema(6)) {
-                    Ok(s) => s,
-                    Err(e) => return Observed::of(Err(e)),
-                };
-                Observed::of(
-                    add_to_new_group(&env, |g| {
-                        g.add_runs(["q"]).processor("lite").default_spec(&spec)
-                    })
-                    .await,
-                )
-            },
+            |env| async move { Observed::of(with_output_schema(&env, nested_schema(6)).await) },
         ),
         Case::new(
             "schema_101_properties",
@@ -271,16 +257,7 @@ pub(super) fn sdk_cases() -> Vec<Case> {
                     .map(|i| (format!("p{i}"), json!({"type": "string"})))
                     .collect();
                 let schema = json!({"type": "object", "properties": props});
-                let spec = match TaskSpec::from_json_schemas(None, schema) {
-                    Ok(s) => s,
-                    Err(e) => return Observed::of(Err(e)),
-                };
-                Observed::of(
-                    add_to_new_group(&env, |g| {
-                        g.add_runs(["q"]).processor("lite").default_spec(&spec)
-                    })
-                    .await,
-                )
+                Observed::of(with_output_schema(&env, schema).await)
             },
         ),
         Case::new(
@@ -590,34 +567,36 @@ pub(super) fn sdk_cases() -> Vec<Case> {
             "garbage_cursor_runs",
             "group.runs().after(\"not-a-cursor\").send()",
             "Error::Validation (HTTP 422) naming query.last_event_id",
-            expect_err(
-                |e| matches!(e, Error::Validation { fields, .. } if fields.iter().any(|f| f.loc.iter().any(|l| l == "last_event_id"))),
-            ),
+            query_field_refused("last_event_id"),
             |env| async move {
-                let client = env.client();
-                let group = match client.task_groups().create().send().await {
-                    Ok(g) => g,
-                    Err(e) => return Observed::of(Err(e)),
+                let opened = async {
+                    let group = env.client().task_groups().create().send().await?;
+                    group
+                        .runs()
+                        .after("not-a-cursor")
+                        .send()
+                        .await
+                        .map(|_| "a stream".to_owned())
                 };
-                let r = group.runs().after("not-a-cursor").send().await;
-                Observed::of(r.map(|_| "a stream".to_owned()))
+                Observed::of(opened.await)
             },
         ),
         Case::new(
             "garbage_cursor_events",
             "group.events().after(\"\\u{1F4A5}%00\").send()",
             "Error::Validation (HTTP 422) naming query.last_event_id",
-            expect_err(
-                |e| matches!(e, Error::Validation { fields, .. } if fields.iter().any(|f| f.loc.iter().any(|l| l == "last_event_id"))),
-            ),
+            query_field_refused("last_event_id"),
             |env| async move {
-                let client = env.client();
-                let group = match client.task_groups().create().send().await {
-                    Ok(g) => g,
-                    Err(e) => return Observed::of(Err(e)),
+                let opened = async {
+                    let group = env.client().task_groups().create().send().await?;
+                    group
+                        .events()
+                        .after("\u{1F4A5}%00")
+                        .send()
+                        .await
+                        .map(|_| "a stream".to_owned())
                 };
-                let r = group.events().after("\u{1F4A5}%00").send().await;
-                Observed::of(r.map(|_| "a stream".to_owned()))
+                Observed::of(opened.await)
             },
         ),
         Case::new(

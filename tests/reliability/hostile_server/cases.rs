@@ -6,6 +6,29 @@ use super::*;
 /// meets one oversized event (its cap is 32 MiB).
 const RSS_BOUND_KIB: u64 = 256 * 1024;
 
+/// The run stream's cursors, then the `last_event_id` of each request the
+/// server got: `c1, c2; requests [None, Some("c1")]`.
+async fn cursors_and_reopens(client: &Client, server: &ScriptedServer) -> crate::bad_sdk::Outcome {
+    let ids = all_runs(client).await.and_then(cursors)?;
+    Ok(format!(
+        "{}; requests {:?}",
+        ids.join(", "),
+        resumed_from(server)
+    ))
+}
+
+/// Each item's event id, or its error's variant, comma-separated.
+fn ids_and_errors(items: Vec<Result<GroupEvent, Error>>) -> String {
+    items
+        .into_iter()
+        .map(|i| match i {
+            Ok(e) => e.event_id().unwrap_or("?").to_owned(),
+            Err(e) => crate::bad_sdk::variant(&e),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The hostile-server cases of the bad-input table.
 pub(crate) fn cases() -> Vec<Case> {
     vec![
@@ -15,23 +38,10 @@ pub(crate) fn cases() -> Vec<Case> {
             "a Decode item for the bad event, then the valid one; no panic",
             expect_ok(|s| s == "Decode, c2"),
             |env| async move {
-                let body = format!(
-                    "{}data: this is not json\n\n{}",
-                    "",
-                    run_event("c2", "trun_2")
-                );
+                let body = format!("data: this is not json\n\n{}", run_event("c2", "trun_2"));
                 let server = always([sse_head(), body.as_bytes()].concat()).await;
                 let items = all_runs(&client_for(&env, &server.url(), |b| b)).await;
-                Observed::of(items.map(|items| {
-                    items
-                        .into_iter()
-                        .map(|i| match i {
-                            Ok(e) => e.event_id().unwrap_or("?").to_owned(),
-                            Err(e) => crate::bad_sdk::variant(&e),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }))
+                Observed::of(items.map(ids_and_errors))
             },
         ),
         Case::new(
@@ -180,12 +190,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 let client = client_for(&env, &server.url(), |b| {
                     b.stream_idle_timeout(Some(Duration::from_millis(300)))
                 });
-                let ids = all_runs(&client).await.and_then(cursors);
-                Observed::of(
-                    ids.map(|ids| {
-                        format!("{}; requests {:?}", ids.join(", "), resumed_from(&server))
-                    }),
-                )
+                Observed::of(cursors_and_reopens(&client, &server).await)
             },
         ),
         Case::new(
@@ -206,12 +211,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 })
                 .await;
                 let client = client_for(&env, &server.url(), |b| b);
-                let ids = all_runs(&client).await.and_then(cursors);
-                Observed::of(
-                    ids.map(|ids| {
-                        format!("{}; requests {:?}", ids.join(", "), resumed_from(&server))
-                    }),
-                )
+                Observed::of(cursors_and_reopens(&client, &server).await)
             },
         ),
         Case::new(
@@ -236,12 +236,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 })
                 .await;
                 let client = client_for(&env, &server.url(), |b| b);
-                let ids = all_runs(&client).await.and_then(cursors);
-                Observed::of(
-                    ids.map(|ids| {
-                        format!("{}; requests {:?}", ids.join(", "), resumed_from(&server))
-                    }),
-                )
+                Observed::of(cursors_and_reopens(&client, &server).await)
             },
         ),
         Case::new(
@@ -281,16 +276,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 body.extend_from_slice(run_event("c2", "trun_2").as_bytes());
                 let server = always([sse_head(), &body].concat()).await;
                 let items = all_runs(&client_for(&env, &server.url(), |b| b)).await;
-                Observed::of(items.map(|items| {
-                    items
-                        .into_iter()
-                        .map(|i| match i {
-                            Ok(e) => e.event_id().unwrap_or("?").to_owned(),
-                            Err(e) => crate::bad_sdk::variant(&e),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }))
+                Observed::of(items.map(ids_and_errors))
             },
         ),
         Case::new(
