@@ -17,8 +17,9 @@ pub struct Generated {
     pub httpmock: String,
 }
 
-/// The client's inner value: headers added to every request.
-const INNER_TYPE: &str = "crate::request_headers::RequestHeaders";
+/// The client's inner value: headers added to every request and the
+/// response size limit (`crates/parallel-web-api/src/extras.rs`).
+const INNER_TYPE: &str = "crate::ClientExtras";
 
 /// Every generator setting, in one place.
 fn settings() -> GenerationSettings {
@@ -36,9 +37,10 @@ fn settings() -> GenerationSettings {
         // Maps (metadata, status counts) serialise in a stable key order, so
         // request bodies and logs are reproducible.
         .with_map_type("::std::collections::BTreeMap")
-        // Headers the client adds to every request (the key and extra
-        // headers of a client built around a caller's own reqwest client),
-        // applied by the hooks in `crates/parallel-web-api/src/hooks.rs`.
+        // What the client carries besides its reqwest client (the key and
+        // extra headers of a client built around a caller's own reqwest
+        // client, the response size limit), applied by the hooks in
+        // `crates/parallel-web-api/src/hooks.rs`.
         .with_inner_type(INNER_TYPE.parse::<TokenStream>().unwrap_or_default());
     // Server-side value sets that grow (run statuses, warning kinds,
     // progress message kinds) use the handwritten open enums in

@@ -38,11 +38,9 @@ pub mod open;
 pub mod input_value;
 mod generated;
 
-/// Stand-in for the client crate's per-request headers.
-pub mod request_headers {
-    #[derive(Clone, Debug, Default)]
-    pub struct RequestHeaders;
-}
+/// Stand-in for the client crate's per-client extras.
+#[derive(Clone, Debug, Default)]
+pub struct ClientExtras;
 pub use generated::*;
 ";
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::{Client, RequestHeaders};
+use crate::{Client, ClientExtras};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.parallel.ai";
@@ -18,6 +18,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// the result long-poll (`GET /v1/tasks/runs/{run_id}/result?timeout=600`
 /// sends nothing for up to 600 s), so it is 600 s plus a margin.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(630);
+
+/// The most bytes a non-stream response body may have unless
+/// [`ClientConfig::max_response_bytes`] says otherwise: 64 MiB, far above
+/// any answer the API sends (results with their basis are the largest, well
+/// under a megabyte in practice) and twice the SDK's cap on one event.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
 /// The header that carries the API key.
 const API_KEY_HEADER: &str = "x-api-key";
@@ -47,6 +53,7 @@ pub struct ClientConfig {
     read_timeout: Option<Duration>,
     user_agent: String,
     headers: HeaderMap,
+    max_response_bytes: u64,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -58,6 +65,7 @@ impl fmt::Debug for ClientConfig {
             .field("read_timeout", &self.read_timeout)
             .field("user_agent", &self.user_agent)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -98,6 +106,7 @@ impl ClientConfig {
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
             user_agent: concat!("parallel-web-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             headers: HeaderMap::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -139,6 +148,24 @@ impl ClientConfig {
     /// ```
     pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.read_timeout = timeout;
+        self
+    }
+
+    /// Sets the most bytes a non-stream response body may have (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]). A longer body is not read: the
+    /// request fails with [`ResponseTooLarge`](crate::ResponseTooLarge) in
+    /// the error's source chain. Event streams are not affected (the SDK
+    /// caps each event instead).
+    ///
+    /// ```
+    /// use parallel_web_api::ClientConfig;
+    ///
+    /// let config = ClientConfig::new("https://api.parallel.ai", "my-api-key")
+    ///     .max_response_bytes(8 << 20);
+    /// # let _ = config;
+    /// ```
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -216,7 +243,7 @@ impl ClientConfig {
         Ok(Client::new_with_client(
             &self.base_url,
             self.build_http_client()?,
-            RequestHeaders::default(),
+            ClientExtras::default().with_max_response_bytes(self.max_response_bytes),
         ))
     }
 
@@ -247,7 +274,9 @@ impl ClientConfig {
         Ok(Client::new_with_client(
             &self.base_url,
             http,
-            RequestHeaders::new(headers),
+            ClientExtras::default()
+                .with_headers(headers)
+                .with_max_response_bytes(self.max_response_bytes),
         ))
     }
 }
@@ -363,6 +392,6 @@ impl Client {
     /// assert_eq!(client.baseurl(), DEFAULT_BASE_URL);
     /// ```
     pub fn from_http_client(base_url: &str, http: reqwest::Client) -> Self {
-        Self::new_with_client(base_url, http, RequestHeaders::default())
+        Self::new_with_client(base_url, http, ClientExtras::default())
     }
 }

@@ -4243,7 +4243,7 @@ pub mod types {
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::request_headers::RequestHeaders,
+    pub(crate) inner: crate::ClientExtras,
 }
 impl Client {
     /// Create a new client.
@@ -4251,7 +4251,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::request_headers::RequestHeaders) -> Self {
+    pub fn new(baseurl: &str, inner: crate::ClientExtras) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -4272,7 +4272,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::request_headers::RequestHeaders,
+        inner: crate::ClientExtras,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -4281,7 +4281,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::request_headers::RequestHeaders> for Client {
+impl ClientInfo<crate::ClientExtras> for Client {
     fn api_version() -> &'static str {
         "0.1.2"
     }
@@ -4291,11 +4291,11 @@ impl ClientInfo<crate::request_headers::RequestHeaders> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::request_headers::RequestHeaders {
+    fn inner(&self) -> &crate::ClientExtras {
         &self.inner
     }
 }
-impl ClientHooks<crate::request_headers::RequestHeaders> for &Client {}
+impl ClientHooks<crate::ClientExtras> for &Client {}
 impl Client {
     /// Open a task group
     ///

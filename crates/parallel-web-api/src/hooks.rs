@@ -8,7 +8,7 @@ use progenitor_client::{ClientHooks, Error, OperationInfo};
 use reqwest::header::{ACCEPT, HeaderValue};
 
 use crate::Client;
-use crate::request_headers::RequestHeaders;
+use crate::ClientExtras;
 
 /// operationIds of the operations that answer with a `text/event-stream`
 /// body. Their methods return a raw [`ByteStream`](crate::ByteStream).
@@ -40,7 +40,7 @@ pub fn is_stream_operation(operation_id: &str) -> bool {
     STREAM_OPERATIONS.contains(&operation_id)
 }
 
-impl ClientHooks<RequestHeaders> for Client {
+impl ClientHooks<ClientExtras> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -55,5 +55,19 @@ impl ClientHooks<RequestHeaders> for Client {
             headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
         }
         Ok(())
+    }
+
+    /// Sends the request; a non-stream response gets its body limited (see
+    /// `body_limit.rs`).
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client.execute(request).await?;
+        if is_stream_operation(info.operation_id) {
+            return Ok(response);
+        }
+        Ok(crate::body_limit::limit(response, self.inner.max_response_bytes()).await)
     }
 }

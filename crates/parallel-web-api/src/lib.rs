@@ -8,7 +8,11 @@
 //!   key, TLS chosen by the cargo features (see below), and no total timeout
 //!   (event streams last up to an hour);
 //! - the client's hooks send `Accept: text/event-stream` on the six stream
-//!   operations ([`STREAM_OPERATIONS`]);
+//!   operations ([`STREAM_OPERATIONS`]) and read every other response body
+//!   with a limit ([`ClientConfig::max_response_bytes`], default
+//!   [`DEFAULT_MAX_RESPONSE_BYTES`]; error bodies only as far as
+//!   [`ERROR_BODY_KEPT_BYTES`]): an oversized body is an error
+//!   ([`ResponseTooLarge`], [`ErrorBodyTooLong`]), never read into memory;
 //! - the [`open`] enums ([`open::TaskRunStatus`], [`open::WarningType`],
 //!   [`open::TaskRunProgressMessageEventType`]) keep values this crate does
 //!   not know as `Other(String)` instead of failing a response or event.
@@ -69,8 +73,10 @@
 //! emulator).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod body_limit;
 mod config;
 // The generated docs come from spec prose, which is not written as rustdoc.
+mod extras;
 #[allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
 // ...except the one lint that checks std APIs against `rust-version`.
 #[warn(clippy::incompatible_msrv)]
@@ -78,16 +84,16 @@ mod generated;
 mod hooks;
 mod input_value;
 pub mod open;
-mod request_headers;
 
+pub use body_limit::{ERROR_BODY_KEPT_BYTES, ErrorBodyTooLong, ResponseTooLarge, find_in_chain};
 pub use config::{
-    ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
-    install_tls_provider,
+    ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_READ_TIMEOUT, install_tls_provider,
 };
+pub use extras::ClientExtras;
 pub use generated::*;
 pub use hooks::{STREAM_OPERATIONS, is_stream_operation};
 pub use input_value::{InputValue, InputValueError};
-pub use request_headers::RequestHeaders;
 
 // The README's examples are compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -68,6 +68,9 @@ pub use streams::group::{
     EventsRequest, GroupEventStream, RunsRequest, TypedRunStream, TypedRunsRequest,
 };
 
+/// The default of [`ClientBuilder::max_response_bytes`]: 64 MiB.
+pub use parallel_web_api::DEFAULT_MAX_RESPONSE_BYTES;
+
 /// Installs the TLS provider a `reqwest::Client` needs; call it before
 /// building your own client for [`ClientBuilder::http_client`].
 pub use parallel_web_api::install_tls_provider;

@@ -164,3 +164,51 @@ pub fn client(base_url: &str) -> Client {
         .build()
         .expect("client")
 }
+
+/// Starts a server that answers the first request with `status`, then
+/// `prefix` followed by `filler` bytes up to `total` bytes of body, written
+/// in blocks until done or the client goes away. `declare_length` sends a
+/// `content-length` of `total`; otherwise the body ends at close.
+/// The handle returns how many body bytes were written.
+pub async fn serve_sized(
+    status: u16,
+    declare_length: bool,
+    prefix: &'static [u8],
+    filler: u8,
+    total: u64,
+) -> (String, JoinHandle<u64>) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
+    let handle = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        read_request(&mut socket).await;
+        let length = if declare_length {
+            format!("content-length: {total}\r\n")
+        } else {
+            String::new()
+        };
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n"
+        );
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return 0;
+        }
+        let mut written = prefix.len().min(total as usize) as u64;
+        if socket.write_all(&prefix[..written as usize]).await.is_err() {
+            return 0;
+        }
+        let block = vec![filler; 64 * 1024];
+        while written < total {
+            let n = block.len().min((total - written) as usize);
+            if socket.write_all(&block[..n]).await.is_err() {
+                break;
+            }
+            written += n as u64;
+        }
+        socket.shutdown().await.ok();
+        written
+    });
+    (base_url, handle)
+}

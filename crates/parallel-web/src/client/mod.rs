@@ -106,6 +106,7 @@ pub struct ClientBuilder {
     run_posts_per_minute: u32,
     add_runs_concurrency: usize,
     batch_tags: bool,
+    max_response_bytes: u64,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -138,6 +139,7 @@ impl Default for ClientBuilder {
             run_posts_per_minute: DEFAULT_RUN_POSTS_PER_MINUTE,
             add_runs_concurrency: 4,
             batch_tags: true,
+            max_response_bytes: parallel_web_api::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -257,6 +259,26 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes a response body may have, event streams aside
+    /// (default [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES),
+    /// 64 MiB). A longer answer is not read into memory: the call fails with
+    /// [`Error::ResponseTooLarge`]. Error bodies are read only as far as
+    /// an error keeps them (4 KiB), whatever this limit. Each event of a
+    /// stream has its own cap of 32 MiB.
+    ///
+    /// ```
+    /// let client = parallel_web::Client::builder()
+    ///     .api_key("my-key")
+    ///     .max_response_bytes(8 << 20)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let url = reqwest::Url::parse(&self.base_url)
@@ -313,7 +335,8 @@ impl ClientBuilder {
         };
         let mut config = parallel_web_api::ClientConfig::new(&self.base_url, key)
             .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout);
+            .read_timeout(self.read_timeout)
+            .max_response_bytes(self.max_response_bytes);
         for (k, v) in &self.headers {
             let name = HeaderName::from_bytes(k.trim().as_bytes())
                 .map_err(|_| Error::Config(format!("invalid header name {k:?}")))?;

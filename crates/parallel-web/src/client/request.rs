@@ -8,7 +8,9 @@
 
 use std::future::Future;
 
-use parallel_web_api::{ResponseValue, types};
+use parallel_web_api::{
+    ERROR_BODY_KEPT_BYTES, ErrorBodyTooLong, ResponseTooLarge, ResponseValue, find_in_chain, types,
+};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -148,7 +150,10 @@ pub(crate) async fn convert_error(
         E::UnexpectedResponse(resp) => {
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            let body = resp.text().await.unwrap_or_default();
+            let body = match resp.text().await {
+                Ok(body) => body,
+                Err(e) => return body_error(op, e),
+            };
             if (200..300).contains(&status) {
                 return Error::Decode {
                     what: format!("{op} response (HTTP {status})"),
@@ -158,17 +163,41 @@ pub(crate) async fn convert_error(
             }
             Error::from_response(ApiError::from_parts(op, status, &headers, &body))
         }
-        E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
-            transport_error(op, e)
-        }
+        E::ResponseBodyError(e) => body_error(op, e),
+        E::CommunicationError(e) | E::InvalidUpgrade(e) => transport_error(op, e),
         E::InvalidResponsePayload(bytes, err) => Error::Decode {
             what: format!("{op} response"),
             message: err.to_string(),
-            raw: String::from_utf8_lossy(&bytes).into_owned(),
+            // The start of the body is enough to see what came back.
+            raw: String::from_utf8_lossy(&bytes[..bytes.len().min(ERROR_BODY_KEPT_BYTES)])
+                .into_owned(),
         },
         E::InvalidRequest(msg) => Error::input(None, "request", msg),
         E::Custom(msg) => Error::Config(msg),
     }
+}
+
+/// A response body that could not be read: over the client's limit, an
+/// error body cut where errors stop keeping it (see the api crate's
+/// `body_limit.rs`), or a transport failure.
+fn body_error(op: &'static str, e: reqwest::Error) -> Error {
+    if let Some(too_large) = find_in_chain::<ResponseTooLarge>(&e) {
+        return Error::ResponseTooLarge {
+            operation: op,
+            limit: too_large.limit,
+        };
+    }
+    if let Some(cut) = find_in_chain::<ErrorBodyTooLong>(&e) {
+        // `from_parts` marks the body as cut when it is longer than it keeps.
+        let body = format!("{}…", String::from_utf8_lossy(&cut.kept));
+        return Error::from_response(ApiError::from_parts(
+            op,
+            cut.status.as_u16(),
+            &cut.headers,
+            &body,
+        ));
+    }
+    transport_error(op, e)
 }
 
 pub(crate) fn transport_error(op: &'static str, e: reqwest::Error) -> Error {

@@ -49,7 +49,10 @@ impl Error {
                 before_sending: true,
                 ..
             } => RetryClass::Always,
-            Error::Connection { .. } | Error::Timeout { .. } => RetryClass::IfIdempotent,
+            // The answer was lost, not the request: it may have taken effect.
+            Error::Connection { .. } | Error::Timeout { .. } | Error::ResponseTooLarge { .. } => {
+                RetryClass::IfIdempotent
+            }
             other => match other.api_error() {
                 Some(api) => match api.should_retry {
                     Some(true) => RetryClass::Always,

@@ -71,7 +71,7 @@ impl fmt::Display for ApiError {
     }
 }
 
-const MAX_BODY_KEPT: usize = 4096;
+const MAX_BODY_KEPT: usize = parallel_web_api::ERROR_BODY_KEPT_BYTES;
 
 impl ApiError {
     /// Builds the error from a status, the response headers and the raw body.

@@ -89,6 +89,20 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// A response body was larger than the client's limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes));
+    /// nothing past the limit was read. The request itself may have taken
+    /// effect on the server, so it is not retried.
+    #[error(
+        "{operation}: the response is larger than the limit of {limit} bytes and was not read; raise ClientBuilder::max_response_bytes if such answers are expected"
+    )]
+    ResponseTooLarge {
+        /// The operation whose answer was too large.
+        operation: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
     /// An event stream failed in a way it could not recover from by
     /// reconnecting (including an unknown resume cursor).
     #[error("event stream: {message}")]
