@@ -22,8 +22,14 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::bad_sdk::{Case, Env, Observed, expect_err, expect_ok};
 
 mod cases;
+mod outside;
 
-pub(crate) use cases::cases;
+/// Every hostile-server case of the bad-input table.
+pub(crate) fn cases() -> Vec<crate::bad_sdk::Case> {
+    let mut all = cases::cases();
+    all.extend(outside::cases());
+    all
+}
 
 /// One request as the scripted server read it.
 #[derive(Debug, Clone)]

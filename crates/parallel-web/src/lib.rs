@@ -22,10 +22,10 @@
 //!
 //! - `client/`: configuration, the request layer every call goes through,
 //!   retries and the run-creation rate budget.
-//! - `groups/`: task groups, adding runs (`add_runs.rs`, `batching.rs`) and
-//!   waiting for a group.
-//! - `streams/`: SSE framing, the self-resuming machine, event decoding and
-//!   the group stream builders.
+//! - `groups/`: task groups, adding runs (`add_runs.rs`, `batching.rs`),
+//!   their run and event streams (`streams.rs`) and waiting for a group.
+//! - `streams/`: SSE framing, the pump that reads a connection, the
+//!   self-resuming machine and event decoding, for any endpoint.
 //! - `runs/`: single runs, results and a run's own event stream.
 //! - `spec/`: task specs, run inputs and the `parallel-beta` header.
 //! - `waiter.rs`: the deadline-and-backoff core both waiters share.
@@ -50,6 +50,9 @@ pub use client::{
 pub use error::{ApiError, Error, FieldError, WaitTimeout};
 pub use groups::add_runs::AddRuns;
 pub use groups::batching::{AddRunsOutcome, BATCH_TAG_KEY, DuplicatedInput, MAX_RUNS_PER_POST};
+pub use groups::streams::{
+    EventsRequest, GroupEventStream, RunsRequest, TypedRunStream, TypedRunsRequest,
+};
 pub use groups::wait::{GroupProgress, WaitForGroup};
 pub use groups::{CreateGroup, TaskGroup, TaskGroups};
 pub use runs::events::{RunEventStream, RunEventsRequest, RunStreamEvent};
@@ -64,9 +67,6 @@ pub use spec::task_spec::{
     MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS, TaskSpec, schema_of,
 };
 pub use streams::events::{Basis, GroupEvent, RunEvent, TypedRun};
-pub use streams::group::{
-    EventsRequest, GroupEventStream, RunsRequest, TypedRunStream, TypedRunsRequest,
-};
 
 /// The default of [`ClientBuilder::max_response_bytes`]: 64 MiB.
 pub use parallel_web_api::DEFAULT_MAX_RESPONSE_BYTES;

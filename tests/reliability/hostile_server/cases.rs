@@ -8,7 +8,10 @@ const RSS_BOUND_KIB: u64 = 256 * 1024;
 
 /// The run stream's cursors, then the `last_event_id` of each request the
 /// server got: `c1, c2; requests [None, Some("c1")]`.
-async fn cursors_and_reopens(client: &Client, server: &ScriptedServer) -> crate::bad_sdk::Outcome {
+pub(super) async fn cursors_and_reopens(
+    client: &Client,
+    server: &ScriptedServer,
+) -> crate::bad_sdk::Outcome {
     let ids = all_runs(client).await.and_then(cursors)?;
     Ok(format!(
         "{}; requests {:?}",
@@ -18,7 +21,7 @@ async fn cursors_and_reopens(client: &Client, server: &ScriptedServer) -> crate:
 }
 
 /// Each item's event id, or its error's variant, comma-separated.
-fn ids_and_errors(items: Vec<Result<GroupEvent, Error>>) -> String {
+pub(super) fn ids_and_errors(items: Vec<Result<GroupEvent, Error>>) -> String {
     items
         .into_iter()
         .map(|i| match i {

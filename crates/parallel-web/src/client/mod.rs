@@ -15,13 +15,41 @@ use std::time::Duration;
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::client::rate_budget::RateBudget;
-use crate::streams::resume::ResumeSettings;
 use crate::{Error, RetryPolicy};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = parallel_web_api::DEFAULT_BASE_URL;
 /// Run-creating POSTs allowed per minute by default (the documented limit).
 pub const DEFAULT_RUN_POSTS_PER_MINUTE: u32 = 2_000;
+
+/// How the self-resuming event streams (`streams/resume.rs`) reconnect; set
+/// through the `stream_*` methods of [`ClientBuilder`].
+#[derive(Debug, Clone)]
+pub(crate) struct StreamSettings {
+    /// Reconnect when no event arrived for this long (keep-alive comments do
+    /// not count), and ask again when the response headers took this long.
+    pub idle_timeout: Option<Duration>,
+    /// Delays between reconnects that follow no progress; reset whenever a
+    /// new event arrives.
+    pub backoff: RetryPolicy,
+    /// Connections in a row without a new event before the stream gives up
+    /// with [`Error::StreamStalled`].
+    pub max_failures: u32,
+    /// How many recent event ids are remembered to skip replays.
+    pub replay_window: usize,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        StreamSettings {
+            idle_timeout: Some(Duration::from_secs(120)),
+            backoff: RetryPolicy::default(),
+            max_failures: 8,
+            // About 1.5 MiB of hashes at most (see `streams/replay.rs`).
+            replay_window: 65_536,
+        }
+    }
+}
 
 /// Which generation of the task-group endpoints to call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,7 +82,7 @@ struct Inner {
     version: ApiVersion,
     retry: RetryPolicy,
     betas: Vec<String>,
-    stream: ResumeSettings,
+    stream: StreamSettings,
     budget: RateBudget,
     add_runs_concurrency: usize,
     batch_tags: bool,
@@ -102,7 +130,7 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     http: Option<reqwest::Client>,
     betas: Vec<String>,
-    stream: ResumeSettings,
+    stream: StreamSettings,
     run_posts_per_minute: u32,
     add_runs_concurrency: usize,
     batch_tags: bool,
@@ -135,7 +163,7 @@ impl Default for ClientBuilder {
             headers: Vec::new(),
             http: None,
             betas: Vec::new(),
-            stream: ResumeSettings::default(),
+            stream: StreamSettings::default(),
             run_posts_per_minute: DEFAULT_RUN_POSTS_PER_MINUTE,
             add_runs_concurrency: 4,
             batch_tags: true,
@@ -222,13 +250,38 @@ impl ClientBuilder {
     }
 
     /// Reconnect an event stream when no event arrived for this long
-    /// (default 120 s; keep-alive comments do not count). `None` never does.
+    /// (default 120 s; keep-alive comments do not count), and ask again
+    /// when a stream's response headers take this long. `None` never does.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = parallel_web::Client::builder()
+    ///     .api_key("my-key")
+    ///     .stream_idle_timeout(Some(Duration::from_secs(30)))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
     pub fn stream_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.stream.idle_timeout = timeout;
         self
     }
 
-    /// Consecutive failed reconnects before an event stream gives up (default 8).
+    /// How many reconnects in a row without a new event an event stream
+    /// makes before it gives up with [`Error::StreamStalled`] (default 8).
+    /// A reconnect counts when the connection failed, closed or withheld
+    /// its headers without delivering an event not seen before (replays of
+    /// events already delivered are skipped and do not count as progress).
+    ///
+    /// ```
+    /// let client = parallel_web::Client::builder()
+    ///     .api_key("my-key")
+    ///     .stream_max_reconnects(3)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
     pub fn stream_max_reconnects(mut self, n: u32) -> Self {
         self.stream.max_failures = n;
         self
@@ -427,7 +480,7 @@ impl Client {
     pub(crate) fn client_betas(&self) -> &[String] {
         &self.inner.betas
     }
-    pub(crate) fn stream_settings(&self) -> &ResumeSettings {
+    pub(crate) fn stream_settings(&self) -> &StreamSettings {
         &self.inner.stream
     }
     pub(crate) fn add_runs_concurrency(&self) -> usize {

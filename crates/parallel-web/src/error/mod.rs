@@ -103,13 +103,35 @@ pub enum Error {
         limit: u64,
     },
 
-    /// An event stream failed in a way it could not recover from by
-    /// reconnecting (including an unknown resume cursor).
+    /// An event stream met something reconnecting cannot get past: an
+    /// event over the 32 MiB cap, an answer that is not an event stream, or
+    /// a run's own stream that broke (those cannot be resumed). An unknown
+    /// resume cursor is the server's answer instead ([`Error::Validation`]
+    /// or [`Error::Api`]).
     #[error("event stream: {message}")]
     Stream {
         /// What happened.
         message: String,
         /// The last cursor successfully read, to resume from by hand.
+        last_event_id: Option<String>,
+    },
+
+    /// An event stream gave up: `connections` connections in a row (the
+    /// stream's reconnect limit plus one) brought no event it had not
+    /// already delivered (the
+    /// server kept failing, closing at once, withholding the response
+    /// headers, or replaying old events). Nothing was lost: open the stream
+    /// again later from `last_event_id`.
+    #[error(
+        "event stream: no new event from {connections} connections in a row (the last: {reason}); open it again later from last_event_id {}",
+        .last_event_id.as_deref().unwrap_or("<start>")
+    )]
+    StreamStalled {
+        /// How many connections in a row made no progress.
+        connections: u32,
+        /// What the last of them ran into.
+        reason: String,
+        /// The last cursor handed out, to resume from.
         last_event_id: Option<String>,
     },
 

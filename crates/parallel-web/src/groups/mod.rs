@@ -1,9 +1,10 @@
 //! Task groups: create and retrieve them, and the group handle. Adding runs
 //! lives in `add_runs.rs` (chunking and exactly-once in `batching.rs`),
-//! waiting in `wait.rs`, the run and event streams in `streams/group.rs`.
+//! waiting in `wait.rs`, the run and event streams in `streams.rs`.
 
 pub(crate) mod add_runs;
 pub(crate) mod batching;
+pub(crate) mod streams;
 pub(crate) mod wait;
 
 use std::collections::BTreeMap;
@@ -14,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::client::request::{Call, op, versioned};
+use crate::groups::streams::{EventsRequest, RunsRequest};
 use crate::spec::run_input::{check_entry, extend_metadata};
-use crate::streams::group::{EventsRequest, RunsRequest};
 use crate::types::{
     CreateTaskGroupRequest, CreateTaskGroupRequestMetadataValue, TaskGroupResponse,
     TaskGroupStatus, TaskRun,

@@ -4,9 +4,12 @@
 //! Unlike the group streams this one has no cursor: the server closes it
 //! after at most 570 s and it cannot be resumed. A reconnect would replay
 //! every progress message, so this stream is not built on the resumable
-//! machine and never reconnects: a drop or a close while the run is still
-//! active is an error item, and the stream ends. Events are framed by
-//! `streams/sse.rs` and decoded into the generated types.
+//! machine and never reconnects once an event arrived: a drop or a close
+//! while the run is still active is an error item, and the stream ends.
+//! Opening it is asked again when the response headers do not come within
+//! the stream idle timeout (nothing was delivered yet, so nothing repeats).
+//! Bytes are read by the pump of `streams/body.rs` and decoded into the
+//! generated types.
 
 use std::borrow::Cow;
 use std::future::{Future, IntoFuture};
@@ -16,10 +19,14 @@ use futures::stream::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::client::request::Call;
+use crate::client::retry::Backoff;
+use crate::streams::body::{Pump, Pumped, event_stream_body};
 use crate::streams::events::GroupEvents;
-use crate::streams::resume::{ByteChunks, Decode, event_stream_body};
-use crate::streams::sse::{Frame, Framer, TooLarge};
+use crate::streams::resume::{Decode, Opener, first_connection};
+use crate::streams::sse::Frame;
 use crate::types::{self, TaskRunProgressMessageEvent, TaskRunProgressStatsEvent};
 use crate::{ApiVersion, Client, Error, GroupEvent, RunEvent};
 
@@ -97,27 +104,35 @@ impl RunEventsRequest {
     /// Opens the stream. HTTP errors (unknown run, bad key) are returned
     /// here, with the server's message.
     pub async fn send(self) -> Result<RunEventStream, Error> {
-        let (client, id) = (&self.client, self.run_id.as_str());
-        let api = client.raw();
-        let rv = match client.api_version() {
-            ApiVersion::V1 => {
-                client
-                    .execute(Call::read("task_run_events"), || {
-                        api.task_run_events().run_id(id).send()
-                    })
-                    .await?
-            }
-            ApiVersion::V1Beta => {
-                client
-                    .execute(Call::read("beta_task_run_events"), || {
-                        api.beta_task_run_events().run_id(id).send()
-                    })
-                    .await?
-            }
-        };
+        let settings = self.client.stream_settings().clone();
+        let (client, id) = (self.client, self.run_id);
+        let opener: Opener = Arc::new(move |_cursor| {
+            let (client, id) = (client.clone(), id.clone());
+            Box::pin(async move {
+                let api = client.raw();
+                let rv = match client.api_version() {
+                    ApiVersion::V1 => {
+                        client
+                            .execute(Call::read("task_run_events"), || {
+                                api.task_run_events().run_id(&id).send()
+                            })
+                            .await?
+                    }
+                    ApiVersion::V1Beta => {
+                        client
+                            .execute(Call::read("beta_task_run_events"), || {
+                                api.beta_task_run_events().run_id(&id).send()
+                            })
+                            .await?
+                    }
+                };
+                event_stream_body(rv, None)
+            })
+        });
+        let mut backoff = Backoff::new(settings.backoff.clone());
+        let body = first_connection(&opener, None, &settings, &mut backoff).await?;
         let reader = Reader {
-            body: event_stream_body(rv, None)?,
-            framer: Framer::new(),
+            pump: Pump::new(body),
             run_inactive: false,
             done: false,
         };
@@ -135,8 +150,7 @@ impl IntoFuture for RunEventsRequest {
 
 /// Reads one connection to its end.
 struct Reader {
-    body: ByteChunks,
-    framer: Framer,
+    pump: Pump,
     /// The last `task_run.state` said the run is no longer active.
     run_inactive: bool,
     done: bool,
@@ -147,35 +161,28 @@ impl Reader {
         if self.done {
             return None;
         }
-        loop {
-            let why = match self.framer.next_frame() {
-                Ok(Some(frame)) => {
-                    let event = decode_run_event(&frame);
-                    if let Ok(RunStreamEvent::State(s)) = &event {
-                        self.run_inactive = !s.run.is_active;
-                    }
-                    return Some((event, self));
+        let why = match self.pump.next(None, decode_run_event).await {
+            Pumped::Event(event) => {
+                if let Ok(RunStreamEvent::State(s)) = &event {
+                    self.run_inactive = !s.run.is_active;
                 }
-                Err(TooLarge) => "an event was too large to read".to_owned(),
-                Ok(None) => match self.body.next().await {
-                    Some(Ok(chunk)) => {
-                        self.framer.push(&chunk);
-                        continue;
-                    }
-                    Some(Err(e)) => format!("the connection broke ({e})"),
-                    None if self.run_inactive => return None,
-                    None => "the server closed the stream while the run was still active (run streams last at most 570 s)".to_owned(),
-                },
-            };
-            self.done = true;
-            let error = Error::Stream {
-                message: format!(
-                    "{why}; run event streams cannot be resumed: open a new one (it starts again with the run's state and all progress messages) or wait for the result"
-                ),
-                last_event_id: None,
-            };
-            return Some((Err(error), self));
-        }
+                return Some((event, self));
+            }
+            Pumped::Ended if self.run_inactive => return None,
+            Pumped::Ended => "the server closed the stream while the run was still active (run streams last at most 570 s)".to_owned(),
+            Pumped::Broken(e) => format!("the connection broke ({e})"),
+            Pumped::TooLarge => "an event was too large to read".to_owned(),
+            // No deadline is given: a run's stream may be quiet for long.
+            Pumped::Idle => "no event arrived in time".to_owned(),
+        };
+        self.done = true;
+        let error = Error::Stream {
+            message: format!(
+                "{why}; run event streams cannot be resumed: open a new one (it starts again with the run's state and all progress messages) or wait for the result"
+            ),
+            last_event_id: None,
+        };
+        Some((Err(error), self))
     }
 }
 
@@ -296,8 +303,7 @@ mod tests {
                 .map_err(str::to_owned)
         }));
         let reader = Reader {
-            body: body.boxed(),
-            framer: Framer::new(),
+            pump: Pump::new(body.boxed()),
             run_inactive: false,
             done: false,
         };

@@ -1,9 +1,12 @@
-//! Event streams: SSE framing (`sse.rs`), the self-resuming machine
-//! (`resume.rs`), decoding events into the generated types or the caller's
-//! (`events.rs`), and the group stream builders (`group.rs`). A single run's
-//! event stream, which cannot be resumed, lives in `runs/events.rs`.
+//! Event streams, independent of any endpoint: SSE framing (`sse.rs`), the
+//! pump that reads a connection's body into events (`body.rs`), the
+//! self-resuming machine (`resume.rs`) with its memory of ids already
+//! delivered (`replay.rs`), and decoding events into the generated types or
+//! the caller's (`events.rs`). The streams of a group are opened in
+//! `groups/streams.rs`, a single run's in `runs/events.rs`.
 
+pub(crate) mod body;
 pub(crate) mod events;
-pub(crate) mod group;
+pub(crate) mod replay;
 pub(crate) mod resume;
 pub(crate) mod sse;

@@ -1,29 +1,46 @@
 //! Event streams that resume themselves.
 //!
 //! Modelled on kube-rs' watcher: an explicit state machine driven by
-//! [`futures::stream::unfold`]. It remembers the last cursor the decoder
-//! reported and, when the connection drops, goes idle or fails in a
-//! retryable way, reopens the stream from that cursor, so no event is lost
-//! or repeated. It knows nothing of endpoints (the caller gives an
-//! [`Opener`]) nor of what events mean (the caller gives a [`Decode`], which
-//! also says which item is the last one).
+//! [`futures::stream::unfold`], with one function per state
+//! ([`Machine::connect`], [`Machine::read`]). It remembers the last cursor
+//! the decoder reported and, when the connection drops, goes idle, or fails
+//! in a retryable way, reopens the stream from that cursor. It knows
+//! nothing of endpoints (the caller gives an [`Opener`]) nor of what events
+//! mean (the caller gives a [`Decode`], which also says which item is the
+//! last one).
+//!
+//! What it promises:
+//!
+//! - **No event lost**: every reconnect starts from the last cursor handed
+//!   out; an event cut off by a drop is read again.
+//! - **No event twice**: an event whose id was already handed out (a server
+//!   that replays or rewinds after a reconnect) is skipped, and the cursor
+//!   stays where it was. The memory this takes is bounded; `replay.rs`
+//!   says how, and how far back a replay is recognised.
+//! - **No endless loop**: a connection counts as progress only when it
+//!   delivers an event not seen before. After `max_failures` connections in
+//!   a row without progress (failed, closed at once, or replaying only old
+//!   events) the stream ends with [`Error::StreamStalled`]. A connection
+//!   that is merely quiet until the idle timeout is not a failure (a group
+//!   can be silent for long), so it is reopened at once, as after progress.
+//! - **No silent hang**: the idle timeout also bounds the wait for the
+//!   response headers; a server that accepts the request and never answers
+//!   is asked again, with backoff.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use futures::stream::{BoxStream, Stream, StreamExt};
-use parallel_web_api::{ByteStream, ResponseValue};
+use futures::stream::Stream;
 use tokio::time::Instant;
 
 use crate::Error;
-use crate::client::retry::{Backoff, RetryPolicy};
-use crate::streams::sse::{Frame, Framer, MAX_EVENT_BYTES, TooLarge};
-
-/// The body of an open SSE response, as chunks of bytes.
-pub(crate) type ByteChunks = BoxStream<'static, Result<Bytes, String>>;
+use crate::client::StreamSettings as ResumeSettings;
+use crate::client::retry::Backoff;
+use crate::streams::body::{ByteChunks, Pump, Pumped};
+use crate::streams::replay::SeenIds;
+use crate::streams::sse::{Frame, MAX_EVENT_BYTES};
 
 /// Opens the stream at a cursor (`None` = from the start).
 pub(crate) type Opener = Arc<
@@ -66,45 +83,53 @@ pub(crate) enum EndRule {
     AtCloseAfterLastItem,
 }
 
-/// How a resumable stream reconnects.
-#[derive(Debug, Clone)]
-pub(crate) struct ResumeSettings {
-    /// Reconnect when no event arrived for this long (keep-alive comments do
-    /// not count).
-    pub idle_timeout: Option<Duration>,
-    /// Delays between reconnects; reset whenever an event arrives.
-    pub backoff: RetryPolicy,
-    /// Consecutive failed reconnects before the stream gives up with an error.
-    pub max_failures: u32,
+/// The states of the machine, one per situation.
+enum State {
+    /// About to (re)open the stream at `cursor` once `delay` has passed.
+    Connecting {
+        cursor: Option<String>,
+        delay: Duration,
+    },
+    /// Reading from an open connection.
+    Reading(Connection),
+    /// Finished: clean end, last item seen, or gave up.
+    Done,
 }
 
-impl Default for ResumeSettings {
-    fn default() -> Self {
-        ResumeSettings {
-            idle_timeout: Some(Duration::from_secs(120)),
-            backoff: RetryPolicy::default(),
-            max_failures: 8,
+/// One open connection and what it has delivered so far.
+struct Connection {
+    pump: Pump,
+    /// The last cursor handed out (on this connection or before).
+    cursor: Option<String>,
+    /// It delivered an event not seen before.
+    progressed: bool,
+    /// It delivered events already handed out (a replay).
+    replayed: bool,
+    idle_deadline: Option<Instant>,
+}
+
+impl Connection {
+    fn new(body: ByteChunks, cursor: Option<String>, settings: &ResumeSettings) -> Connection {
+        Connection {
+            pump: Pump::new(body),
+            cursor,
+            progressed: false,
+            replayed: false,
+            idle_deadline: idle_deadline(settings),
         }
     }
 }
 
-/// The states of the machine, one per situation.
-enum State {
-    /// About to (re)open the stream at `cursor` once `delay` has passed.
-    Reconnecting {
-        cursor: Option<String>,
-        delay: Duration,
-    },
-    /// Reading from an open connection. `cursor` is the last one decoded.
-    Streaming {
-        body: ByteChunks,
-        framer: Box<Framer>,
-        cursor: Option<String>,
-        got_any: bool,
-        idle_deadline: Option<Instant>,
-    },
-    /// Finished: clean end, last item seen, or gave up.
-    Done,
+fn idle_deadline(settings: &ResumeSettings) -> Option<Instant> {
+    settings.idle_timeout.map(|t| Instant::now() + t)
+}
+
+/// What one state function decided.
+enum Step<T> {
+    /// Hand this item out; the machine's state is already set.
+    Yield(Result<T, Error>),
+    /// Carry on from the state now set.
+    Continue,
 }
 
 struct Machine<D> {
@@ -114,6 +139,7 @@ struct Machine<D> {
     settings: ResumeSettings,
     end: EndRule,
     backoff: Backoff,
+    seen: SeenIds,
     /// The most recent item was the decoder's `last` (see
     /// [`EndRule::AtCloseAfterLastItem`]).
     after_last: bool,
@@ -128,17 +154,12 @@ pub(crate) async fn open<D: Decode>(
     end: EndRule,
     cursor: Option<String>,
 ) -> Result<impl Stream<Item = Result<D::Item, Error>> + Send + 'static, Error> {
-    let body = opener(cursor.clone()).await?;
-    let idle_deadline = settings.idle_timeout.map(|t| Instant::now() + t);
+    let mut backoff = Backoff::new(settings.backoff.clone());
+    let body = first_connection(&opener, cursor.clone(), &settings, &mut backoff).await?;
     let machine = Machine {
-        state: State::Streaming {
-            body,
-            framer: Box::new(Framer::new()),
-            cursor,
-            got_any: false,
-            idle_deadline,
-        },
-        backoff: Backoff::new(settings.backoff.clone()),
+        state: State::Reading(Connection::new(body, cursor, &settings)),
+        seen: SeenIds::new(settings.replay_window),
+        backoff,
         opener,
         decode,
         settings,
@@ -148,202 +169,208 @@ pub(crate) async fn open<D: Decode>(
     Ok(futures::stream::unfold(machine, step))
 }
 
-/// Why a connection stopped delivering events.
-enum Stop {
-    Broken(String),
-    Ended,
-    Idle,
+/// Opens the first connection of a stream. Its HTTP errors are returned as
+/// they are; response headers that do not come within the idle timeout are
+/// asked for again, with backoff, up to `max_failures` times.
+pub(crate) async fn first_connection(
+    opener: &Opener,
+    cursor: Option<String>,
+    settings: &ResumeSettings,
+    backoff: &mut Backoff,
+) -> Result<ByteChunks, Error> {
+    loop {
+        match connect_within(opener, cursor.clone(), settings).await {
+            Connected::Open(body) => return Ok(body),
+            Connected::Failed(e) => return Err(e),
+            Connected::NoHeaders(why) => match backoff.fail(settings.max_failures) {
+                Some(delay) => {
+                    tracing::debug!(reason = %why, "event stream: asking again");
+                    tokio::time::sleep(delay).await;
+                }
+                None => return Err(stalled(settings.max_failures, why, cursor)),
+            },
+        }
+    }
+}
+
+/// How one attempt to open the stream went.
+enum Connected {
+    Open(ByteChunks),
+    Failed(Error),
+    /// No response headers within the idle timeout.
+    NoHeaders(String),
+}
+
+async fn connect_within(
+    opener: &Opener,
+    cursor: Option<String>,
+    settings: &ResumeSettings,
+) -> Connected {
+    let attempt = opener(cursor);
+    let result = match settings.idle_timeout {
+        Some(limit) => match tokio::time::timeout(limit, attempt).await {
+            Ok(result) => result,
+            Err(_) => {
+                return Connected::NoHeaders(format!(
+                    "no response headers within the idle timeout ({limit:?})"
+                ));
+            }
+        },
+        None => attempt.await,
+    };
+    match result {
+        Ok(body) => Connected::Open(body),
+        Err(e) => Connected::Failed(e),
+    }
 }
 
 async fn step<D: Decode>(mut m: Machine<D>) -> Option<(Result<D::Item, Error>, Machine<D>)> {
     loop {
-        match std::mem::replace(&mut m.state, State::Done) {
+        let step = match std::mem::replace(&mut m.state, State::Done) {
             State::Done => return None,
-            State::Reconnecting { cursor, delay } => {
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                match (m.opener)(cursor.clone()).await {
-                    Ok(body) => {
-                        tracing::debug!(cursor = cursor.as_deref(), "event stream reopened");
-                        m.state = State::Streaming {
-                            body,
-                            framer: Box::new(Framer::new()),
-                            cursor,
-                            got_any: false,
-                            idle_deadline: m.settings.idle_timeout.map(|t| Instant::now() + t),
-                        };
-                    }
-                    Err(e) if e.is_retryable() => match m.backoff.fail(m.settings.max_failures) {
-                        Some(delay) => {
-                            tracing::debug!(error = %e, "event stream reopen failed; retrying");
-                            m.state = State::Reconnecting { cursor, delay };
-                        }
-                        None => return Some((Err(give_up(&e.to_string(), cursor)), m)),
-                    },
-                    // Not retryable (unknown cursor, group gone, auth): the
-                    // server's answer is the error the caller needs.
-                    Err(e) => return Some((Err(e), m)),
-                }
-            }
-            State::Streaming {
-                mut body,
-                mut framer,
-                mut cursor,
-                mut got_any,
-                mut idle_deadline,
-            } => {
-                // Hand out every complete event already buffered.
-                loop {
-                    let frame = match framer.next_frame() {
-                        Ok(Some(frame)) => frame,
-                        Ok(None) => break,
-                        Err(TooLarge) => {
-                            // Reconnecting would meet the same event again.
-                            let error = Error::Stream {
-                                message: format!(
-                                    "an event is larger than {} MiB; the stream cannot go past it",
-                                    MAX_EVENT_BYTES >> 20
-                                ),
-                                last_event_id: cursor,
-                            };
-                            return Some((Err(error), m));
-                        }
-                    };
-                    let decoded = m.decode.decode(&frame);
-                    got_any = true;
-                    m.backoff.reset();
-                    if let Some(c) = decoded.cursor {
-                        cursor = Some(c);
-                    }
-                    idle_deadline = m.settings.idle_timeout.map(|t| Instant::now() + t);
-                    let Some(item) = decoded.item else {
-                        continue;
-                    };
-                    m.after_last = decoded.last;
-                    m.state = State::Streaming {
-                        body,
-                        framer,
-                        cursor,
-                        got_any,
-                        idle_deadline,
-                    };
-                    return Some((item, m));
-                }
-                let next = match idle_deadline {
-                    Some(deadline) => tokio::time::timeout_at(deadline, body.next())
-                        .await
-                        .unwrap_or(Some(Err(IDLE.to_owned()))),
-                    None => body.next().await,
-                };
-                let stop = match next {
-                    Some(Ok(chunk)) => {
-                        framer.push(&chunk);
-                        m.state = State::Streaming {
-                            body,
-                            framer,
-                            cursor,
-                            got_any,
-                            idle_deadline,
-                        };
-                        continue;
-                    }
-                    Some(Err(e)) if e == IDLE => Stop::Idle,
-                    Some(Err(e)) => Stop::Broken(e),
-                    // A body that ends without an error can still be cut
-                    // short (a close-delimited body, a proxy): the event
-                    // it cut is read again from the cursor, not lost.
-                    None if framer.in_event() => {
-                        Stop::Broken("the connection closed in the middle of an event".to_owned())
-                    }
-                    None => Stop::Ended,
-                };
-                match stop {
-                    Stop::Ended if m.end == EndRule::AtEndOfBody => return None,
-                    // Closed right after the last item, or reopened after it
-                    // and closed again with nothing new: over.
-                    Stop::Ended if m.after_last => return None,
-                    Stop::Ended if got_any => {
-                        // A live feed the server closed before its last
-                        // event: carry on from the cursor straight away.
-                        m.state = State::Reconnecting {
-                            cursor,
-                            delay: Duration::ZERO,
-                        };
-                    }
-                    Stop::Idle => {
-                        tracing::debug!("event stream idle; reconnecting");
-                        m.state = State::Reconnecting {
-                            cursor,
-                            delay: Duration::ZERO,
-                        };
-                    }
-                    Stop::Broken(why) if got_any => {
-                        // This connection made progress: resume at once.
-                        // Only failures without any event back off.
-                        tracing::debug!(error = %why, "event stream dropped; resuming");
-                        m.state = State::Reconnecting {
-                            cursor,
-                            delay: Duration::ZERO,
-                        };
-                    }
-                    Stop::Ended | Stop::Broken(_) => {
-                        let why = match stop {
-                            Stop::Broken(why) => why,
-                            _ => "the server closed the stream without any event".to_owned(),
-                        };
-                        match m.backoff.fail(m.settings.max_failures) {
-                            Some(delay) => {
-                                tracing::debug!(error = %why, "event stream dropped; resuming");
-                                m.state = State::Reconnecting { cursor, delay };
-                            }
-                            None => return Some((Err(give_up(&why, cursor)), m)),
-                        }
-                    }
-                }
-            }
+            State::Connecting { cursor, delay } => m.connect(cursor, delay).await,
+            State::Reading(connection) => m.read(connection).await,
+        };
+        match step {
+            Step::Yield(item) => return Some((item, m)),
+            Step::Continue => {}
         }
     }
 }
 
-/// Marks the idle timeout in the chunk stream's error slot.
-const IDLE: &str = "\0idle";
+impl<D: Decode> Machine<D> {
+    /// [`State::Connecting`]: wait out the delay, then reopen at `cursor`.
+    async fn connect(&mut self, cursor: Option<String>, delay: Duration) -> Step<D::Item> {
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        match connect_within(&self.opener, cursor.clone(), &self.settings).await {
+            Connected::Open(body) => {
+                tracing::debug!(cursor = cursor.as_deref(), "event stream reopened");
+                self.state = State::Reading(Connection::new(body, cursor, &self.settings));
+                Step::Continue
+            }
+            Connected::NoHeaders(why) => self.no_progress(cursor, why),
+            Connected::Failed(e) if e.is_retryable() => self.no_progress(cursor, e.to_string()),
+            // Not retryable (unknown cursor, group gone, auth): the
+            // server's answer is the error the caller needs.
+            Connected::Failed(e) => Step::Yield(Err(e)),
+        }
+    }
 
-fn give_up(why: &str, cursor: Option<String>) -> Error {
-    Error::Stream {
-        message: format!(
-            "{why}; gave up after repeated reconnects (resume later from last_event_id {})",
-            cursor.as_deref().unwrap_or("<start>")
-        ),
-        last_event_id: cursor,
+    /// [`State::Reading`]: hand out the next new event, or decide what the
+    /// end of this connection means.
+    async fn read(&mut self, mut c: Connection) -> Step<D::Item> {
+        loop {
+            let decode = &mut self.decode;
+            let decoded = match c.pump.next(c.idle_deadline, |f| decode.decode(f)).await {
+                Pumped::Event(decoded) => decoded,
+                Pumped::Ended => return self.closed(c),
+                Pumped::Broken(why) => return self.dropped(c, why),
+                Pumped::Idle => return self.idle(c),
+                // Reconnecting would meet the same event again.
+                Pumped::TooLarge => {
+                    return Step::Yield(Err(Error::Stream {
+                        message: format!(
+                            "an event is larger than {} MiB; the stream cannot go past it",
+                            MAX_EVENT_BYTES >> 20
+                        ),
+                        last_event_id: c.cursor,
+                    }));
+                }
+            };
+            c.idle_deadline = idle_deadline(&self.settings);
+            if let Some(id) = &decoded.cursor {
+                if !self.seen.first_time(id) {
+                    // Already handed out: a replay. The cursor stays on the
+                    // newest event, so a reconnect does not go back either.
+                    c.replayed = true;
+                    continue;
+                }
+                c.cursor = decoded.cursor;
+            }
+            c.progressed = true;
+            self.backoff.reset();
+            let Some(item) = decoded.item else {
+                continue;
+            };
+            self.after_last = decoded.last;
+            self.state = State::Reading(c);
+            return Step::Yield(item);
+        }
+    }
+
+    /// The server ended the body cleanly.
+    fn closed(&mut self, c: Connection) -> Step<D::Item> {
+        if self.end == EndRule::AtEndOfBody || self.after_last {
+            // A snapshot's end; or a feed closed right after its last item
+            // (or reopened after it and closed with nothing new): over.
+            return Step::Continue;
+        }
+        if c.progressed {
+            // A live feed the server closed before its last event: carry
+            // on from the cursor straight away.
+            return self.reconnect_now(c.cursor);
+        }
+        let why = if c.replayed {
+            "the server closed the stream after replaying only events already delivered"
+        } else {
+            "the server closed the stream without any new event"
+        };
+        self.no_progress(c.cursor, why.to_owned())
+    }
+
+    /// The connection broke (or closed in the middle of an event).
+    fn dropped(&mut self, c: Connection, why: String) -> Step<D::Item> {
+        if c.progressed {
+            // This connection made progress: resume at once.
+            tracing::debug!(error = %why, "event stream dropped; resuming");
+            return self.reconnect_now(c.cursor);
+        }
+        self.no_progress(c.cursor, why)
+    }
+
+    /// Nothing new arrived for the idle timeout.
+    fn idle(&mut self, c: Connection) -> Step<D::Item> {
+        if c.replayed && !c.progressed {
+            return self.no_progress(
+                c.cursor,
+                "the server replayed only events already delivered, then went quiet".to_owned(),
+            );
+        }
+        tracing::debug!("event stream idle; reconnecting");
+        self.reconnect_now(c.cursor)
+    }
+
+    fn reconnect_now(&mut self, cursor: Option<String>) -> Step<D::Item> {
+        self.state = State::Connecting {
+            cursor,
+            delay: Duration::ZERO,
+        };
+        Step::Continue
+    }
+
+    /// A connection without progress: back off and try again, or give up.
+    fn no_progress(&mut self, cursor: Option<String>, why: String) -> Step<D::Item> {
+        match self.backoff.fail(self.settings.max_failures) {
+            Some(delay) => {
+                tracing::debug!(reason = %why, ?delay, "event stream made no progress; reconnecting");
+                self.state = State::Connecting { cursor, delay };
+                Step::Continue
+            }
+            None => Step::Yield(Err(stalled(self.settings.max_failures, why, cursor))),
+        }
     }
 }
 
-/// The body of a successful stream answer, as [`ByteChunks`], once its
-/// content type says it is an event stream. Anything else (a proxy's or a
-/// web server's HTML page, say) is refused: read as SSE it would hold no
-/// event, and the stream would look empty instead of wrong. A missing
-/// content type is accepted.
-pub(crate) fn event_stream_body(
-    answer: ResponseValue<ByteStream>,
-    cursor: Option<&str>,
-) -> Result<ByteChunks, Error> {
-    if let Some(value) = answer.headers().get(reqwest::header::CONTENT_TYPE) {
-        let content_type = String::from_utf8_lossy(value.as_bytes());
-        let essence = content_type.split(';').next().unwrap_or_default().trim();
-        if !essence.eq_ignore_ascii_case("text/event-stream") {
-            return Err(Error::Stream {
-                message: format!(
-                    "the server answered with content type {content_type:?} instead of text/event-stream; check that the base URL points at the API"
-                ),
-                last_event_id: cursor.map(str::to_owned),
-            });
-        }
+/// The error of a stream that gave up after `max_failures` reconnects
+/// without progress (so `max_failures + 1` connections in a row).
+fn stalled(max_failures: u32, reason: String, last_event_id: Option<String>) -> Error {
+    Error::StreamStalled {
+        connections: max_failures.saturating_add(1),
+        reason,
+        last_event_id,
     }
-    Ok(answer
-        .into_inner_stream()
-        .map(|r| r.map_err(|e| e.to_string()))
-        .boxed())
 }
 
 #[cfg(test)]

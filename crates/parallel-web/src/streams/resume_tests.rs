@@ -1,6 +1,9 @@
 //! Tests of the resumable stream machine against scripted bodies.
 
 use super::*;
+use crate::RetryPolicy;
+use bytes::Bytes;
+use futures::StreamExt;
 use serde_json::Value;
 use std::sync::Mutex;
 
@@ -47,6 +50,7 @@ fn settings() -> ResumeSettings {
         idle_timeout: None,
         backoff: RetryPolicy::default().jitter(crate::Jitter::None),
         max_failures: 3,
+        replay_window: 1024,
     }
 }
 
@@ -165,10 +169,15 @@ async fn repeated_failures_end_with_an_error_naming_the_cursor() {
     let items = collect_all(opener, EndRule::AtEndOfBody).await;
     assert_eq!(items.len(), 2);
     match &items[1] {
-        Err(Error::Stream { last_event_id, .. }) => {
-            assert_eq!(last_event_id.as_deref(), Some("7"))
+        Err(Error::StreamStalled {
+            last_event_id,
+            connections,
+            ..
+        }) => {
+            assert_eq!(last_event_id.as_deref(), Some("7"));
+            assert_eq!(*connections, 4);
         }
-        other => panic!("expected a stream error, got {other:?}"),
+        other => panic!("expected a stalled stream, got {other:?}"),
     }
 }
 
@@ -285,4 +294,193 @@ async fn an_event_past_the_size_limit_is_an_error_not_a_growing_buffer() {
         "{items:?}"
     );
     assert_eq!(calls.lock().unwrap().len(), 1, "not reopened");
+}
+
+/// The event ids of the items, or `Err(variant)` for errors.
+fn ids(items: &[Result<Value, Error>]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| match i {
+            Ok(v) => v["event_id"].as_str().unwrap_or("?").to_owned(),
+            Err(Error::StreamStalled { .. }) => "Err(StreamStalled)".to_owned(),
+            Err(e) => format!("Err({e})"),
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_rewinds_after_a_reconnect_delivers_nothing_twice() {
+    let e = |id: &str| -> &'static str { run_event(id).leak() };
+    // c1, c2, c3, cut; reopened from c3, the server starts again at c2.
+    let (opener, calls) = scripted(vec![
+        vec![Ok(e("c1")), Ok(e("c2")), Ok(e("c3")), Err("reset")],
+        vec![Ok(e("c2")), Ok(e("c3")), Ok(e("c4"))],
+    ]);
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    assert_eq!(ids(&items), ["c1", "c2", "c3", "c4"]);
+    assert_eq!(*calls.lock().unwrap(), [None, Some("c3".to_owned())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replay_cut_before_anything_new_resumes_from_the_newest_cursor_not_the_replayed_one() {
+    let e = |id: &str| -> &'static str { run_event(id).leak() };
+    let (opener, calls) = scripted(vec![
+        vec![Ok(e("c1")), Ok(e("c2")), Err("reset")],
+        vec![Ok(e("c1")), Err("reset")],
+        vec![Ok(e("c3"))],
+    ]);
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    assert_eq!(ids(&items), ["c1", "c2", "c3"]);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        [None, Some("c2".to_owned()), Some("c2".to_owned())]
+    );
+}
+
+/// An opener that serves `body` on every connection, forever, counting them.
+fn forever(body: &'static str) -> (Opener, Arc<Mutex<u32>>) {
+    let calls = Arc::new(Mutex::new(0u32));
+    let c = calls.clone();
+    let opener: Opener = Arc::new(move |_cursor| {
+        *c.lock().unwrap() += 1;
+        Box::pin(async move {
+            let chunks = [
+                Ok(Bytes::from_static(body.as_bytes())),
+                Err("reset".to_owned()),
+            ];
+            Ok(futures::stream::iter(chunks).boxed())
+        })
+    });
+    (opener, calls)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_repeats_one_event_and_cuts_forever_ends_with_a_stalled_error() {
+    let (opener, calls) = forever(run_event("c1").leak());
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    assert_eq!(ids(&items), ["c1", "Err(StreamStalled)"]);
+    // The first connection (progress: c1), then the limit (3) plus one
+    // connections that only replay c1.
+    assert_eq!(*calls.lock().unwrap(), 1 + 4);
+    match &items[1] {
+        Err(Error::StreamStalled {
+            reason,
+            last_event_id,
+            ..
+        }) => {
+            assert_eq!(last_event_id.as_deref(), Some("c1"));
+            assert!(reason.contains("reset"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_feed_that_replays_its_history_and_closes_forever_ends_with_a_stalled_error() {
+    let e = |id: &str| -> &'static str { run_event(id).leak() };
+    let history = vec![Ok(e("a")), Ok(e("b"))];
+    let (opener, calls) = scripted(vec![history.clone(); 6]);
+    let items = collect_all(opener, EndRule::AtCloseAfterLastItem).await;
+    assert_eq!(ids(&items), ["a", "b", "Err(StreamStalled)"]);
+    assert_eq!(calls.lock().unwrap().len(), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replay_followed_by_silence_counts_as_no_progress() {
+    let e1: &'static str = run_event("c1").leak();
+    let calls = Arc::new(Mutex::new(0u32));
+    let c = calls.clone();
+    let opener: Opener = Arc::new(move |_cursor| {
+        *c.lock().unwrap() += 1;
+        Box::pin(async move {
+            let first = futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]);
+            Ok(first.chain(futures::stream::pending()).boxed())
+        })
+    });
+    let items = collect_with_idle_timeout(opener).await;
+    assert_eq!(ids(&items), ["c1", "Err(StreamStalled)"]);
+    assert_eq!(*calls.lock().unwrap(), 1 + 4);
+}
+
+/// An opener whose first `silent` connections never answer (no headers);
+/// later ones serve one event. It counts the attempts.
+fn headers_withheld(silent: u32) -> (Opener, Arc<Mutex<u32>>) {
+    let calls = Arc::new(Mutex::new(0u32));
+    let c = calls.clone();
+    let opener: Opener = Arc::new(move |_cursor| {
+        let n = {
+            let mut g = c.lock().unwrap();
+            *g += 1;
+            *g
+        };
+        Box::pin(async move {
+            if n <= silent {
+                futures::future::pending::<()>().await;
+            }
+            let e1: &'static str = run_event("c1").leak();
+            Ok(futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]).boxed())
+        })
+    });
+    (opener, calls)
+}
+
+#[tokio::test(start_paused = true)]
+async fn response_headers_that_never_come_are_asked_for_again_after_the_idle_timeout() {
+    let (opener, calls) = headers_withheld(2);
+    let started = tokio::time::Instant::now();
+    let items = collect_with_idle_timeout(opener).await;
+    assert_eq!(ids(&items), ["c1"]);
+    assert_eq!(*calls.lock().unwrap(), 3);
+    // Two idle timeouts of 30 s, with the backoff (0.5 s) between them.
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(30_000 + 500 + 30_000 + 1000)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_never_answers_fails_the_open_with_a_stalled_error() {
+    let (opener, calls) = headers_withheld(u32::MAX);
+    let mut s = settings();
+    s.idle_timeout = Some(Duration::from_secs(30));
+    let Err(error) = open(opener, Json, s, EndRule::AtEndOfBody, None).await else {
+        panic!("the open cannot succeed")
+    };
+    assert!(
+        matches!(&error, Error::StreamStalled { reason, .. } if reason.contains("no response headers")),
+        "{error:?}"
+    );
+    assert_eq!(*calls.lock().unwrap(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn headers_withheld_on_a_reconnect_are_asked_for_again_too() {
+    let e1: &'static str = run_event("c1").leak();
+    let e2: &'static str = run_event("c2").leak();
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let c = calls.clone();
+    let opener: Opener = Arc::new(move |cursor: Option<String>| {
+        let n = {
+            let mut g = c.lock().unwrap();
+            g.push(cursor);
+            g.len()
+        };
+        Box::pin(async move {
+            match n {
+                1 => Ok(futures::stream::iter([
+                    Ok(Bytes::from_static(e1.as_bytes())),
+                    Err("reset".to_owned()),
+                ])
+                .boxed()),
+                2 => futures::future::pending().await,
+                _ => Ok(futures::stream::iter([Ok(Bytes::from_static(e2.as_bytes()))]).boxed()),
+            }
+        })
+    });
+    let items = collect_with_idle_timeout(opener).await;
+    assert_eq!(ids(&items), ["c1", "c2"]);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        [None, Some("c1".to_owned()), Some("c1".to_owned())]
+    );
 }

@@ -1,6 +1,6 @@
 //! A group's run stream and event stream: the public builders and the
 //! openers that connect at a cursor for the resumable machine in
-//! `resume.rs`, with the decoders of `events.rs`.
+//! `streams/resume.rs`, with the decoders of `streams/events.rs`.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -10,8 +10,9 @@ use futures::stream::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::request::{Call, op, versioned};
+use crate::streams::body::event_stream_body;
 use crate::streams::events::{GroupEvent, GroupEvents, TypedRun, TypedRuns};
-use crate::streams::resume::{self, Decode, EndRule, Opener, event_stream_body};
+use crate::streams::resume::{self, Decode, EndRule, Opener};
 use crate::types::TaskRunStatus;
 use crate::{Error, TaskGroup};
 
