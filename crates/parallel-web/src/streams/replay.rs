@@ -41,10 +41,10 @@ impl SeenIds {
             return false;
         }
         self.order.push_back(hash);
-        if self.order.len() > self.window {
-            if let Some(oldest) = self.order.pop_front() {
-                self.set.remove(&oldest);
-            }
+        if self.order.len() > self.window
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
         }
         true
     }
