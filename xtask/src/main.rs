@@ -3,10 +3,14 @@
 //! - `cargo xtask regen [--spec PATH] [--out DIR] [--check]` regenerates the
 //!   low-level client (and its httpmock layer) from the OpenAPI spec.
 //! - `cargo xtask spec-parity REFERENCE` compares our spec with an official one.
+//! - `cargo xtask spec-evolution` builds the workspace against our spec with
+//!   additive changes applied (new optional fields, enum values, operations).
 
 mod check;
+mod evolution;
 mod format;
 mod generate;
+mod lint;
 mod normalize;
 mod outputs;
 mod parity;
@@ -48,6 +52,14 @@ enum Command {
         #[arg(long)]
         ours: Option<PathBuf>,
     },
+    /// Copy the workspace, add an optional field to every object schema, a
+    /// value to every string enum and two new operations to the copy's
+    /// spec, regenerate it and type-check the copied workspace.
+    SpecEvolution {
+        /// Scratch folder for the copy (default: target/spec-evolution).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// The workspace root: the parent of this crate's directory.
@@ -69,6 +81,7 @@ fn main() -> ExitCode {
             let ours = ours.unwrap_or_else(|| workspace_root().join("openapi/openapi.json"));
             parity::spec_parity(&ours, &reference)
         }
+        Command::SpecEvolution { dir } => evolution::spec_evolution(dir.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

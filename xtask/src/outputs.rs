@@ -43,7 +43,10 @@ pub fn source_label(spec: &Path) -> String {
 /// Runs `regen` for `spec`: writes the workspace outputs, checks them
 /// (`check`), or writes a scratch crate into `out`.
 pub fn regen(spec: &Path, out: Option<&Path>, check: bool) -> Result<(), String> {
-    let generated = generate(read_json(spec)?, &source_label(spec))?;
+    let source = source_label(spec);
+    let doc = read_json(spec)?;
+    crate::lint::check(&doc, &source)?;
+    let generated = generate(doc, &source)?;
     if let Some(dir) = out {
         return scratch::write_scratch_crate(dir, &generated);
     }

@@ -17,19 +17,23 @@ fn run(status: &str) -> types::TaskRun {
 #[tokio::test]
 async fn add_runs_matches_the_typed_mock_for_query_header_and_body() {
     let server = MockServer::start_async().await;
-    let body = types::TaskGroupRunRequest {
-        default_task_spec: Some(types::TaskSpec {
-            input_schema: None,
-            output_schema: TaskSpecOutputSchema::String("a string".into()),
-        }),
-        inputs: vec![
+    // Built with the generated builders, so a new optional field in the
+    // spec does not break this test.
+    let spec: types::TaskSpec = types::TaskSpec::builder()
+        .output_schema(TaskSpecOutputSchema::String("a string".into()))
+        .try_into()
+        .unwrap();
+    let body: types::TaskGroupRunRequest = types::TaskGroupRunRequest::builder()
+        .default_task_spec(Some(spec))
+        .inputs(vec![
             types::TaskRunInput::builder()
                 .processor("base")
                 .input(parallel_web_api::InputValue::text("q"))
                 .try_into()
                 .unwrap(),
-        ],
-    };
+        ])
+        .try_into()
+        .unwrap();
     let response: types::TaskGroupRunResponse = serde_json::from_value(serde_json::json!({
         "status": {"num_task_runs": 1, "task_run_status_counts": {"queued": 1}, "is_active": true,
                    "status_message": null, "modified_at": null},

@@ -133,8 +133,9 @@ pub fn lift_handwritten_types(doc: &mut Value) -> Result<(), String> {
 }
 
 /// Lifts every inline enum of [`OPEN_ENUMS`] into its own component, and
-/// points each query parameter of the same name and values at it (this
-/// merges the `status` filters of the runs streams into `TaskRunStatus`).
+/// points each query parameter of the same name and values (or a subset or
+/// superset of them) at it (this merges the `status` filters of the runs
+/// streams into `TaskRunStatus`).
 pub fn lift_open_enums(doc: &mut Value) -> Result<(), String> {
     for (component, property, name) in OPEN_ENUMS {
         lift_enum(doc, component, property, name)?;
@@ -187,7 +188,13 @@ fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Re
             let Some(schema) = parameter.get_mut("schema") else {
                 continue;
             };
-            if same_name && non_null_enum_values(schema).is_some_and(|v| v == values) {
+            // The same set of values, or one that has grown or lags behind
+            // by some (a provider adds a status in one place first): the
+            // open enum takes any of them.
+            let related = |v: Vec<String>| {
+                v.iter().all(|x| values.contains(x)) || values.iter().all(|x| v.contains(x))
+            };
+            if same_name && non_null_enum_values(schema).is_some_and(related) {
                 *schema = component_ref(name);
             }
         }

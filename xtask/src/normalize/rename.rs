@@ -6,8 +6,10 @@ use super::visit::operations_mut;
 
 /// Official (FastAPI-generated) operationId → our short name. Our own spec
 /// already uses the short names, which pass through unchanged. An in-scope
-/// operation that is in neither column fails the run, so a new endpoint in
-/// the published document gets a deliberate name instead of an 80-character one.
+/// operation that is in neither column gets a name derived from its method
+/// and path ([`derived_name`]), with a warning to give it a deliberate one
+/// here: a new endpoint never stops the build, and never gets an
+/// 80-character method name either.
 const RENAMES: &[(&str, &str)] = &[
     (
         "tasks_taskgroups_post_v1_tasks_groups_post",
@@ -88,25 +90,74 @@ pub fn short_operation_id(id: &str) -> Option<&'static str> {
         .map(|(_, short)| *short)
 }
 
-/// Replaces every operationId with its short name; fails on the first
-/// operation that has no entry (or no id at all).
+/// Replaces every operationId with its short name. An operation without
+/// one gets [`derived_name`] and a warning on stderr; two operations ending
+/// with the same name fail the run, naming both.
 pub fn rename_operation_ids(doc: &mut Value) -> Result<(), String> {
+    let mut taken: Vec<(String, String)> = Vec::new();
     for (path, method, operation) in operations_mut(doc) {
         let id = operation
             .get("operationId")
             .and_then(Value::as_str)
-            .unwrap_or("");
-        let short = short_operation_id(id).ok_or_else(|| {
-            format!(
-                "{} {path}: operationId {id:?} has no short name; add it to RENAMES in \
-                 xtask/src/normalize/rename.rs (and, if it streams events, to \
-                 STREAM_OPERATIONS in crates/parallel-web-api/src/hooks.rs)",
-                method.to_uppercase()
-            )
-        })?;
-        operation["operationId"] = Value::String(short.into());
+            .unwrap_or("")
+            .to_owned();
+        let at = format!("{} {path}", method.to_uppercase());
+        let short = match short_operation_id(&id) {
+            Some(short) => short.to_owned(),
+            None => {
+                let derived = derived_name(method, path);
+                eprintln!(
+                    "warning: {at}: operationId {id:?} has no short name; using the derived \
+                     `{derived}`. Give it a deliberate one in RENAMES \
+                     (xtask/src/normalize/rename.rs), and if it streams events, add it to \
+                     STREAM_OPERATIONS (crates/parallel-web-api/src/hooks.rs)"
+                );
+                derived
+            }
+        };
+        if let Some((other, _)) = taken.iter().find(|(_, name)| *name == short) {
+            return Err(format!(
+                "{at} and {other} would both be named `{short}`: give one of them a short                  name in RENAMES (xtask/src/normalize/rename.rs)"
+            ));
+        }
+        taken.push((at, short.clone()));
+        operation["operationId"] = Value::String(short);
     }
     Ok(())
+}
+
+/// A method name for an operation nobody named: the method and the path's
+/// fixed segments after the version, `beta_` first for `/v1beta`
+/// (`POST /v1/tasks/runs/{run_id}/cancel` → `post_tasks_runs_cancel`).
+pub fn derived_name(method: &str, path: &str) -> String {
+    let mut segments = path.split('/').filter(|s| !s.is_empty()).peekable();
+    let beta = match segments.peek() {
+        Some(&"v1beta") => {
+            segments.next();
+            true
+        }
+        Some(v) if v.starts_with('v') && v[1..].chars().all(|c| c.is_ascii_digit()) => {
+            segments.next();
+            false
+        }
+        _ => false,
+    };
+    let mut name = String::new();
+    if beta {
+        name.push_str("beta_");
+    }
+    name.push_str(&method.to_ascii_lowercase());
+    for segment in segments.filter(|s| !s.starts_with('{')) {
+        name.push('_');
+        name.extend(segment.chars().map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        }));
+    }
+    name
 }
 
 #[cfg(test)]
@@ -132,13 +183,34 @@ mod tests {
     }
 
     #[test]
-    fn an_unmapped_operation_fails() {
-        let mut doc = json!({"paths": {"/v1/tasks/runs/{run_id}/cancel": {"post": {"operationId": "cancel_it"}}}});
+    fn an_unmapped_operation_gets_a_derived_name() {
+        let mut doc = json!({"paths": {
+            "/v1/tasks/runs/{run_id}/cancel": {"post": {"operationId": "tasks_runs_cancel_post_v1_tasks_runs__run_id__cancel_post"}},
+            "/v1beta/tasks/runs/{run_id}/input-files": {"get": {}}
+        }});
+        rename_operation_ids(&mut doc).unwrap();
+        assert_eq!(
+            doc["paths"]["/v1/tasks/runs/{run_id}/cancel"]["post"]["operationId"],
+            "post_tasks_runs_cancel"
+        );
+        assert_eq!(
+            doc["paths"]["/v1beta/tasks/runs/{run_id}/input-files"]["get"]["operationId"],
+            "beta_get_tasks_runs_input_files"
+        );
+    }
+
+    #[test]
+    fn two_operations_with_the_same_name_fail_naming_both() {
+        let mut doc = json!({"paths": {
+            "/v1/tasks/runs": {"post": {"operationId": "task_run_create"}},
+            "/v1/tasks/runs/{x}": {"post": {"operationId": "tasks_runs_post_v1_tasks_runs_post"}}
+        }});
         let error = rename_operation_ids(&mut doc).unwrap_err();
         assert!(
-            error.contains("POST /v1/tasks/runs/{run_id}/cancel"),
+            error.contains("POST /v1/tasks/runs and POST /v1/tasks/runs/{x}")
+                || error.contains("POST /v1/tasks/runs/{x} and POST /v1/tasks/runs"),
             "{error}"
         );
-        assert!(error.contains("cancel_it"), "{error}");
+        assert!(error.contains("task_run_create"), "{error}");
     }
 }

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::client::request::{Call, op, versioned};
 use crate::groups::streams::{EventsRequest, RunsRequest};
 use crate::spec::run_input::{check_entry, extend_metadata};
+use crate::spec::wire::built;
 use crate::types::{
     CreateTaskGroupRequest, CreateTaskGroupRequestMetadataValue, TaskGroupResponse,
     TaskGroupStatus, TaskRun,
@@ -116,9 +117,10 @@ impl CreateGroup {
         for (k, v) in &self.metadata {
             check_entry(None, k, v)?;
         }
-        let body = CreateTaskGroupRequest {
-            metadata: (!self.metadata.is_empty()).then_some(self.metadata),
-        };
+        let body: CreateTaskGroupRequest = built(
+            CreateTaskGroupRequest::builder()
+                .metadata((!self.metadata.is_empty()).then_some(self.metadata)),
+        );
         let c = &self.client;
         let call = Call::read(op(c, "task_group_create", "beta_task_group_create"));
         // Creating an empty group twice costs nothing, so it is retried like a read.

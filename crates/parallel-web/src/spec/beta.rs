@@ -54,13 +54,8 @@ mod tests {
     #[test]
     fn the_header_lists_each_used_beta_once() {
         let mut b = Betas::default();
-        let server = crate::types::McpServer {
-            name: "a".into(),
-            url: "u".into(),
-            headers: None,
-            allowed_tools: None,
-            type_: Default::default(),
-        };
+        let server: crate::types::McpServer =
+            crate::spec::wire::built(crate::types::McpServer::builder().name("a").url("u"));
         b.add_for_run(&RunInput::new("x").mcp_server(server.clone()));
         b.add_for_run(&RunInput::new("y").enable_events(true).mcp_server(server));
         b.extend(&["field-basis-2025-11-25".to_owned(), MCP_SERVERS.to_owned()]);

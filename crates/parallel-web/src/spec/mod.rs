@@ -5,3 +5,4 @@
 pub mod beta;
 pub(crate) mod run_input;
 pub(crate) mod task_spec;
+pub(crate) mod wire;

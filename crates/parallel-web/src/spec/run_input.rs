@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::spec::wire::built;
 use crate::types::{
     InputValue, InputValueError, McpServer, SourcePolicy, TaskAdvancedSettings, TaskRunInput,
     TaskRunInputMetadataValue, Webhook,
@@ -198,9 +199,8 @@ impl RunInput {
 
     /// Two-letter country code the run should search from.
     pub fn location(mut self, country: impl Into<String>) -> Self {
-        self.options().advanced_settings = Some(TaskAdvancedSettings {
-            location: Some(country.into()),
-        });
+        let settings = built(TaskAdvancedSettings::builder().location(Some(country.into())));
+        self.options().advanced_settings = Some(settings);
         self
     }
 
@@ -311,21 +311,23 @@ impl RunInput {
                 TaskRunInputMetadataValue::String(v.to_owned()),
             );
         }
-        TaskRunInput {
-            input: self.input(),
-            processor: o
-                .and_then(|o| o.processor.clone())
-                .or_else(|| defaults.processor.map(str::to_owned))
-                .unwrap_or_default(),
-            metadata: (!metadata.is_empty()).then_some(metadata),
-            task_spec: o.and_then(|o| o.spec.as_ref()).map(|s| s.wire().clone()),
-            source_policy: o.and_then(|o| o.source_policy.clone()),
-            advanced_settings: o.and_then(|o| o.advanced_settings.clone()),
-            previous_interaction_id: o.and_then(|o| o.previous_interaction_id.clone()),
-            mcp_servers: o.and_then(|o| o.mcp_servers.clone()),
-            enable_events: o.and_then(|o| o.enable_events),
-            webhook: o.and_then(|o| o.webhook.clone()),
-        }
+        let processor = o
+            .and_then(|o| o.processor.clone())
+            .or_else(|| defaults.processor.map(str::to_owned))
+            .unwrap_or_default();
+        built(
+            TaskRunInput::builder()
+                .input(self.input())
+                .processor(processor)
+                .metadata((!metadata.is_empty()).then_some(metadata))
+                .task_spec(o.and_then(|o| o.spec.as_ref()).map(|s| s.wire().clone()))
+                .source_policy(o.and_then(|o| o.source_policy.clone()))
+                .advanced_settings(o.and_then(|o| o.advanced_settings.clone()))
+                .previous_interaction_id(o.and_then(|o| o.previous_interaction_id.clone()))
+                .mcp_servers(o.and_then(|o| o.mcp_servers.clone()))
+                .enable_events(o.and_then(|o| o.enable_events))
+                .webhook(o.and_then(|o| o.webhook.clone())),
+        )
     }
 }
 
@@ -518,13 +520,9 @@ mod tests {
 
     #[test]
     fn mcp_header_values_stay_out_of_debug() {
-        let server = McpServer {
-            name: "s".into(),
-            url: "https://m".into(),
-            headers: Some([("authorization".to_owned(), "Bearer SECRET".to_owned())].into()),
-            allowed_tools: None,
-            type_: Default::default(),
-        };
+        let server: McpServer = built(McpServer::builder().name("s").url("https://m").headers(
+            Some([("authorization".to_owned(), "Bearer SECRET".to_owned())].into()),
+        ));
         let r = RunInput::new("q").mcp_server(server);
         let shown = format!("{r:?}");
         assert!(

@@ -7,6 +7,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
 use crate::Error;
+use crate::spec::wire::built;
 use crate::types::{
     AutoSchema, JsonSchema as JsonSchemaSpec, JsonSchemaType, TaskSpecInputSchema,
     TaskSpecOutputSchema, TextSchema, TextSchemaType,
@@ -98,10 +99,11 @@ pub fn schema_of<T: JsonSchema>() -> Value {
 }
 
 fn json_schema(schema: Map<String, Value>) -> JsonSchemaSpec {
-    JsonSchemaSpec {
-        json_schema: schema,
-        type_: JsonSchemaType::Json,
-    }
+    built(
+        JsonSchemaSpec::builder()
+            .json_schema(schema)
+            .type_(JsonSchemaType::Json),
+    )
 }
 
 fn object_of(schema: Value) -> Map<String, Value> {
@@ -133,10 +135,11 @@ impl TaskSpec {
     }
 
     fn with_schemas(input: Option<TaskSpecInputSchema>, output: TaskSpecOutputSchema) -> TaskSpec {
-        TaskSpec::from_wire(WireSpec {
-            input_schema: input,
-            output_schema: output,
-        })
+        TaskSpec::from_wire(built(
+            WireSpec::builder()
+                .input_schema(input)
+                .output_schema(output),
+        ))
     }
 
     /// Input and output both described by JSON schemas generated from `I` and `O`.
@@ -371,10 +374,11 @@ fn drop_flat(value: Value) {
 }
 
 fn text_schema(description: String) -> TextSchema {
-    TextSchema {
-        description: Some(description),
-        type_: TextSchemaType::Text,
-    }
+    built(
+        TextSchema::builder()
+            .description(Some(description))
+            .type_(TextSchemaType::Text),
+    )
 }
 
 fn contains_ref(v: &Value) -> bool {
