@@ -51,6 +51,44 @@ pub fn check_writable(path: &str) -> Result<()> {
         .map_err(|e| Failure::new(format!("cannot write the output {path}: {e}")))
 }
 
+/// Removes `<output>.partial-<pid>` files that runs killed while writing
+/// left beside the output (any but this process's own). Call with the
+/// journal locked: no other run on this output is writing then.
+pub fn remove_stale_partials(path: &str) -> Result<()> {
+    if path == "-" {
+        return Ok(());
+    }
+    let target = Path::new(path);
+    let Some(name) = target.file_name().and_then(|n| n.to_str()) else {
+        return Ok(());
+    };
+    let prefix = format!("{name}.partial-");
+    let mine = temporary(target);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(()); // `check_writable` already said what is wrong
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || entry.path() == mine {
+            continue;
+        }
+        fs::remove_file(entry.path()).map_err(|e| {
+            Failure::new(format!(
+                "cannot remove {}, left by a run that was stopped: {e}",
+                entry.path().display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
 impl TableWriter {
     /// Starts writing `path` (`-`: stdout) with these columns, in order.
     pub fn create(path: &str, format: Format, columns: Vec<String>) -> Result<TableWriter> {
