@@ -558,3 +558,207 @@ impl Journal {
         Ok((shown, count))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A journal in a fresh temporary file.
+    fn journal(name: &str) -> Journal {
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-{name}-{}.journal",
+            std::process::id()
+        ));
+        Journal::open(&path, true).unwrap()
+    }
+
+    /// Reads `contents` as the input (each row's original is its content).
+    fn read(j: &mut Journal, contents: &[&str]) -> Matched {
+        j.begin_ingest().unwrap();
+        j.insert_rows(&rows(contents)).unwrap();
+        j.finish_ingest(&["c".to_owned()]).unwrap()
+    }
+
+    fn rows(contents: &[&str]) -> Vec<(u64, u64, String, String)> {
+        contents
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    i as u64,
+                    i as u64 + 1,
+                    format!("\"{c}\""),
+                    format!("\"{c}\""),
+                )
+            })
+            .collect()
+    }
+
+    /// Sends every row without a run: run ids `<content>#<n>`, n counting
+    /// the runs made so far.
+    fn send(j: &mut Journal) {
+        let pending = j.unsubmitted(-1, 1_000).unwrap();
+        let start = j
+            .conn
+            .query_row("SELECT COUNT(run_id) FROM entries", [], |r| {
+                r.get::<_, u64>(0)
+            });
+        let start = start.unwrap();
+        let runs: Vec<(u64, String)> = pending
+            .into_iter()
+            .enumerate()
+            .map(|(n, (entry, input))| {
+                (
+                    entry,
+                    format!("{}#{}", input.trim_matches('"'), start + n as u64),
+                )
+            })
+            .collect();
+        j.record_runs(&runs).unwrap();
+    }
+
+    /// Each row's run, in input order.
+    fn runs(j: &Journal) -> Vec<String> {
+        let mut out = Vec::new();
+        j.for_each_row(|row| {
+            out.push(row.run_id.unwrap_or_default());
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    fn matched(rows: u64, reused: u64, new: u64, dropped: u64) -> Matched {
+        Matched {
+            rows,
+            reused,
+            new,
+            dropped,
+        }
+    }
+
+    #[test]
+    fn the_kth_row_of_a_content_takes_the_kth_journaled_run_of_it() {
+        let mut j = journal("kth");
+        assert_eq!(read(&mut j, &["A", "B", "A"]), matched(3, 0, 3, 0));
+        send(&mut j);
+        assert_eq!(runs(&j), ["A#0", "B#1", "A#2"]);
+        assert_eq!(read(&mut j, &["A", "A", "A", "B"]), matched(4, 3, 1, 0));
+        send(&mut j);
+        assert_eq!(runs(&j), ["A#0", "A#2", "A#3", "B#1"]);
+        // Fewer copies: the first ones keep their runs, the last is dropped.
+        assert_eq!(read(&mut j, &["B", "A", "A"]), matched(3, 3, 0, 1));
+        assert_eq!(runs(&j), ["B#1", "A#0", "A#2"]);
+    }
+
+    #[test]
+    fn reordered_rows_keep_their_runs_and_the_output_follows_the_new_order() {
+        let mut j = journal("reorder");
+        read(&mut j, &["A", "B", "C"]);
+        send(&mut j);
+        assert_eq!(read(&mut j, &["C", "A", "B"]), matched(3, 3, 0, 0));
+        assert_eq!(runs(&j), ["C#2", "A#0", "B#1"]);
+        assert!(j.unsubmitted(-1, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_deleted_row_is_dropped_and_reuses_its_run_when_it_comes_back() {
+        let mut j = journal("delete");
+        read(&mut j, &["A", "B", "C"]);
+        send(&mut j);
+        assert_eq!(read(&mut j, &["A", "C"]), matched(2, 2, 0, 1));
+        assert_eq!(runs(&j), ["A#0", "C#2"]);
+        assert_eq!(read(&mut j, &["A", "B", "C"]), matched(3, 3, 0, 0));
+        assert_eq!(runs(&j), ["A#0", "B#1", "C#2"]);
+    }
+
+    #[test]
+    fn a_changed_row_is_new_and_its_old_content_is_dropped() {
+        let mut j = journal("change");
+        read(&mut j, &["A", "B", "C"]);
+        send(&mut j);
+        assert_eq!(read(&mut j, &["A", "B2", "C"]), matched(3, 2, 1, 1));
+        assert_eq!(j.unsubmitted(-1, 10).unwrap().len(), 1);
+        send(&mut j);
+        assert_eq!(runs(&j), ["A#0", "B2#3", "C#2"]);
+        assert_eq!(j.counts().unwrap(), (3, 3));
+    }
+
+    #[test]
+    fn appended_rows_are_the_only_ones_sent() {
+        let mut j = journal("append");
+        read(&mut j, &["A", "B"]);
+        send(&mut j);
+        assert_eq!(read(&mut j, &["A", "B", "C", "D"]), matched(4, 2, 2, 0));
+        let pending: Vec<String> = j
+            .unsubmitted(-1, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(_, input)| input)
+            .collect();
+        assert_eq!(pending, ["\"C\"", "\"D\""]);
+    }
+
+    #[test]
+    fn a_row_sent_before_a_stop_counts_as_reused_and_unsent_leftovers_are_forgotten() {
+        let mut j = journal("unsent");
+        read(&mut j, &["A", "B", "C"]);
+        // A was tagged (its POST may have reached the server); B and C never left.
+        let a = j.unsubmitted(-1, 1).unwrap()[0].0;
+        j.new_batch(&[a]).unwrap();
+        assert_eq!(read(&mut j, &["C"]), matched(1, 0, 1, 1));
+        assert!(j.has_unconfirmed().unwrap());
+        assert_eq!(read(&mut j, &["A", "B"]), matched(2, 1, 1, 0));
+        // The group had no run for A: its tag goes, and A is sent anew.
+        j.forget_unconfirmed().unwrap();
+        assert!(!j.has_unconfirmed().unwrap());
+        assert_eq!(j.unsubmitted(-1, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_read_cut_short_is_redone_to_the_same_matches() {
+        let mut j = journal("cut");
+        read(&mut j, &["A", "A", "B"]);
+        send(&mut j);
+        j.begin_ingest().unwrap();
+        j.insert_rows(&rows(&["A"])).unwrap(); // stopped here
+        assert_eq!(read(&mut j, &["B", "A", "A"]), matched(3, 3, 0, 0));
+        assert_eq!(runs(&j), ["B#2", "A#0", "A#1"]);
+    }
+
+    #[test]
+    fn contents_with_one_hash_are_told_apart_by_the_content() {
+        let mut j = journal("collide");
+        read(&mut j, &["A"]);
+        send(&mut j);
+        // Give A's entry B's hash, as a collision of the two would.
+        j.conn
+            .execute(
+                "UPDATE entries SET hash = ?1 WHERE input = '\"A\"'",
+                [content_hash("\"B\"")],
+            )
+            .unwrap();
+        assert_eq!(read(&mut j, &["B"]), matched(1, 0, 1, 1));
+        send(&mut j);
+        assert_eq!(runs(&j), ["B#1"]);
+    }
+
+    #[test]
+    fn a_journal_of_schema_1_is_refused_with_what_to_do() {
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-v1-{}.journal",
+            std::process::id()
+        ));
+        drop(Journal::open(&path, true).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'", [])
+            .unwrap();
+        drop(conn);
+        let message = Journal::open(&path, false).err().unwrap().0;
+        assert!(
+            message.contains("schema 1") && message.contains("--fresh"),
+            "{message}"
+        );
+        Journal::remove(&path).unwrap();
+    }
+}

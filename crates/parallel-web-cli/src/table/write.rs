@@ -47,7 +47,7 @@ pub fn check_writable(path: &str) -> Result<()> {
     }
     let probe = temporary(target);
     File::create(&probe)
-        .and_then(|_| fs::remove_file(&probe))
+        .and_then(|_| remove_if_there(&probe))
         .map_err(|e| Failure::new(format!("cannot write the output {path}: {e}")))
 }
 
@@ -79,7 +79,9 @@ pub fn remove_stale_partials(path: &str) -> Result<()> {
         if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || entry.path() == mine {
             continue;
         }
-        fs::remove_file(entry.path()).map_err(|e| {
+        // A process that finds the journal locked may remove its own probe
+        // (see `check_writable`) at the same moment.
+        remove_if_there(&entry.path()).map_err(|e| {
             Failure::new(format!(
                 "cannot remove {}, left by a run that was stopped: {e}",
                 entry.path().display()
@@ -87,6 +89,14 @@ pub fn remove_stale_partials(path: &str) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// Removes a file that another process may have removed first.
+fn remove_if_there(path: &Path) -> std::io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
 }
 
 impl TableWriter {
