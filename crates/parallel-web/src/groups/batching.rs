@@ -152,6 +152,13 @@ pub(crate) fn new_batch_id() -> String {
     format!("{:016x}", crate::client::retry::random_u64())
 }
 
+/// The input indexes of each add-runs POST for inputs `0..total`, in order.
+pub(crate) fn chunks(total: usize) -> impl Iterator<Item = Vec<usize>> {
+    (0..total)
+        .step_by(MAX_RUNS_PER_POST)
+        .map(move |start| (start..(start + MAX_RUNS_PER_POST).min(total)).collect())
+}
+
 /// Sends inputs `0..total` (already checked) in chunks, `concurrency`
 /// POSTs at a time, and returns the run ids in input order.
 pub(crate) async fn submit_all(
@@ -162,10 +169,7 @@ pub(crate) async fn submit_all(
     progress: &Progress,
     backoff: &RetryPolicy,
 ) -> Result<AddRunsOutcome, Error> {
-    let chunks = (0..total)
-        .step_by(MAX_RUNS_PER_POST)
-        .map(|start| (start..(start + MAX_RUNS_PER_POST).min(total)).collect::<Vec<_>>());
-    let results: Vec<ChunkDone> = futures::stream::iter(chunks)
+    let results: Vec<ChunkDone> = futures::stream::iter(chunks(total))
         .map(|chunk| submit_chunk(sub, chunk, batch, progress, backoff))
         .buffered(concurrency.max(1))
         .collect()

@@ -280,3 +280,179 @@ async fn a_client_side_timeout_on_add_runs_is_reconciled_without_duplicates() {
     listed_sorted.sort();
     assert_eq!(ids, listed_sorted, "each input exactly once");
 }
+
+#[tokio::test]
+async fn batch_runs_finds_every_run_of_a_batch_oldest_first_and_nothing_else() {
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let batch = "00c0ffee00000001";
+    let first = group
+        .add_runs(questions(3))
+        .processor("lite")
+        .batch_id(batch)
+        .await
+        .unwrap();
+    // Another call's runs (its own random batch id) are not part of it.
+    add_questions(&group, 2).await;
+    // The same batch id sent again for input 1: it now exists twice.
+    let again = group
+        .add_runs(questions(3))
+        .processor("lite")
+        .batch_id(batch)
+        .await
+        .unwrap();
+
+    let runs = group.batch_runs(batch).await.unwrap();
+    let expected: parallel_web::BatchRuns = (0..3)
+        .map(|i| (i, vec![first.run_ids[i].clone(), again.run_ids[i].clone()]))
+        .collect();
+    assert_eq!(runs, expected);
+    assert!(
+        group
+            .batch_runs("ffff000000000000")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn batch_runs_after_a_cursor_skips_the_runs_before_it() {
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let batch = "00c0ffee00000002";
+    let first = group
+        .add_runs(questions(2))
+        .processor("lite")
+        .batch_id(batch)
+        .await
+        .unwrap();
+    let mut stream = group.runs().send().await.unwrap();
+    let mut cursor = None;
+    while let Some(event) = stream.next().await {
+        cursor = event.unwrap().event_id().map(str::to_owned).or(cursor);
+    }
+    let again = group
+        .add_runs(questions(2))
+        .processor("lite")
+        .batch_id(batch)
+        .await
+        .unwrap();
+    let runs = group
+        .batch_runs(batch)
+        .after(cursor.expect("the stream has a cursor"))
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 2);
+    for (i, ids) in runs {
+        assert_eq!(ids, vec![again.run_ids[i].clone()], "input {i}");
+        assert_ne!(ids[0], first.run_ids[i]);
+    }
+}
+
+#[tokio::test]
+async fn batch_runs_refuses_a_batch_id_no_tag_can_hold() {
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let before = emu.stats().requests;
+    for bad in ["", "a.b"] {
+        let err = group.batch_runs(bad).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if field == "batch_id"),
+            "{err:?}"
+        );
+    }
+    assert_eq!(emu.stats().requests, before, "nothing was sent");
+}
+
+#[tokio::test]
+async fn preview_gives_the_bodies_send_posts() {
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let spec = TaskSpec::json::<Question, Answer>();
+    let add = group
+        .add_runs(questions(1_001))
+        .processor("lite")
+        .default_spec(&spec)
+        .metadata([("project", "q4")])
+        .batch_id("00c0ffee00000003");
+    let before = emu.stats().requests;
+    let bodies = add.preview().unwrap();
+    assert_eq!(emu.stats().requests, before, "preview sends nothing");
+    assert_eq!(
+        bodies.iter().map(|b| b.inputs.len()).collect::<Vec<_>>(),
+        [1_000, 1]
+    );
+    let out = add.send().await.unwrap();
+
+    // What the server holds for each run is what the preview said.
+    let mut runs = group.runs().include_input().send().await.unwrap();
+    let mut seen = 0;
+    while let Some(event) = runs.next().await {
+        let GroupEvent::RunState(r) = event.unwrap() else {
+            continue;
+        };
+        let i = out
+            .run_ids
+            .iter()
+            .position(|id| *id == r.run.run_id)
+            .unwrap();
+        let previewed = &bodies[i / 1_000].inputs[i % 1_000];
+        let input = r.input.expect("inputs were asked for");
+        assert_eq!(input.input, previewed.input, "input {i}");
+        assert_eq!(r.run.processor, previewed.processor);
+        let metadata = serde_json::to_value(&r.run.metadata).unwrap();
+        assert_eq!(
+            metadata,
+            serde_json::to_value(&previewed.metadata).unwrap(),
+            "input {i}"
+        );
+        assert_eq!(metadata["pw_batch"], format!("00c0ffee00000003.{i}"));
+        seen += 1;
+    }
+    assert_eq!(seen, 1_001);
+    let default_spec = serde_json::to_value(&bodies[1].default_task_spec).unwrap();
+    assert_eq!(default_spec, serde_json::to_value(spec.wire()).unwrap());
+}
+
+#[tokio::test]
+async fn preview_without_a_batch_id_uses_the_placeholder_and_runs_the_checks() {
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let bodies = group
+        .add_runs(["a", "b"])
+        .processor("lite")
+        .preview()
+        .unwrap();
+    let json = serde_json::to_value(&bodies).unwrap();
+    assert_eq!(
+        json[0]["inputs"][1]["metadata"]["pw_batch"],
+        format!("{}.1", parallel_web::AddRuns::PREVIEW_BATCH_ID)
+    );
+    let untagged = group
+        .add_runs(["a"])
+        .processor("lite")
+        .batch_tags(false)
+        .preview()
+        .unwrap();
+    assert_eq!(untagged[0].inputs[0].metadata, None);
+    let err = group
+        .add_run_inputs([RunInput::new("ok"), RunInput::new("x".repeat(30_000))])
+        .processor("lite")
+        .preview()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { index: Some(1), .. }),
+        "{err:?}"
+    );
+    let err = group.add_runs(["a"]).batch_id("a.b").preview().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "batch_id"),
+        "{err:?}"
+    );
+}
