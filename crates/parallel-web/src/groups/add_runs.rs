@@ -9,12 +9,14 @@
 use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures::stream::StreamExt;
+use tokio::time::Instant;
 
 use crate::client::request::{Call, op, versioned};
 use crate::groups::batching::{
-    self, AddRunsOutcome, BATCH_TAG_KEY, PostOutcome, Progress, Submitter, Tagged,
+    self, AddRunsOutcome, BATCH_TAG_KEY, PostOutcome, Posted, Progress, Submitter, Tagged,
 };
 use crate::spec::beta::Betas;
 use crate::spec::run_input::{Defaults, Metadata, extend_metadata};
@@ -46,6 +48,7 @@ pub struct AddRuns {
     concurrency: Option<usize>,
     tags: Option<bool>,
     batch_id: Option<String>,
+    settle_window: Option<Duration>,
 }
 
 impl AddRuns {
@@ -61,6 +64,7 @@ impl AddRuns {
             concurrency: None,
             tags: None,
             batch_id: None,
+            settle_window: None,
         }
     }
 
@@ -111,6 +115,28 @@ impl AddRuns {
     /// setting, on). See [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY).
     pub fn batch_tags(mut self, on: bool) -> Self {
         self.tags = Some(on);
+        self
+    }
+
+    /// The settle window for this call (default: the client's setting,
+    /// [`DEFAULT_SETTLE_WINDOW`](crate::DEFAULT_SETTLE_WINDOW)): after an
+    /// ambiguous failure, how long after that POST was sent the group is
+    /// read back to decide what to resend. What it guarantees is stated
+    /// on [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY).
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// use std::time::Duration;
+    /// // Behind a proxy known to hold requests for up to 2 minutes.
+    /// let added = group
+    ///     .add_runs(["Who founded Stripe?"])
+    ///     .processor("base")
+    ///     .settle_window(Duration::from_secs(150))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn settle_window(mut self, window: Duration) -> Self {
+        self.settle_window = Some(window);
         self
     }
 
@@ -194,7 +220,7 @@ impl AddRuns {
             prepared.batch_id.as_deref(),
             concurrency,
             &progress,
-            client.retry_policy(),
+            self.settle_window.unwrap_or(client.settle_window()),
         )
         .await;
         self.group
@@ -316,17 +342,21 @@ impl Submitter for GroupSubmitter<'_> {
     fn post<'a>(
         &'a self,
         indexes: &'a [usize],
-    ) -> Pin<Box<dyn Future<Output = Result<PostOutcome, Error>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Posted> + Send + 'a>> {
         Box::pin(async move {
             let c = &self.group.client;
             let id = self.group.id.as_str();
             let call = Call::create_runs(op(c, "task_group_add_runs", "beta_task_group_add_runs"));
             // The body is built for the first attempt and again only for a retry.
             let mut first = Some(self.body(indexes));
-            let rv = c
+            // Set as each attempt is handed to the HTTP client: the settle
+            // window of an ambiguous failure counts from the last one.
+            let mut sent_at = Instant::now();
+            let result = c
                 .execute(call, || {
                     let body = first.take().unwrap_or_else(|| self.body(indexes));
                     let (betas, refresh) = (self.betas.clone(), self.refresh_status);
+                    sent_at = Instant::now();
                     versioned!(c, task_group_add_runs | beta_task_group_add_runs, |b| {
                         let mut b = b.taskgroup_id(id).body(body);
                         if let Some(h) = betas {
@@ -338,13 +368,16 @@ impl Submitter for GroupSubmitter<'_> {
                         b
                     })
                 })
-                .await?
-                .into_inner();
-            Ok(PostOutcome {
-                run_ids: rv.run_ids,
-                run_cursor: rv.run_cursor,
-                status: rv.status,
-            })
+                .await
+                .map(|rv| {
+                    let rv = rv.into_inner();
+                    PostOutcome {
+                        run_ids: rv.run_ids,
+                        run_cursor: rv.run_cursor,
+                        status: rv.status,
+                    }
+                });
+            Posted { sent_at, result }
         })
     }
 

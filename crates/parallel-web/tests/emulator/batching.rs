@@ -35,7 +35,7 @@ async fn twenty_five_hundred_inputs_arrive_as_three_posts_with_ids_in_input_orde
 #[tokio::test]
 async fn an_ambiguous_add_runs_failure_creates_no_duplicate_runs() {
     let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
-    let client = client_for(&emu);
+    let client = quick_settle(&emu);
     let (group, out) = group_with(&client, 10).await;
 
     let stats = emu.stats();
@@ -54,7 +54,7 @@ async fn an_ambiguous_add_runs_failure_creates_no_duplicate_runs() {
 async fn an_ambiguous_failure_in_a_later_chunk_only_resends_what_is_missing() {
     // The second POST is committed and cut; its runs are found, not resent.
     let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
-    let client = client_for(&emu);
+    let client = quick_settle(&emu);
     let group = client.task_groups().create().send().await.unwrap();
     add_questions(&group, 3).await;
     let out = group
@@ -71,7 +71,7 @@ async fn an_ambiguous_failure_in_a_later_chunk_only_resends_what_is_missing() {
 #[tokio::test]
 async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_in_order() {
     let emu = start(instant().fault(Fault::ambiguous_add_runs().times(2))).await;
-    let client = client_for(&emu);
+    let client = quick_settle(&emu);
     let group = client.task_groups().create().send().await.unwrap();
     let out = group
         .add_runs(questions(3_000))
@@ -100,7 +100,7 @@ async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_
 #[tokio::test]
 async fn a_5xx_on_add_runs_is_reconciled_then_only_missing_runs_are_sent() {
     let emu = start(instant().fault(Fault::status(500).times(1).path("/runs"))).await;
-    let client = client_for(&emu);
+    let client = quick_settle(&emu);
     let (_, out) = group_with(&client, 4).await;
     assert_eq!(out.run_ids.len(), 4);
     assert_eq!(out.recovered, 0, "the 500 created nothing");
@@ -108,7 +108,7 @@ async fn a_5xx_on_add_runs_is_reconciled_then_only_missing_runs_are_sent() {
     assert_eq!(
         ops(&emu, "task_group_add_runs"),
         2,
-        "sent again once the reads agreed nothing was created"
+        "sent again once a read after the settle window found nothing"
     );
 }
 
@@ -244,11 +244,13 @@ async fn the_request_counter_matches_what_the_server_saw() {
 
 #[tokio::test]
 async fn a_client_side_timeout_on_add_runs_is_reconciled_without_duplicates() {
-    // The add-runs POST is held for 1 s; the client gives up after 0.2 s
-    // (an ambiguous failure: the request was sent), reads the group back
-    // until two reads agree, and sends only what is missing. (A commit that
-    // lands while the client reads is covered by the unit tests: the
-    // emulator drops a request whose client went away.)
+    // The add-runs POST is delayed 1 s before it reaches the handler; the
+    // client gives up after 0.2 s (an ambiguous failure: the request was
+    // sent), reads the group back once the settle window is over, and sends
+    // only what is missing. The delayed request is dropped with its
+    // connection before any handling, so it never commits. (A POST whose
+    // handling has begun commits even so: `late_commit.rs` in the
+    // reliability suite covers that.)
     let emu = start(
         instant().fault(
             Fault::latency(Duration::from_secs(1))
@@ -258,7 +260,10 @@ async fn a_client_side_timeout_on_add_runs_is_reconciled_without_duplicates() {
         ),
     )
     .await;
-    let client = configured(&emu, |b| b.read_timeout(Some(Duration::from_millis(200))));
+    let client = configured(&emu, |b| {
+        b.read_timeout(Some(Duration::from_millis(200)))
+            .settle_window(Duration::from_millis(500))
+    });
     let (group, out) = group_with(&client, 3).await;
     assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&3));
     let listed: Vec<String> = group
