@@ -58,6 +58,7 @@ struct Inner {
     budget: RateBudget,
     add_runs_concurrency: usize,
     batch_tags: bool,
+    settle_window: Duration,
     requests: AtomicU64,
 }
 
@@ -106,6 +107,7 @@ pub struct ClientBuilder {
     run_posts_per_minute: u32,
     add_runs_concurrency: usize,
     batch_tags: bool,
+    settle_window: Duration,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -138,6 +140,7 @@ impl Default for ClientBuilder {
             run_posts_per_minute: DEFAULT_RUN_POSTS_PER_MINUTE,
             add_runs_concurrency: 4,
             batch_tags: true,
+            settle_window: crate::DEFAULT_SETTLE_WINDOW,
         }
     }
 }
@@ -257,6 +260,29 @@ impl ClientBuilder {
         self
     }
 
+    /// After an add-runs POST fails ambiguously, how long after it was sent
+    /// the group's runs are read back to decide what to resend (default
+    /// [`DEFAULT_SETTLE_WINDOW`](crate::DEFAULT_SETTLE_WINDOW), 60 s, which
+    /// explains the choice). A commit landing within the window is never
+    /// duplicated; one landing later but before the final read-back is
+    /// reported. The exact guarantee is on
+    /// [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY). Only calls that meet an
+    /// ambiguous failure wait for it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = parallel_web::Client::builder()
+    ///     .api_key("my-key")
+    ///     .settle_window(Duration::from_secs(120))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn settle_window(mut self, window: Duration) -> Self {
+        self.settle_window = window;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let url = reqwest::Url::parse(&self.base_url)
@@ -295,6 +321,7 @@ impl ClientBuilder {
                 budget: RateBudget::new(self.run_posts_per_minute),
                 add_runs_concurrency: self.add_runs_concurrency,
                 batch_tags: self.batch_tags,
+                settle_window: self.settle_window,
                 requests: AtomicU64::new(0),
             }),
         })
@@ -424,6 +451,9 @@ impl Client {
     }
     pub(crate) fn batch_tags(&self) -> bool {
         self.inner.batch_tags
+    }
+    pub(crate) fn settle_window(&self) -> Duration {
+        self.inner.settle_window
     }
     pub(crate) fn rate_budget(&self) -> &RateBudget {
         &self.inner.budget
