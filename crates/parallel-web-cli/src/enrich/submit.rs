@@ -3,8 +3,8 @@
 //! Each `add_runs` call gets a batch id of its own, and the journal records
 //! which entry (one row's sent content, see `crate::journal`) each position
 //! of that batch is *before* the POST is sent. The SDK tags each run with
-//! `pw_batch = "<batch>.<position>"` and resolves ambiguous failures within
-//! the call. If the tool dies between a POST and journaling its answer, the
+//! the batch id and its position (its format, not ours) and resolves
+//! ambiguous failures within the call. If the tool dies between a POST and journaling its answer, the
 //! next run finds those entries unconfirmed, asks the SDK for the runs of
 //! their batches (`TaskGroup::batch_runs`: the tag format stays the SDK's),
 //! and only then submits the rows the server does not have.
