@@ -1,19 +1,18 @@
 //! Submitting rows exactly once, across crashes.
 //!
 //! Each `add_runs` call gets a batch id of its own, and the journal records
-//! which row each position of that batch is *before* the POST is sent. The
-//! SDK tags each run with `pw_batch = "<batch>.<position>"` and resolves
-//! ambiguous failures within the call. If the tool dies between a POST and
-//! journaling its answer, the next run finds those rows unconfirmed, reads
-//! the group's runs, matches their tags to rows, and only then submits the
-//! rows the server does not have.
+//! which entry (one row's sent content, see `crate::journal`) each position
+//! of that batch is *before* the POST is sent. The SDK tags each run with
+//! the batch id and its position (its format, not ours) and resolves
+//! ambiguous failures within the call. If the tool dies between a POST and journaling its answer, the
+//! next run finds those entries unconfirmed, asks the SDK for the runs of
+//! their batches (`TaskGroup::batch_runs`: the tag format stays the SDK's),
+//! and only then submits the rows the server does not have.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use futures::StreamExt;
-use parallel_web::types::{InputValue, TaskRunMetadataValue};
-use parallel_web::{BATCH_TAG_KEY, Error, GroupEvent, RunInput, TaskGroup};
+use parallel_web::types::InputValue;
+use parallel_web::{AddRuns, Error, RunInput, TaskGroup};
 
 use crate::enrich::plan::Plan;
 use crate::fail::{Failure, Result};
@@ -25,7 +24,7 @@ use crate::test_hook::checkpoint;
 /// at a time); also the most rows held in memory at once.
 pub const ROWS_PER_CALL: usize = 4_000;
 
-/// Submits every row of the journal that has no run yet.
+/// Submits every row of the input whose content has no run yet.
 pub async fn submit_all(
     group: &TaskGroup,
     journal: &mut Journal,
@@ -42,22 +41,15 @@ pub async fn submit_all(
             return Ok(());
         };
         after = last as i64;
-        let rows: Vec<u64> = pending.iter().map(|(idx, _)| *idx).collect();
+        let entries: Vec<u64> = pending.iter().map(|(entry, _)| *entry).collect();
         let inputs = pending
             .into_iter()
             .map(|(_, json)| InputValue::from_json(json).map(RunInput::from_value))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Failure::new(format!("journal: a stored input is not JSON: {e}")))?;
-        let batch = journal.new_batch(&rows)?;
+        let batch = journal.new_batch(&entries)?;
         checkpoint("tagged").await;
-        let sent = group
-            .add_run_inputs(inputs)
-            .processor(&plan.processor)
-            .default_spec(&plan.spec)
-            .metadata(plan.metadata.iter().cloned())
-            .batch_id(&batch)
-            .send()
-            .await;
+        let sent = add_runs(group, inputs, plan).batch_id(&batch).send().await;
         let (run_ids, error) = match sent {
             Ok(out) => {
                 if let Some(status) = &out.status {
@@ -73,10 +65,10 @@ pub async fn submit_all(
             },
         };
         checkpoint("posted").await;
-        let created: Vec<(u64, String)> = rows
+        let created: Vec<(u64, String)> = entries
             .iter()
             .zip(run_ids)
-            .filter_map(|(idx, id)| id.map(|id| (*idx, id)))
+            .filter_map(|(entry, id)| id.map(|id| (*entry, id)))
             .collect();
         journal.record_runs(&created)?;
         let (_, submitted) = journal.counts()?;
@@ -89,49 +81,46 @@ pub async fn submit_all(
     }
 }
 
-/// Finds, among the group's runs, those of rows that were sent but whose
-/// run id was never journaled, and journals them.
+/// The add-runs call for these inputs: what `submit_all` sends and what
+/// `--dry-run` previews.
+pub fn add_runs(group: &TaskGroup, inputs: Vec<RunInput>, plan: &Plan) -> AddRuns {
+    group
+        .add_run_inputs(inputs)
+        .processor(&plan.processor)
+        .default_spec(&plan.spec)
+        .metadata(plan.metadata.iter().cloned())
+}
+
+/// Finds, among the group's runs, those of entries that were sent but
+/// whose run id was never journaled, and journals them; the tags of
+/// entries the group does not have are forgotten (they are sent anew).
 async fn reconcile(
     group: &TaskGroup,
     journal: &mut Journal,
     progress: &Arc<Mutex<Progress>>,
 ) -> Result<()> {
     lock(progress).note("resuming: matching the group's runs to rows sent before the last stop");
-    let mut found: HashMap<u64, String> = HashMap::new();
+    let mut found: Vec<(u64, String)> = Vec::new();
     let mut duplicates = 0u64;
-    let mut runs = group.runs().send().await?;
-    while let Some(event) = runs.next().await {
-        let GroupEvent::RunState(r) = event? else {
-            continue;
-        };
-        let Some(TaskRunMetadataValue::String(tag)) =
-            r.run.metadata.as_ref().and_then(|m| m.get(BATCH_TAG_KEY))
-        else {
-            continue;
-        };
-        let Some((batch, pos)) = tag.split_once('.') else {
-            continue;
-        };
-        let Ok(pos) = pos.parse::<u64>() else {
-            continue;
-        };
-        let Some(idx) = journal.row_of_tag(batch, pos)? else {
-            continue;
-        };
-        let known = match found.get(&idx) {
-            Some(id) => Some(id.clone()),
-            None => journal.run_of_row(idx)?,
-        };
-        match known {
-            None => {
-                found.insert(idx, r.run.run_id.clone());
+    for batch in journal.unconfirmed_batches()? {
+        for (pos, run_ids) in group.batch_runs(&batch).await? {
+            let (Some(entry), Some(first)) =
+                (journal.entry_of_tag(&batch, pos as u64)?, run_ids.first())
+            else {
+                continue;
+            };
+            match journal.run_of_entry(entry)? {
+                None => found.push((entry, first.clone())),
+                Some(known) if !run_ids.contains(&known) => duplicates += 1,
+                Some(_) => {}
             }
-            Some(id) if id != r.run.run_id => duplicates += 1,
-            Some(_) => {}
+            if run_ids.len() > 1 {
+                duplicates += 1;
+            }
         }
     }
-    let found: Vec<(u64, String)> = found.into_iter().collect();
     journal.record_runs(&found)?;
+    journal.forget_unconfirmed()?;
     let p = lock(progress);
     p.note(&format!(
         "resuming: {} row(s) sent before the stop were found in the group and will not be sent again",
