@@ -25,6 +25,23 @@ pub struct Connection {
     /// the shell history. Never printed.
     #[arg(long, env = "PARALLEL_API_KEY", hide_env_values = true, global = true)]
     pub api_key: Option<String>,
+    /// After a run-creating POST failed ambiguously (or the tool stopped
+    /// while one was in flight), how long after it was sent to wait before
+    /// reading the group back to decide what to resend, in seconds
+    /// (default: the SDK's, 60). Longer makes a duplicate run less likely
+    /// when a server commits late; it is paid only after such a failure.
+    #[arg(long, env = "PARALLEL_SETTLE_WINDOW", global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub settle_window: Option<std::time::Duration>,
+}
+
+/// A non-negative number of seconds.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    std::time::Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("{text:?} must be a non-negative number of seconds"))
 }
 
 /// The subcommands.

@@ -39,6 +39,9 @@ pub fn client(conn: &Connection) -> Result<Client> {
         }));
     };
     let mut builder = Client::builder().api_key(key);
+    if let Some(window) = conn.settle_window {
+        builder = builder.settle_window(window);
+    }
     if let Some(url) = conn.base_url.as_deref() {
         builder = builder.base_url(url.trim().trim_end_matches('/'));
     }

@@ -60,6 +60,10 @@ CREATE TABLE IF NOT EXISTS tags (
     PRIMARY KEY (batch, pos)
 );
 CREATE INDEX IF NOT EXISTS tags_by_entry ON tags (entry);
+CREATE TABLE IF NOT EXISTS batches (
+    batch TEXT PRIMARY KEY,
+    sent_at_ms INTEGER NOT NULL
+);
 ";
 
 /// How the current input's rows matched the journal.
@@ -332,6 +336,12 @@ impl Journal {
         let batch = format!("{:016x}", base.wrapping_add(seq));
         let tx = self.conn.transaction()?;
         set_meta_in(&tx, "next_batch", &(seq + 1).to_string())?;
+        // When it was sent: after a stop, a POST still held by the server
+        // may commit up to the settle window later (see `enrich/submit.rs`).
+        tx.execute(
+            "INSERT INTO batches (batch, sent_at_ms) VALUES (?1, ?2)",
+            params![batch, unix_ms()],
+        )?;
         {
             let mut st =
                 tx.prepare_cached("INSERT INTO tags (batch, pos, entry) VALUES (?1, ?2, ?3)")?;
@@ -354,14 +364,17 @@ impl Journal {
         )?)
     }
 
-    /// The batches that hold entries sent without a known run.
-    pub fn unconfirmed_batches(&self) -> Result<Vec<String>> {
+    /// The batches that hold entries sent without a known run, each with
+    /// when it was sent (milliseconds since the Unix epoch).
+    pub fn unconfirmed_batches(&self) -> Result<Vec<(String, i64)>> {
         let mut st = self.conn.prepare(
-            "SELECT DISTINCT tags.batch FROM tags JOIN entries e ON e.id = tags.entry
+            "SELECT DISTINCT tags.batch, COALESCE(b.sent_at_ms, 0) FROM tags
+             JOIN entries e ON e.id = tags.entry
+             LEFT JOIN batches b ON b.batch = tags.batch
              WHERE e.run_id IS NULL ORDER BY tags.batch",
         )?;
         let batches = st
-            .query_map([], |r| r.get(0))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(batches)
     }
@@ -533,6 +546,13 @@ fn short(v: &Value) -> String {
     } else {
         text
     }
+}
+
+/// Now, in milliseconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A random number for batch ids, from the standard library's per-process

@@ -264,6 +264,56 @@ fn killed_after_the_post_then_rerun_on_a_reversed_input_creates_each_row_once() 
     assert_each_row_has_its_own_run(&emu, &group_of(&out.stderr), &rows);
 }
 
+/// Waits (in real time: the emulator is another process) until `done`
+/// holds for its counters, for at most 30 s.
+fn wait_for_stats(emu: &EmulatorProcess, done: impl Fn(&Value) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done(&stats(emu)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the emulator never got there: {}",
+            stats(emu)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn killed_while_the_server_holds_a_post_then_rerun_waits_for_the_late_commit_instead_of_sending_twice()
+ {
+    // The server holds each add-runs POST for 2 s and then commits it, as a
+    // server behind a proxy does after the client has gone.
+    let emu = EmulatorProcess::spawn(&[
+        "--time-scale",
+        "0",
+        "--seed",
+        "12",
+        "--fault",
+        "late-commit:ms=2000,path=/runs,method=POST",
+    ]);
+    let dir = scratch("late-commit-after-kill");
+    write_jsonl(&dir.join("in.jsonl"), 50);
+    let mut first = cli(&emu, &dir);
+    first.args(ENRICH).stderr(std::process::Stdio::null());
+    let mut child = first.spawn().unwrap();
+    wait_for_stats(&emu, |s| s["late_commits_pending"].as_u64() >= Some(1));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(stats(&emu)["runs_created"], 0, "killed before the commit");
+
+    // Rerun at once: the held POST commits 2 s after it was sent; the
+    // rerun must look for its runs only after that.
+    let mut c = cli(&emu, &dir);
+    c.args(ENRICH).args(["--settle-window", "4"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("waiting"), "{}", stderr_of(&out));
+    assert_eq!(stats(&emu)["runs_created"], 50, "each row created once");
+    let rows = read_jsonl(&dir.join("out.jsonl"));
+    assert_eq!(rows.len(), 50);
+    assert_each_row_has_its_own_run(&emu, &group_of(&out.stderr), &rows);
+}
+
 // ---- 3. Input columns named like output columns ----
 
 #[test]

@@ -111,7 +111,14 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
         ..Counts::default()
     });
 
-    submit::submit_all(&group, &mut journal, &plan, &progress).await?;
+    submit::submit_all(
+        &group,
+        &mut journal,
+        &plan,
+        &progress,
+        client.settle_window(),
+    )
+    .await?;
     results::collect(&group, &mut journal, &progress).await?;
     lock(&progress).finish();
 

@@ -5,9 +5,11 @@
 //! of that batch is *before* the POST is sent. The SDK tags each run with
 //! the batch id and its position (its format, not ours) and resolves
 //! ambiguous failures within the call. If the tool dies between a POST and journaling its answer, the
-//! next run finds those entries unconfirmed, asks the SDK for the runs of
-//! their batches (`TaskGroup::batch_runs`: the tag format stays the SDK's),
-//! and only then submits the rows the server does not have.
+//! next run finds those entries unconfirmed, waits until the settle window
+//! (`--settle-window`, the SDK's) has passed since their POST was sent (a
+//! server may still commit a POST its client gave up on), asks the SDK for
+//! the runs of their batches (`TaskGroup::batch_runs`: the tag format stays
+//! the SDK's), and only then submits the rows the server does not have.
 
 use std::sync::{Arc, Mutex};
 
@@ -25,14 +27,16 @@ use crate::test_hook::checkpoint;
 pub const ROWS_PER_CALL: usize = 4_000;
 
 /// Submits every row of the input whose content has no run yet.
+/// `settle_window` is the client's (see `reconcile`).
 pub async fn submit_all(
     group: &TaskGroup,
     journal: &mut Journal,
     plan: &Plan,
     progress: &Arc<Mutex<Progress>>,
+    settle_window: std::time::Duration,
 ) -> Result<()> {
     if journal.has_unconfirmed()? {
-        reconcile(group, journal, progress).await?;
+        reconcile(group, journal, progress, settle_window).await?;
     }
     let mut after = -1i64;
     loop {
@@ -54,6 +58,12 @@ pub async fn submit_all(
             Ok(out) => {
                 if let Some(status) = &out.status {
                     lock(progress).update_status(status);
+                }
+                if !out.unsettled.is_empty() {
+                    lock(progress).note(&format!(
+                        "warning: {} row(s) had a POST fail ambiguously that the server had not committed by the final read-back; if it commits later they will exist twice (the SDK's guarantee: see BATCH_TAG_KEY); a longer --settle-window makes this less likely",
+                        out.unsettled.len()
+                    ));
                 }
                 (out.run_ids.into_iter().map(Some).collect(), None)
             }
@@ -98,11 +108,27 @@ async fn reconcile(
     group: &TaskGroup,
     journal: &mut Journal,
     progress: &Arc<Mutex<Progress>>,
+    settle_window: std::time::Duration,
 ) -> Result<()> {
     lock(progress).note("resuming: matching the group's runs to rows sent before the last stop");
+    let batches = journal.unconfirmed_batches()?;
+    // A POST sent just before the stop may still be committed by the
+    // server: read the group back only once its settle window is over.
+    let last_sent = batches.iter().map(|(_, at)| *at).max().unwrap_or(0);
+    let window = i64::try_from(settle_window.as_millis()).unwrap_or(i64::MAX);
+    let wait_ms = last_sent
+        .saturating_add(window)
+        .saturating_sub(crate::journal::unix_ms());
+    if wait_ms > 0 {
+        lock(progress).note(&format!(
+            "resuming: waiting {:.1} s for the settle window of a POST sent just before the stop (--settle-window)",
+            wait_ms as f64 / 1000.0
+        ));
+        tokio::time::sleep(std::time::Duration::from_millis(wait_ms as u64)).await;
+    }
     let mut found: Vec<(u64, String)> = Vec::new();
     let mut duplicates = 0u64;
-    for batch in journal.unconfirmed_batches()? {
+    for (batch, _) in batches {
         for (pos, run_ids) in group.batch_runs(&batch).await? {
             let (Some(entry), Some(first)) =
                 (journal.entry_of_tag(&batch, pos as u64)?, run_ids.first())

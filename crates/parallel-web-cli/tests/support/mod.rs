@@ -23,12 +23,16 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The CLI with the emulator's URL and key.
+/// The CLI with the emulator's URL and key. The settle window is short: the
+/// emulator's faults commit before they fail, and a rerun after a kill
+/// would otherwise wait the default 60 s; the test of a late commit sets
+/// its own with `--settle-window`.
 pub fn cli(emu: &EmulatorProcess, dir: &Path) -> Command {
     let mut c = Command::new(CLI);
     c.current_dir(dir)
         .env("PARALLEL_BASE_URL", emu.base_url())
         .env("PARALLEL_API_KEY", TEST_API_KEY)
+        .env("PARALLEL_SETTLE_WINDOW", "0.2")
         .env_remove("PARALLEL_WEB_CLI_TEST_PAUSE")
         .stdin(Stdio::null());
     c

@@ -528,7 +528,14 @@ impl Client {
     pub(crate) fn batch_tags(&self) -> bool {
         self.inner.batch_tags
     }
-    pub(crate) fn settle_window(&self) -> Duration {
+    /// The settle window of this client's `add_runs` calls (see
+    /// [`ClientBuilder::settle_window`]).
+    ///
+    /// ```
+    /// let client = parallel_web::Client::builder().api_key("k").build().unwrap();
+    /// assert_eq!(client.settle_window(), parallel_web::DEFAULT_SETTLE_WINDOW);
+    /// ```
+    pub fn settle_window(&self) -> Duration {
         self.inner.settle_window
     }
     pub(crate) fn rate_budget(&self) -> &RateBudget {
