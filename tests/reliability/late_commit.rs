@@ -76,7 +76,7 @@ struct Figures {
     duplicated: usize,
     reported: usize,
     unsettled: usize,
-    recovered: usize,
+    recovered: Option<usize>,
     took: Duration,
 }
 
@@ -94,7 +94,7 @@ impl std::fmt::Display for Figures {
             self.duplicated,
             self.reported,
             self.unsettled,
-            self.recovered,
+            self.recovered.map_or("—".to_owned(), |r| r.to_string()),
             self.took.as_secs_f64(),
         )
     }
@@ -107,7 +107,8 @@ struct Said {
     /// Reported duplicates: input → all its run ids, oldest first.
     reported: BTreeMap<usize, Vec<String>>,
     unsettled: BTreeSet<usize>,
-    recovered: usize,
+    /// Inputs found after an ambiguous failure (an `Err` carries no count).
+    recovered: Option<usize>,
 }
 
 async fn late_commit_run(
@@ -151,7 +152,7 @@ async fn late_commit_run(
             run_ids: out.run_ids.into_iter().map(Some).collect(),
             reported: BTreeMap::new(),
             unsettled: out.unsettled.into_iter().collect(),
-            recovered: out.recovered,
+            recovered: Some(out.recovered),
         },
         Err(Error::DuplicateRuns {
             duplicates,
@@ -171,7 +172,7 @@ async fn late_commit_run(
                     .map(|d| (d.index, d.run_ids))
                     .collect(),
                 unsettled: unsettled.into_iter().collect(),
-                recovered: 0,
+                recovered: None,
             }
         }
         Err(e) => panic!("hold {hold_ms} ms, {policy_name}: add_runs failed: {e}"),
