@@ -7,4 +7,5 @@ mod bad_emulator;
 mod bad_sdk;
 mod chaos;
 mod hostile_server;
+mod late_commit;
 mod secrets;

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # The reliability suite at full size (tests/reliability/README.md):
 #   - chaos: 100,000 inputs under faults, seeds 1, 2 and 3;
+#   - late commits: 20,000 inputs, holds shorter and longer than the settle window;
 #   - the bad-input tables, the hostile servers and the secrets checks;
 #   - the CLI outside the envelope (part 5) with 20,000 rows;
 #   - every property test ("fuzz_*") for 10 minutes each, two at a time
 #     (about 50 minutes for the nine of them).
 # All in release builds. Sizes can be changed through the same variables CI
 # leaves at their small defaults:
-#   PW_CHAOS_INPUTS=100000 PW_CHAOS_SEEDS=1,2,3 PW_FUZZ_SECONDS=600 PW_CLI_ROWS=20000 tests/reliability/run.sh
+#   PW_CHAOS_INPUTS=100000 PW_CHAOS_SEEDS=1,2,3 PW_LATE_INPUTS=20000 PW_FUZZ_SECONDS=600 PW_CLI_ROWS=20000 tests/reliability/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 export PW_CHAOS_INPUTS="${PW_CHAOS_INPUTS:-100000}"
 export PW_CHAOS_SEEDS="${PW_CHAOS_SEEDS:-1,2,3}"
+export PW_LATE_INPUTS="${PW_LATE_INPUTS:-20000}"
 export PW_FUZZ_SECONDS="${PW_FUZZ_SECONDS:-600}"
 
-# The chaos test starts the emulator binary that sits beside it.
+# The chaos and late-commit tests start the emulator binary that sits beside it.
 cargo build --release --locked --package parallel-web-emulator --bin parallel-web-emulator
 # One test at a time: the chaos figures and the memory bounds are each
 # test's own, not shared with a neighbour.

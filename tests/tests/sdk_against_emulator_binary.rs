@@ -32,6 +32,9 @@ fn client_for(emulator: &EmulatorProcess, version: ApiVersion) -> Client {
         .api_key(TEST_API_KEY)
         .base_url(emulator.base_url())
         .api_version(version)
+        // `ambiguous-add-runs` commits before it cuts: nothing lands late,
+        // and the default 60 s settle window would only slow the test.
+        .settle_window(std::time::Duration::from_millis(100))
         .build()
         .expect("client")
 }

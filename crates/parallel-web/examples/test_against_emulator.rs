@@ -7,6 +7,8 @@
 //! cargo run -p parallel-web --example test_against_emulator
 //! ```
 
+use std::time::Duration;
+
 use futures::StreamExt;
 use parallel_web::Client;
 use parallel_web_emulator::{Emulator, Fault};
@@ -47,6 +49,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::builder()
         .api_key(emulator.api_key())
         .base_url(emulator.base_url())
+        // The emulator's cut POST is committed before the cut, so nothing
+        // lands late: a short settle window saves the default minute of
+        // waiting. Against the real API, keep the default.
+        .settle_window(Duration::from_millis(100))
         .build()?;
 
     let questions: Vec<String> = (0..1_500).map(|i| format!("Question {i}")).collect();

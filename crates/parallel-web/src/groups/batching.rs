@@ -71,12 +71,22 @@ use crate::types::{TaskGroupStatus, TaskRunMetadataValue};
 ///    listing the inputs that were sent more than once).
 /// 3. **What cannot be ruled out:** a commit that lands after the final
 ///    read-back (a POST held by the server longer than the settle window
-///    plus the time until that read). Such a late duplicate still carries
-///    its input's tag, so [`TaskGroup::batch_runs`] with the call's batch id
-///    finds it afterwards; a longer settle window makes it less likely at
-///    the price of a longer wait after ambiguous failures. The window counts
-///    from when the POST was handed to the HTTP client, so the time a
-///    request takes to reach the server comes off it.
+///    plus the time until that read). It is not silent, though: every
+///    input that has a run but also an ambiguous POST the final read-back
+///    did not see land is listed in
+///    [`AddRunsOutcome::unsettled`] (or `DuplicateRuns::unsettled`), and
+///    only those inputs can still be duplicated. (A POST that was lost, not
+///    late, is listed too: a client cannot tell the two apart.) A late
+///    duplicate carries its input's tag, so [`TaskGroup::batch_runs`] with
+///    the call's batch id finds it afterwards; a longer settle window makes
+///    it less likely at the price of a longer wait after ambiguous
+///    failures. The window counts from when the POST was handed to the HTTP
+///    client, so the time a request takes to reach the server comes off it.
+///
+/// Duplicates are an error ([`Error::DuplicateRuns`], which also carries
+/// every input's run id) rather than a field of the `Ok` outcome, so that
+/// they cannot be overlooked; `unsettled` is a field, since nothing is
+/// wrong yet.
 ///
 /// Without tags nothing can be read back: an ambiguous failure is reported
 /// ([`Error::Unconfirmed`]) and nothing is resent. Inputs in doubt after
@@ -160,9 +170,21 @@ pub struct AddRunsOutcome {
     /// Inputs (positions) that exist once but have an ambiguous POST that
     /// the final read-back did not see land: if the server commits it
     /// later, they will exist twice. Empty unless an add-runs POST failed
-    /// ambiguously and its commit was later than the settle window; look
-    /// for them afterwards with [`TaskGroup::batch_runs`]. See
-    /// [`BATCH_TAG_KEY`] for the guarantee.
+    /// ambiguously and had not landed by the final read-back (late, or
+    /// lost: a client cannot tell which); look for them afterwards with
+    /// [`TaskGroup::batch_runs`]. See [`BATCH_TAG_KEY`] for the guarantee.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// let added = group.add_runs(["q1", "q2"]).processor("base").batch_id("00c0ffee00000001").await?;
+    /// if !added.unsettled.is_empty() {
+    ///     // Later: any input of the batch with two runs?
+    ///     let runs = group.batch_runs("00c0ffee00000001").await?;
+    ///     let doubled = added.unsettled.iter().filter(|i| runs.get(i).is_some_and(|r| r.len() > 1));
+    ///     println!("{} inputs doubled", doubled.count());
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// [`TaskGroup::batch_runs`]: crate::TaskGroup::batch_runs
     pub unsettled: Vec<usize>,

@@ -31,6 +31,8 @@ struct FakeGroup {
     posts: Mutex<Vec<usize>>,
     /// When each read of the group's runs was made.
     reads: Mutex<Vec<Instant>>,
+    /// Reads from this one on (0-based) fail.
+    failing_reads_from: Option<usize>,
     /// How long each POST takes (zero unless a test needs overlap or a
     /// client-side timeout).
     post_time: Duration,
@@ -121,7 +123,14 @@ impl Submitter for FakeGroup {
 
     fn find_tagged<'a>(&'a self, _cursor: Option<String>, batch: &'a str) -> BoxFut<'a, Tagged> {
         Box::pin(async move {
-            self.reads.lock().unwrap().push(Instant::now());
+            let made = {
+                let mut reads = self.reads.lock().unwrap();
+                reads.push(Instant::now());
+                reads.len() - 1
+            };
+            if self.failing_reads_from.is_some_and(|from| made >= from) {
+                return Err(timeout_error());
+            }
             Ok(self.visible(batch))
         })
     }
@@ -145,6 +154,7 @@ fn fake_chunks(scripts: impl IntoIterator<Item = (usize, Vec<Post>)>) -> FakeGro
         ),
         posts: Mutex::new(Vec::new()),
         reads: Mutex::new(Vec::new()),
+        failing_reads_from: None,
         post_time: Duration::ZERO,
         in_flight: Mutex::new((0, 0)),
     }
@@ -362,6 +372,62 @@ async fn without_tags_an_ambiguous_failure_is_reported_with_what_was_created() {
         other => panic!("{other:?}"),
     }
     assert_eq!(g.runs.lock().unwrap().len(), 3, "the POST was not repeated");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_final_read_back_waits_for_the_window_of_a_post_its_chunk_gave_up_on() {
+    // Four resends, then the chunk gives up at once on its fifth POST (sent
+    // at 40 s, landing at once). The fourth (sent at 30 s) lands at 45 s:
+    // only a final read-back that waits out the fifth POST's window (50 s)
+    // sees both.
+    let g = fake([
+        Post::Lost,
+        Post::Lost,
+        Post::Lost,
+        cut_after(15.0),
+        cut_after(0.0),
+    ]);
+    let err = submit(&g, 3, true).await.unwrap_err();
+    let Error::DuplicateRuns {
+        duplicates, error, ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    let indexes: Vec<usize> = duplicates.iter().map(|d| d.index).collect();
+    assert_eq!(indexes, [0, 1, 2]);
+    assert!(
+        matches!(error.as_deref(), Some(Error::Unconfirmed { .. })),
+        "the chunk's own failure is kept: {error:?}"
+    );
+    assert_eq!(*g.posts.lock().unwrap(), [3, 3, 3, 3, 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_final_read_back_is_an_error_naming_the_inputs_sent_twice() {
+    // The chunk's read works and the inputs are resent; the final read-back
+    // fails, so whether they now exist twice is unknown: never `Ok`.
+    let g = FakeGroup {
+        failing_reads_from: Some(1),
+        ..fake([Post::Lost])
+    };
+    let err = submit(&g, 3, true).await.unwrap_err();
+    match err {
+        Error::BatchIncomplete {
+            created,
+            total,
+            run_ids,
+            source,
+        } => {
+            assert_eq!((created, total), (3, 3));
+            assert_eq!(run_ids.iter().flatten().count(), 3, "the ids are kept");
+            assert!(
+                matches!(*source, Error::Unconfirmed { ref indexes, .. } if indexes == &[0, 1, 2]),
+                "{source:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
