@@ -145,14 +145,18 @@ fn text_input(input: &str, processor: &str) -> types::TaskRunInput {
         .unwrap()
 }
 
+/// Built with the generated builders, like every generated struct outside
+/// the generated code: a new optional field in the spec breaks nothing.
 fn add_runs_body() -> types::TaskGroupRunRequest {
-    types::TaskGroupRunRequest {
-        default_task_spec: Some(types::TaskSpec {
-            input_schema: None,
-            output_schema: types::TaskSpecOutputSchema::String("a string".into()),
-        }),
-        inputs: vec![text_input("q", "base")],
-    }
+    let spec: types::TaskSpec = types::TaskSpec::builder()
+        .output_schema(types::TaskSpecOutputSchema::String("a string".into()))
+        .try_into()
+        .unwrap();
+    types::TaskGroupRunRequest::builder()
+        .default_task_spec(Some(spec))
+        .inputs(vec![text_input("q", "base")])
+        .try_into()
+        .unwrap()
 }
 
 const ADD_RUNS_BODY: &str = r#"{"inputs":[{"input":"q","processor":"base"}],"default_task_spec":{"output_schema":"a string"}}"#;
@@ -161,13 +165,14 @@ const ADD_RUNS_BODY: &str = r#"{"inputs":[{"input":"q","processor":"base"}],"def
 async fn task_group_create_matches_the_python_sdk() {
     use types::CreateTaskGroupRequestMetadataValue as V;
     let (url, server) = serve_once(Reply::json(200, &task_group())).await;
-    let body = types::CreateTaskGroupRequest {
-        metadata: Some(metadata(&[
+    let body: types::CreateTaskGroupRequest = types::CreateTaskGroupRequest::builder()
+        .metadata(Some(metadata(&[
             ("k", V::String("v".into())),
             ("n", V::Integer(1)),
             ("b", V::Boolean(true)),
-        ])),
-    };
+        ])))
+        .try_into()
+        .unwrap();
     client(&url)
         .task_group_create()
         .body(body)

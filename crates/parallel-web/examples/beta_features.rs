@@ -41,13 +41,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     let group = client.task_groups().create().await?;
-    let tools = McpServer {
-        name: "docs".into(),
-        url: "https://mcp.example.com".into(),
-        headers: None,
-        allowed_tools: Some(vec!["search".into()]),
-        type_: Default::default(),
-    };
+    // Generated types are built with their builders: fields added to the
+    // API later keep their defaults, so this code keeps compiling.
+    let tools: McpServer = McpServer::builder()
+        .name("docs")
+        .url("https://mcp.example.com")
+        .allowed_tools(Some(vec!["search".to_owned()]))
+        .try_into()
+        .expect("name and url are set");
     // `mcp_server` and `enable_events` add their betas to the header.
     let run = RunInput::new("Stripe")
         .mcp_server(tools)

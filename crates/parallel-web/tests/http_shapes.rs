@@ -9,20 +9,21 @@ use parallel_web::types::{McpServer, SourcePolicy, Webhook, WebhookEventTypesIte
 use parallel_web::{ApiVersion, Client, Error, GroupEvent, RetryPolicy, RunInput, TaskSpec, beta};
 
 fn mcp_server(allowed_tools: Option<&[&str]>, header: Option<(&str, &str)>) -> McpServer {
-    McpServer {
-        name: "tools".into(),
-        url: "https://mcp.example.com".into(),
-        headers: header.map(|(k, v)| [(k.to_owned(), v.to_owned())].into()),
-        allowed_tools: allowed_tools.map(|t| t.iter().map(|s| s.to_string()).collect()),
-        type_: Default::default(),
-    }
+    McpServer::builder()
+        .name("tools")
+        .url("https://mcp.example.com")
+        .headers(header.map(|(k, v)| [(k.to_owned(), v.to_owned())].into()))
+        .allowed_tools(allowed_tools.map(|t| t.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+        .try_into()
+        .unwrap()
 }
 
 fn webhook() -> Webhook {
-    Webhook {
-        url: "https://example.com/hook".into(),
-        event_types: vec![WebhookEventTypesItem::TaskRunStatus],
-    }
+    Webhook::builder()
+        .url("https://example.com/hook")
+        .event_types(vec![WebhookEventTypesItem::TaskRunStatus])
+        .try_into()
+        .unwrap()
 }
 use serde_json::json;
 

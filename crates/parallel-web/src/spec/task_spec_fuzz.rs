@@ -274,14 +274,13 @@ fn a_deep_wire_spec_is_refused_by_validate_and_not_measured() {
     let Value::Object(schema) = deep_schema(MAX_JSON_NESTING + 1, &[Level::Items]) else {
         unreachable!("an items level is an object")
     };
-    let spec = TaskSpec::from_wire(WireSpec {
-        input_schema: None,
-        output_schema: JsonSchema {
-            json_schema: schema,
-            type_: JsonSchemaType::Json,
-        }
-        .into(),
-    });
+    use crate::spec::wire::built;
+    let output: JsonSchema = built(
+        JsonSchema::builder()
+            .json_schema(schema)
+            .type_(JsonSchemaType::Json),
+    );
+    let spec = TaskSpec::from_wire(built(WireSpec::builder().output_schema(output)));
     let err = spec.validate().unwrap_err();
     assert!(err.to_string().contains("levels deep"), "{err}");
     assert_eq!(spec.to_json(), Value::Null);
