@@ -6,5 +6,6 @@
 mod bad_emulator;
 mod bad_sdk;
 mod chaos;
+mod cli_chaos;
 mod hostile_server;
 mod secrets;
