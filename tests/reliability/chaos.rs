@@ -180,6 +180,10 @@ async fn chaos_run(n: usize, seed: u64) -> Figures {
         .stream_backoff(quick)
         .stream_max_reconnects(20)
         .run_posts_per_minute(0)
+        // `ambiguous-add-runs` commits before it cuts, so nothing lands
+        // late here; the default 60 s settle window would only add minutes
+        // of waiting (late commits are `late_commit.rs`'s subject).
+        .settle_window(Duration::from_millis(100))
         .build()
         .expect("client");
 

@@ -1,6 +1,7 @@
 //! Building the SDK client from `--base-url` / `--api-key` (or
 //! `PARALLEL_BASE_URL` / `PARALLEL_API_KEY`), with a clear message when
-//! neither is set.
+//! neither is set. A base URL that is set but empty is an error, never a
+//! silent fall-back to the production API.
 
 use parallel_web::Client;
 
@@ -13,8 +14,21 @@ to try the tool locally instead, start the emulator with \
 `cargo run -p parallel-web-emulator -- --addr 127.0.0.1:8787` and run with \
 `PARALLEL_BASE_URL=http://127.0.0.1:8787 PARALLEL_API_KEY=emulator-key`";
 
+/// Unset the variable (or drop the flag) to use the production API.
+const EMPTY_URL_HELP: &str = "the API base URL is empty (--base-url or PARALLEL_BASE_URL): \
+set it to the API's URL (e.g. http://127.0.0.1:8787 for the emulator), \
+or unset PARALLEL_BASE_URL and drop --base-url to use the Parallel API";
+
 /// The client for these connection settings.
 pub fn client(conn: &Connection) -> Result<Client> {
+    // clap drops an empty environment value: look at the variable itself.
+    let empty_env = std::env::var_os("PARALLEL_BASE_URL")
+        .is_some_and(|v| v.to_string_lossy().trim().is_empty());
+    match conn.base_url.as_deref() {
+        Some(url) if url.trim().is_empty() => return Err(Failure::new(EMPTY_URL_HELP)),
+        None if empty_env => return Err(Failure::new(EMPTY_URL_HELP)),
+        _ => {}
+    }
     let key = conn.api_key.as_deref().filter(|k| !k.trim().is_empty());
     let Some(key) = key else {
         return Err(Failure::new(match &conn.base_url {
@@ -25,8 +39,8 @@ pub fn client(conn: &Connection) -> Result<Client> {
         }));
     };
     let mut builder = Client::builder().api_key(key);
-    if let Some(url) = conn.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
-        builder = builder.base_url(url.trim_end_matches('/'));
+    if let Some(url) = conn.base_url.as_deref() {
+        builder = builder.base_url(url.trim().trim_end_matches('/'));
     }
     Ok(builder.build()?)
 }

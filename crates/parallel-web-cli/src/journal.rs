@@ -1,45 +1,79 @@
 //! The enrichment journal: an SQLite database (WAL, synchronous commits)
 //! that holds everything a rerun needs to resume without creating any row
-//! twice: the command it belongs to, the group id, every input row, the
-//! batch tag each row was sent under (written *before* its POST), each
-//! row's run id, each result, and the cursor of the result stream.
+//! twice: the command it belongs to, the group id, every row's sent
+//! content, the batch tag each content was sent under (written *before*
+//! its POST), its run id and result, and the cursor of the result stream.
 //!
-//! Rows live here rather than in memory, so a table of any size runs in
-//! constant memory.
+//! The journal knows rows by content, not by position. An *entry* is one
+//! sent content (the row's input after column selection) with its run;
+//! entries outlive reruns. Each run reads the current input afresh and
+//! matches each row to an entry: the k-th row with a given content takes
+//! the k-th entry of that content (entries in the order they were made),
+//! and a row with no entry left gets a new one, sent once. So a rerun on an
+//! edited input (rows reordered, deleted, changed, appended) reuses the
+//! runs of unchanged rows, sends only new or changed ones, and writes the
+//! output in the current input's order. Entries no row matched are kept
+//! (a row added back later reuses its run) but not written out.
+//!
+//! Rows and entries live here rather than in memory, indexed by a stable
+//! hash of the content, so a table of any size runs in constant memory.
 
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
 use crate::fail::{Failure, Result};
 
-/// Bumped when the schema changes; an older journal is refused.
-const SCHEMA_VERSION: &str = "1";
+/// Bumped when the schema changes; an older journal is refused. Schema 1
+/// knew rows by position.
+const SCHEMA_VERSION: &str = "2";
 
+const META: &str = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+/// `entries.claim` is the number of the last read of the input that
+/// matched a row to the entry (`meta.generation`); `rows` is the current
+/// input, rebuilt by every read.
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY,
+    hash INTEGER NOT NULL,
+    input TEXT NOT NULL,
+    claim INTEGER NOT NULL,
+    run_id TEXT UNIQUE,
+    status TEXT,
+    output TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS entries_by_content ON entries (hash, claim, id);
 CREATE TABLE IF NOT EXISTS rows (
     idx INTEGER PRIMARY KEY,
     line INTEGER NOT NULL,
     original TEXT NOT NULL,
-    input TEXT NOT NULL,
-    run_id TEXT UNIQUE
+    entry INTEGER NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS tags (
     batch TEXT NOT NULL,
     pos INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
+    entry INTEGER NOT NULL,
     PRIMARY KEY (batch, pos)
 );
-CREATE TABLE IF NOT EXISTS results (
-    idx INTEGER PRIMARY KEY,
-    status TEXT NOT NULL,
-    output TEXT,
-    error TEXT
-);
+CREATE INDEX IF NOT EXISTS tags_by_entry ON tags (entry);
 ";
+
+/// How the current input's rows matched the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matched {
+    /// Rows in the input.
+    pub rows: u64,
+    /// Rows whose content already has a run (or was sent before a stop).
+    pub reused: u64,
+    /// Rows to send.
+    pub new: u64,
+    /// Journaled runs that no row of this input matched.
+    pub dropped: u64,
+}
 
 /// One row as written to the output: what the journal holds for it.
 pub struct Stored {
@@ -71,25 +105,20 @@ pub struct Received {
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+    /// The number of the current read of the input.
+    generation: i64,
 }
 
 impl Journal {
     /// Opens (or creates) the journal at `path`; `fresh` deletes it first.
     pub fn open(path: &Path, fresh: bool) -> Result<Journal> {
         if fresh {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = path.as_os_str().to_owned();
-                p.push(suffix);
-                match std::fs::remove_file(&p) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(Failure::new(format!(
-                            "cannot remove the old journal {}: {e}",
-                            path.display()
-                        )));
-                    }
-                    _ => {}
-                }
-            }
+            Journal::remove(path).map_err(|e| {
+                Failure::new(format!(
+                    "cannot remove the old journal {}: {e}",
+                    path.display()
+                ))
+            })?;
         }
         let conn = Connection::open(path).map_err(|e| {
             Failure::new(format!("cannot open the journal {}: {e}", path.display()))
@@ -99,30 +128,46 @@ impl Journal {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA).map_err(|e| {
+        let not_a_journal = |e: rusqlite::Error| {
             Failure::new(format!(
                 "{} is not a journal this tool can use ({e}); pass --journal elsewhere or --fresh",
                 path.display()
             ))
-        })?;
+        };
+        conn.execute_batch(META).map_err(not_a_journal)?;
         let journal = Journal {
             conn,
             path: path.to_owned(),
+            generation: 0,
         };
         match journal.meta("schema")? {
             None => journal.set_meta("schema", SCHEMA_VERSION)?,
             Some(v) if v == SCHEMA_VERSION => {}
             Some(v) => {
                 return Err(Failure::new(format!(
-                    "the journal {} has schema {v}, this version writes {SCHEMA_VERSION}: finish it with the version that started it, or pass --fresh",
+                    "the journal {} has schema {v}, this version writes {SCHEMA_VERSION} (it knows rows by content): finish it with the version that started it, or pass --fresh (a new group)",
                     path.display()
                 )));
             }
         }
+        journal.conn.execute_batch(SCHEMA).map_err(not_a_journal)?;
         if journal.meta("batch_base")?.is_none() {
             journal.set_meta("batch_base", &random_u64().to_string())?;
         }
         Ok(journal)
+    }
+
+    /// Deletes the journal at `path` and SQLite's files beside it, if any.
+    pub fn remove(path: &Path) -> std::io::Result<()> {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            match std::fs::remove_file(&p) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// A stored value.
@@ -163,37 +208,93 @@ impl Journal {
         )))
     }
 
-    /// How many rows were read in, once reading the input has finished.
-    pub fn ingested(&self) -> Result<Option<u64>> {
-        Ok(self.meta("ingested")?.and_then(|n| n.parse().ok()))
-    }
-
-    /// Forgets rows of an earlier, unfinished read of the input.
-    pub fn clear_rows(&self) -> Result<()> {
-        self.conn.execute("DELETE FROM rows", [])?;
+    /// Starts a new read of the input: forgets the rows of the last one
+    /// (their entries stay).
+    pub fn begin_ingest(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let generation = meta_in(&tx, "generation")?.map_or(0, |g| g + 1);
+        set_meta_in(&tx, "generation", &generation.to_string())?;
+        tx.execute("DELETE FROM rows", [])?;
+        tx.commit()?;
+        self.generation = generation;
         Ok(())
     }
 
     /// Stores rows `(index, line, original JSON, input JSON)` in one
-    /// transaction.
+    /// transaction, matching each to the first entry of its content that
+    /// no earlier row of this read took, or to a new entry.
     pub fn insert_rows(&mut self, rows: &[(u64, u64, String, String)]) -> Result<()> {
+        let generation = self.generation;
         let tx = self.conn.transaction()?;
         {
-            let mut st = tx.prepare_cached(
-                "INSERT INTO rows (idx, line, original, input) VALUES (?1, ?2, ?3, ?4)",
+            // Entries of one content that this read took are a prefix of
+            // them (in id order), and those the last read took come first
+            // among the rest: look there before the older ones.
+            let mut recent = tx.prepare_cached(
+                "SELECT id FROM entries WHERE hash = ?1 AND claim = ?3 - 1 AND input = ?2
+                 ORDER BY id LIMIT 1",
+            )?;
+            let mut older = tx.prepare_cached(
+                "SELECT id FROM entries WHERE hash = ?1 AND claim < ?3 - 1 AND input = ?2
+                 ORDER BY id LIMIT 1",
+            )?;
+            let mut take = tx.prepare_cached("UPDATE entries SET claim = ?2 WHERE id = ?1")?;
+            let mut make =
+                tx.prepare_cached("INSERT INTO entries (hash, input, claim) VALUES (?1, ?2, ?3)")?;
+            let mut put = tx.prepare_cached(
+                "INSERT INTO rows (idx, line, original, entry) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for (idx, line, original, input) in rows {
-                st.execute(params![idx, line, original, input])?;
+                let hash = content_hash(input);
+                let q = params![hash, input, generation];
+                let found: Option<i64> = match recent.query_row(q, |r| r.get(0)).optional()? {
+                    Some(id) => Some(id),
+                    None => older.query_row(q, |r| r.get(0)).optional()?,
+                };
+                let entry = match found {
+                    Some(id) => {
+                        take.execute(params![id, generation])?;
+                        id
+                    }
+                    None => {
+                        make.execute(params![hash, input, generation])?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                put.execute(params![idx, line, original, entry])?;
             }
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// Marks the input as completely read: `count` rows with these columns.
-    pub fn finish_ingest(&self, count: u64, columns: &[String]) -> Result<()> {
+    /// Marks the input as completely read, with these columns; forgets
+    /// entries no row took that were never sent. Says how the rows matched.
+    pub fn finish_ingest(&self, columns: &[String]) -> Result<Matched> {
         self.set_meta("columns", &serde_json::to_string(columns)?)?;
-        self.set_meta("ingested", &count.to_string())
+        self.conn.execute(
+            "DELETE FROM entries WHERE claim < ?1 AND run_id IS NULL
+             AND NOT EXISTS (SELECT 1 FROM tags WHERE tags.entry = entries.id)",
+            [self.generation],
+        )?;
+        let (rows, reused): (u64, u64) = self.conn.query_row(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE e.run_id IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM tags WHERE tags.entry = e.id))
+             FROM rows JOIN entries e ON e.id = rows.entry",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let dropped = self.conn.query_row(
+            "SELECT COUNT(*) FROM entries WHERE claim < ?1",
+            [self.generation],
+            |r| r.get(0),
+        )?;
+        Ok(Matched {
+            rows,
+            reused,
+            new: rows - reused,
+            dropped,
+        })
     }
 
     /// The input's columns, in order, once read.
@@ -204,10 +305,12 @@ impl Journal {
         }
     }
 
-    /// Up to `limit` rows without a run, after row `after`: (index, input JSON).
+    /// Up to `limit` entries of the current rows without a run, after
+    /// entry `after`: (entry, input JSON).
     pub fn unsubmitted(&self, after: i64, limit: usize) -> Result<Vec<(u64, String)>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT idx, input FROM rows WHERE run_id IS NULL AND idx > ?1 ORDER BY idx LIMIT ?2",
+            "SELECT e.id, e.input FROM rows JOIN entries e ON e.id = rows.entry
+             WHERE e.run_id IS NULL AND e.id > ?1 ORDER BY e.id LIMIT ?2",
         )?;
         let rows = st
             .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -215,9 +318,9 @@ impl Journal {
         Ok(rows)
     }
 
-    /// Allocates a new batch id and records, durably, which row each of
+    /// Allocates a new batch id and records, durably, which entry each of
     /// its positions is. Call before the POST that uses it.
-    pub fn new_batch(&mut self, rows: &[u64]) -> Result<String> {
+    pub fn new_batch(&mut self, entries: &[u64]) -> Result<String> {
         let base: u64 = self
             .meta("batch_base")?
             .and_then(|b| b.parse().ok())
@@ -228,71 +331,80 @@ impl Journal {
             .unwrap_or_default();
         let batch = format!("{:016x}", base.wrapping_add(seq));
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('next_batch', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [(seq + 1).to_string()],
-        )?;
+        set_meta_in(&tx, "next_batch", &(seq + 1).to_string())?;
         {
             let mut st =
-                tx.prepare_cached("INSERT INTO tags (batch, pos, idx) VALUES (?1, ?2, ?3)")?;
-            for (pos, idx) in rows.iter().enumerate() {
-                st.execute(params![batch, pos as i64, idx])?;
+                tx.prepare_cached("INSERT INTO tags (batch, pos, entry) VALUES (?1, ?2, ?3)")?;
+            for (pos, entry) in entries.iter().enumerate() {
+                st.execute(params![batch, pos as i64, entry])?;
             }
         }
         tx.commit()?;
         Ok(batch)
     }
 
-    /// Whether some row was sent (tagged) but its run id is not known:
+    /// Whether some entry was sent (tagged) but its run id is not known:
     /// the tool stopped between a POST and its answer.
     pub fn has_unconfirmed(&self) -> Result<bool> {
         Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM tags JOIN rows USING (idx) WHERE rows.run_id IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM tags JOIN entries e ON e.id = tags.entry
+                            WHERE e.run_id IS NULL)",
             [],
             |r| r.get(0),
         )?)
     }
 
-    /// The row sent at `pos` of `batch`, if this journal sent it.
-    pub fn row_of_tag(&self, batch: &str, pos: u64) -> Result<Option<u64>> {
+    /// Forgets the tags of entries still without a run once the group was
+    /// searched for them: their POST never created them, and a row that
+    /// needs one is sent again under a new tag.
+    pub fn forget_unconfirmed(&self) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM tags WHERE entry IN (SELECT id FROM entries WHERE run_id IS NULL)",
+            [],
+        )?;
+        Ok(())
+    }
+
+    /// The entry sent at `pos` of `batch`, if this journal sent it.
+    pub fn entry_of_tag(&self, batch: &str, pos: u64) -> Result<Option<u64>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT idx FROM tags WHERE batch = ?1 AND pos = ?2")?;
+            .prepare_cached("SELECT entry FROM tags WHERE batch = ?1 AND pos = ?2")?;
         Ok(st
             .query_row(params![batch, pos as i64], |r| r.get(0))
             .optional()?)
     }
 
-    /// The run id of row `idx`, if known.
-    pub fn run_of_row(&self, idx: u64) -> Result<Option<String>> {
+    /// The run id of entry `entry`, if known.
+    pub fn run_of_entry(&self, entry: u64) -> Result<Option<String>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT run_id FROM rows WHERE idx = ?1")?;
-        Ok(st.query_row([idx], |r| r.get(0)).optional()?.flatten())
+            .prepare_cached("SELECT run_id FROM entries WHERE id = ?1")?;
+        Ok(st.query_row([entry], |r| r.get(0)).optional()?.flatten())
     }
 
-    /// Records run ids `(row, run id)` in one transaction.
+    /// Records run ids `(entry, run id)` in one transaction.
     pub fn record_runs(&mut self, runs: &[(u64, String)]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
-            let mut st =
-                tx.prepare_cached("UPDATE rows SET run_id = ?2 WHERE idx = ?1 AND run_id IS NULL")?;
-            for (idx, run) in runs {
-                st.execute(params![idx, run])?;
+            let mut st = tx.prepare_cached(
+                "UPDATE entries SET run_id = ?2 WHERE id = ?1 AND run_id IS NULL",
+            )?;
+            for (entry, run) in runs {
+                st.execute(params![entry, run])?;
             }
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// Rows in total, and rows with a run.
+    /// Rows of the input, and rows with a run.
     pub fn counts(&self) -> Result<(u64, u64)> {
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*), COUNT(run_id) FROM rows", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?)
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COUNT(e.run_id) FROM rows JOIN entries e ON e.id = rows.entry",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 
     /// Records results and the stream cursor after them, in one
@@ -301,33 +413,25 @@ impl Journal {
         let tx = self.conn.transaction()?;
         let mut mine = 0;
         {
-            let mut find = tx.prepare_cached("SELECT idx FROM rows WHERE run_id = ?1")?;
             let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO results (idx, status, output, error) VALUES (?1, ?2, ?3, ?4)",
+                "UPDATE entries SET status = ?2, output = ?3, error = ?4 WHERE run_id = ?1",
             )?;
             for r in results {
-                let idx: Option<i64> = find.query_row([&r.run_id], |row| row.get(0)).optional()?;
-                if let Some(idx) = idx {
-                    put.execute(params![idx, r.status, r.output, r.error])?;
-                    mine += 1;
-                }
+                mine += put.execute(params![r.run_id, r.status, r.output, r.error])?;
             }
         }
         if let Some(c) = cursor {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('results_cursor', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [c],
-            )?;
+            set_meta_in(&tx, "results_cursor", c)?;
         }
         tx.commit()?;
         Ok(mine)
     }
 
-    /// Rows with a result, and rows with a result by status.
+    /// Rows of the input with a result, and those completed.
     pub fn result_counts(&self) -> Result<(u64, u64)> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'completed') FROM results",
+            "SELECT COUNT(e.status), COUNT(*) FILTER (WHERE e.status = 'completed')
+             FROM rows JOIN entries e ON e.id = rows.entry",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
@@ -336,8 +440,8 @@ impl Journal {
     /// Calls `each` for every row in input order with what is known of it.
     pub fn for_each_row(&self, mut each: impl FnMut(Stored) -> Result<()>) -> Result<()> {
         let mut st = self.conn.prepare(
-            "SELECT rows.original, rows.run_id, results.status, results.output, results.error
-             FROM rows LEFT JOIN results USING (idx) ORDER BY idx",
+            "SELECT rows.original, e.run_id, e.status, e.output, e.error
+             FROM rows JOIN entries e ON e.id = rows.entry ORDER BY rows.idx",
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -351,6 +455,32 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// A value of `meta`, read inside a transaction, as a number.
+fn meta_in(tx: &Transaction<'_>, key: &str) -> Result<Option<i64>> {
+    let text: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?;
+    Ok(text.and_then(|t| t.parse().ok()))
+}
+
+fn set_meta_in(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// The index key of a sent content: 64-bit FNV-1a, stable across builds
+/// and Rust versions (std's hashers are not). Two contents with one hash
+/// are told apart by comparing the content itself.
+fn content_hash(input: &str) -> i64 {
+    let mut h = fnv::FnvHasher::default();
+    h.write(input.as_bytes());
+    h.finish() as i64
 }
 
 /// One line per leaf where `old` and `new` differ, named by its dotted path.
@@ -411,7 +541,8 @@ impl Journal {
     /// of them as (line, characters), and how many there are.
     pub fn rows_longer_than(&self, chars: u64, limit: usize) -> Result<(Vec<(u64, u64)>, u64)> {
         let mut st = self.conn.prepare(
-            "SELECT line, length(input) FROM rows WHERE length(input) > ?1 ORDER BY idx LIMIT ?2",
+            "SELECT rows.line, length(e.input) FROM rows JOIN entries e ON e.id = rows.entry
+             WHERE length(e.input) > ?1 ORDER BY rows.idx LIMIT ?2",
         )?;
         let shown = st
             .query_map(params![chars as i64, limit as i64], |r| {
@@ -419,10 +550,215 @@ impl Journal {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let count = self.conn.query_row(
-            "SELECT COUNT(*) FROM rows WHERE length(input) > ?1",
+            "SELECT COUNT(*) FROM rows JOIN entries e ON e.id = rows.entry
+             WHERE length(e.input) > ?1",
             [chars as i64],
             |r| r.get(0),
         )?;
         Ok((shown, count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A journal in a fresh temporary file.
+    fn journal(name: &str) -> Journal {
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-{name}-{}.journal",
+            std::process::id()
+        ));
+        Journal::open(&path, true).unwrap()
+    }
+
+    /// Reads `contents` as the input (each row's original is its content).
+    fn read(j: &mut Journal, contents: &[&str]) -> Matched {
+        j.begin_ingest().unwrap();
+        j.insert_rows(&rows(contents)).unwrap();
+        j.finish_ingest(&["c".to_owned()]).unwrap()
+    }
+
+    fn rows(contents: &[&str]) -> Vec<(u64, u64, String, String)> {
+        contents
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    i as u64,
+                    i as u64 + 1,
+                    format!("\"{c}\""),
+                    format!("\"{c}\""),
+                )
+            })
+            .collect()
+    }
+
+    /// Sends every row without a run: run ids `<content>#<n>`, n counting
+    /// the runs made so far.
+    fn send(j: &mut Journal) {
+        let pending = j.unsubmitted(-1, 1_000).unwrap();
+        let start = j
+            .conn
+            .query_row("SELECT COUNT(run_id) FROM entries", [], |r| {
+                r.get::<_, u64>(0)
+            });
+        let start = start.unwrap();
+        let runs: Vec<(u64, String)> = pending
+            .into_iter()
+            .enumerate()
+            .map(|(n, (entry, input))| {
+                (
+                    entry,
+                    format!("{}#{}", input.trim_matches('"'), start + n as u64),
+                )
+            })
+            .collect();
+        j.record_runs(&runs).unwrap();
+    }
+
+    /// Each row's run, in input order.
+    fn runs(j: &Journal) -> Vec<String> {
+        let mut out = Vec::new();
+        j.for_each_row(|row| {
+            out.push(row.run_id.unwrap_or_default());
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    fn matched(rows: u64, reused: u64, new: u64, dropped: u64) -> Matched {
+        Matched {
+            rows,
+            reused,
+            new,
+            dropped,
+        }
+    }
+
+    #[test]
+    fn the_kth_row_of_a_content_takes_the_kth_journaled_run_of_it() {
+        let mut j = journal("kth");
+        assert_eq!(read(&mut j, &["A", "B", "A"]), matched(3, 0, 3, 0));
+        send(&mut j);
+        assert_eq!(runs(&j), ["A#0", "B#1", "A#2"]);
+        assert_eq!(read(&mut j, &["A", "A", "A", "B"]), matched(4, 3, 1, 0));
+        send(&mut j);
+        assert_eq!(runs(&j), ["A#0", "A#2", "A#3", "B#1"]);
+        // Fewer copies: the first ones keep their runs, the last is dropped.
+        assert_eq!(read(&mut j, &["B", "A", "A"]), matched(3, 3, 0, 1));
+        assert_eq!(runs(&j), ["B#1", "A#0", "A#2"]);
+    }
+
+    #[test]
+    fn reordered_rows_keep_their_runs_and_the_output_follows_the_new_order() {
+        let mut j = journal("reorder");
+        read(&mut j, &["A", "B", "C"]);
+        send(&mut j);
+        assert_eq!(read(&mut j, &["C", "A", "B"]), matched(3, 3, 0, 0));
+        assert_eq!(runs(&j), ["C#2", "A#0", "B#1"]);
+        assert!(j.unsubmitted(-1, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_deleted_row_is_dropped_and_reuses_its_run_when_it_comes_back() {
+        let mut j = journal("delete");
+        read(&mut j, &["A", "B", "C"]);
+        send(&mut j);
+        assert_eq!(read(&mut j, &["A", "C"]), matched(2, 2, 0, 1));
+        assert_eq!(runs(&j), ["A#0", "C#2"]);
+        assert_eq!(read(&mut j, &["A", "B", "C"]), matched(3, 3, 0, 0));
+        assert_eq!(runs(&j), ["A#0", "B#1", "C#2"]);
+    }
+
+    #[test]
+    fn a_changed_row_is_new_and_its_old_content_is_dropped() {
+        let mut j = journal("change");
+        read(&mut j, &["A", "B", "C"]);
+        send(&mut j);
+        assert_eq!(read(&mut j, &["A", "B2", "C"]), matched(3, 2, 1, 1));
+        assert_eq!(j.unsubmitted(-1, 10).unwrap().len(), 1);
+        send(&mut j);
+        assert_eq!(runs(&j), ["A#0", "B2#3", "C#2"]);
+        assert_eq!(j.counts().unwrap(), (3, 3));
+    }
+
+    #[test]
+    fn appended_rows_are_the_only_ones_sent() {
+        let mut j = journal("append");
+        read(&mut j, &["A", "B"]);
+        send(&mut j);
+        assert_eq!(read(&mut j, &["A", "B", "C", "D"]), matched(4, 2, 2, 0));
+        let pending: Vec<String> = j
+            .unsubmitted(-1, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(_, input)| input)
+            .collect();
+        assert_eq!(pending, ["\"C\"", "\"D\""]);
+    }
+
+    #[test]
+    fn a_row_sent_before_a_stop_counts_as_reused_and_unsent_leftovers_are_forgotten() {
+        let mut j = journal("unsent");
+        read(&mut j, &["A", "B", "C"]);
+        // A was tagged (its POST may have reached the server); B and C never left.
+        let a = j.unsubmitted(-1, 1).unwrap()[0].0;
+        j.new_batch(&[a]).unwrap();
+        assert_eq!(read(&mut j, &["C"]), matched(1, 0, 1, 1));
+        assert!(j.has_unconfirmed().unwrap());
+        assert_eq!(read(&mut j, &["A", "B"]), matched(2, 1, 1, 0));
+        // The group had no run for A: its tag goes, and A is sent anew.
+        j.forget_unconfirmed().unwrap();
+        assert!(!j.has_unconfirmed().unwrap());
+        assert_eq!(j.unsubmitted(-1, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_read_cut_short_is_redone_to_the_same_matches() {
+        let mut j = journal("cut");
+        read(&mut j, &["A", "A", "B"]);
+        send(&mut j);
+        j.begin_ingest().unwrap();
+        j.insert_rows(&rows(&["A"])).unwrap(); // stopped here
+        assert_eq!(read(&mut j, &["B", "A", "A"]), matched(3, 3, 0, 0));
+        assert_eq!(runs(&j), ["B#2", "A#0", "A#1"]);
+    }
+
+    #[test]
+    fn contents_with_one_hash_are_told_apart_by_the_content() {
+        let mut j = journal("collide");
+        read(&mut j, &["A"]);
+        send(&mut j);
+        // Give A's entry B's hash, as a collision of the two would.
+        j.conn
+            .execute(
+                "UPDATE entries SET hash = ?1 WHERE input = '\"A\"'",
+                [content_hash("\"B\"")],
+            )
+            .unwrap();
+        assert_eq!(read(&mut j, &["B"]), matched(1, 0, 1, 1));
+        send(&mut j);
+        assert_eq!(runs(&j), ["B#1"]);
+    }
+
+    #[test]
+    fn a_journal_of_schema_1_is_refused_with_what_to_do() {
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-v1-{}.journal",
+            std::process::id()
+        ));
+        drop(Journal::open(&path, true).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'", [])
+            .unwrap();
+        drop(conn);
+        let message = Journal::open(&path, false).err().unwrap().0;
+        assert!(
+            message.contains("schema 1") && message.contains("--fresh"),
+            "{message}"
+        );
+        Journal::remove(&path).unwrap();
     }
 }

@@ -11,6 +11,7 @@ mod connect;
 mod enrich;
 mod fail;
 mod journal;
+mod lock;
 mod progress;
 mod table;
 mod test_hook;

@@ -3,56 +3,14 @@
 //! binary as a user would, then checks the output table and the emulator's
 //! `runs_created` counter (exactly one run per row).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod support;
 
-use parallel_web_tests::{EmulatorProcess, TEST_API_KEY};
+use std::path::Path;
+use std::process::Command;
+
+use parallel_web_tests::EmulatorProcess;
 use serde_json::Value;
-
-const CLI: &str = env!("CARGO_BIN_EXE_parallel-web");
-const COMPANIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/companies.csv");
-
-/// A scratch directory for one test, removed first if an earlier run left it.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The CLI with the emulator's URL and key.
-fn cli(emu: &EmulatorProcess, dir: &Path) -> Command {
-    let mut c = Command::new(CLI);
-    c.current_dir(dir)
-        .env("PARALLEL_BASE_URL", emu.base_url())
-        .env("PARALLEL_API_KEY", TEST_API_KEY)
-        .env_remove("PARALLEL_WEB_CLI_TEST_PAUSE")
-        .stdin(Stdio::null());
-    c
-}
-
-fn run(mut c: Command) -> Output {
-    let out = c.output().expect("run parallel-web");
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn stats(emu: &EmulatorProcess) -> Value {
-    parallel_web::install_tls_provider();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(emu.stats())
-}
-
-fn write_jsonl(path: &Path, rows: usize) {
-    let text: String = (0..rows)
-        .map(|i| format!("{{\"id\":{i},\"name\":\"company {i}\"}}\n"))
-        .collect();
-    std::fs::write(path, text).unwrap();
-}
+use support::{CLI, COMPANIES, cli, run, scratch, spawn_paused_at, stats, write_jsonl};
 
 /// Every output row, in order, has the input's id and a completed run,
 /// and no run id appears twice.
@@ -155,22 +113,8 @@ fn kill_at_then_rerun(pause: &str, rows: usize) {
     ];
 
     let mut first = cli(&emu, &dir);
-    first
-        .args(args)
-        .env("PARALLEL_WEB_CLI_TEST_PAUSE", pause)
-        .stderr(Stdio::piped());
-    let mut child = first.spawn().unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut paused = false;
-    for line in stderr.lines() {
-        let line = line.unwrap();
-        eprintln!("first run: {line}");
-        if line.starts_with("test-pause:") {
-            paused = true;
-            break;
-        }
-    }
-    assert!(paused, "the first run never reached {pause}");
+    first.args(args);
+    let mut child = spawn_paused_at(first, pause);
     child.kill().unwrap(); // SIGKILL: no cleanup of any kind
     child.wait().unwrap();
     assert!(!dir.join("out.jsonl").exists());

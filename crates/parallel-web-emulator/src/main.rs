@@ -36,7 +36,7 @@ struct Args {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     rate_window_ms: Option<u64>,
     /// Fault to inject, e.g. `drop-stream:after=5`, `status:code=429,rate=0.2,retry-after-ms=100,times=3`,
-    /// `ambiguous-add-runs:times=1`, `latency:ms=50`. Repeatable.
+    /// `ambiguous-add-runs:times=1`, `latency:ms=50`, `late-commit:ms=1500`. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<Fault>,
 }

@@ -27,6 +27,10 @@ pub struct Stats {
     pub faults_fired: BTreeMap<String, u64>,
     /// Run-creating POSTs refused by the rate limit.
     pub rate_limited: u64,
+    /// Run-creating POSTs held by a `late-commit` fault that have not
+    /// committed yet (their runs are still to come).
+    #[serde(default)]
+    pub late_commits_pending: u64,
 }
 
 /// Live counters (the parts not derived from the world).
@@ -36,6 +40,7 @@ pub struct Counters {
     per_operation: Mutex<BTreeMap<&'static str, u64>>,
     events: AtomicU64,
     rate_limited: AtomicU64,
+    late_commits_pending: AtomicU64,
 }
 
 impl Counters {
@@ -57,11 +62,22 @@ impl Counters {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a POST held by a `late-commit` fault.
+    pub fn late_commit_started(&self) {
+        self.late_commits_pending.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a held POST as released (its commit follows at once).
+    pub fn late_commit_done(&self) {
+        self.late_commits_pending.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// Fills the counter fields of `stats`.
     pub fn fill(&self, stats: &mut Stats) {
         stats.requests = self.requests.load(Ordering::Relaxed);
         stats.events_served = self.events.load(Ordering::Relaxed);
         stats.rate_limited = self.rate_limited.load(Ordering::Relaxed);
+        stats.late_commits_pending = self.late_commits_pending.load(Ordering::Relaxed);
         if let Ok(m) = self.per_operation.lock() {
             stats.requests_per_operation = m.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
         }

@@ -5,7 +5,7 @@ mod common;
 use common::{builder, frames, start, start_with};
 use futures::StreamExt;
 use parallel_web_emulator::Fault;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 #[tokio::test]
@@ -240,4 +240,65 @@ async fn status_fault_respects_method_filter() {
         .await;
     assert_eq!(r.status, 429);
     assert_eq!(r.header("retry-after"), Some("2"));
+}
+
+/// Waits until no POST held by a `late-commit` fault is left uncommitted.
+async fn until_late_commits_land(emu: &parallel_web_emulator::EmulatorHandle) {
+    while emu.stats().late_commits_pending > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn late_commit_holds_the_answer_then_answers_with_the_committed_runs() {
+    let f = Fault::late_commit(Duration::from_millis(300)).times(1);
+    let (emu, api) = start_with(builder().fault(f.clone())).await;
+    let g = api.group().await;
+    let body = json!({"inputs": [{"input": "a", "processor": "lite"}, {"input": "b", "processor": "lite"}]});
+    let reply = api.post(&format!("/v1/tasks/groups/{g}/runs"), &body).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["run_ids"].as_array().map(Vec::len), Some(2));
+    let stats = emu.stats();
+    assert_eq!(stats.runs_per_group.get(&g), Some(&2));
+    assert_eq!(stats.late_commits_pending, 0);
+    assert_eq!(stats.faults_fired.get(&f.to_string()), Some(&1));
+}
+
+#[tokio::test]
+async fn a_client_that_gives_up_during_a_late_commit_hold_still_gets_its_runs() {
+    // The client's timeout (100 ms) is far shorter than the hold (2 s): it
+    // disconnects while the POST is held, and the runs are created anyway.
+    let (emu, api) = start_with(builder().fault(Fault::late_commit(Duration::from_secs(2)))).await;
+    let g = api.group().await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let body = json!({"inputs": [{"input": "a", "processor": "lite"}, {"input": "b", "processor": "lite"}]});
+    let sent = impatient
+        .post(format!("{}/v1/tasks/groups/{g}/runs", api.base))
+        .header("x-api-key", &api.key)
+        .json(&body)
+        .send()
+        .await;
+    assert!(sent.expect_err("the client gave up").is_timeout());
+    let run = impatient
+        .post(format!("{}/v1/tasks/runs", api.base))
+        .header("x-api-key", &api.key)
+        .json(&json!({"input": "c", "processor": "lite"}))
+        .send()
+        .await;
+    assert!(run.expect_err("the client gave up").is_timeout());
+
+    until_late_commits_land(&emu).await;
+    let ledger = api.get(&format!("/_emulator/groups/{g}/runs")).await;
+    let inputs: Vec<Value> = ledger
+        .text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["run_input"]["input"].clone())
+        .collect();
+    assert_eq!(inputs, [json!("a"), json!("b")], "the held POST committed");
+    let stats = emu.stats();
+    assert_eq!(stats.runs_created, 3, "the single run was created too");
+    assert_eq!(stats.faults_fired.get("late-commit:ms=2000"), Some(&2));
 }

@@ -48,8 +48,10 @@ pub use client::{
     ApiVersion, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_RUN_POSTS_PER_MINUTE,
 };
 pub use error::{ApiError, Error, FieldError, WaitTimeout};
-pub use groups::add_runs::AddRuns;
-pub use groups::batching::{AddRunsOutcome, BATCH_TAG_KEY, DuplicatedInput, MAX_RUNS_PER_POST};
+pub use groups::add_runs::{AddRuns, BatchRuns, BatchRunsRequest};
+pub use groups::batching::{
+    AddRunsOutcome, BATCH_TAG_KEY, DEFAULT_SETTLE_WINDOW, DuplicatedInput, MAX_RUNS_PER_POST,
+};
 pub use groups::wait::{GroupProgress, WaitForGroup};
 pub use groups::{CreateGroup, TaskGroup, TaskGroups};
 pub use runs::events::{RunEventStream, RunEventsRequest, RunStreamEvent};

@@ -1,16 +1,21 @@
 //! Reading the input into the journal, with every check that needs the
-//! rows: malformed rows (by line), missing input columns, rows over the
-//! spec+input size limit. Any of these stops the tool before a single
-//! POST, listing the problems, so that nothing is half-submitted.
+//! rows: malformed rows (by line), missing input columns, input columns
+//! named like output columns, rows over the spec+input size limit. Any of
+//! these stops the tool before a single POST, listing the problems, so
+//! that nothing is half-submitted.
+//!
+//! The input is read on every run, also a rerun: the journal matches its
+//! rows to journaled runs by content (see `crate::journal`), so the output
+//! always follows the current input.
 
 use std::collections::HashSet;
 
 use parallel_web::MAX_SPEC_AND_INPUT_CHARS;
 use serde_json::{Map, Value};
 
-use crate::enrich::plan::Plan;
+use crate::enrich::plan::{Plan, STATUS_COLUMNS};
 use crate::fail::{Failure, Result};
-use crate::journal::Journal;
+use crate::journal::{Journal, Matched};
 use crate::table::Format;
 use crate::table::read::{self, Item};
 
@@ -19,12 +24,9 @@ const ROWS_PER_COMMIT: usize = 5_000;
 /// Problems listed in full; the rest are counted.
 const PROBLEMS_SHOWN: usize = 20;
 
-/// Reads the input into the journal unless an earlier run already did.
-pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<u64> {
-    if let Some(n) = journal.ingested()? {
-        return Ok(n);
-    }
-    journal.clear_rows()?;
+/// Reads the input into the journal, matching its rows to journaled runs.
+pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matched> {
+    journal.begin_ingest()?;
     let mut problems: Vec<String> = Vec::new();
     let mut problem_count = 0usize;
     let mut columns: Vec<String> = Vec::new();
@@ -85,6 +87,7 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<u64>
     if let Some(missing) = selected.iter().find(|c| !columns.contains(c)) {
         return Err(missing_column(&plan.input, missing, columns.iter()));
     }
+    check_clashes(plan, &columns)?;
     if problem_count > 0 {
         return Err(problems_failure(
             &plan.input,
@@ -96,8 +99,33 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<u64>
     if count == 0 {
         return Err(Failure::new(format!("{}: no rows to enrich", plan.input)));
     }
-    journal.finish_ingest(count, &columns)?;
-    Ok(count)
+    journal.finish_ingest(&columns)
+}
+
+/// Fails, naming them, if input columns are named like columns the tool
+/// writes: the output would overwrite them without a word.
+fn check_clashes(plan: &Plan, columns: &[String]) -> Result<()> {
+    let clashes: Vec<String> = columns
+        .iter()
+        .filter(|c| plan.enriched.contains(c) || STATUS_COLUMNS.contains(&c.as_str()))
+        .map(|c| format!("{c:?}"))
+        .collect();
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    let own = columns.iter().any(|c| STATUS_COLUMNS.contains(&c.as_str()));
+    let mut text = format!(
+        "{}: the input already has column(s) named like output columns: {}; the output would overwrite them, so nothing was sent; \
+         rename those input columns, or name the added columns differently (--column other_name: ...)",
+        plan.input,
+        clashes.join(", ")
+    );
+    if own {
+        text.push_str(
+            "; an input that is the output of an earlier enrichment: drop its _run_id, _status and _error columns first",
+        );
+    }
+    Err(Failure::new(text))
 }
 
 /// Fails, listing them, if some rows' input plus the spec is over the

@@ -3,15 +3,16 @@
 //!
 //! The steps, each in its own module: `plan.rs` decides what is sent,
 //! `ingest.rs` reads and checks the input into the journal
-//! (`crate::journal`), `submit.rs` creates runs exactly once, `results.rs`
-//! waits and reads results, and `output` below writes the table.
+//! (`crate::journal`, held by one process at a time: `crate::lock`),
+//! `submit.rs` creates runs exactly once, `results.rs` waits and reads
+//! results, and `write_output` below writes the table.
 
 mod ingest;
 mod plan;
 mod results;
 mod submit;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use parallel_web::{BATCH_TAG_KEY, MAX_RUNS_PER_POST};
@@ -19,9 +20,10 @@ use serde_json::{Map, Value, json};
 
 use crate::cli::{Connection, EnrichArgs};
 use crate::fail::{Failure, Result};
-use crate::journal::{Journal, Stored};
+use crate::journal::{Journal, Matched, Stored};
+use crate::lock::JournalLock;
 use crate::progress::{Counts, Progress};
-use crate::table::write::{TableWriter, check_writable};
+use crate::table::write::{TableWriter, check_writable, remove_stale_partials};
 use crate::table::{Format, read};
 use plan::{Plan, STATUS_COLUMNS};
 use submit::lock;
@@ -53,14 +55,40 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
     }
 
     let journal_path = journal_path(args, &plan);
+    refuse_overwriting_input(&plan, &journal_path)?;
+    // Held until this function returns, on every path.
+    let held = JournalLock::acquire(&journal_path)?;
+    remove_stale_partials(&plan.output)?;
+    let existed = !args.fresh && journal_path.exists();
     let mut journal = Journal::open(&journal_path, args.fresh)?;
     let progress = Arc::new(Mutex::new(Progress::new(args.quiet)));
     lock(&progress).note(&format!("journal: {}", journal_path.display()));
     journal.bind_command(&plan.identity())?;
 
-    let rows = ingest::ingest(&plan, in_format, &mut journal)?;
-    plan.with_input_columns(&journal.columns()?)?;
-    ingest::check_sizes(&plan, &journal)?;
+    let checked = ingest::ingest(&plan, in_format, &mut journal).and_then(|matched| {
+        plan.with_input_columns(&journal.columns()?)?;
+        ingest::check_sizes(&plan, &journal)?;
+        Ok(matched)
+    });
+    let matched = match checked {
+        Ok(m) => m,
+        Err(refused) if !existed => {
+            // Nothing was sent: leave nothing behind either.
+            drop(journal);
+            if Journal::remove(&journal_path).is_ok() {
+                held.remove();
+            }
+            return Err(refused);
+        }
+        Err(refused) => return Err(refused),
+    };
+    let Matched { rows, .. } = matched;
+    if existed {
+        lock(&progress).note(&format!(
+            "input: {rows} rows: {} reused, {} new; {} journaled rows are not in this input",
+            matched.reused, matched.new, matched.dropped
+        ));
+    }
 
     let group = match journal.meta("group_id")? {
         Some(id) => client.task_groups().handle(&id),
@@ -100,6 +128,30 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
         ));
         Ok(Outcome::SomeFailed)
     }
+}
+
+/// Fails unless the output and the journal are files other than the
+/// input: named directly, through a symlink or by a hard link, writing
+/// them would replace the input.
+fn refuse_overwriting_input(plan: &Plan, journal: &Path) -> Result<()> {
+    if plan.input == "-" {
+        return Ok(());
+    }
+    let is_input = |path: &Path| same_file::is_same_file(&plan.input, path).unwrap_or(false);
+    if plan.output != "-" && is_input(Path::new(&plan.output)) {
+        return Err(Failure::new(format!(
+            "the output {} is the input {} (the same file, or a link to it): writing it would replace the input; name another output file with -o",
+            plan.output, plan.input
+        )));
+    }
+    if is_input(journal) {
+        return Err(Failure::new(format!(
+            "the journal {} is the input {}: name another file with --journal",
+            journal.display(),
+            plan.input
+        )));
+    }
+    Ok(())
 }
 
 /// `--journal`, else `<output>.journal` beside the output, else (for

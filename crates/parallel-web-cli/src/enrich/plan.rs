@@ -203,11 +203,12 @@ impl Plan {
         Ok(spec)
     }
 
-    /// Everything that decides what is sent, to tie a journal to this
-    /// command: a rerun must send the same thing.
+    /// Everything that decides how rows are sent, to tie a journal to this
+    /// command: a rerun must send rows the same way. The input is not part
+    /// of it: the journal matches the rows of whatever input a rerun reads
+    /// by their content.
     pub fn identity(&self) -> Value {
         json!({
-            "input": self.input,
             "output": self.output,
             "processor": self.processor,
             "input_columns": self.input_columns,

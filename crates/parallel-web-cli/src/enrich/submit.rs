@@ -1,12 +1,13 @@
 //! Submitting rows exactly once, across crashes.
 //!
 //! Each `add_runs` call gets a batch id of its own, and the journal records
-//! which row each position of that batch is *before* the POST is sent. The
-//! SDK tags each run with `pw_batch = "<batch>.<position>"` and resolves
-//! ambiguous failures within the call. If the tool dies between a POST and
-//! journaling its answer, the next run finds those rows unconfirmed, reads
-//! the group's runs, matches their tags to rows, and only then submits the
-//! rows the server does not have.
+//! which entry (one row's sent content, see `crate::journal`) each position
+//! of that batch is *before* the POST is sent. The SDK tags each run with
+//! `pw_batch = "<batch>.<position>"` and resolves ambiguous failures within
+//! the call. If the tool dies between a POST and journaling its answer, the
+//! next run finds those entries unconfirmed, reads the group's runs,
+//! matches their tags to entries, and only then submits the rows the server
+//! does not have.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,7 +26,7 @@ use crate::test_hook::checkpoint;
 /// at a time); also the most rows held in memory at once.
 pub const ROWS_PER_CALL: usize = 4_000;
 
-/// Submits every row of the journal that has no run yet.
+/// Submits every row of the input whose content has no run yet.
 pub async fn submit_all(
     group: &TaskGroup,
     journal: &mut Journal,
@@ -42,13 +43,13 @@ pub async fn submit_all(
             return Ok(());
         };
         after = last as i64;
-        let rows: Vec<u64> = pending.iter().map(|(idx, _)| *idx).collect();
+        let entries: Vec<u64> = pending.iter().map(|(entry, _)| *entry).collect();
         let inputs = pending
             .into_iter()
             .map(|(_, json)| InputValue::from_json(json).map(RunInput::from_value))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Failure::new(format!("journal: a stored input is not JSON: {e}")))?;
-        let batch = journal.new_batch(&rows)?;
+        let batch = journal.new_batch(&entries)?;
         checkpoint("tagged").await;
         let sent = group
             .add_run_inputs(inputs)
@@ -73,10 +74,10 @@ pub async fn submit_all(
             },
         };
         checkpoint("posted").await;
-        let created: Vec<(u64, String)> = rows
+        let created: Vec<(u64, String)> = entries
             .iter()
             .zip(run_ids)
-            .filter_map(|(idx, id)| id.map(|id| (*idx, id)))
+            .filter_map(|(entry, id)| id.map(|id| (*entry, id)))
             .collect();
         journal.record_runs(&created)?;
         let (_, submitted) = journal.counts()?;
@@ -89,8 +90,9 @@ pub async fn submit_all(
     }
 }
 
-/// Finds, among the group's runs, those of rows that were sent but whose
-/// run id was never journaled, and journals them.
+/// Finds, among the group's runs, those of entries that were sent but
+/// whose run id was never journaled, and journals them; the tags of
+/// entries the group does not have are forgotten (they are sent anew).
 async fn reconcile(
     group: &TaskGroup,
     journal: &mut Journal,
@@ -115,16 +117,16 @@ async fn reconcile(
         let Ok(pos) = pos.parse::<u64>() else {
             continue;
         };
-        let Some(idx) = journal.row_of_tag(batch, pos)? else {
+        let Some(entry) = journal.entry_of_tag(batch, pos)? else {
             continue;
         };
-        let known = match found.get(&idx) {
+        let known = match found.get(&entry) {
             Some(id) => Some(id.clone()),
-            None => journal.run_of_row(idx)?,
+            None => journal.run_of_entry(entry)?,
         };
         match known {
             None => {
-                found.insert(idx, r.run.run_id.clone());
+                found.insert(entry, r.run.run_id.clone());
             }
             Some(id) if id != r.run.run_id => duplicates += 1,
             Some(_) => {}
@@ -132,6 +134,7 @@ async fn reconcile(
     }
     let found: Vec<(u64, String)> = found.into_iter().collect();
     journal.record_runs(&found)?;
+    journal.forget_unconfirmed()?;
     let p = lock(progress);
     p.note(&format!(
         "resuming: {} row(s) sent before the stop were found in the group and will not be sent again",

@@ -47,8 +47,56 @@ pub fn check_writable(path: &str) -> Result<()> {
     }
     let probe = temporary(target);
     File::create(&probe)
-        .and_then(|_| fs::remove_file(&probe))
+        .and_then(|_| remove_if_there(&probe))
         .map_err(|e| Failure::new(format!("cannot write the output {path}: {e}")))
+}
+
+/// Removes `<output>.partial-<pid>` files that runs killed while writing
+/// left beside the output (any but this process's own). Call with the
+/// journal locked: no other run on this output is writing then.
+pub fn remove_stale_partials(path: &str) -> Result<()> {
+    if path == "-" {
+        return Ok(());
+    }
+    let target = Path::new(path);
+    let Some(name) = target.file_name().and_then(|n| n.to_str()) else {
+        return Ok(());
+    };
+    let prefix = format!("{name}.partial-");
+    let mine = temporary(target);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(()); // `check_writable` already said what is wrong
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || entry.path() == mine {
+            continue;
+        }
+        // A process that finds the journal locked may remove its own probe
+        // (see `check_writable`) at the same moment.
+        remove_if_there(&entry.path()).map_err(|e| {
+            Failure::new(format!(
+                "cannot remove {}, left by a run that was stopped: {e}",
+                entry.path().display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Removes a file that another process may have removed first.
+fn remove_if_there(path: &Path) -> std::io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
 }
 
 impl TableWriter {

@@ -40,6 +40,14 @@ pub enum FaultKind {
         /// Added delay in milliseconds.
         ms: u64,
     },
+    /// Hold a run-creating POST (add runs, create run) after it is read and
+    /// checked, commit it after `ms`, then answer: a client whose read
+    /// timeout is shorter gives up, and the runs are created all the same
+    /// (a proxy in front of a server that keeps going).
+    LateCommit {
+        /// How long the commit and the answer are held, in milliseconds.
+        ms: u64,
+    },
 }
 
 /// One fault to inject.
@@ -53,6 +61,7 @@ pub enum FaultKind {
 ///        [,retry-after=SECS][,retry-after-ms=MS][,should-retry=true|false]
 /// ambiguous-add-runs                   commit an add-runs POST, then cut the connection
 /// latency:ms=N                         delay the request by N ms
+/// late-commit:ms=N                     hold a run-creating POST, commit it after N ms, then answer
 /// ```
 ///
 /// Every kind also takes `rate=P` (share of eligible requests, default 1),
@@ -123,6 +132,21 @@ impl Fault {
     pub fn latency(delay: Duration) -> Self {
         Self::of(FaultKind::Latency {
             ms: delay.as_millis() as u64,
+        })
+    }
+
+    /// Hold run-creating POSTs (add runs, create run) for `hold`, then
+    /// commit and answer; the commit happens even if the client has gone.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use parallel_web_emulator::Fault;
+    /// let f = Fault::late_commit(Duration::from_millis(1500)).rate(0.5);
+    /// assert_eq!(f.to_string(), "late-commit:ms=1500,rate=0.5");
+    /// ```
+    pub fn late_commit(hold: Duration) -> Self {
+        Self::of(FaultKind::LateCommit {
+            ms: hold.as_millis() as u64,
         })
     }
 
@@ -229,6 +253,10 @@ impl fmt::Display for Fault {
                 opts.push(format!("ms={ms}"));
                 "latency"
             }
+            FaultKind::LateCommit { ms } => {
+                opts.push(format!("ms={ms}"));
+                "late-commit"
+            }
         };
         if self.rate < 1.0 {
             opts.push(format!("rate={}", self.rate));
@@ -325,6 +353,9 @@ impl FromStr for Fault {
             "latency" => Fault::latency(Duration::from_millis(
                 num("ms")?.ok_or_else(|| err("latency needs ms=N".into()))?,
             )),
+            "late-commit" => Fault::late_commit(Duration::from_millis(
+                num("ms")?.ok_or_else(|| err("late-commit needs ms=N".into()))?,
+            )),
             other => return Err(err(format!("unknown fault kind `{other}`"))),
         };
         if let Some(r) = get("rate") {
@@ -375,6 +406,7 @@ mod tests {
             "status:code=429,retry-after=1,retry-after-ms=100,should-retry=true,rate=0.2,times=4,path=/runs,method=POST",
             "ambiguous-add-runs:times=1",
             "latency:ms=50",
+            "late-commit:ms=1500,rate=0.5,times=3",
         ] {
             let f: Fault = s.parse().unwrap();
             assert_eq!(f.to_string(), s);
@@ -389,6 +421,8 @@ mod tests {
             "status:code=9999",
             "drop-stream:between=3",
             "latency:ms=x",
+            "late-commit",
+            "late-commit:ms=-1",
             "status:code=429,colour=red",
         ] {
             assert!(s.parse::<Fault>().is_err(), "{s}");

@@ -1,7 +1,9 @@
 //! Task-group operations that answer with plain JSON (G1, G2, G3, G6).
 
 use super::body::JsonBody;
-use super::{Params, PathIds, bool_param, group_index, rate_limited};
+use super::{
+    Params, PathIds, bool_param, group_index, late_commit_hold, rate_limited, to_completion,
+};
 use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
 use crate::ids;
@@ -32,11 +34,16 @@ fn group_json(st: &AppState, group: u32) -> Result<String, ApiError> {
     }))
 }
 
-/// G1 `POST /v1/tasks/groups`: 200 `TaskGroupResponse`.
+/// G1 `POST /v1/tasks/groups`: 200 `TaskGroupResponse`. Once the body is
+/// read, the group is created even if the client goes away.
 pub async fn create_group(
     State(st): State<Arc<AppState>>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    to_completion(create_group_now(st, body)).await
+}
+
+async fn create_group_now(st: Arc<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let parsed: CreateGroupBody<'_> = validate::parse_json(&body).map_err(ApiError::Validation)?;
     let mut errors = Vec::new();
     validate::check_metadata(
@@ -64,13 +71,25 @@ pub async fn retrieve_group(
     Ok(json_response(StatusCode::OK, group_json(&st, group)?))
 }
 
-/// G3 `POST /v1/tasks/groups/{id}/runs`: 200 `TaskGroupRunResponse`.
+/// G3 `POST /v1/tasks/groups/{id}/runs`: 200 `TaskGroupRunResponse`. Once
+/// the body is read, the runs are committed even if the client goes away
+/// (during a `late-commit` hold, say).
 pub async fn add_runs(
     State(st): State<Arc<AppState>>,
     PathIds(id): PathIds<String>,
     params: Params,
     uri: axum::http::Uri,
     JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    to_completion(add_runs_now(st, id, params, uri, body)).await
+}
+
+async fn add_runs_now(
+    st: Arc<AppState>,
+    id: String,
+    params: Params,
+    uri: axum::http::Uri,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let group = group_index(&st, &id)?;
     bool_param(&params, "refresh_status", true)?;
@@ -128,6 +147,7 @@ pub async fn add_runs(
         default_task_spec: default_spec
             .and_then(|s| RawValue::from_string(validate::minify(s.get())).ok()),
     };
+    let held = late_commit_hold(&st, uri.path()).await;
     let response = {
         let mut w = st.world();
         let run_cursor = w.last_run_cursor(group);
@@ -143,6 +163,7 @@ pub async fn add_runs(
         }
     };
     st.changed();
+    drop(held);
     if st
         .faults
         .firing("POST", uri.path(), |k| {

@@ -142,6 +142,61 @@ pub fn run_view(st: &AppState, id: &str) -> Result<RunView, ApiError> {
         .ok_or_else(ApiError::run_not_found)
 }
 
+/// Runs the part of a POST that creates things in a task of its own and
+/// waits for it. hyper drops a handler's future when its client
+/// disconnects; a real server that has begun handling a POST finishes it
+/// (and commits) whether or not anyone is left to read the answer, so what
+/// creates things runs where a disconnect cannot cancel it.
+pub async fn to_completion<F>(work: F) -> Result<axum::response::Response, ApiError>
+where
+    F: std::future::Future<Output = Result<axum::response::Response, ApiError>> + Send + 'static,
+{
+    use tracing::Instrument;
+    match tokio::spawn(work.in_current_span()).await {
+        Ok(answer) => answer,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only a runtime shutting down cancels the task.
+        Err(_) => Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "The server is shutting down",
+        )),
+    }
+}
+
+/// If a `late-commit` fault fires for this run-creating POST, holds it for
+/// the fault's time. Called inside [`to_completion`], so the commit that
+/// follows lands even when the client gave up during the hold. Keep the
+/// returned guard until the commit is made: the stats count the POST as
+/// pending until it is dropped.
+pub async fn late_commit_hold<'a>(st: &'a AppState, path: &str) -> Option<PendingCommit<'a>> {
+    let hold: u64 = st
+        .faults
+        .firing("POST", path, |k| {
+            matches!(k, crate::faults::FaultKind::LateCommit { .. })
+        })
+        .map(|f| match f.kind() {
+            crate::faults::FaultKind::LateCommit { ms } => *ms,
+            _ => 0,
+        })
+        .sum();
+    if hold == 0 {
+        return None;
+    }
+    st.counters.late_commit_started();
+    let pending = PendingCommit(&st.counters);
+    tokio::time::sleep(Duration::from_millis(hold)).await;
+    Some(pending)
+}
+
+/// A POST held by a `late-commit` fault whose commit has not been made yet.
+pub struct PendingCommit<'a>(&'a crate::stats::Counters);
+
+impl Drop for PendingCommit<'_> {
+    fn drop(&mut self) {
+        self.0.late_commit_done();
+    }
+}
+
 /// The 429 answer to a run-creating POST over the rate limit.
 pub fn rate_limited(st: &AppState, wait: Duration) -> ApiError {
     st.counters.rate_limited();

@@ -1,7 +1,10 @@
 //! Single task-run operations (R1–R4).
 
 use super::body::JsonBody;
-use super::{Params, PathIds, rate_limited, renderer, run_view, seconds_param};
+use super::{
+    Params, PathIds, late_commit_hold, rate_limited, renderer, run_view, seconds_param,
+    to_completion,
+};
 use crate::error::{ApiError, json_response};
 use crate::ids;
 use crate::render::Renderer;
@@ -19,13 +22,25 @@ use std::time::Duration;
 /// Longest result long-poll, seconds (the documented default of `timeout`).
 const DEFAULT_RESULT_TIMEOUT: f64 = 600.0;
 
-/// R1 `POST /v1/tasks/runs`: 202 `TaskRun` (queued).
+/// R1 `POST /v1/tasks/runs`: 202 `TaskRun` (queued). Once the body is
+/// read, the run is created even if the client goes away (during a
+/// `late-commit` hold, say).
 pub async fn create_run(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     body: Result<JsonBody, ApiError>,
 ) -> Result<Response, ApiError> {
     let JsonBody(body) = body.map_err(ApiError::into_error_response)?;
+    to_completion(create_run_now(st, headers, uri, body)).await
+}
+
+async fn create_run_now(
+    st: Arc<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    body: bytes::Bytes,
+) -> Result<Response, ApiError> {
     st.take_rate_token()
         .map_err(|wait| rate_limited(&st, wait))?;
     let raw: &RawValue =
@@ -41,6 +56,7 @@ pub async fn create_run(
         }
         Err(InputProblem::Invalid(e)) => return Err(ApiError::Validation(e).into_error_response()),
     };
+    let held = late_commit_hold(&st, uri.path()).await;
     let view = {
         let mut w = st.world();
         let created = w.create_runs(
@@ -56,6 +72,7 @@ pub async fn create_run(
         created.first().and_then(|i| w.view(*i))
     };
     st.changed();
+    drop(held);
     let view = view.ok_or_else(ApiError::run_not_found)?;
     Ok(json_response(
         StatusCode::ACCEPTED,

@@ -58,6 +58,7 @@ struct Inner {
     budget: RateBudget,
     add_runs_concurrency: usize,
     batch_tags: bool,
+    settle_window: Duration,
     requests: AtomicU64,
 }
 
@@ -106,6 +107,7 @@ pub struct ClientBuilder {
     run_posts_per_minute: u32,
     add_runs_concurrency: usize,
     batch_tags: bool,
+    settle_window: Duration,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -138,6 +140,7 @@ impl Default for ClientBuilder {
             run_posts_per_minute: DEFAULT_RUN_POSTS_PER_MINUTE,
             add_runs_concurrency: 4,
             batch_tags: true,
+            settle_window: crate::DEFAULT_SETTLE_WINDOW,
         }
     }
 }
@@ -257,6 +260,29 @@ impl ClientBuilder {
         self
     }
 
+    /// After an add-runs POST fails ambiguously, how long after it was sent
+    /// the group's runs are read back to decide what to resend (default
+    /// [`DEFAULT_SETTLE_WINDOW`](crate::DEFAULT_SETTLE_WINDOW), 60 s, which
+    /// explains the choice). A commit landing within the window is never
+    /// duplicated; one landing later but before the final read-back is
+    /// reported. The exact guarantee is on
+    /// [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY). Only calls that meet an
+    /// ambiguous failure wait for it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = parallel_web::Client::builder()
+    ///     .api_key("my-key")
+    ///     .settle_window(Duration::from_secs(120))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn settle_window(mut self, window: Duration) -> Self {
+        self.settle_window = window;
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let url = reqwest::Url::parse(&self.base_url)
@@ -295,6 +321,7 @@ impl ClientBuilder {
                 budget: RateBudget::new(self.run_posts_per_minute),
                 add_runs_concurrency: self.add_runs_concurrency,
                 batch_tags: self.batch_tags,
+                settle_window: self.settle_window,
                 requests: AtomicU64::new(0),
             }),
         })
@@ -329,6 +356,30 @@ fn no_key() -> Error {
     Error::Config("no API key: set PARALLEL_API_KEY or call .api_key()".into())
 }
 
+/// A builder preset from the variables `var` looks up (the environment,
+/// or a table in tests).
+fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, Error> {
+    let mut b = Client::builder();
+    if let Some(key) = var("PARALLEL_API_KEY") {
+        b = b.api_key(key);
+    }
+    if let Some(url) = var("PARALLEL_BASE_URL") {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(Error::Config(
+                "PARALLEL_BASE_URL is set but empty: set it to the API's URL, or unset it to use the production API".into(),
+            ));
+        }
+        b = b.base_url(url);
+    }
+    if let Some(raw) = var("PARALLEL_CUSTOM_HEADERS") {
+        for (k, v) in parse_custom_headers(&raw)? {
+            b = b.header(k, v);
+        }
+    }
+    Ok(b)
+}
+
 /// Parses `PARALLEL_CUSTOM_HEADERS`: newline-separated `Name: value` lines.
 pub(crate) fn parse_custom_headers(raw: &str) -> Result<Vec<(String, String)>, Error> {
     raw.lines()
@@ -353,28 +404,16 @@ impl Client {
 
     /// A client configured from the environment: `PARALLEL_API_KEY`
     /// (required), `PARALLEL_BASE_URL` and `PARALLEL_CUSTOM_HEADERS`
-    /// (newline-separated `Name: value` lines).
+    /// (newline-separated `Name: value` lines). A `PARALLEL_BASE_URL` that
+    /// is set but empty is an [`Error::Config`] naming it, never a silent
+    /// fall-back to the production API: unset it for that.
     pub fn from_env() -> Result<Client, Error> {
         Client::builder_from_env()?.build()
     }
 
     /// A builder preset from the environment, to adjust before building.
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {
-        let mut b = Client::builder();
-        if let Ok(key) = std::env::var("PARALLEL_API_KEY") {
-            b = b.api_key(key);
-        }
-        if let Ok(url) = std::env::var("PARALLEL_BASE_URL").map(|u| u.trim().to_owned())
-            && !url.is_empty()
-        {
-            b = b.base_url(url);
-        }
-        if let Ok(raw) = std::env::var("PARALLEL_CUSTOM_HEADERS") {
-            for (k, v) in parse_custom_headers(&raw)? {
-                b = b.header(k, v);
-            }
-        }
-        Ok(b)
+        builder_from(|name| std::env::var(name).ok())
     }
 
     /// The base URL requests go to.
@@ -413,6 +452,9 @@ impl Client {
     pub(crate) fn batch_tags(&self) -> bool {
         self.inner.batch_tags
     }
+    pub(crate) fn settle_window(&self) -> Duration {
+        self.inner.settle_window
+    }
     pub(crate) fn rate_budget(&self) -> &RateBudget {
         &self.inner.budget
     }
@@ -448,6 +490,28 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(err, Error::Config(_)), "{url}: {err:?}");
         }
+    }
+
+    #[test]
+    fn an_empty_base_url_variable_is_a_config_error_naming_it() {
+        for empty in ["", "  "] {
+            let vars = |name: &str| match name {
+                "PARALLEL_API_KEY" => Some("k".to_owned()),
+                "PARALLEL_BASE_URL" => Some(empty.to_owned()),
+                _ => None,
+            };
+            let Err(Error::Config(message)) = builder_from(vars) else {
+                panic!("{empty:?} was accepted");
+            };
+            assert!(message.contains("PARALLEL_BASE_URL"), "{message}");
+        }
+        let vars = |name: &str| match name {
+            "PARALLEL_API_KEY" => Some("k".to_owned()),
+            "PARALLEL_BASE_URL" => Some(" http://127.0.0.1:8787 ".to_owned()),
+            _ => None,
+        };
+        let client = builder_from(vars).unwrap().build().unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:8787");
     }
 
     #[test]

@@ -150,9 +150,10 @@ pub enum Error {
     },
 
     /// Some inputs of an `add_runs` call exist as more than one run: a POST
-    /// that failed ambiguously was committed although reading the group
-    /// back had not shown it, and its inputs were sent again. Nothing is
-    /// hidden: every duplicate is listed, to keep or to clean up.
+    /// that failed ambiguously was committed later than the settle window,
+    /// after its inputs had been sent again. Every input the final read-back
+    /// found more than once is listed, to keep or to clean up; the exact
+    /// guarantee and its limits are on [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY).
     #[error(
         "add_runs created {} input(s) more than once (input indexes {}); `duplicates` lists their run ids{}",
         .duplicates.len(),
@@ -162,6 +163,10 @@ pub enum Error {
     DuplicateRuns {
         /// Each duplicated input with all of its run ids.
         duplicates: Vec<crate::DuplicatedInput>,
+        /// Inputs whose ambiguous POST the final read-back did not see land:
+        /// a later commit would duplicate them too (see
+        /// [`AddRunsOutcome::unsettled`](crate::AddRunsOutcome::unsettled)).
+        unsettled: Vec<usize>,
         /// For each input, in order, the run id `add_runs` settled on, when
         /// it was created.
         run_ids: Vec<Option<String>>,
@@ -173,7 +178,10 @@ pub enum Error {
     /// An add-runs POST failed in a way that may or may not have created
     /// its runs, and the SDK could not find out which: batch tags were
     /// switched off, the group's runs could not be read back, or the
-    /// attempts ran out. Nothing more was sent for these inputs.
+    /// attempts ran out. Nothing more was sent for these inputs. (Also the
+    /// source of a [`BatchIncomplete`](Error::BatchIncomplete) whose final
+    /// read-back failed: then `indexes` are the inputs sent more than once,
+    /// which may exist twice; see [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY).)
     #[error(
         "an add-runs request failed in a way that may have created its runs, and whether inputs {} were created is unknown: look for them in the group's runs (by their `pw_batch` tag, if tagged) before sending them again",
         Indexes(.indexes)

@@ -9,12 +9,14 @@
 use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures::stream::StreamExt;
+use tokio::time::Instant;
 
 use crate::client::request::{Call, op, versioned};
 use crate::groups::batching::{
-    self, AddRunsOutcome, BATCH_TAG_KEY, PostOutcome, Progress, Submitter, Tagged,
+    self, AddRunsOutcome, BATCH_TAG_KEY, PostOutcome, Posted, Progress, Submitter, Tagged,
 };
 use crate::spec::beta::Betas;
 use crate::spec::run_input::{Defaults, Metadata, extend_metadata};
@@ -46,6 +48,7 @@ pub struct AddRuns {
     concurrency: Option<usize>,
     tags: Option<bool>,
     batch_id: Option<String>,
+    settle_window: Option<Duration>,
 }
 
 impl AddRuns {
@@ -61,6 +64,7 @@ impl AddRuns {
             concurrency: None,
             tags: None,
             batch_id: None,
+            settle_window: None,
         }
     }
 
@@ -114,6 +118,28 @@ impl AddRuns {
         self
     }
 
+    /// The settle window for this call (default: the client's setting,
+    /// [`DEFAULT_SETTLE_WINDOW`](crate::DEFAULT_SETTLE_WINDOW)): after an
+    /// ambiguous failure, how long after that POST was sent the group is
+    /// read back to decide what to resend. What it guarantees is stated
+    /// on [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY).
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// use std::time::Duration;
+    /// // Behind a proxy known to hold requests for up to 2 minutes.
+    /// let added = group
+    ///     .add_runs(["Who founded Stripe?"])
+    ///     .processor("base")
+    ///     .settle_window(Duration::from_secs(150))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn settle_window(mut self, window: Duration) -> Self {
+        self.settle_window = Some(window);
+        self
+    }
+
     /// Tags this call's runs with the given batch id instead of a random
     /// one, so that a caller who saved it (in a journal, say) before
     /// sending can find the runs of this call after a crash: each run's
@@ -140,9 +166,71 @@ impl AddRuns {
         self
     }
 
+    /// The batch id [`preview`](Self::preview) writes into the tags when
+    /// no [`batch_id`](Self::batch_id) is set (a real call draws a random
+    /// one of the same length, so the preview's limit checks are the same).
+    ///
+    /// ```
+    /// assert_eq!(parallel_web::AddRuns::PREVIEW_BATCH_ID.len(), 16);
+    /// ```
+    pub const PREVIEW_BATCH_ID: &'static str = "<random-batchid>";
+
+    /// The add-runs POST bodies this builder would send, in order (one per
+    /// chunk of at most [`MAX_RUNS_PER_POST`](crate::MAX_RUNS_PER_POST)
+    /// inputs), after every client-side check a real call makes; nothing is
+    /// sent. When batch tags are on, each run's
+    /// [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY) metadata is filled from
+    /// [`batch_id`](Self::batch_id), or from
+    /// [`PREVIEW_BATCH_ID`](Self::PREVIEW_BATCH_ID) when none is set. The
+    /// bodies are built by the same code as the ones [`send`](Self::send)
+    /// posts (the `parallel-beta` header is not part of them).
+    ///
+    /// ```
+    /// # let client = parallel_web::Client::builder().api_key("k").build().unwrap();
+    /// let group = client.task_groups().handle("tgrp_123");
+    /// let bodies = group
+    ///     .add_runs(["Who founded Stripe?", "Who founded Shopify?"])
+    ///     .processor("base")
+    ///     .batch_id("00c0ffee00000001")
+    ///     .preview()?;
+    /// assert_eq!(bodies.len(), 1);
+    /// let json = serde_json::to_value(&bodies[0]).unwrap();
+    /// assert_eq!(json["inputs"][1]["metadata"]["pw_batch"], "00c0ffee00000001.1");
+    /// # Ok::<(), parallel_web::Error>(())
+    /// ```
+    pub fn preview(&self) -> Result<Vec<TaskGroupRunRequest>, Error> {
+        let prepared = self.prepare(|| Self::PREVIEW_BATCH_ID.to_owned())?;
+        let sub = prepared.submitter(self);
+        Ok(batching::chunks(self.inputs.len())
+            .map(|chunk| sub.body(&chunk))
+            .collect())
+    }
+
     /// Checks every input, then submits them in chunks of at most 1,000.
     /// Returns the run ids in input order.
     pub async fn send(self) -> Result<AddRunsOutcome, Error> {
+        let client = &self.group.client;
+        let prepared = self.prepare(batching::new_batch_id)?;
+        let sub = prepared.submitter(&self);
+        let progress = Progress::new(self.group.known_cursor());
+        let concurrency = self.concurrency.unwrap_or(client.add_runs_concurrency());
+        let result = batching::submit_all(
+            &sub,
+            self.inputs.len(),
+            prepared.batch_id.as_deref(),
+            concurrency,
+            &progress,
+            self.settle_window.unwrap_or(client.settle_window()),
+        )
+        .await;
+        self.group
+            .remember_cursor(progress.cursor.lock().ok().and_then(|c| c.clone()));
+        result
+    }
+
+    /// Runs every client-side check and settles the batch id (`fresh_id`
+    /// draws one when tags are on and none was given) and the beta header.
+    fn prepare(&self, fresh_id: impl FnOnce() -> String) -> Result<Prepared<'_>, Error> {
         let client = &self.group.client;
         if let Some(spec) = &self.default_spec {
             spec.validate()?;
@@ -153,18 +241,12 @@ impl AddRuns {
             spec_chars: self.default_spec.as_ref().map_or(0, TaskSpec::len_chars),
         };
         let tagging = self.tags.unwrap_or(client.batch_tags());
-        if let Some(id) = &self.batch_id
-            && (id.is_empty() || id.contains('.'))
-        {
-            return Err(Error::InvalidInput {
-                index: None,
-                field: "batch_id".into(),
-                message: format!("{id:?} must be non-empty and contain no '.'"),
-            });
+        if let Some(id) = &self.batch_id {
+            check_batch_id(id)?;
         }
         let batch_id = match self.batch_id.clone() {
             Some(id) => Some(id),
-            None => tagging.then(batching::new_batch_id),
+            None => tagging.then(fresh_id),
         };
         // The longest tag of this batch: checking it checks them all.
         let longest_tag = batch_id
@@ -179,30 +261,45 @@ impl AddRuns {
             run.check(Some(i), &defaults, tag)?;
             betas.add_for_run(run);
         }
-        let sub = GroupSubmitter {
-            group: &self.group,
-            inputs: &self.inputs,
+        Ok(Prepared {
             defaults,
-            batch_id: batch_id.as_deref(),
-            spec: self.default_spec.as_ref(),
+            batch_id,
             betas: betas.header(),
-            refresh_status: self.refresh_status,
-        };
-        let progress = Progress::new(self.group.known_cursor());
-        let concurrency = self.concurrency.unwrap_or(client.add_runs_concurrency());
-        let result = batching::submit_all(
-            &sub,
-            self.inputs.len(),
-            batch_id.as_deref(),
-            concurrency,
-            &progress,
-            client.retry_policy(),
-        )
-        .await;
-        self.group
-            .remember_cursor(progress.cursor.lock().ok().and_then(|c| c.clone()));
-        result
+        })
     }
+}
+
+/// What [`AddRuns::prepare`] settled: everything a body needs besides the inputs.
+struct Prepared<'a> {
+    defaults: Defaults<'a>,
+    batch_id: Option<String>,
+    betas: Option<String>,
+}
+
+impl<'a> Prepared<'a> {
+    fn submitter(&'a self, add: &'a AddRuns) -> GroupSubmitter<'a> {
+        GroupSubmitter {
+            group: &add.group,
+            inputs: &add.inputs,
+            defaults: &self.defaults,
+            batch_id: self.batch_id.as_deref(),
+            spec: add.default_spec.as_ref(),
+            betas: self.betas.clone(),
+            refresh_status: add.refresh_status,
+        }
+    }
+}
+
+/// Refuses a batch id that could not be read back from a tag.
+fn check_batch_id(id: &str) -> Result<(), Error> {
+    if id.is_empty() || id.contains('.') {
+        return Err(Error::InvalidInput {
+            index: None,
+            field: "batch_id".into(),
+            message: format!("{id:?} must be non-empty and contain no '.'"),
+        });
+    }
+    Ok(())
 }
 
 impl IntoFuture for AddRuns {
@@ -217,7 +314,7 @@ impl IntoFuture for AddRuns {
 struct GroupSubmitter<'g> {
     group: &'g TaskGroup,
     inputs: &'g [RunInput],
-    defaults: Defaults<'g>,
+    defaults: &'g Defaults<'g>,
     batch_id: Option<&'g str>,
     spec: Option<&'g TaskSpec>,
     betas: Option<String>,
@@ -234,7 +331,7 @@ impl GroupSubmitter<'_> {
                 .map(|&i| {
                     let tag = self.batch_id.map(|b| batching::tag(b, i));
                     let tag = tag.as_deref().map(|t| (BATCH_TAG_KEY, t));
-                    self.inputs[i].to_wire(&self.defaults, tag)
+                    self.inputs[i].to_wire(self.defaults, tag)
                 })
                 .collect(),
         }
@@ -245,17 +342,21 @@ impl Submitter for GroupSubmitter<'_> {
     fn post<'a>(
         &'a self,
         indexes: &'a [usize],
-    ) -> Pin<Box<dyn Future<Output = Result<PostOutcome, Error>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Posted> + Send + 'a>> {
         Box::pin(async move {
             let c = &self.group.client;
             let id = self.group.id.as_str();
             let call = Call::create_runs(op(c, "task_group_add_runs", "beta_task_group_add_runs"));
             // The body is built for the first attempt and again only for a retry.
             let mut first = Some(self.body(indexes));
-            let rv = c
+            // Set as each attempt is handed to the HTTP client: the settle
+            // window of an ambiguous failure counts from the last one.
+            let mut sent_at = Instant::now();
+            let result = c
                 .execute(call, || {
                     let body = first.take().unwrap_or_else(|| self.body(indexes));
                     let (betas, refresh) = (self.betas.clone(), self.refresh_status);
+                    sent_at = Instant::now();
                     versioned!(c, task_group_add_runs | beta_task_group_add_runs, |b| {
                         let mut b = b.taskgroup_id(id).body(body);
                         if let Some(h) = betas {
@@ -267,13 +368,16 @@ impl Submitter for GroupSubmitter<'_> {
                         b
                     })
                 })
-                .await?
-                .into_inner();
-            Ok(PostOutcome {
-                run_ids: rv.run_ids,
-                run_cursor: rv.run_cursor,
-                status: rv.status,
-            })
+                .await
+                .map(|rv| {
+                    let rv = rv.into_inner();
+                    PostOutcome {
+                        run_ids: rv.run_ids,
+                        run_cursor: rv.run_cursor,
+                        status: rv.status,
+                    }
+                });
+            Posted { sent_at, result }
         })
     }
 
@@ -282,21 +386,108 @@ impl Submitter for GroupSubmitter<'_> {
         cursor: Option<String>,
         batch: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<Tagged, Error>> + Send + 'a>> {
-        Box::pin(async move {
-            let mut found = Tagged::new();
-            let mut runs = self.group.runs().after_opt(cursor).send().await?;
-            while let Some(ev) = runs.next().await {
-                if let GroupEvent::RunState(r) = ev?
-                    && let Some(i) = batching::tagged_index(r.run.metadata.as_ref(), batch)
-                {
-                    let ids: &mut Vec<String> = found.entry(i).or_default();
-                    // A run listed twice is still one run.
-                    if !ids.contains(&r.run.run_id) {
-                        ids.push(r.run.run_id);
-                    }
-                }
+        Box::pin(find_tagged(self.group, cursor, batch))
+    }
+}
+
+/// Every run of `group` after `cursor` tagged with `batch`, as input index →
+/// run ids in stream order (oldest first). Both the reconciliation of an
+/// ambiguous POST and [`TaskGroup::batch_runs`] read runs this way.
+async fn find_tagged(
+    group: &TaskGroup,
+    cursor: Option<String>,
+    batch: &str,
+) -> Result<Tagged, Error> {
+    let mut found = Tagged::new();
+    let mut runs = group.runs().after_opt(cursor).send().await?;
+    while let Some(ev) = runs.next().await {
+        if let GroupEvent::RunState(r) = ev?
+            && let Some(i) = batching::tagged_index(r.run.metadata.as_ref(), batch)
+        {
+            let ids: &mut Vec<String> = found.entry(i).or_default();
+            // A run listed twice is still one run.
+            if !ids.contains(&r.run.run_id) {
+                ids.push(r.run.run_id);
             }
-            Ok(found)
-        })
+        }
+    }
+    Ok(found)
+}
+
+/// The runs of one batch: input position → run ids, oldest first. An input
+/// with more than one id was created more than once; an input missing from
+/// the map has no run (yet). See [`TaskGroup::batch_runs`].
+///
+/// ```no_run
+/// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+/// let runs: parallel_web::BatchRuns = group.batch_runs("00c0ffee00000001").await?;
+/// let missing = (0..10).filter(|i| !runs.contains_key(i)).count();
+/// println!("{missing} of 10 inputs have no run");
+/// # Ok(()) }
+/// ```
+pub type BatchRuns = BTreeMap<usize, Vec<String>>;
+
+/// Builder for finding the runs of one batch; finish with
+/// [`send`](BatchRunsRequest::send) or `.await`. Made by
+/// [`TaskGroup::batch_runs`].
+///
+/// ```no_run
+/// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+/// let request: parallel_web::BatchRunsRequest = group.batch_runs("00c0ffee00000001");
+/// let runs = request.send().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct BatchRunsRequest {
+    group: TaskGroup,
+    batch_id: String,
+    after: Option<String>,
+}
+
+impl BatchRunsRequest {
+    pub(crate) fn new(group: TaskGroup, batch_id: String) -> BatchRunsRequest {
+        BatchRunsRequest {
+            group,
+            batch_id,
+            after: None,
+        }
+    }
+
+    /// Reads only the runs after this run cursor (the event id of a run
+    /// seen in [`TaskGroup::runs`] before the batch was sent), instead of
+    /// all of the group's runs.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup, cursor: String) -> Result<(), parallel_web::Error> {
+    /// let runs = group.batch_runs("00c0ffee00000001").after(cursor).await?;
+    /// println!("{} inputs found", runs.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn after(mut self, cursor: impl Into<String>) -> Self {
+        self.after = Some(cursor.into());
+        self
+    }
+
+    /// Reads the group's runs and keeps those tagged with the batch id. A
+    /// batch id that is empty or contains a `.` is refused
+    /// ([`Error::InvalidInput`]) before any request.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// let runs = group.batch_runs("00c0ffee00000001").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<BatchRuns, Error> {
+        check_batch_id(&self.batch_id)?;
+        find_tagged(&self.group, self.after, &self.batch_id).await
+    }
+}
+
+impl IntoFuture for BatchRunsRequest {
+    type Output = Result<BatchRuns, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -3,28 +3,27 @@
 //! most once as far as a client can make sure of it.
 //!
 //! An add-runs POST that fails after the request may have reached the
-//! server (timeout, reset, 5xx) is never resent as is. Every run carries a
-//! batch tag in its metadata ([`BATCH_TAG_KEY`]). After such a failure the
-//! group's runs are read from the last cursor known before the POST until
-//! two reads, a backoff apart, agree (the server may still be committing the
-//! failed POST); the tagged runs found are matched to their inputs, and only
-//! the inputs still missing are sent again. After any such resubmission the
-//! runs are read back the same way, and an input found more than once is
-//! reported ([`Error::DuplicateRuns`]), never hidden. Failures that certainly
-//! had no effect (connection refused, 429, `x-should-retry: true`) are
-//! retried by the request layer.
+//! server (timeout, reset, 5xx) is never resent as is: its chunk waits until
+//! the settle window has passed since that POST was sent, reads the group's
+//! tagged runs once, keeps the inputs it finds and resends only the others.
+//! If any POST of the call was ambiguous, the whole batch is read back once
+//! more before returning, and every input found more than once is reported.
+//! What this does and does not guarantee is stated in one place, the doc of
+//! [`BATCH_TAG_KEY`]. Failures that certainly had no effect (connection
+//! refused, 429, `x-should-retry: true`) are retried by the request layer.
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::ops::RangeInclusive;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use futures::StreamExt;
+use tokio::time::Instant;
 
+use crate::Error;
 use crate::types::{TaskGroupStatus, TaskRunMetadataValue};
-use crate::{Error, RetryPolicy};
 
 /// Metadata key of the batch tag that [`TaskGroup::add_runs`] adds to each
 /// run (unless switched off with
@@ -32,34 +31,84 @@ use crate::{Error, RetryPolicy};
 /// [`ClientBuilder::batch_tags(false)`](crate::ClientBuilder::batch_tags)).
 ///
 /// The value is `"<16 hex digits>.<input index>"`: a random id per
-/// `add_runs` call and the input's position, well within the metadata limits
-/// (8-character key, at most 24-character value). It is merged with the
-/// run's own metadata; an input that already uses this key is refused.
-/// The tag is added while each chunk's request body is built.
+/// `add_runs` call (or the one given to
+/// [`AddRuns::batch_id`](crate::AddRuns::batch_id)) and the input's
+/// position, well within the metadata limits (8-character key, at most
+/// 24-character value). It is merged with the run's own metadata; an input
+/// that already uses this key is refused. The tag is added while each
+/// chunk's request body is built. [`TaskGroup::batch_runs`] finds a batch's
+/// runs by it.
 ///
-/// # What it guarantees
+/// # Exactly once: what is guaranteed, and its limits
 ///
-/// When an add-runs POST fails ambiguously (it may or may not have been
-/// committed), the SDK reads the group's runs until two reads a backoff
-/// apart agree, and resubmits only the inputs whose tag it did not find.
-/// After a resubmission it reads the runs back the same way and returns
-/// [`Error::DuplicateRuns`] if any input exists more than once. What a
-/// client cannot rule out is a server that commits the failed POST *after*
-/// both of those checks (the API has no idempotency key); such late
-/// duplicates still carry the same tag, so grouping a group's runs by this
-/// key finds them. Without tags, an ambiguous failure is reported
-/// ([`Error::Unconfirmed`]) and nothing is resent.
+/// This is the one statement of the guarantee; other docs link here.
+///
+/// The API has no idempotency key, and a POST that fails ambiguously (a
+/// timeout, a reset, a 5xx: it may or may not have been committed, and may
+/// still be committed later, e.g. by a server behind a proxy that gave up on
+/// it) cannot be asked about directly. With batch tags on:
+///
+/// 1. **No resend inside the settle window.** The inputs of an ambiguous
+///    POST are resent only after a read of the group's tagged runs, made at
+///    least the settle window after that POST was sent, shows them absent.
+///    Inputs that read finds are recovered (their run id is returned), not
+///    resent. So a commit that lands within the settle window of its POST
+///    being sent never causes a duplicate. The window is
+///    [`ClientBuilder::settle_window`](crate::ClientBuilder::settle_window)
+///    (default [`DEFAULT_SETTLE_WINDOW`], 60 s; per call
+///    [`AddRuns::settle_window`](crate::AddRuns::settle_window)); it is paid
+///    only after an ambiguous failure, and a POST that timed out has
+///    already used up that much of it.
+/// 2. **Every duplicate seen by the final read-back is reported.** If any
+///    POST of the call failed ambiguously, then before `add_runs` returns it
+///    waits until the settle window of the last such POST has passed and
+///    reads all of the batch's tagged runs once more, from the cursor known
+///    before the call. Every input found with more than one run is returned
+///    in [`Error::DuplicateRuns`] (all of them, across chunks, each with all
+///    its run ids, oldest first); `add_runs` never returns `Ok` with a
+///    duplicate that read saw. If that read itself fails, the call fails
+///    ([`Error::BatchIncomplete`] whose source is [`Error::Unconfirmed`]
+///    listing the inputs that were sent more than once).
+/// 3. **What cannot be ruled out:** a commit that lands after the final
+///    read-back (a POST held by the server longer than the settle window
+///    plus the time until that read). Such a late duplicate still carries
+///    its input's tag, so [`TaskGroup::batch_runs`] with the call's batch id
+///    finds it afterwards; a longer settle window makes it less likely at
+///    the price of a longer wait after ambiguous failures. The window counts
+///    from when the POST was handed to the HTTP client, so the time a
+///    request takes to reach the server comes off it.
+///
+/// Without tags nothing can be read back: an ambiguous failure is reported
+/// ([`Error::Unconfirmed`]) and nothing is resent. Inputs in doubt after
+/// repeated ambiguous failures of one chunk are reported the same way.
 ///
 /// [`TaskGroup::add_runs`]: crate::TaskGroup::add_runs
+/// [`TaskGroup::batch_runs`]: crate::TaskGroup::batch_runs
 pub const BATCH_TAG_KEY: &str = "pw_batch";
+/// The default settle window (60 s): how long after an ambiguous add-runs
+/// POST was sent the SDK waits before reading the group back to decide
+/// what to resend. See [`BATCH_TAG_KEY`] for what it guarantees.
+///
+/// Why 60 s rather than a figure taken from the client's timeouts: the read
+/// timeout (630 s by default) is sized for the result long-poll, not for a
+/// POST, and the late commit this window guards against is precisely one
+/// that lands *after* the client's read timeout, so a window equal to it
+/// would cover nothing for a timed-out POST. A commit that late needs a
+/// server still processing the request after a proxy or load balancer in
+/// front of it gave up, and those commonly give up after 30 to 100 s (60 s
+/// is the usual idle timeout of load balancers and the nginx default).
+/// The wait is paid only after an ambiguous failure, never on a clean run,
+/// and a POST that timed out after 60 s or more pays none of it.
+///
+/// ```
+/// assert_eq!(parallel_web::DEFAULT_SETTLE_WINDOW.as_secs(), 60);
+/// ```
+pub const DEFAULT_SETTLE_WINDOW: Duration = Duration::from_secs(60);
 /// Most runs the API accepts in one add-runs POST.
 pub const MAX_RUNS_PER_POST: usize = 1_000;
 /// How often one chunk's missing inputs are resubmitted after ambiguous
 /// failures before the chunk gives up.
 const MAX_RESUBMITS: u32 = 4;
-/// Most reads of the group's runs while waiting for two in a row to agree
-/// (with the default backoff, about 40 s).
-const MAX_SETTLE_READS: u32 = 8;
 
 /// What the server answered to one add-runs POST.
 #[derive(Debug, Clone)]
@@ -74,14 +123,24 @@ type BoxFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>
 /// Tagged runs found in a group: input index → run ids, in stream order.
 pub(crate) type Tagged = BTreeMap<usize, Vec<String>>;
 
+/// What one add-runs POST came to, and when its last attempt was sent (the
+/// settle window of an ambiguous failure counts from then).
+pub(crate) struct Posted {
+    pub sent_at: Instant,
+    pub result: Result<PostOutcome, Error>,
+}
+
 /// The two server calls batching needs; implemented over the generated
 /// client by `add_runs.rs` and by fakes in tests.
 pub(crate) trait Submitter: Send + Sync {
     /// One add-runs POST of the inputs at `indexes` (the request layer
     /// retries unambiguous failures).
-    fn post<'a>(&'a self, indexes: &'a [usize]) -> BoxFut<'a, PostOutcome>;
+    fn post<'a>(
+        &'a self,
+        indexes: &'a [usize],
+    ) -> Pin<Box<dyn Future<Output = Posted> + Send + 'a>>;
     /// Every run of the group after `cursor` whose batch tag belongs to
-    /// `batch`, as input index → run ids.
+    /// `batch`, as input index → run ids, oldest first.
     fn find_tagged<'a>(&'a self, cursor: Option<String>, batch: &'a str) -> BoxFut<'a, Tagged>;
 }
 
@@ -98,6 +157,15 @@ pub struct AddRunsOutcome {
     /// How many inputs were found already created after an ambiguous failure
     /// (so they were not sent twice).
     pub recovered: usize,
+    /// Inputs (positions) that exist once but have an ambiguous POST that
+    /// the final read-back did not see land: if the server commits it
+    /// later, they will exist twice. Empty unless an add-runs POST failed
+    /// ambiguously and its commit was later than the settle window; look
+    /// for them afterwards with [`TaskGroup::batch_runs`]. See
+    /// [`BATCH_TAG_KEY`] for the guarantee.
+    ///
+    /// [`TaskGroup::batch_runs`]: crate::TaskGroup::batch_runs
+    pub unsettled: Vec<usize>,
 }
 
 /// An input that exists as more than one run (see [`Error::DuplicateRuns`]).
@@ -114,19 +182,35 @@ pub struct DuplicatedInput {
 pub(crate) struct Progress {
     /// Last run cursor the server gave for this group (runs before it are old).
     pub cursor: Mutex<Option<String>>,
+    /// The cursor known before the call: the final read-back starts there.
+    first_cursor: Option<String>,
+    /// When the last POST that failed ambiguously was sent, if any did.
+    last_ambiguous: Mutex<Option<Instant>>,
     stop: AtomicBool,
 }
 
 impl Progress {
     pub(crate) fn new(cursor: Option<String>) -> Self {
         Progress {
-            cursor: Mutex::new(cursor),
+            cursor: Mutex::new(cursor.clone()),
+            first_cursor: cursor,
+            last_ambiguous: Mutex::new(None),
             stop: AtomicBool::new(false),
         }
     }
 
     fn cursor(&self) -> Option<String> {
         self.cursor.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    fn note_ambiguous(&self, sent_at: Instant) {
+        if let Ok(mut last) = self.last_ambiguous.lock() {
+            *last = Some(last.map_or(sent_at, |l| l.max(sent_at)));
+        }
+    }
+
+    fn last_ambiguous(&self) -> Option<Instant> {
+        self.last_ambiguous.lock().ok().and_then(|l| *l)
     }
 }
 
@@ -152,21 +236,27 @@ pub(crate) fn new_batch_id() -> String {
     format!("{:016x}", crate::client::retry::random_u64())
 }
 
+/// The input indexes of each add-runs POST for inputs `0..total`, in order.
+pub(crate) fn chunks(total: usize) -> impl Iterator<Item = Vec<usize>> {
+    (0..total)
+        .step_by(MAX_RUNS_PER_POST)
+        .map(move |start| (start..(start + MAX_RUNS_PER_POST).min(total)).collect())
+}
+
 /// Sends inputs `0..total` (already checked) in chunks, `concurrency`
-/// POSTs at a time, and returns the run ids in input order.
+/// POSTs at a time, and returns the run ids in input order. After any
+/// ambiguous failure, reads the batch back once more before returning and
+/// reports every duplicate it finds (see [`BATCH_TAG_KEY`]).
 pub(crate) async fn submit_all(
     sub: &dyn Submitter,
     total: usize,
     batch: Option<&str>,
     concurrency: usize,
     progress: &Progress,
-    backoff: &RetryPolicy,
+    settle_window: Duration,
 ) -> Result<AddRunsOutcome, Error> {
-    let chunks = (0..total)
-        .step_by(MAX_RUNS_PER_POST)
-        .map(|start| (start..(start + MAX_RUNS_PER_POST).min(total)).collect::<Vec<_>>());
-    let results: Vec<ChunkDone> = futures::stream::iter(chunks)
-        .map(|chunk| submit_chunk(sub, chunk, batch, progress, backoff))
+    let results: Vec<ChunkDone> = futures::stream::iter(chunks(total))
+        .map(|chunk| submit_chunk(sub, chunk, batch, progress, settle_window))
         .buffered(concurrency.max(1))
         .collect()
         .await;
@@ -177,9 +267,11 @@ pub(crate) async fn submit_all(
         status: None,
         posts: 0,
         recovered: 0,
+        unsettled: Vec::new(),
     };
     let mut first_error = None;
-    let mut duplicates = Vec::new();
+    let mut resent = Vec::new();
+    let mut posts_of = BTreeMap::new();
     for done in results {
         for (i, id) in done.ids {
             run_ids[i] = Some(id);
@@ -189,16 +281,47 @@ pub(crate) async fn submit_all(
         if let Some(s) = done.status {
             outcome.status = Some(s);
         }
-        duplicates.extend(
-            done.duplicates
-                .into_iter()
-                .map(|(index, run_ids)| DuplicatedInput { index, run_ids }),
-        );
+        resent.extend(done.resent);
+        posts_of.extend(done.posts_of);
         if first_error.is_none() {
             first_error = done.error;
         }
     }
     let created = run_ids.iter().flatten().count();
+    let mut duplicates = Vec::new();
+    let mut unsettled = Vec::new();
+    if let (Some(batch), Some(last)) = (batch, progress.last_ambiguous()) {
+        // The final read-back: every commit that landed by now is seen.
+        tokio::time::sleep_until(last + settle_window).await;
+        match sub.find_tagged(progress.first_cursor.clone(), batch).await {
+            Ok(seen) => {
+                duplicates = multiple(&seen)
+                    .into_iter()
+                    .map(|(index, run_ids)| DuplicatedInput { index, run_ids })
+                    .collect();
+                unsettled = not_yet_landed(&seen, &posts_of);
+            }
+            Err(read_error) => {
+                tracing::warn!(error = %read_error, "add_runs: the final read-back failed");
+                resent.sort_unstable();
+                resent.dedup();
+                // Whether the inputs sent twice exist twice is unknown: say so.
+                let unknown = unconfirmed(resent, read_error);
+                return Err(Error::BatchIncomplete {
+                    created,
+                    total,
+                    run_ids,
+                    source: Box::new(first_error.unwrap_or(unknown)),
+                });
+            }
+        }
+    }
+    if !unsettled.is_empty() {
+        tracing::warn!(
+            inputs = unsettled.len(),
+            "add_runs: some inputs have an ambiguous POST that has not landed; if it does, they will exist twice"
+        );
+    }
     if !duplicates.is_empty() {
         tracing::error!(
             inputs = duplicates.len(),
@@ -206,6 +329,7 @@ pub(crate) async fn submit_all(
         );
         return Err(Error::DuplicateRuns {
             duplicates,
+            unsettled,
             run_ids,
             error: first_error.map(Box::new),
         });
@@ -219,6 +343,7 @@ pub(crate) async fn submit_all(
         });
     }
     outcome.run_ids = run_ids.into_iter().flatten().collect();
+    outcome.unsettled = unsettled;
     Ok(outcome)
 }
 
@@ -230,8 +355,12 @@ struct ChunkDone {
     posts: usize,
     recovered: usize,
     status: Option<TaskGroupStatus>,
-    /// Inputs found as more than one run: index → run ids.
-    duplicates: Tagged,
+    /// Inputs POSTed more than once (after ambiguous failures).
+    resent: Vec<usize>,
+    /// For inputs of a chunk hit by an ambiguous failure: how many of its
+    /// POSTs may have created a run for each (the ambiguous ones and the
+    /// one that succeeded, if any).
+    posts_of: BTreeMap<usize, u32>,
     /// Why the chunk stopped before every input was known to be created.
     error: Option<Error>,
 }
@@ -249,7 +378,7 @@ async fn submit_chunk(
     chunk: Vec<usize>,
     batch: Option<&str>,
     progress: &Progress,
-    backoff: &RetryPolicy,
+    settle_window: Duration,
 ) -> ChunkDone {
     if progress.stop.load(Ordering::SeqCst) {
         // Another chunk failed: this one is not sent. Its inputs are simply
@@ -262,17 +391,12 @@ async fn submit_chunk(
     let range = *first..=*last;
     // Runs this POST creates come after this cursor in the group's run stream.
     let cursor_before = progress.cursor();
-    let reader = Reader {
-        sub,
-        cursor: cursor_before,
-        range,
-        backoff,
-    };
     let mut pending = chunk;
     let mut done = ChunkDone::default();
     let mut resubmits = 0;
     loop {
-        let err = match sub.post(&pending).await {
+        let posted = sub.post(&pending).await;
+        let err = match posted.result {
             Ok(out) => {
                 if out.run_ids.len() != pending.len() {
                     let err = Error::Decode {
@@ -291,19 +415,12 @@ async fn submit_chunk(
                 if let (Some(c), Ok(mut slot)) = (out.run_cursor, progress.cursor.lock()) {
                     *slot = Some(c);
                 }
+                if resubmits > 0 {
+                    count_posts(&mut done.posts_of, &pending);
+                }
                 done.ids.extend(pending.iter().copied().zip(out.run_ids));
                 done.posts += 1;
                 done.status = Some(out.status);
-                if let (true, Some(batch)) = (resubmits > 0, batch) {
-                    // Something was sent again: read back what exists now, so a
-                    // late commit of the failed POST shows up as a duplicate.
-                    match reader.settled(batch).await {
-                        Ok(seen) => done.duplicates = duplicates(&seen),
-                        Err(e) => {
-                            return done.failed(progress, unconfirmed(pending, e));
-                        }
-                    }
-                }
                 return done;
             }
             Err(e) => e,
@@ -311,19 +428,24 @@ async fn submit_chunk(
         if !err.is_ambiguous() {
             return done.failed(progress, err);
         }
+        progress.note_ambiguous(posted.sent_at);
+        count_posts(&mut done.posts_of, &pending);
         let Some(batch) = batch.filter(|_| resubmits < MAX_RESUBMITS) else {
             // No tags to look for, or too many attempts: say what is unknown.
             return done.failed(progress, unconfirmed(pending, err));
         };
         tracing::warn!(error = %err, inputs = pending.len(), "add-runs POST failed ambiguously; reconciling");
-        let seen = match reader.settled(batch).await {
+        // Nothing is resent before the settle window of this POST is over:
+        // a commit that lands within it is found below, not duplicated.
+        tokio::time::sleep_until(posted.sent_at + settle_window).await;
+        let mut seen = match sub.find_tagged(cursor_before.clone(), batch).await {
             Ok(seen) => seen,
             Err(read_error) => {
                 tracing::warn!(error = %read_error, "could not read the group's runs back");
                 return done.failed(progress, unconfirmed(pending, err));
             }
         };
-        done.duplicates = duplicates(&seen);
+        seen.retain(|i, _| range.contains(i));
         pending.retain(|i| match seen.get(i).and_then(|ids| ids.first()) {
             Some(id) => {
                 done.ids.push((*i, id.clone()));
@@ -335,46 +457,34 @@ async fn submit_chunk(
         if pending.is_empty() {
             return done;
         }
+        done.resent.extend(pending.iter().copied());
         resubmits += 1;
     }
 }
 
-/// Reads which inputs of one chunk exist in the group.
-struct Reader<'a> {
-    sub: &'a dyn Submitter,
-    /// The group's run cursor from before the chunk's first POST.
-    cursor: Option<String>,
-    /// The chunk's input indexes.
-    range: RangeInclusive<usize>,
-    backoff: &'a RetryPolicy,
-}
-
-impl Reader<'_> {
-    /// Reads the chunk's tagged runs until two reads, a growing backoff
-    /// apart, agree: a POST the server is still committing shows up as a
-    /// change between reads, so nothing is resubmitted while it lands.
-    async fn settled(&self, batch: &str) -> Result<Tagged, Error> {
-        let mut previous: Option<Tagged> = None;
-        for read in 0..MAX_SETTLE_READS {
-            tokio::time::sleep(self.backoff.backoff(read)).await;
-            let mut seen = self.sub.find_tagged(self.cursor.clone(), batch).await?;
-            seen.retain(|i, _| self.range.contains(i));
-            if previous.as_ref() == Some(&seen) {
-                return Ok(seen);
-            }
-            previous = Some(seen);
-        }
-        Err(Error::Stream {
-            message: format!(
-                "the group's runs of this batch kept changing over {MAX_SETTLE_READS} reads"
-            ),
-            last_event_id: self.cursor.clone(),
-        })
+/// Counts one more POST that may have created a run for each of `indexes`.
+fn count_posts(posts_of: &mut BTreeMap<usize, u32>, indexes: &[usize]) {
+    for i in indexes {
+        *posts_of.entry(*i).or_default() += 1;
     }
 }
 
+/// Inputs that exist but have fewer runs than POSTs that may have created
+/// one: an ambiguous POST of theirs has not landed (yet), and will make a
+/// duplicate if the server commits it later.
+fn not_yet_landed(seen: &Tagged, posts_of: &BTreeMap<usize, u32>) -> Vec<usize> {
+    posts_of
+        .iter()
+        .filter(|(i, posts)| {
+            let runs = seen.get(i).map_or(0, Vec::len);
+            runs >= 1 && runs < **posts as usize
+        })
+        .map(|(i, _)| *i)
+        .collect()
+}
+
 /// The inputs of `seen` that exist as more than one run.
-fn duplicates(seen: &Tagged) -> Tagged {
+fn multiple(seen: &Tagged) -> Tagged {
     seen.iter()
         .filter(|(_, ids)| ids.len() > 1)
         .map(|(i, ids)| (*i, ids.clone()))

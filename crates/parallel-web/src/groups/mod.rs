@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::client::request::{Call, op, versioned};
+use crate::groups::add_runs::BatchRunsRequest;
 use crate::spec::run_input::{check_entry, extend_metadata};
 use crate::streams::group::{EventsRequest, RunsRequest};
 use crate::types::{
@@ -237,6 +238,28 @@ impl TaskGroup {
     /// ```
     pub fn add_run_inputs(&self, inputs: impl IntoIterator<Item = RunInput>) -> AddRuns {
         AddRuns::new(self.clone(), inputs.into_iter().collect())
+    }
+
+    /// Finds every run of this group tagged with `batch_id` (the
+    /// [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY) metadata that
+    /// [`add_runs`](Self::add_runs) writes): input position → run ids,
+    /// oldest first. Use it to find what a call made with
+    /// [`AddRuns::batch_id`] created, after a crash say; an input listed with
+    /// two ids exists twice. It reads the group's runs with the same code
+    /// that `add_runs` uses to reconcile an ambiguous failure.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// let runs = group.batch_runs("00c0ffee00000001").await?;
+    /// for (position, run_ids) in &runs {
+    ///     if run_ids.len() > 1 {
+    ///         println!("input {position} exists {} times: {run_ids:?}", run_ids.len());
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn batch_runs(&self, batch_id: &str) -> BatchRunsRequest {
+        BatchRunsRequest::new(self.clone(), batch_id.to_owned())
     }
 
     /// The group's runs (a snapshot stream, resumed after drops).

@@ -57,6 +57,14 @@ pub(crate) fn configured(
     adjust(builder).build().unwrap()
 }
 
+/// A client with a short settle window, for faults that commit before they
+/// fail (`ambiguous_add_runs`, a status fault that answers before the
+/// handler runs): nothing lands late, so the default 60 s would only slow
+/// the test down.
+pub(crate) fn quick_settle(emu: &EmulatorHandle) -> Client {
+    configured(emu, |b| b.settle_window(Duration::from_millis(100)))
+}
+
 /// Inputs `{"n": 0}`, `{"n": 1}`, ...
 pub(crate) fn questions(n: u32) -> Vec<Question> {
     (0..n).map(|n| Question { n }).collect()
