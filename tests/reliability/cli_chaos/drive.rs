@@ -22,38 +22,48 @@ const HANG_GUARD: Duration = Duration::from_secs(300);
 /// Processes exiting 1 in a row after which the job is given up.
 const MAX_FAILURES_IN_A_ROW: usize = 20;
 
-/// What a kill's delay counts from.
-#[derive(Clone, Copy)]
+/// What a timed kill's delay counts from.
+#[derive(Clone, Copy, Debug)]
 pub enum From {
     /// The process's start.
     Start,
     /// Its `journal: …` line.
     JournalOpened,
-    /// The moment its temporary output file appeared.
-    OutputStarted,
+    /// Its `group: …` line (the input is read in).
+    Grouped,
 }
 
-/// When one process is killed.
+/// The moment a process is killed.
+#[derive(Clone, Copy, Debug)]
+pub enum Moment {
+    /// This long after the event (time frozen for a second process not
+    /// counted).
+    After(From, Duration),
+    /// Once its temporary output file holds this many bytes.
+    OutputBytes(u64),
+}
+
+/// When one process is killed, and whether a second process is started
+/// beside it first.
 pub struct Kill {
-    from: From,
-    /// Time after `from` (time frozen for a second process not counted).
-    delay: Duration,
-    /// If a second process is started beside this one: when, as a share
-    /// of `delay` (and not before the journal is open).
+    moment: Moment,
+    /// If a second process is started beside this one: when, as a share of
+    /// the way to `moment` (and not before the journal is open).
     second: Option<f64>,
 }
 
-/// How long the phases of an uninterrupted run took.
+/// How long the phases of an uninterrupted run took, and what it wrote.
 #[derive(Clone, Copy, Default)]
 pub struct Phases {
     /// Start to journal opened.
     pub starting: Duration,
     /// Journal opened to group known (reading the input in).
     pub reading_input: Duration,
-    /// Temporary output file appeared to `done:`.
-    pub writing_output: Duration,
-    /// The whole process.
-    pub total: Duration,
+    /// Group known to `done:` (submitting, waiting, reading results,
+    /// writing the output).
+    pub after_input: Duration,
+    /// Size of the output table.
+    pub output_bytes: u64,
 }
 
 /// What the processes of one job did.
@@ -76,13 +86,16 @@ pub struct Log {
 }
 
 /// `kills` kill moments for a job whose uninterrupted run went through
-/// `phases`: a quarter (at least one) while the output is being written,
-/// an eighth each while starting and while reading the input, the rest at
-/// points drawn uniformly over the whole run, each process killed after
-/// the gap since the previous point, so that these fall across the job
-/// while each rerun resumes. Output kills come last (a process that writes
-/// the output has done everything else). Half of the kills, drawn, also
-/// start a second process beside their process.
+/// `phases`: a quarter (at least one) while the output is being written
+/// (at a random share of its size), an eighth each while starting and
+/// while reading the input, the rest at points drawn uniformly over the
+/// uninterrupted run's time after reading the input, each process killed
+/// that long after its own `group:` line as the gap since the previous
+/// point, so that these fall across submitting, waiting and reading
+/// results while each rerun resumes (every rerun reads the input again
+/// first). Output kills come last (a process that writes the output has
+/// done everything else). Half of the kills, drawn, also start a second
+/// process beside their process.
 pub fn schedule(kills: usize, phases: Phases, rng: &mut StdRng) -> Vec<Kill> {
     let output = if kills == 0 { 0 } else { (kills / 4).max(1) };
     let starting = kills / 8;
@@ -93,44 +106,42 @@ pub fn schedule(kills: usize, phases: Phases, rng: &mut StdRng) -> Vec<Kill> {
     let mut gaps = points.into_iter().scan(0.0, |previous, p| {
         let gap = p - *previous;
         *previous = p;
-        Some(phases.total.mul_f64(gap))
+        Some(Moment::After(
+            From::Grouped,
+            phases.after_input.mul_f64(gap),
+        ))
     });
-    let mut special: Vec<From> = [From::Start]
-        .repeat(starting)
-        .into_iter()
-        .chain([From::JournalOpened].repeat(reading))
-        .collect();
+    let mut special: Vec<Moment> = Vec::with_capacity(starting + reading);
+    for _ in 0..starting {
+        let delay = phases.starting.mul_f64(rng.random::<f64>());
+        special.push(Moment::After(From::Start, delay));
+    }
+    for _ in 0..reading {
+        let delay = phases.reading_input.mul_f64(rng.random::<f64>());
+        special.push(Moment::After(From::JournalOpened, delay));
+    }
     special.shuffle(rng);
     let mut special = special.into_iter();
-    // Which kills (before the output ones) are the starting and reading
-    // ones: random places among the timeline's, whose order is kept.
+    // Where the starting and reading kills go among the timeline's, whose
+    // order is kept.
     let mut is_special: Vec<bool> = [true]
         .repeat(starting + reading)
         .into_iter()
         .chain([false].repeat(timeline))
         .collect();
     is_special.shuffle(rng);
-    let mut plan = Vec::with_capacity(kills);
-    for special_slot in is_special {
-        plan.push(if special_slot {
-            match special.next().expect("one kind per special slot") {
-                From::Start => (From::Start, phases.starting.mul_f64(rng.random::<f64>())),
-                from => (from, phases.reading_input.mul_f64(rng.random::<f64>())),
-            }
-        } else {
-            (From::Start, gaps.next().expect("one gap per timeline slot"))
-        });
-    }
+    let mut plan: Vec<Moment> = is_special
+        .into_iter()
+        .map(|s| if s { special.next() } else { gaps.next() })
+        .map(|m| m.expect("one moment per slot"))
+        .collect();
+    // At most 95% of the size: the file is renamed into place once whole.
     plan.extend((0..output).map(|_| {
-        (
-            From::OutputStarted,
-            phases.writing_output.mul_f64(rng.random::<f64>()),
-        )
+        Moment::OutputBytes((phases.output_bytes as f64 * 0.95 * rng.random::<f64>()) as u64)
     }));
     plan.into_iter()
-        .map(|(from, delay)| Kill {
-            from,
-            delay,
+        .map(|moment| Kill {
+            moment,
             second: rng.random_bool(0.5).then(|| rng.random::<f64>()),
         })
         .collect()
@@ -140,10 +151,12 @@ pub fn schedule(kills: usize, phases: Phases, rng: &mut StdRng) -> Vec<Kill> {
 /// time had passed by then.
 type Seen = Option<(Instant, Duration)>;
 
-/// Runs the enrichment until a process finishes it (exit 0 or 2), killing
-/// processes as `schedule` says; returns the finishing exit code. With
-/// `second`, a second process is tried at least once (in the finishing
-/// process if no killed one got to it).
+/// Runs the enrichment through one process per kill of `schedule`, then
+/// until a process finishes it (exit 0 or 2); returns that exit code. A
+/// process that finishes before its kill does not end the schedule: the
+/// next ones rerun the finished job (and are killed rewriting its output,
+/// say). With `second`, a second process is tried at least once (in the
+/// finishing process if no killed one got to it).
 pub async fn drive(
     emulator: &EmulatorProcess,
     dir: &Path,
@@ -155,17 +168,30 @@ pub async fn drive(
 ) -> i32 {
     let mut schedule = schedule.into_iter();
     let mut failures_in_a_row = 0;
+    let mut finished = None;
+    // Reruns of a finished job for a second process none of the killed
+    // processes got to (one is enough unless it finishes too fast).
+    let mut reruns_for_second = 0;
     loop {
         let kill = schedule.next();
+        if let (None, Some(code)) = (&kill, finished) {
+            if !second || log.seconds > 0 || reruns_for_second == 3 {
+                return code;
+            }
+            reruns_for_second += 1;
+        }
         log.processes += 1;
-        let mut cli = CliProcess::start(
-            enrich_command(emulator, dir),
-            format!("{label} process {}", log.processes),
-        );
+        let name = format!("{label} process {}", log.processes);
+        let mut cli = CliProcess::start(enrich_command(emulator, dir), name.clone());
+        if let Some(k) = &kill {
+            eprintln!(
+                "[{name}] plan: kill -9 at {:?}; second process at {:?} of the way",
+                k.moment, k.second
+            );
+        }
         let partial = dir.join(format!("out.csv.partial-{}", cli.pid()));
         let start: Seen = Some((Instant::now(), Duration::ZERO));
-        let (mut opened, mut grouped, mut writing, mut done): (Seen, Seen, Seen, Seen) =
-            (None, None, None, None);
+        let (mut opened, mut grouped, mut done): (Seen, Seen, Seen) = (None, None, None);
         let mut frozen = Duration::ZERO;
         let mut second_share = match &kill {
             Some(k) => k.second,
@@ -184,24 +210,29 @@ pub async fn drive(
             };
             note(&mut opened, cli.printed(JOURNAL_OPENED));
             note(&mut grouped, cli.printed(GROUP));
-            note(&mut writing, grouped.is_some() && partial.exists());
             note(&mut done, cli.printed(DONE));
-            let since = |seen: Seen| seen.map(|(at, f)| now - at - (frozen - f));
-            let (from, delay) = match &kill {
-                Some(k) => (
-                    match k.from {
+            // How far along the way to the kill (1.0: there), once its
+            // event has happened.
+            let way = match kill.as_ref().map(|k| k.moment) {
+                None => Some(1.0),
+                Some(Moment::After(from, delay)) => {
+                    let seen = match from {
                         From::Start => start,
                         From::JournalOpened => opened,
-                        From::OutputStarted => writing,
-                    },
-                    k.delay,
-                ),
-                None => (start, Duration::ZERO),
+                        From::Grouped => grouped,
+                    };
+                    seen.map(|(at, f)| {
+                        let elapsed = (now - at).saturating_sub(frozen - f);
+                        elapsed.as_secs_f64() / delay.as_secs_f64().max(f64::MIN_POSITIVE)
+                    })
+                }
+                Some(Moment::OutputBytes(bytes)) => grouped
+                    .and_then(|_| std::fs::metadata(&partial).ok())
+                    .map(|m| m.len() as f64 / (bytes as f64).max(1.0)),
             };
-            let elapsed = since(from);
-            if let (Some(share), Some(elapsed)) = (second_share, elapsed)
+            if let (Some(share), Some(way)) = (second_share, way)
                 && opened.is_some()
-                && elapsed >= delay.mul_f64(share)
+                && way >= share
             {
                 second_share = None;
                 let stopped = Instant::now();
@@ -209,7 +240,7 @@ pub async fn drive(
                 frozen += stopped.elapsed();
                 continue;
             }
-            if kill.is_some() && elapsed.is_some_and(|e| e >= delay) {
+            if kill.is_some() && way.is_some_and(|w| w >= 1.0) {
                 let stage = stage(emulator, rows, &cli, &partial).await;
                 cli.kill();
                 *log.kills.entry(stage).or_default() += 1;
@@ -218,21 +249,26 @@ pub async fn drive(
             tokio::time::sleep(POLL).await;
         };
         let Some(code) = code else {
+            finished = None;
             continue;
         };
         let stderr = cli.stderr();
         if code == 0 || code == 2 {
             let between = |a: Seen, b: Seen| match (a, b) {
-                (Some((a, fa)), Some((b, fb))) => b.saturating_duration_since(a) - (fb - fa),
+                (Some((a, fa)), Some((b, fb))) => {
+                    b.saturating_duration_since(a).saturating_sub(fb - fa)
+                }
                 _ => POLL,
             };
             log.phases = Phases {
                 starting: between(start, opened),
                 reading_input: between(opened, grouped),
-                writing_output: between(writing, done),
-                total: between(start, Some((Instant::now(), frozen))),
+                after_input: between(grouped, done),
+                output_bytes: std::fs::metadata(dir.join("out.csv")).map_or(0, |m| m.len()),
             };
-            return code;
+            finished = Some(code);
+            failures_in_a_row = 0;
+            continue;
         }
         // Exit 1 is the tool giving up with a message (say, retries
         // exhausted under the faults): rerun, as a user would. Anything
@@ -241,6 +277,7 @@ pub async fn drive(
             code, 1,
             "{label}: a process exited {code}; its stderr:\n{stderr}"
         );
+        finished = None;
         log.tool_errors
             .push(stderr.lines().last().unwrap_or_default().to_owned());
         failures_in_a_row += 1;
