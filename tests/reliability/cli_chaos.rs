@@ -1,4 +1,4 @@
-//! Part 5, the CLI under chaos: `parallel-web enrich` on a table of many
+//! Part 6, the CLI under chaos: `parallel-web enrich` on a table of many
 //! rows, against the emulator binary with faults on, killed with `kill -9`
 //! at random moments and rerun, with second processes started on the same
 //! journal while one is running; in the end the emulator must have created

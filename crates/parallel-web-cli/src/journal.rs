@@ -354,6 +354,18 @@ impl Journal {
         )?)
     }
 
+    /// The batches that hold entries sent without a known run.
+    pub fn unconfirmed_batches(&self) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare(
+            "SELECT DISTINCT tags.batch FROM tags JOIN entries e ON e.id = tags.entry
+             WHERE e.run_id IS NULL ORDER BY tags.batch",
+        )?;
+        let batches = st
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(batches)
+    }
+
     /// Forgets the tags of entries still without a run once the group was
     /// searched for them: their POST never created them, and a row that
     /// needs one is sent again under a new tag.

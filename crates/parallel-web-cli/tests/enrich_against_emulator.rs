@@ -302,7 +302,8 @@ fn dry_run_prints_the_spec_and_first_post_body_and_sends_nothing() {
         stdout.contains("\"ceo\"") && stdout.contains("\"Salesforce\""),
         "{stdout}"
     );
-    assert!(stdout.contains("<batch id>.2"), "{stdout}");
+    let tag = format!("{}.2", parallel_web::AddRuns::PREVIEW_BATCH_ID);
+    assert!(stdout.contains(&tag), "{stdout}");
 }
 
 #[test]

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 
 use parallel_web::MAX_SPEC_AND_INPUT_CHARS;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::enrich::plan::{Plan, STATUS_COLUMNS};
 use crate::fail::{Failure, Result};
@@ -59,14 +59,7 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matc
         {
             return Err(missing_column(&plan.input, missing, row.fields.keys()));
         }
-        let input: Map<String, Value> = if selected.is_empty() {
-            row.fields.clone()
-        } else {
-            selected
-                .iter()
-                .map(|c| (c.clone(), row.fields.get(c).cloned().unwrap_or(Value::Null)))
-                .collect()
-        };
+        let input = plan.sent_content(row.fields.clone());
         pending.push((
             count,
             row.line,

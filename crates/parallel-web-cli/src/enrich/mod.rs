@@ -15,8 +15,8 @@ mod submit;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use parallel_web::{BATCH_TAG_KEY, MAX_RUNS_PER_POST};
-use serde_json::{Map, Value, json};
+use parallel_web::{Client, MAX_RUNS_PER_POST, RunInput};
+use serde_json::{Map, Value};
 
 use crate::cli::{Connection, EnrichArgs};
 use crate::fail::{Failure, Result};
@@ -221,12 +221,13 @@ fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
     Ok(failed)
 }
 
-/// Prints the task spec and the first POST body; reads only the rows that
-/// body needs and sends nothing.
+/// Prints the task spec and the first POST body, as the SDK would build
+/// it (`AddRuns::preview`); reads only the rows that body needs and sends
+/// nothing, so it needs no API key.
 fn dry_run(plan: &mut Plan, format: Format) -> Result<()> {
     let mut inputs = Vec::new();
     let mut columns = Vec::new();
-    let stop = "dry run: enough rows";
+    let mut enough = false;
     let header = read::for_each_row(&plan.input, format, |item| {
         let row = item.map_err(|bad| {
             Failure::new(format!(
@@ -239,41 +240,27 @@ fn dry_run(plan: &mut Plan, format: Format) -> Result<()> {
                 columns.push(k.clone());
             }
         }
-        let input: Map<String, Value> = if plan.input_columns.is_empty() {
-            row.fields
-        } else {
-            plan.input_columns
-                .iter()
-                .map(|c| (c.clone(), row.fields.get(c).cloned().unwrap_or(Value::Null)))
-                .collect()
-        };
-        inputs.push(input);
+        inputs.push(RunInput::new(Value::Object(plan.sent_content(row.fields))));
         if inputs.len() >= MAX_RUNS_PER_POST {
-            return Err(Failure::new(stop));
+            enough = true;
+            return Err(Failure::new("stop reading")); // told apart by `enough`
         }
         Ok(())
     });
     let header = match header {
-        Err(f) if f.0 == stop => None,
+        Err(_) if enough => None,
         other => other?,
     };
     plan.with_input_columns(&header.unwrap_or(columns))?;
-    let metadata: Map<String, Value> = plan
-        .metadata
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    let body = json!({
-        "default_task_spec": plan.spec.to_json(),
-        "inputs": inputs.into_iter().enumerate().map(|(i, input)| {
-            let mut m = metadata.clone();
-            m.insert(BATCH_TAG_KEY.into(), Value::String(format!("<batch id>.{i}")));
-            json!({ "input": input, "processor": plan.processor, "metadata": m })
-        }).collect::<Vec<_>>(),
-    });
+    // A placeholder client: a preview builds bodies and sends nothing.
+    let client = Client::builder().api_key("dry-run").build()?;
+    let group = client.task_groups().handle("<group>");
+    let bodies = submit::add_runs(&group, inputs, plan).preview()?;
     println!("task spec:");
     println!("{}", serde_json::to_string_pretty(&plan.spec.to_json())?);
     println!("first POST /v1/tasks/groups/<group>/runs body:");
-    println!("{}", serde_json::to_string_pretty(&body)?);
+    if let Some(body) = bodies.first() {
+        println!("{}", serde_json::to_string_pretty(body)?);
+    }
     Ok(())
 }

@@ -166,6 +166,17 @@ impl Plan {
         Ok(plan)
     }
 
+    /// What a row with these columns sends: the input columns, or all.
+    pub fn sent_content(&self, fields: Map<String, Value>) -> Map<String, Value> {
+        if self.input_columns.is_empty() {
+            return fields;
+        }
+        self.input_columns
+            .iter()
+            .map(|c| (c.clone(), fields.get(c).cloned().unwrap_or(Value::Null)))
+            .collect()
+    }
+
     /// Sets the spec's input schema once the input's columns are known.
     pub fn with_input_columns(&mut self, all_columns: &[String]) -> Result<()> {
         let sent: Vec<String> = if self.input_columns.is_empty() {

@@ -3,18 +3,16 @@
 //! Each `add_runs` call gets a batch id of its own, and the journal records
 //! which entry (one row's sent content, see `crate::journal`) each position
 //! of that batch is *before* the POST is sent. The SDK tags each run with
-//! `pw_batch = "<batch>.<position>"` and resolves ambiguous failures within
-//! the call. If the tool dies between a POST and journaling its answer, the
-//! next run finds those entries unconfirmed, reads the group's runs,
-//! matches their tags to entries, and only then submits the rows the server
-//! does not have.
+//! the batch id and its position (its format, not ours) and resolves
+//! ambiguous failures within the call. If the tool dies between a POST and journaling its answer, the
+//! next run finds those entries unconfirmed, asks the SDK for the runs of
+//! their batches (`TaskGroup::batch_runs`: the tag format stays the SDK's),
+//! and only then submits the rows the server does not have.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use futures::StreamExt;
-use parallel_web::types::{InputValue, TaskRunMetadataValue};
-use parallel_web::{BATCH_TAG_KEY, Error, GroupEvent, RunInput, TaskGroup};
+use parallel_web::types::InputValue;
+use parallel_web::{AddRuns, Error, RunInput, TaskGroup};
 
 use crate::enrich::plan::Plan;
 use crate::fail::{Failure, Result};
@@ -51,14 +49,7 @@ pub async fn submit_all(
             .map_err(|e| Failure::new(format!("journal: a stored input is not JSON: {e}")))?;
         let batch = journal.new_batch(&entries)?;
         checkpoint("tagged").await;
-        let sent = group
-            .add_run_inputs(inputs)
-            .processor(&plan.processor)
-            .default_spec(&plan.spec)
-            .metadata(plan.metadata.iter().cloned())
-            .batch_id(&batch)
-            .send()
-            .await;
+        let sent = add_runs(group, inputs, plan).batch_id(&batch).send().await;
         let (run_ids, error) = match sent {
             Ok(out) => {
                 if let Some(status) = &out.status {
@@ -90,6 +81,16 @@ pub async fn submit_all(
     }
 }
 
+/// The add-runs call for these inputs: what `submit_all` sends and what
+/// `--dry-run` previews.
+pub fn add_runs(group: &TaskGroup, inputs: Vec<RunInput>, plan: &Plan) -> AddRuns {
+    group
+        .add_run_inputs(inputs)
+        .processor(&plan.processor)
+        .default_spec(&plan.spec)
+        .metadata(plan.metadata.iter().cloned())
+}
+
 /// Finds, among the group's runs, those of entries that were sent but
 /// whose run id was never journaled, and journals them; the tags of
 /// entries the group does not have are forgotten (they are sent anew).
@@ -99,40 +100,25 @@ async fn reconcile(
     progress: &Arc<Mutex<Progress>>,
 ) -> Result<()> {
     lock(progress).note("resuming: matching the group's runs to rows sent before the last stop");
-    let mut found: HashMap<u64, String> = HashMap::new();
+    let mut found: Vec<(u64, String)> = Vec::new();
     let mut duplicates = 0u64;
-    let mut runs = group.runs().send().await?;
-    while let Some(event) = runs.next().await {
-        let GroupEvent::RunState(r) = event? else {
-            continue;
-        };
-        let Some(TaskRunMetadataValue::String(tag)) =
-            r.run.metadata.as_ref().and_then(|m| m.get(BATCH_TAG_KEY))
-        else {
-            continue;
-        };
-        let Some((batch, pos)) = tag.split_once('.') else {
-            continue;
-        };
-        let Ok(pos) = pos.parse::<u64>() else {
-            continue;
-        };
-        let Some(entry) = journal.entry_of_tag(batch, pos)? else {
-            continue;
-        };
-        let known = match found.get(&entry) {
-            Some(id) => Some(id.clone()),
-            None => journal.run_of_entry(entry)?,
-        };
-        match known {
-            None => {
-                found.insert(entry, r.run.run_id.clone());
+    for batch in journal.unconfirmed_batches()? {
+        for (pos, run_ids) in group.batch_runs(&batch).await? {
+            let (Some(entry), Some(first)) =
+                (journal.entry_of_tag(&batch, pos as u64)?, run_ids.first())
+            else {
+                continue;
+            };
+            match journal.run_of_entry(entry)? {
+                None => found.push((entry, first.clone())),
+                Some(known) if !run_ids.contains(&known) => duplicates += 1,
+                Some(_) => {}
             }
-            Some(id) if id != r.run.run_id => duplicates += 1,
-            Some(_) => {}
+            if run_ids.len() > 1 {
+                duplicates += 1;
+            }
         }
     }
-    let found: Vec<(u64, String)> = found.into_iter().collect();
     journal.record_runs(&found)?;
     journal.forget_unconfirmed()?;
     let p = lock(progress);
