@@ -116,7 +116,7 @@ impl std::fmt::Display for Figures {
             .collect();
         write!(
             f,
-            "| {} | {} | {} runs created, {} groups; {} rows failed | {} ({}) | {} of {} refused | {} | {} | {} + {} / {} / {} | {:.1} s | {:.1} s |",
+            "| {} | {} | {} runs in {} group(s), one per row; {} rows failed | {} ({}) | {} of {} refused | {} | {} | {} + {} / {} / {} | {:.1} s | {:.1} s |",
             self.seed,
             self.rows,
             self.counted.runs_created,
