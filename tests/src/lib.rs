@@ -4,6 +4,8 @@
 //! [`EmulatorProcess::spawn`] finds (or builds) the `parallel-web-emulator`
 //! binary, starts it on a free loopback port, reads the address from its
 //! first stdout line, and stops it with SIGTERM when dropped.
+//! [`cli_binary`] finds (or builds) the `parallel-web` command the same way,
+//! for tests that run it as a user would.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
