@@ -62,7 +62,8 @@ const FAULTS: &[&str] = &[
     "ambiguous-add-runs:times=1",
 ];
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+/// The value of environment variable `name`, or `default` when it is unset.
+pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {
         Ok(v) => v
             .parse()
@@ -71,13 +72,14 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     }
 }
 
-fn seeds() -> Vec<u64> {
-    let text = std::env::var("PW_CHAOS_SEEDS").unwrap_or_else(|_| "1,2".into());
+/// The comma-separated seeds in environment variable `name`, or `default`.
+pub(crate) fn seeds(name: &str, default: &str) -> Vec<u64> {
+    let text = std::env::var(name).unwrap_or_else(|_| default.into());
     text.split(',')
         .map(|s| {
             s.trim()
                 .parse()
-                .unwrap_or_else(|_| panic!("PW_CHAOS_SEEDS: {s:?} is not a seed"))
+                .unwrap_or_else(|_| panic!("{name}: {s:?} is not a seed"))
         })
         .collect()
 }
@@ -85,7 +87,7 @@ fn seeds() -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_input_becomes_one_run_and_one_result_under_chaos() {
     let inputs: usize = env_or("PW_CHAOS_INPUTS", 10_000);
-    for seed in seeds() {
+    for seed in seeds("PW_CHAOS_SEEDS", "1,2") {
         let figures = chaos_run(inputs, seed).await;
         // The README's table is filled from these lines (`--nocapture`).
         println!("{figures}");

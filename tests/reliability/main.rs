@@ -6,6 +6,7 @@
 mod bad_emulator;
 mod bad_sdk;
 mod chaos;
+mod cli_chaos;
 mod hostile_server;
 mod late_commit;
 mod secrets;

@@ -4,6 +4,8 @@
 //! [`EmulatorProcess::spawn`] finds (or builds) the `parallel-web-emulator`
 //! binary, starts it on a free loopback port, reads the address from its
 //! first stdout line, and stops it with SIGTERM when dropped.
+//! [`cli_binary`] finds (or builds) the `parallel-web` command the same way,
+//! for tests that run it as a user would.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -196,28 +198,41 @@ fn send_sigterm(child: &Child) {
 /// built first if this test was run without it (e.g. `cargo test -p
 /// parallel-web-tests`).
 fn emulator_binary() -> PathBuf {
+    workspace_binary("parallel-web-emulator", "parallel-web-emulator")
+}
+
+/// The `parallel-web` command (package `parallel-web-cli`) next to this test
+/// executable (`target/<profile>/`), built first if it is not there yet.
+///
+/// A binary that is there is used as it is: after changing the CLI, build
+/// it (`cargo build -p parallel-web-cli`, with `--release` for release
+/// tests) or run the whole workspace's tests, which build it.
+pub fn cli_binary() -> PathBuf {
+    workspace_binary("parallel-web-cli", "parallel-web")
+}
+
+/// Binary `bin` of workspace package `package` in the profile directory of
+/// this test executable, built with cargo when it is missing.
+fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("test executable lives in target/<profile>/deps");
-    let binary = profile_dir.join(format!(
-        "parallel-web-emulator{}",
-        std::env::consts::EXE_SUFFIX
-    ));
+    let binary = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     if !binary.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
-        build
-            .args(["build", "--package", "parallel-web-emulator", "--bin"])
-            .arg("parallel-web-emulator");
+        build.args(["build", "--package", package, "--bin", bin]);
         // Build into the directory looked in: `target/release` for a
         // `cargo test --release` run.
         if profile_dir.file_name().is_some_and(|d| d == "release") {
             build.arg("--release");
         }
-        let status = build.status().expect("run cargo build for the emulator");
-        assert!(status.success(), "building the emulator binary failed");
+        let status = build
+            .status()
+            .unwrap_or_else(|e| panic!("run cargo build for {bin}: {e}"));
+        assert!(status.success(), "building the {bin} binary failed");
     }
     binary
 }
