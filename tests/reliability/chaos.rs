@@ -86,6 +86,7 @@ pub(crate) fn seeds(name: &str, default: &str) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_input_becomes_one_run_and_one_result_under_chaos() {
+    let _alone = crate::ONE_SCENARIO_AT_A_TIME.lock().await;
     let inputs: usize = env_or("PW_CHAOS_INPUTS", 10_000);
     for seed in seeds("PW_CHAOS_SEEDS", "1,2") {
         let figures = chaos_run(inputs, seed).await;

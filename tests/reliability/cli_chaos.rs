@@ -76,6 +76,7 @@ const FAILURE_RATE: &str = "0.01";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_and_doubled_cli_processes_create_one_run_per_row() {
+    let _alone = crate::ONE_SCENARIO_AT_A_TIME.lock().await;
     let rows: usize = env_or("PW_CLI_CHAOS_ROWS", 5_000);
     let kills: usize = env_or("PW_CLI_CHAOS_KILLS", 12);
     let mut failures = Vec::new();

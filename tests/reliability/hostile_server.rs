@@ -297,6 +297,46 @@ fn resumed_from(server: &ScriptedServer) -> Vec<Option<String>> {
         .collect()
 }
 
+/// Runs `work` while sampling this process's resident memory; returns its
+/// output and how far memory grew over the baseline, in KiB.
+pub(crate) async fn with_rss_growth<T>(work: impl Future<Output = T>) -> (T, u64) {
+    let baseline = rss_kib().unwrap_or(0);
+    let peak = Arc::new(Mutex::new(baseline));
+    let sampler = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Some(now) = rss_kib() {
+                    let mut p = peak.lock().unwrap();
+                    *p = (*p).max(now);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let out = work.await;
+    sampler.abort();
+    let grown = peak.lock().unwrap().saturating_sub(baseline);
+    (out, grown)
+}
+
+/// Growth of resident memory allowed while the SDK meets an oversized
+/// answer (its caps: 32 MiB per event, 64 MiB per body, 4 KiB per error body).
+pub(crate) const RSS_BOUND_KIB: u64 = 256 * 1024;
+
+/// An observation with the memory growth checked and noted.
+pub(crate) fn bounded(outcome: crate::bad_sdk::Outcome, grown: u64) -> Observed {
+    let mut side = Vec::new();
+    if grown > RSS_BOUND_KIB {
+        side.push(format!("resident memory grew by {grown} KiB"));
+    }
+    Observed {
+        outcome,
+        side,
+        note: format!("RSS peak +{} MiB", grown / 1024),
+    }
+}
+
 /// This process's resident memory, in KiB.
 fn rss_kib() -> Option<u64> {
     parallel_web_tests::resident_kib("self")

@@ -237,6 +237,7 @@ fn every_input_created(n: usize, said: &Said, runs_of: &BTreeMap<usize, Vec<Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_commit_held_less_than_the_settle_window_is_never_duplicated() {
+    let _alone = crate::ONE_SCENARIO_AT_A_TIME.lock().await;
     for (policy, name) in [(fast(), "fast"), (RetryPolicy::default(), "default")] {
         let (figures, said, runs_of) = late_commit_run(SHORT_HOLD_MS, policy, name).await;
         println!("{figures}");
@@ -262,6 +263,7 @@ async fn a_commit_held_less_than_the_settle_window_is_never_duplicated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_duplicate_of_a_commit_held_past_the_settle_window_is_reported() {
+    let _alone = crate::ONE_SCENARIO_AT_A_TIME.lock().await;
     for (policy, name) in [(fast(), "fast"), (RetryPolicy::default(), "default")] {
         let (figures, said, runs_of) = late_commit_run(LONG_HOLD_MS, policy, name).await;
         println!("{figures}");

@@ -38,13 +38,19 @@ use reqwest::header::{CONTENT_LENGTH, HeaderMap};
 pub const ERROR_BODY_KEPT_BYTES: usize = 4096;
 
 /// A success body longer than the client's limit; nothing past the limit
-/// was read.
+/// was read. It reaches the caller as the source of a body-read error:
 ///
 /// ```
-/// use parallel_web_api::ResponseTooLarge;
+/// use parallel_web_api::{ResponseTooLarge, find_in_chain, types};
 ///
-/// let e = ResponseTooLarge { limit: 64 << 20 };
-/// assert!(e.to_string().contains("67108864 bytes"));
+/// fn over_the_limit(error: &parallel_web_api::Error<types::ApiError>) -> Option<u64> {
+///     match error {
+///         parallel_web_api::Error::ResponseBodyError(e) => {
+///             find_in_chain::<ResponseTooLarge>(e).map(|t| t.limit)
+///         }
+///         _ => None,
+///     }
+/// }
 /// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("the response body is larger than the client's limit of {limit} bytes")]
@@ -82,10 +88,12 @@ pub struct ErrorBodyTooLong {
 /// The first `T` in `error`'s chain of sources (itself included).
 ///
 /// ```
-/// use parallel_web_api::{ResponseTooLarge, find_in_chain};
+/// use parallel_web_api::find_in_chain;
 ///
-/// let e = ResponseTooLarge { limit: 10 };
-/// assert_eq!(find_in_chain::<ResponseTooLarge>(&e).map(|e| e.limit), Some(10));
+/// let inner = std::io::Error::other("the disk is full");
+/// let outer = std::io::Error::new(std::io::ErrorKind::Other, inner);
+/// let found = find_in_chain::<std::io::Error>(&outer);
+/// assert!(found.is_some());
 /// ```
 pub fn find_in_chain<'a, T: std::error::Error + 'static>(
     error: &'a (dyn std::error::Error + 'static),

@@ -2,10 +2,6 @@
 
 use super::*;
 
-/// Growth of resident memory over the baseline allowed while the SDK
-/// meets one oversized event (its cap is 32 MiB).
-const RSS_BOUND_KIB: u64 = 256 * 1024;
-
 /// The run stream's cursors, then the `last_event_id` of each request the
 /// server got: `c1, c2; requests [None, Some("c1")]`.
 pub(super) async fn cursors_and_reopens(
@@ -100,27 +96,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 })
                 .await;
                 let client = client_for(&env, &server.url(), |b| b);
-                let baseline = rss_kib().unwrap_or(0);
-                let peak = Arc::new(Mutex::new(baseline));
-                let sampler = {
-                    let peak = peak.clone();
-                    tokio::spawn(async move {
-                        loop {
-                            if let Some(now) = rss_kib() {
-                                let mut p = peak.lock().unwrap();
-                                *p = (*p).max(now);
-                            }
-                            tokio::time::sleep(Duration::from_millis(5)).await;
-                        }
-                    })
-                };
-                let result = all_runs(&client).await;
-                sampler.abort();
-                let grown = peak.lock().unwrap().saturating_sub(baseline);
-                let mut side = Vec::new();
-                if grown > RSS_BOUND_KIB {
-                    side.push(format!("resident memory grew by {grown} KiB"));
-                }
+                let (result, grown) = with_rss_growth(all_runs(&client)).await;
                 let outcome = match result {
                     Ok(items) => {
                         let n = items.len();
@@ -131,11 +107,7 @@ pub(crate) fn cases() -> Vec<Case> {
                     }
                     Err(e) => Err(e),
                 };
-                Observed {
-                    outcome,
-                    side,
-                    note: format!("RSS peak +{} MiB", grown / 1024),
-                }
+                bounded(outcome, grown)
             },
         ),
         Case::new(

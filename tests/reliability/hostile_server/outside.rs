@@ -6,33 +6,6 @@
 use super::cases::{cursors_and_reopens, ids_and_errors};
 use super::*;
 
-/// Growth of resident memory allowed while the SDK meets a gigabyte body
-/// (its limit for success bodies is 64 MiB; error bodies are read to 4 KiB).
-const RSS_BOUND_KIB: u64 = 256 * 1024;
-
-/// Runs `work` while sampling this process's resident memory; returns its
-/// output and how far memory grew over the baseline, in KiB.
-async fn with_rss_growth<T>(work: impl Future<Output = T>) -> (T, u64) {
-    let baseline = rss_kib().unwrap_or(0);
-    let peak = Arc::new(Mutex::new(baseline));
-    let sampler = {
-        let peak = peak.clone();
-        tokio::spawn(async move {
-            loop {
-                if let Some(now) = rss_kib() {
-                    let mut p = peak.lock().unwrap();
-                    *p = (*p).max(now);
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-    };
-    let out = work.await;
-    sampler.abort();
-    let grown = peak.lock().unwrap().saturating_sub(baseline);
-    (out, grown)
-}
-
 /// A server whose every answer is `status` with a `content-length` of
 /// 1 GiB, written in blocks after `prefix` until the client hangs up.
 async fn gigabyte(status: u16, prefix: &'static [u8]) -> ScriptedServer {
@@ -51,19 +24,6 @@ async fn gigabyte(status: u16, prefix: &'static [u8]) -> ScriptedServer {
         }
     })
     .await
-}
-
-/// An observation with the memory growth checked and noted.
-fn bounded(outcome: crate::bad_sdk::Outcome, grown: u64) -> Observed {
-    let mut side = Vec::new();
-    if grown > RSS_BOUND_KIB {
-        side.push(format!("resident memory grew by {grown} KiB"));
-    }
-    Observed {
-        outcome,
-        side,
-        note: format!("RSS peak +{} MiB", grown / 1024),
-    }
 }
 
 /// The cases of this file.

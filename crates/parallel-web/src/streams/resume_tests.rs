@@ -5,6 +5,7 @@ use crate::RetryPolicy;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Mutex;
 
 /// Yields each event's JSON; its `event_id` is the cursor, and an object
@@ -181,27 +182,42 @@ async fn repeated_failures_end_with_an_error_naming_the_cursor() {
     }
 }
 
-/// An opener whose first connection sends one event then `after_first`
-/// (forever), and whose later connections end at once; it counts them.
-fn one_event_then(after_first: fn() -> ByteChunks) -> (Opener, Arc<Mutex<u32>>) {
-    let calls = Arc::new(Mutex::new(0u32));
-    let c = calls.clone();
-    let opener: Opener = Arc::new(move |_cursor| {
+/// An opener that records the cursor of each connection it opens and hands
+/// the connection's number (from 1) to `connect`.
+fn counted<F, Fut>(connect: F) -> (Opener, Arc<Mutex<Vec<Option<String>>>>)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<ByteChunks, Error>> + Send + 'static,
+{
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    let opener: Opener = Arc::new(move |cursor| {
         let n = {
-            let mut g = c.lock().unwrap();
-            *g += 1;
-            *g
+            let mut g = seen.lock().unwrap();
+            g.push(cursor);
+            g.len()
         };
-        Box::pin(async move {
-            if n > 1 {
-                return Ok(futures::stream::empty().boxed());
-            }
-            let e1: &'static str = run_event("1").leak();
-            let first = futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]);
-            Ok(first.chain(after_first()).boxed())
-        })
+        Box::pin(connect(n))
     });
     (opener, calls)
+}
+
+/// The number of connections an opener made.
+fn opened(calls: &Mutex<Vec<Option<String>>>) -> usize {
+    calls.lock().unwrap().len()
+}
+
+/// An opener whose first connection sends one event then `after_first`
+/// (forever), and whose later connections end at once; it counts them.
+fn one_event_then(after_first: fn() -> ByteChunks) -> (Opener, Arc<Mutex<Vec<Option<String>>>>) {
+    counted(move |n| async move {
+        if n > 1 {
+            return Ok(futures::stream::empty().boxed());
+        }
+        let e1: &'static str = run_event("1").leak();
+        let first = futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]);
+        Ok(first.chain(after_first()).boxed())
+    })
 }
 
 /// Opens with a 30 s idle timeout and collects every item.
@@ -220,7 +236,7 @@ async fn an_idle_connection_is_reopened() {
     let (opener, calls) = one_event_then(|| futures::stream::pending().boxed());
     let items = collect_with_idle_timeout(opener).await;
     assert_eq!(items.len(), 1);
-    assert_eq!(*calls.lock().unwrap(), 2);
+    assert_eq!(opened(&calls), 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -235,11 +251,7 @@ async fn keep_alive_comments_do_not_hold_off_the_idle_timeout() {
     });
     let items = collect_with_idle_timeout(opener).await;
     assert_eq!(items.len(), 1);
-    assert_eq!(
-        *calls.lock().unwrap(),
-        2,
-        "reopened after 30 s of keep-alives"
-    );
+    assert_eq!(opened(&calls), 2, "reopened after 30 s of keep-alives");
 }
 
 #[tokio::test(start_paused = true)]
@@ -338,20 +350,14 @@ async fn a_replay_cut_before_anything_new_resumes_from_the_newest_cursor_not_the
 }
 
 /// An opener that serves `body` on every connection, forever, counting them.
-fn forever(body: &'static str) -> (Opener, Arc<Mutex<u32>>) {
-    let calls = Arc::new(Mutex::new(0u32));
-    let c = calls.clone();
-    let opener: Opener = Arc::new(move |_cursor| {
-        *c.lock().unwrap() += 1;
-        Box::pin(async move {
-            let chunks = [
-                Ok(Bytes::from_static(body.as_bytes())),
-                Err("reset".to_owned()),
-            ];
-            Ok(futures::stream::iter(chunks).boxed())
-        })
-    });
-    (opener, calls)
+fn forever(body: &'static str) -> (Opener, Arc<Mutex<Vec<Option<String>>>>) {
+    counted(move |_| async move {
+        let chunks = [
+            Ok(Bytes::from_static(body.as_bytes())),
+            Err("reset".to_owned()),
+        ];
+        Ok(futures::stream::iter(chunks).boxed())
+    })
 }
 
 #[tokio::test(start_paused = true)]
@@ -361,7 +367,7 @@ async fn a_server_that_repeats_one_event_and_cuts_forever_ends_with_a_stalled_er
     assert_eq!(ids(&items), ["c1", "Err(StreamStalled)"]);
     // The first connection (progress: c1), then the limit (3) plus one
     // connections that only replay c1.
-    assert_eq!(*calls.lock().unwrap(), 1 + 4);
+    assert_eq!(opened(&calls), 1 + 4);
     match &items[1] {
         Err(Error::StreamStalled {
             reason,
@@ -388,40 +394,25 @@ async fn a_live_feed_that_replays_its_history_and_closes_forever_ends_with_a_sta
 #[tokio::test(start_paused = true)]
 async fn a_replay_followed_by_silence_counts_as_no_progress() {
     let e1: &'static str = run_event("c1").leak();
-    let calls = Arc::new(Mutex::new(0u32));
-    let c = calls.clone();
-    let opener: Opener = Arc::new(move |_cursor| {
-        *c.lock().unwrap() += 1;
-        Box::pin(async move {
-            let first = futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]);
-            Ok(first.chain(futures::stream::pending()).boxed())
-        })
+    let (opener, calls) = counted(move |_| async move {
+        let first = futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]);
+        Ok(first.chain(futures::stream::pending()).boxed())
     });
     let items = collect_with_idle_timeout(opener).await;
     assert_eq!(ids(&items), ["c1", "Err(StreamStalled)"]);
-    assert_eq!(*calls.lock().unwrap(), 1 + 4);
+    assert_eq!(opened(&calls), 1 + 4);
 }
 
 /// An opener whose first `silent` connections never answer (no headers);
 /// later ones serve one event. It counts the attempts.
-fn headers_withheld(silent: u32) -> (Opener, Arc<Mutex<u32>>) {
-    let calls = Arc::new(Mutex::new(0u32));
-    let c = calls.clone();
-    let opener: Opener = Arc::new(move |_cursor| {
-        let n = {
-            let mut g = c.lock().unwrap();
-            *g += 1;
-            *g
-        };
-        Box::pin(async move {
-            if n <= silent {
-                futures::future::pending::<()>().await;
-            }
-            let e1: &'static str = run_event("c1").leak();
-            Ok(futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]).boxed())
-        })
-    });
-    (opener, calls)
+fn headers_withheld(silent: usize) -> (Opener, Arc<Mutex<Vec<Option<String>>>>) {
+    counted(move |n| async move {
+        if n <= silent {
+            futures::future::pending::<()>().await;
+        }
+        let e1: &'static str = run_event("c1").leak();
+        Ok(futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]).boxed())
+    })
 }
 
 #[tokio::test(start_paused = true)]
@@ -430,7 +421,7 @@ async fn response_headers_that_never_come_are_asked_for_again_after_the_idle_tim
     let started = tokio::time::Instant::now();
     let items = collect_with_idle_timeout(opener).await;
     assert_eq!(ids(&items), ["c1"]);
-    assert_eq!(*calls.lock().unwrap(), 3);
+    assert_eq!(opened(&calls), 3);
     // Two idle timeouts of 30 s, with the backoff (0.5 s) between them.
     assert_eq!(
         started.elapsed(),
@@ -440,7 +431,7 @@ async fn response_headers_that_never_come_are_asked_for_again_after_the_idle_tim
 
 #[tokio::test(start_paused = true)]
 async fn a_server_that_never_answers_fails_the_open_with_a_stalled_error() {
-    let (opener, calls) = headers_withheld(u32::MAX);
+    let (opener, calls) = headers_withheld(usize::MAX);
     let mut s = settings();
     s.idle_timeout = Some(Duration::from_secs(30));
     let Err(error) = open(opener, Json, s, EndRule::AtEndOfBody, None).await else {
@@ -450,32 +441,23 @@ async fn a_server_that_never_answers_fails_the_open_with_a_stalled_error() {
         matches!(&error, Error::StreamStalled { reason, .. } if reason.contains("no response headers")),
         "{error:?}"
     );
-    assert_eq!(*calls.lock().unwrap(), 4);
+    assert_eq!(opened(&calls), 4);
 }
 
 #[tokio::test(start_paused = true)]
 async fn headers_withheld_on_a_reconnect_are_asked_for_again_too() {
     let e1: &'static str = run_event("c1").leak();
     let e2: &'static str = run_event("c2").leak();
-    let calls = Arc::new(Mutex::new(Vec::new()));
-    let c = calls.clone();
-    let opener: Opener = Arc::new(move |cursor: Option<String>| {
-        let n = {
-            let mut g = c.lock().unwrap();
-            g.push(cursor);
-            g.len()
-        };
-        Box::pin(async move {
-            match n {
-                1 => Ok(futures::stream::iter([
-                    Ok(Bytes::from_static(e1.as_bytes())),
-                    Err("reset".to_owned()),
-                ])
-                .boxed()),
-                2 => futures::future::pending().await,
-                _ => Ok(futures::stream::iter([Ok(Bytes::from_static(e2.as_bytes()))]).boxed()),
-            }
-        })
+    let (opener, calls) = counted(move |n| async move {
+        match n {
+            1 => Ok(futures::stream::iter([
+                Ok(Bytes::from_static(e1.as_bytes())),
+                Err("reset".to_owned()),
+            ])
+            .boxed()),
+            2 => futures::future::pending().await,
+            _ => Ok(futures::stream::iter([Ok(Bytes::from_static(e2.as_bytes()))]).boxed()),
+        }
     });
     let items = collect_with_idle_timeout(opener).await;
     assert_eq!(ids(&items), ["c1", "c2"]);
