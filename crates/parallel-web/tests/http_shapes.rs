@@ -6,7 +6,9 @@ use futures::StreamExt;
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use parallel_web::types::{McpServer, SourcePolicy, Webhook, WebhookEventTypesItem};
-use parallel_web::{ApiVersion, Client, Error, GroupEvent, RetryPolicy, RunInput, TaskSpec, beta};
+use parallel_web::{
+    ApiVersion, Client, Error, GroupEvent, RetryPolicy, RunInput, TaskSpec, WithOptions, beta,
+};
 
 fn mcp_server(allowed_tools: Option<&[&str]>, header: Option<(&str, &str)>) -> McpServer {
     McpServer {
@@ -413,7 +415,7 @@ async fn the_result_long_poll_passes_the_timeout_and_beta_header() {
     let err = client(&server)
         .task_runs()
         .result("trun_1")
-        .timeout(std::time::Duration::from_secs(30))
+        .api_timeout(std::time::Duration::from_secs(30))
         .beta(beta::FIELD_BASIS)
         .send()
         .await
