@@ -47,9 +47,10 @@ mod spec;
 mod streams;
 mod waiter;
 
-pub use client::options::{RequestOptions, WithOptions};
+pub use client::options::RequestOptions;
 pub use client::read::ReadRequest;
 pub use client::retry::{Jitter, RetryClass, RetryPolicy};
+pub use client::with_options::WithOptions;
 pub use client::{
     ApiVersion, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_RUN_POSTS_PER_MINUTE,
 };

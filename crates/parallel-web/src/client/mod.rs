@@ -8,6 +8,7 @@ pub(crate) mod rate_budget;
 pub(crate) mod read;
 pub(crate) mod request;
 pub(crate) mod retry;
+pub(crate) mod with_options;
 
 use std::fmt;
 use std::sync::Arc;

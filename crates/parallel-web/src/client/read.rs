@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::client::options::request_builder;
+use crate::client::with_options::request_builder;
 use crate::{Client, Error, RequestOptions};
 
 type Read<T> =

@@ -14,8 +14,8 @@ use std::time::Duration;
 use futures::stream::StreamExt;
 use tokio::time::Instant;
 
-use crate::client::options::request_builder;
 use crate::client::request::{Call, op, versioned};
+use crate::client::with_options::request_builder;
 use crate::groups::batching::{
     self, AddRunsOutcome, BATCH_TAG_KEY, PostOutcome, Posted, Progress, Submitter, Tagged,
 };

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::client::options::request_builder;
 use crate::client::request::{Call, op, versioned};
+use crate::client::with_options::request_builder;
 use crate::groups::add_runs::BatchRunsRequest;
 use crate::groups::streams::{EventsRequest, RunsRequest};
 use crate::spec::run_input::{check_entry, extend_metadata};

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use futures::stream::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::client::options::request_builder;
 use crate::client::request::{Call, op, versioned};
+use crate::client::with_options::request_builder;
 use crate::streams::body::event_stream_body;
 use crate::streams::events::{GroupEvent, GroupEvents, TypedRun, TypedRuns};
 use crate::streams::resume::{self, Decode, EndRule, Opener};

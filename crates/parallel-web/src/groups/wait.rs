@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::time::Instant;
 
-use crate::client::options::request_builder;
+use crate::client::with_options::request_builder;
 use crate::types::TaskGroupStatus;
 use crate::waiter::{Delays, Poll, Waiter};
 use crate::{Error, GroupEvent, GroupEventStream, Jitter, RequestOptions, TaskGroup};

@@ -20,9 +20,9 @@ use serde_json::Value;
 
 use std::sync::Arc;
 
-use crate::client::options::request_builder;
 use crate::client::request::Call;
 use crate::client::retry::Backoff;
+use crate::client::with_options::request_builder;
 use crate::streams::body::{Pump, Pumped, event_stream_body};
 use crate::streams::events::GroupEvents;
 use crate::streams::resume::{Decode, Opener, first_connection};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use crate::client::options::request_builder;
+use crate::client::with_options::request_builder;
 use crate::runs::CreateRun;
 use crate::runs::result::typed_result;
 use crate::types::TaskRunResult;

@@ -6,8 +6,8 @@ pub(crate) mod events;
 pub(crate) mod execute;
 pub(crate) mod result;
 
-use crate::client::options::request_builder;
 use crate::client::request::Call;
+use crate::client::with_options::request_builder;
 use crate::spec::beta::Betas;
 use crate::spec::run_input::Defaults;
 use crate::types::{TaskRun, TaskRunInput};

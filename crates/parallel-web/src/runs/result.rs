@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::client::options::request_builder;
 use crate::client::request::Call;
+use crate::client::with_options::request_builder;
 use crate::spec::beta::Betas;
 use crate::types::{FieldBasis, TaskRun, TaskRunResult, TaskRunResultOutput};
 use crate::waiter::{Delays, Poll, Waiter};

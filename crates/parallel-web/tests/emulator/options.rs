@@ -137,6 +137,23 @@ async fn a_per_call_timeout_ends_a_slow_call_with_a_typed_error() {
         }
         other => panic!("{other:?}"),
     }
+    // A stream's timeout bounds opening it: the error comes from `send`.
+    let err = group
+        .events()
+        .timeout(Duration::from_millis(300))
+        .await
+        .err()
+        .expect("timed out");
+    assert!(
+        matches!(
+            err,
+            Error::RequestTimeout {
+                operation: "task_group_events",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
