@@ -693,6 +693,22 @@ mod tests {
     }
 
     #[test]
+    fn a_views_header_and_query_values_never_show_in_debug_output() {
+        let client = Client::builder().api_key("k").build().unwrap();
+        let view = client.with_options(
+            RequestOptions::new()
+                .header("x-api-key", "per-call-secret")
+                .query("token", "query-secret"),
+        );
+        let shown = format!("{view:?} {:?}", view.raw());
+        assert!(
+            shown.contains("x-api-key") && shown.contains("token"),
+            "{shown}"
+        );
+        assert!(!shown.contains("secret"), "{shown}");
+    }
+
+    #[test]
     fn a_missing_key_is_a_config_error() {
         let err = Client::builder().build().unwrap_err();
         assert!(matches!(err, Error::Config(_)), "{err:?}");

@@ -78,6 +78,11 @@ async fn a_client_view_changes_the_defaults_and_keeps_the_rest() {
     // One client underneath: the same request counter (and pool and budget).
     assert_eq!(client.request_count(), view.request_count());
     assert_eq!(client.request_count(), 9);
+    // `Duration::MAX` lifts a view's timeout (no overflow, no bound).
+    let bounded = client.with_options(RequestOptions::new().timeout(Duration::from_nanos(1)));
+    let lifted = bounded.with_options(RequestOptions::new().timeout(Duration::MAX));
+    let err = lifted.task_runs().retrieve("trun_x").await.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err:?}");
     // Everything else is the client's: it reaches the same server.
     let view = client.with_options(RequestOptions::new().header("x-team", "research"));
     let group = view.task_groups().create().await.unwrap();
