@@ -30,7 +30,8 @@
 //!   their run and event streams (`streams.rs`) and waiting for a group.
 //! - `streams/`: SSE framing, the pump that reads a connection, the
 //!   self-resuming machine and event decoding, for any endpoint.
-//! - `runs/`: single runs, results and a run's own event stream.
+//! - `runs/`: single runs, results, `execute` (create and wait) and a
+//!   run's own event stream.
 //! - `spec/`: task specs, run inputs and the `parallel-beta` header.
 //! - `waiter.rs`: the deadline-and-backoff core both waiters share.
 //! - `fuzz_runner.rs` (tests only): runs the `fuzz_` property tests, for a

@@ -13,12 +13,19 @@ use crate::{RequestOptions, RetryPolicy};
 /// `.beta(..)`, or a whole [`RequestOptions`] with `.options(..)`. Bring it
 /// into scope with `use parallel_web::WithOptions;`.
 ///
-/// What a builder's options apply to: every HTTP request the call makes.
-/// The timeout bounds each API call from its first attempt to its last (an
-/// `add_runs` of three chunks makes three calls; a stream's timeout bounds
-/// opening each connection, not reading the events; a
-/// [`wait`](crate::ResultRequest::wait) bounds each long-poll and goes on
-/// polling after one is cut, until its own `max_wait`).
+/// What a builder's options apply to: every HTTP request the call makes,
+/// and nothing after it returns. The timeout bounds each API call from its
+/// first attempt to its last, retries and their delays included:
+///
+/// - an `add_runs` of three chunks makes three calls (and its read-backs);
+/// - a stream's timeout bounds opening each connection, not reading the
+///   events: the first connection's timeout is returned by `send`, a
+///   reconnect that times out is retried like any dropped connection;
+/// - a [`ResultRequest::wait`](crate::ResultRequest::wait), a group's
+///   [`wait`](crate::TaskGroup::wait) and
+///   [`execute`](crate::TaskRuns::execute) bound each request they make
+///   (a long-poll cut by it counts as "still running") and go on until
+///   their own `max_wait`.
 ///
 /// ```no_run
 /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
