@@ -20,8 +20,9 @@ use reqwest::header::{HeaderName, HeaderValue};
 use crate::spec::beta::Betas;
 use crate::{Error, RetryPolicy};
 
-/// Options for one call (through [`WithOptions`] on any request builder)
-/// or for every call of a client view ([`Client::with_options`]).
+/// Options for one call (through [`WithOptions`](crate::WithOptions) on
+/// any request builder) or for every call of a client view
+/// ([`Client::with_options`](crate::Client::with_options)).
 /// Everything left unset keeps the client's default.
 ///
 /// ```
@@ -232,7 +233,7 @@ impl RequestOptions {
     }
 }
 
-/// What the calls of one [`Client`] view use: the client's defaults with
+/// What the calls of one [`Client`](crate::Client) view use: the client's defaults with
 /// every [`RequestOptions`] laid over them, resolved.
 #[derive(Debug, Clone)]
 pub(crate) struct CallSettings {
