@@ -48,6 +48,15 @@ use crate::{RequestOptions, RetryPolicy};
 /// ```
 pub trait WithOptions: Sized {
     /// The builder's options, to change in place.
+    ///
+    /// ```
+    /// use parallel_web::WithOptions;
+    /// let client = parallel_web::Client::builder().api_key("k").build().unwrap();
+    /// let mut create = client.task_groups().create();
+    /// assert!(create.options_mut().is_empty());
+    /// let create = create.max_retries(3);
+    /// # let _ = create;
+    /// ```
     fn options_mut(&mut self) -> &mut RequestOptions;
 
     /// Lays `options` over the ones set so far (what `options` sets wins).

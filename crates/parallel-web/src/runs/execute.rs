@@ -81,12 +81,27 @@ pub struct Execute {
 
 impl Execute {
     /// The run's spec.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// use parallel_web::{RunInput, TaskSpec};
+    /// let spec = TaskSpec::text("The founders' names");
+    /// let result = client.task_runs().execute(RunInput::new("Stripe")).spec(&spec).await?;
+    /// # let _ = result; Ok(()) }
+    /// ```
     pub fn spec(mut self, spec: &TaskSpec) -> Self {
         self.create = self.create.spec(spec);
         self
     }
 
     /// The run's processor.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// use parallel_web::RunInput;
+    /// let result = client.task_runs().execute(RunInput::new("Stripe?")).processor("core").await?;
+    /// # let _ = result; Ok(()) }
+    /// ```
     pub fn processor(mut self, processor: impl Into<String>) -> Self {
         self.create = self.create.processor(processor);
         self
@@ -94,12 +109,39 @@ impl Execute {
 
     /// Give up waiting after this long (default: wait until the run
     /// finishes), with [`Error::WaitTimeout`]; the run goes on.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// use std::time::Duration;
+    /// use parallel_web::{Error, RunInput};
+    /// let run = client.task_runs().execute(RunInput::new("Stripe?")).processor("ultra");
+    /// match run.max_wait(Duration::from_secs(600)).await {
+    ///     Err(Error::WaitTimeout(t)) => eprintln!("{t}"), // names the run, to wait again
+    ///     other => println!("{:?}", other?.output),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = Some(max_wait);
         self
     }
 
     /// Decodes the output as `O`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// use parallel_web::{RunInput, TaskSpec};
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Founders { names: Vec<String> }
+    /// let result = client
+    ///     .task_runs()
+    ///     .execute(RunInput::new("Stripe"))
+    ///     .spec(&TaskSpec::output::<Founders>())
+    ///     .typed::<Founders>()
+    ///     .await?;
+    /// println!("{:?}", result.output.names);
+    /// # Ok(()) }
+    /// ```
     pub fn typed<O: DeserializeOwned>(self) -> TypedExecute<O> {
         TypedExecute {
             inner: self,
@@ -108,6 +150,14 @@ impl Execute {
     }
 
     /// Creates the run, then waits for its result.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// use parallel_web::RunInput;
+    /// let result = client.task_runs().execute(RunInput::new("Stripe?")).send().await?;
+    /// println!("{}", result.run.status);
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<TaskRunResult, Error> {
         let Execute {
             mut create,
@@ -129,6 +179,15 @@ request_builder!(Execute => TaskRunResult, options: create.options);
 
 /// An [`Execute`] decoding the output as `O`; finish with
 /// [`send`](TypedExecute::send) or `.await`.
+///
+/// ```no_run
+/// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+/// use parallel_web::{RunInput, TypedExecute};
+/// let request: TypedExecute<String> = client.task_runs().execute(RunInput::new("Stripe?")).typed();
+/// let result = request.await?; // a text output decodes into a String
+/// println!("{}", result.output);
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct TypedExecute<O> {
     inner: Execute,
@@ -144,6 +203,14 @@ impl<O> std::fmt::Debug for TypedExecute<O> {
 impl<O: DeserializeOwned> TypedExecute<O> {
     /// Creates the run, waits for its result and decodes its output
     /// ([`Error::Decode`] with the raw output when it does not fit `O`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// use parallel_web::RunInput;
+    /// let run = client.task_runs().execute(RunInput::new("Stripe?"));
+    /// let result = run.typed::<String>().send().await?;
+    /// # let _ = result; Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<TypedResult<O>, Error> {
         typed_result(self.inner.send().await?)
     }
