@@ -48,12 +48,12 @@ impl ClientHooks<ClientExtras> for Client {
     ) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
         headers.remove(API_VERSION_HEADER);
-        self.inner.apply(headers);
         // progenitor only sets `Accept` for JSON responses; the stream
         // operations would otherwise go out with reqwest's `*/*`.
         if is_stream_operation(info.operation_id) {
             headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
         }
+        self.inner.apply(request);
         Ok(())
     }
 

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use parallel_web::types::McpServer;
-use parallel_web::{ApiVersion, Client, RunInput, TaskSpec, beta};
+use parallel_web::{ApiVersion, Client, RunInput, TaskSpec, WithOptions, beta};
 use schemars::JsonSchema;
 use serde::Deserialize;
 

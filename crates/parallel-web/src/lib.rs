@@ -8,10 +8,14 @@
 //!   [`TaskGroup::add_runs`] (batching; [`BATCH_TAG_KEY`] says exactly what
 //!   "exactly once" does and does not guarantee), [`TaskGroup::runs`] and
 //!   [`TaskGroup::events`] (self-resuming streams), [`TaskGroup::wait`].
-//! - [`TaskRuns`]: single runs, their results ([`ResultRequest::wait`]) and
+//! - [`TaskRuns`]: single runs, [`TaskRuns::execute`] (create and wait for
+//!   the typed result in one call), their results ([`ResultRequest::wait`]) and
 //!   their event streams ([`TaskRuns::events`], which cannot be resumed).
 //! - [`TaskSpec`], [`RunInput`], [`TypedRun`] and [`TypedResult`]: your own
 //!   types in and out; the wire model is the generated [`types`].
+//! - [`RequestOptions`] and [`WithOptions`]: per-call timeout, retries,
+//!   headers, query parameters and betas on every request builder, and
+//!   [`Client::with_options`] for a client view with other defaults.
 //! - [`Error`]: the one error type; [`Error::retry_class`] is the one retry
 //!   predicate and [`RetryPolicy`] sets the delays.
 //!
@@ -21,12 +25,13 @@
 //! # How the source is laid out
 //!
 //! - `client/`: configuration, the request layer every call goes through,
-//!   retries and the run-creation rate budget.
+//!   per-call options, retries and the run-creation rate budget.
 //! - `groups/`: task groups, adding runs (`add_runs.rs`, `batching.rs`),
 //!   their run and event streams (`streams.rs`) and waiting for a group.
 //! - `streams/`: SSE framing, the pump that reads a connection, the
 //!   self-resuming machine and event decoding, for any endpoint.
-//! - `runs/`: single runs, results and a run's own event stream.
+//! - `runs/`: single runs, results, `execute` (create and wait) and a
+//!   run's own event stream.
 //! - `spec/`: task specs, run inputs and the `parallel-beta` header.
 //! - `waiter.rs`: the deadline-and-backoff core both waiters share.
 //! - `fuzz_runner.rs` (tests only): runs the `fuzz_` property tests, for a
@@ -43,7 +48,10 @@ mod spec;
 mod streams;
 mod waiter;
 
+pub use client::options::RequestOptions;
+pub use client::read::ReadRequest;
 pub use client::retry::{Jitter, RetryClass, RetryPolicy};
+pub use client::with_options::WithOptions;
 pub use client::{
     ApiVersion, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_RUN_POSTS_PER_MINUTE,
 };
@@ -58,6 +66,7 @@ pub use groups::streams::{
 pub use groups::wait::{GroupProgress, WaitForGroup};
 pub use groups::{CreateGroup, TaskGroup, TaskGroups};
 pub use runs::events::{RunEventStream, RunEventsRequest, RunStreamEvent};
+pub use runs::execute::{Execute, TypedExecute};
 pub use runs::result::{ResultRequest, TypedResult, TypedResultRequest};
 pub use runs::{CreateRun, TaskRuns};
 pub use spec::beta;

@@ -6,7 +6,9 @@ use futures::StreamExt;
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use parallel_web::types::{McpServer, SourcePolicy, Webhook, WebhookEventTypesItem};
-use parallel_web::{ApiVersion, Client, Error, GroupEvent, RetryPolicy, RunInput, TaskSpec, beta};
+use parallel_web::{
+    ApiVersion, Client, Error, GroupEvent, RetryPolicy, RunInput, TaskSpec, WithOptions, beta,
+};
 
 fn mcp_server(allowed_tools: Option<&[&str]>, header: Option<(&str, &str)>) -> McpServer {
     McpServer::builder()
@@ -414,7 +416,7 @@ async fn the_result_long_poll_passes_the_timeout_and_beta_header() {
     let err = client(&server)
         .task_runs()
         .result("trun_1")
-        .timeout(std::time::Duration::from_secs(30))
+        .api_timeout(std::time::Duration::from_secs(30))
         .beta(beta::FIELD_BASIS)
         .send()
         .await
@@ -493,4 +495,163 @@ async fn every_beta_and_advanced_field_goes_out_as_the_api_names_it() {
         .await
         .unwrap();
     m.assert_async().await;
+}
+
+#[tokio::test]
+async fn per_call_headers_and_query_parameters_go_out_with_the_call() {
+    let server = MockServer::start_async().await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/tasks/groups")
+                .header("x-request-tag", "nightly")
+                // Replaces the client's own `x-team: research`.
+                .header("x-team", "ops")
+                .header_count("x-team", ".*", 1)
+                .query_param("trace", "1");
+            then.status(200).json_body(group_json("tgrp_1"));
+        })
+        .await;
+    let retrieve = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/tasks/runs/trun_1")
+                .header("x-request-tag", "nightly")
+                .header("parallel-beta", beta::FIELD_BASIS)
+                .query_param("trace", "1");
+            then.status(200).json_body(queued_run("trun_1", "lite"));
+        })
+        .await;
+    let runs = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/tasks/groups/tgrp_1/runs")
+                .header("x-request-tag", "nightly")
+                .query_param("include_output", "true")
+                .query_param("trace", "1");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body("");
+        })
+        .await;
+    let client = client(&server);
+    let group = client
+        .task_groups()
+        .create()
+        .header("x-request-tag", "nightly")
+        .header("x-team", "ops")
+        .query("trace", "1")
+        .await
+        .unwrap();
+    client
+        .task_runs()
+        .retrieve("trun_1")
+        .header("x-request-tag", "nightly")
+        .query("trace", "1")
+        .beta(beta::FIELD_BASIS)
+        .await
+        .unwrap();
+    let events: Vec<_> = group
+        .runs()
+        .include_output()
+        .header("x-request-tag", "nightly")
+        .query("trace", "1")
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert!(events.is_empty(), "{events:?}");
+    create.assert_async().await;
+    retrieve.assert_async().await;
+    runs.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_per_call_query_parameter_replaces_the_operations_own_and_betas_add_up() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/tasks/runs/trun_1/result")
+                .query_param("timeout", "5")
+                .query_param_count("timeout", ".*", 1)
+                .header("parallel-beta", format!("b-client,{}", beta::FIELD_BASIS));
+            then.status(408)
+                .json_body(json!({"type": "error", "error": {"ref_id": "r", "message": "Request timed out; run still active"}}));
+        })
+        .await;
+    let client = Client::builder()
+        .api_key("test-key")
+        .base_url(server.base_url())
+        .beta("b-client")
+        .build()
+        .unwrap();
+    let err = client
+        .task_runs()
+        .result("trun_1")
+        .api_timeout(std::time::Duration::from_secs(30))
+        .query("timeout", "5")
+        .beta(beta::FIELD_BASIS)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(408), "{err:?}");
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_client_views_headers_go_out_and_the_client_it_came_from_sends_none() {
+    let server = MockServer::start_async().await;
+    let with = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/tasks/runs/trun_1")
+                .header("x-view", "1")
+                .query_param("trace", "1");
+            then.status(200).json_body(queued_run("trun_1", "lite"));
+        })
+        .await;
+    let without = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/tasks/runs/trun_1")
+                .header_missing("x-view")
+                .query_param_missing("trace");
+            then.status(200).json_body(queued_run("trun_1", "lite"));
+        })
+        .await;
+    let client = client(&server);
+    let view = client.with_options(
+        parallel_web::RequestOptions::new()
+            .header("x-view", "1")
+            .query("trace", "1"),
+    );
+    view.task_runs().retrieve("trun_1").await.unwrap();
+    client.task_runs().retrieve("trun_1").await.unwrap();
+    assert_eq!(with.calls_async().await, 1);
+    assert_eq!(without.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn an_invalid_per_call_header_fails_before_anything_is_sent() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(group_json("tgrp_1"));
+        })
+        .await;
+    let client = client(&server);
+    for (name, value) in [("bad name", "v"), ("x-ok", "line\nbreak")] {
+        let err = client
+            .task_groups()
+            .create()
+            .header(name, value)
+            .await
+            .unwrap_err();
+        let Error::InvalidInput { message, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(message.contains(name), "{message}");
+    }
+    assert_eq!(m.calls_async().await, 0);
 }

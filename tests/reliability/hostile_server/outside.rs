@@ -124,7 +124,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 let server = gigabyte(200, b"{\"taskgroup_id\":\"tgrp_hostile\"").await;
                 let client = client_for(&env, &server.url(), |b| b);
                 let (result, grown) =
-                    with_rss_growth(client.task_groups().retrieve("tgrp_hostile")).await;
+                    with_rss_growth(client.task_groups().retrieve("tgrp_hostile").send()).await;
                 bounded(result.map(|g| g.id().to_owned()), grown)
             },
         ),
@@ -168,7 +168,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 .await;
                 let client = client_for(&env, &server.url(), |b| b);
                 let (result, grown) =
-                    with_rss_growth(client.task_groups().retrieve("tgrp_hostile")).await;
+                    with_rss_growth(client.task_groups().retrieve("tgrp_hostile").send()).await;
                 let attempts = server.requests().len();
                 bounded(result.map(|g| g.id().to_owned()), grown).check(attempts == 3, || {
                     format!("{attempts} attempts instead of 3")

@@ -1,11 +1,14 @@
 //! The client and its configuration: builder, environment, shared state.
 //! Sending requests (retries, rate budget, tracing) lives in `request.rs`,
-//! the retry policy in `retry.rs`, the run-creation budget in
-//! `rate_budget.rs`.
+//! per-call options in `options.rs`, the retry policy in `retry.rs`, the
+//! run-creation budget in `rate_budget.rs`.
 
+pub(crate) mod options;
 pub(crate) mod rate_budget;
+pub(crate) mod read;
 pub(crate) mod request;
 pub(crate) mod retry;
+pub(crate) mod with_options;
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,8 +17,11 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
+use parallel_web_api::ClientInfo;
+
+use crate::client::options::CallSettings;
 use crate::client::rate_budget::RateBudget;
-use crate::{Error, RetryPolicy};
+use crate::{Error, RequestOptions, RetryPolicy};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = parallel_web_api::DEFAULT_BASE_URL;
@@ -73,15 +79,17 @@ pub enum ApiVersion {
 /// ```
 #[derive(Clone)]
 pub struct Client {
+    /// Shared by every clone and view: connections, budget, counters.
     inner: Arc<Inner>,
+    /// This view's defaults for each call ([`Client::with_options`]).
+    calls: Arc<Calls>,
 }
 
 struct Inner {
+    /// The low-level client as built, without any per-call options.
     api: parallel_web_api::Client,
     base_url: String,
     version: ApiVersion,
-    retry: RetryPolicy,
-    betas: Vec<String>,
     stream: StreamSettings,
     budget: RateBudget,
     add_runs_concurrency: usize,
@@ -96,8 +104,9 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("api_key", &"<redacted>")
             .field("version", &self.inner.version)
-            .field("retry", &self.inner.retry)
-            .field("betas", &self.inner.betas)
+            .field("retry", &self.calls.settings.retry)
+            .field("betas", &self.calls.settings.betas)
+            .field("options", &self.calls.settings.options)
             .finish_non_exhaustive()
     }
 }
@@ -385,13 +394,13 @@ impl ClientBuilder {
             }
             other => Error::Config(format!("cannot build the HTTP client: {other}")),
         })?;
+        let calls = Calls::new(&api, CallSettings::new(self.retry, self.betas));
         Ok(Client {
+            calls: Arc::new(calls),
             inner: Arc::new(Inner {
                 api,
                 base_url: self.base_url,
                 version: self.version,
-                retry: self.retry,
-                betas: self.betas,
                 stream: self.stream,
                 budget: RateBudget::new(self.run_posts_per_minute),
                 add_runs_concurrency: self.add_runs_concurrency,
@@ -425,6 +434,44 @@ impl ClientBuilder {
             config = config.header(name, value);
         }
         Ok(config)
+    }
+}
+
+/// One view of a client: its call settings and the low-level client that
+/// sends their headers and query parameters.
+struct Calls {
+    settings: CallSettings,
+    api: parallel_web_api::Client,
+}
+
+impl Calls {
+    /// The view of `base` (the client as built) with `settings`.
+    fn new(base: &parallel_web_api::Client, settings: CallSettings) -> Calls {
+        let plain = settings.headers().is_empty()
+            && settings.query().is_empty()
+            && settings.betas.is_empty();
+        if plain {
+            return Calls {
+                settings,
+                api: base.clone(),
+            };
+        }
+        let mut extras = base
+            .inner()
+            .clone()
+            .with_override_headers(settings.headers().iter().cloned().collect())
+            .with_query(settings.query().to_vec());
+        // Every request names the betas asked for; the operations that
+        // take the header send their own list, which includes these.
+        if let Ok(value) = HeaderValue::from_str(&settings.betas.join(",")) {
+            extras = extras.with_header(HeaderName::from_static("parallel-beta"), value);
+        }
+        let api = parallel_web_api::Client::new_with_client(
+            base.baseurl(),
+            base.client().clone(),
+            extras,
+        );
+        Calls { settings, api }
     }
 }
 
@@ -509,15 +556,63 @@ impl Client {
     }
 
     /// The generated low-level client, for anything this SDK does not cover.
+    /// It sends the headers and query parameters of this client's
+    /// [`with_options`](Client::with_options), if any; their timeout and
+    /// retries are the SDK's own and do not apply to it.
     pub fn raw(&self) -> &parallel_web_api::Client {
-        &self.inner.api
+        &self.calls.api
     }
 
+    /// A cheap clone whose calls use `options` as their defaults (laid over
+    /// this client's own): the same connections, rate budget and request
+    /// counter, other timeout, retries, headers, query parameters or betas.
+    /// Options given on a request builder are laid over these in turn.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), parallel_web::Error> {
+    /// use std::time::Duration;
+    /// use parallel_web::{Client, RequestOptions};
+    ///
+    /// let client = Client::from_env()?;
+    /// let patient = client.with_options(
+    ///     RequestOptions::new().max_retries(8).timeout(Duration::from_secs(120)),
+    /// );
+    /// let group = patient.task_groups().create().await?;
+    /// # let _ = group; Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: RequestOptions) -> Client {
+        if options.is_empty() {
+            return self.clone();
+        }
+        let settings = self.calls.settings.with(options);
+        Client {
+            inner: self.inner.clone(),
+            calls: Arc::new(Calls::new(&self.inner.api, settings)),
+        }
+    }
+
+    /// The per-call options of this client view (empty for a client as
+    /// built; see [`with_options`](Client::with_options)).
+    ///
+    /// ```
+    /// use parallel_web::{Client, RequestOptions};
+    /// let client = Client::builder().api_key("k").build().unwrap();
+    /// assert!(client.options().is_empty());
+    /// let view = client.with_options(RequestOptions::new().max_retries(0));
+    /// assert!(!view.options().is_empty());
+    /// ```
+    pub fn options(&self) -> &RequestOptions {
+        &self.calls.settings.options
+    }
+
+    pub(crate) fn call_settings(&self) -> &CallSettings {
+        &self.calls.settings
+    }
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+        &self.calls.settings.retry
     }
     pub(crate) fn client_betas(&self) -> &[String] {
-        &self.inner.betas
+        &self.calls.settings.betas
     }
     pub(crate) fn stream_settings(&self) -> &StreamSettings {
         &self.inner.stream
@@ -595,6 +690,22 @@ mod tests {
         };
         let client = builder_from(vars).unwrap().build().unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:8787");
+    }
+
+    #[test]
+    fn a_views_header_and_query_values_never_show_in_debug_output() {
+        let client = Client::builder().api_key("k").build().unwrap();
+        let view = client.with_options(
+            RequestOptions::new()
+                .header("x-api-key", "per-call-secret")
+                .query("token", "query-secret"),
+        );
+        let shown = format!("{view:?} {:?}", view.raw());
+        assert!(
+            shown.contains("x-api-key") && shown.contains("token"),
+            "{shown}"
+        );
+        assert!(!shown.contains("secret"), "{shown}");
     }
 
     #[test]

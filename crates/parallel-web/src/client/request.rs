@@ -1,12 +1,14 @@
 //! The request layer: the one place every API call goes through. It
 //! retries with the one retry predicate, waits for the run-creation rate
-//! budget, opens one tracing span per attempt and counts requests, and it
-//! turns the generated client's errors into [`Error`]. It also picks the
+//! budget, opens one tracing span per attempt and counts requests, bounds
+//! the whole call by the per-call timeout (`options.rs`), and it turns the
+//! generated client's errors into [`Error`]. It also picks the
 //! `/v1` or `/v1beta` flavour of an operation ([`versioned!`], [`op`]).
 //! What to send is decided by the callers; configuration lives in
 //! `client/mod.rs`.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use parallel_web_api::{
     ERROR_BODY_KEPT_BYTES, ErrorBodyTooLong, ResponseTooLarge, ResponseValue, find_in_chain, types,
@@ -80,12 +82,43 @@ impl Call {
 
 impl Client {
     /// Sends one operation with retries, the rate budget, a tracing span and
-    /// the request counter. `attempt` builds and sends one try (through
-    /// [`Client::raw`]).
+    /// the request counter, within this client view's per-call timeout.
+    /// `attempt` builds and sends one try (through [`Client::raw`]).
     pub(crate) async fn execute<T, F, Fut>(
         &self,
         call: Call,
+        attempt: F,
+    ) -> Result<ResponseValue<T>, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, parallel_web_api::Error<types::ApiError>>>,
+    {
+        let settings = self.call_settings();
+        if let Some(e) = settings.invalid() {
+            return Err(e);
+        }
+        let attempts = AtomicU32::new(0);
+        let tries = self.attempts(call, attempt, &attempts);
+        match settings.timeout() {
+            None => tries.await,
+            Some(timeout) => match tokio::time::timeout(timeout, tries).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::RequestTimeout {
+                    operation: call.op,
+                    timeout,
+                    attempts: attempts.load(Ordering::Relaxed),
+                }),
+            },
+        }
+    }
+
+    /// Tries `call` until it succeeds or the retry policy stops, counting
+    /// the attempts started in `attempts`.
+    async fn attempts<T, F, Fut>(
+        &self,
+        call: Call,
         mut attempt: F,
+        attempts: &AtomicU32,
     ) -> Result<ResponseValue<T>, Error>
     where
         F: FnMut() -> Fut,
@@ -97,6 +130,7 @@ impl Client {
                 self.rate_budget().acquire().await;
             }
             self.count_request();
+            attempts.fetch_add(1, Ordering::Relaxed);
             let span = tracing::info_span!(
                 "parallel.request",
                 operation = call.op,

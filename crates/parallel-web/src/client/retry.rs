@@ -50,9 +50,10 @@ impl Error {
                 ..
             } => RetryClass::Always,
             // The answer was lost, not the request: it may have taken effect.
-            Error::Connection { .. } | Error::Timeout { .. } | Error::ResponseTooLarge { .. } => {
-                RetryClass::IfIdempotent
-            }
+            Error::Connection { .. }
+            | Error::Timeout { .. }
+            | Error::RequestTimeout { .. }
+            | Error::ResponseTooLarge { .. } => RetryClass::IfIdempotent,
             other => match other.api_error() {
                 Some(api) => match api.should_retry {
                     Some(true) => RetryClass::Always,

@@ -74,6 +74,22 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// A call ran past its per-call timeout
+    /// ([`RequestOptions::timeout`](crate::RequestOptions::timeout)), its
+    /// retries and their delays included. Like [`Error::Timeout`], the
+    /// request may or may not have taken effect on the server.
+    #[error(
+        "{operation}: no answer within the call's timeout of {timeout:.1?} ({attempts} attempt(s)); the request may or may not have reached the server: raise the timeout or try again later"
+    )]
+    RequestTimeout {
+        /// The operation that timed out.
+        operation: &'static str,
+        /// The timeout in force.
+        timeout: Duration,
+        /// How many attempts were started.
+        attempts: u32,
+    },
+
     /// The connection failed or broke.
     #[error(
         "{operation}: connection {}; check the base URL and the network",

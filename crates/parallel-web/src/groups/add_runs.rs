@@ -7,7 +7,7 @@
 //! JSON text.
 
 use std::collections::BTreeMap;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use futures::stream::StreamExt;
 use tokio::time::Instant;
 
 use crate::client::request::{Call, op, versioned};
+use crate::client::with_options::request_builder;
 use crate::groups::batching::{
     self, AddRunsOutcome, BATCH_TAG_KEY, PostOutcome, Posted, Progress, Submitter, Tagged,
 };
@@ -22,7 +23,7 @@ use crate::spec::beta::Betas;
 use crate::spec::run_input::{Defaults, Metadata, extend_metadata};
 use crate::spec::wire::built;
 use crate::types::{TaskGroupRunRequest, TaskRunInputMetadataValue};
-use crate::{Error, GroupEvent, RunInput, TaskGroup, TaskSpec};
+use crate::{Error, GroupEvent, RequestOptions, RunInput, TaskGroup, TaskSpec};
 
 /// Builder for adding runs; finish with [`send`](AddRuns::send) or `.await`.
 ///
@@ -44,7 +45,7 @@ pub struct AddRuns {
     processor: Option<String>,
     default_spec: Option<TaskSpec>,
     metadata: Metadata,
-    betas: Vec<String>,
+    options: RequestOptions,
     refresh_status: Option<bool>,
     concurrency: Option<usize>,
     tags: Option<bool>,
@@ -60,7 +61,7 @@ impl AddRuns {
             processor: None,
             default_spec: None,
             metadata: BTreeMap::new(),
-            betas: Vec::new(),
+            options: RequestOptions::new(),
             refresh_status: None,
             concurrency: None,
             tags: None,
@@ -91,12 +92,6 @@ impl AddRuns {
             entries,
             TaskRunInputMetadataValue::String,
         );
-        self
-    }
-
-    /// An extra beta feature for these requests' `parallel-beta` header.
-    pub fn beta(mut self, name: impl Into<String>) -> Self {
-        self.betas.push(name.into());
         self
     }
 
@@ -209,7 +204,9 @@ impl AddRuns {
 
     /// Checks every input, then submits them in chunks of at most 1,000.
     /// Returns the run ids in input order.
-    pub async fn send(self) -> Result<AddRunsOutcome, Error> {
+    pub async fn send(mut self) -> Result<AddRunsOutcome, Error> {
+        // Every request of the call (POSTs, read-backs) uses the options.
+        self.group = self.group.with_options(std::mem::take(&mut self.options));
         let client = &self.group.client;
         let prepared = self.prepare(batching::new_batch_id)?;
         let sub = prepared.submitter(&self);
@@ -257,7 +254,8 @@ impl AddRuns {
         defaults.check(tag)?;
         let mut betas = Betas::default();
         betas.extend(client.client_betas());
-        betas.extend(&self.betas);
+        // Set only in `preview`: `send` moved them into the client view.
+        betas.extend(self.options.betas_given());
         for (i, run) in self.inputs.iter().enumerate() {
             run.check(Some(i), &defaults, tag)?;
             betas.add_for_run(run);
@@ -303,13 +301,7 @@ fn check_batch_id(id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-impl IntoFuture for AddRuns {
-    type Output = Result<AddRunsOutcome, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(AddRuns => AddRunsOutcome, options: options);
 
 /// Sends chunks of one `add_runs` call to its group.
 struct GroupSubmitter<'g> {
@@ -446,6 +438,7 @@ pub struct BatchRunsRequest {
     group: TaskGroup,
     batch_id: String,
     after: Option<String>,
+    options: RequestOptions,
 }
 
 impl BatchRunsRequest {
@@ -454,6 +447,7 @@ impl BatchRunsRequest {
             group,
             batch_id,
             after: None,
+            options: RequestOptions::new(),
         }
     }
 
@@ -483,14 +477,9 @@ impl BatchRunsRequest {
     /// ```
     pub async fn send(self) -> Result<BatchRuns, Error> {
         check_batch_id(&self.batch_id)?;
-        find_tagged(&self.group, self.after, &self.batch_id).await
+        let group = self.group.with_options(self.options);
+        find_tagged(&group, self.after, &self.batch_id).await
     }
 }
 
-impl IntoFuture for BatchRunsRequest {
-    type Output = Result<BatchRuns, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(BatchRunsRequest => BatchRuns, options: options);

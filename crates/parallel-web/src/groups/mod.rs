@@ -8,13 +8,12 @@ pub(crate) mod streams;
 pub(crate) mod wait;
 
 use std::collections::BTreeMap;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
 use crate::client::request::{Call, op, versioned};
+use crate::client::with_options::request_builder;
 use crate::groups::add_runs::BatchRunsRequest;
 use crate::groups::streams::{EventsRequest, RunsRequest};
 use crate::spec::run_input::{check_entry, extend_metadata};
@@ -23,7 +22,7 @@ use crate::types::{
     CreateTaskGroupRequest, CreateTaskGroupRequestMetadataValue, TaskGroupResponse,
     TaskGroupStatus, TaskRun,
 };
-use crate::{AddRuns, Client, Error, RunInput};
+use crate::{AddRuns, Client, Error, ReadRequest, RequestOptions, RunInput};
 
 /// Task-group operations: `client.task_groups()`.
 #[derive(Debug, Clone)]
@@ -53,6 +52,7 @@ impl TaskGroups {
         CreateGroup {
             client: self.client.clone(),
             metadata: BTreeMap::new(),
+            options: RequestOptions::new(),
         }
     }
 
@@ -64,12 +64,18 @@ impl TaskGroups {
     /// println!("{:?}", group.info().map(|g| &g.status));
     /// # Ok(()) }
     /// ```
-    pub async fn retrieve(&self, taskgroup_id: &str) -> Result<TaskGroup, Error> {
+    pub fn retrieve(&self, taskgroup_id: &str) -> ReadRequest<TaskGroup> {
         let group = self.handle(taskgroup_id);
-        let info = group.retrieve().await?;
-        Ok(TaskGroup {
-            info: Some(Arc::new(info)),
-            ..group
+        ReadRequest::new(&self.client, "task_group_retrieve", move |call| {
+            // The handle keeps this client; only the call uses the options.
+            let group = group.clone();
+            async move {
+                let info = retrieve_group(&call, &group.id).await?;
+                Ok(TaskGroup {
+                    info: Some(Arc::new(info)),
+                    ..group
+                })
+            }
         })
     }
 
@@ -97,6 +103,7 @@ impl TaskGroups {
 pub struct CreateGroup {
     client: Client,
     metadata: BTreeMap<String, CreateTaskGroupRequestMetadataValue>,
+    options: RequestOptions,
 }
 
 impl CreateGroup {
@@ -122,7 +129,7 @@ impl CreateGroup {
             CreateTaskGroupRequest::builder()
                 .metadata((!self.metadata.is_empty()).then_some(self.metadata)),
         );
-        let c = &self.client;
+        let c = &self.client.with_options(self.options);
         let call = Call::read(op(c, "task_group_create", "beta_task_group_create"));
         // Creating an empty group twice costs nothing, so it is retried like a read.
         let info = c
@@ -142,12 +149,17 @@ impl CreateGroup {
     }
 }
 
-impl IntoFuture for CreateGroup {
-    type Output = Result<TaskGroup, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
+request_builder!(CreateGroup => TaskGroup, options: options);
+
+/// Fetches group `id` with `c` (a client view with the call's options).
+async fn retrieve_group(c: &Client, id: &str) -> Result<TaskGroupResponse, Error> {
+    let call = Call::read(op(c, "task_group_retrieve", "beta_task_group_retrieve"));
+    Ok(c.execute(call, || {
+        versioned!(c, task_group_retrieve | beta_task_group_retrieve, |b| b
+            .taskgroup_id(id))
+    })
+    .await?
+    .into_inner())
 }
 
 /// A task group: add runs to it, stream its runs and events, wait for it.
@@ -172,21 +184,35 @@ impl TaskGroup {
     }
 
     /// Fetches the group (status, metadata).
-    pub async fn retrieve(&self) -> Result<TaskGroupResponse, Error> {
-        let c = &self.client;
-        let id = self.id.as_str();
-        let call = Call::read(op(c, "task_group_retrieve", "beta_task_group_retrieve"));
-        Ok(c.execute(call, || {
-            versioned!(c, task_group_retrieve | beta_task_group_retrieve, |b| b
-                .taskgroup_id(id))
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// let info = group.retrieve().await?;
+    /// println!("{:?}", info.metadata);
+    /// # Ok(()) }
+    /// ```
+    pub fn retrieve(&self) -> ReadRequest<TaskGroupResponse> {
+        let id = self.id.clone();
+        ReadRequest::new(&self.client, "task_group_retrieve", move |c| {
+            let id = id.clone();
+            async move { retrieve_group(&c, &id).await }
         })
-        .await?
-        .into_inner())
     }
 
     /// Fetches the group's current status.
-    pub async fn status(&self) -> Result<TaskGroupStatus, Error> {
-        Ok(self.retrieve().await?.status)
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// let status = group.status().await?;
+    /// println!("{} runs", status.num_task_runs);
+    /// # Ok(()) }
+    /// ```
+    pub fn status(&self) -> ReadRequest<TaskGroupStatus> {
+        let id = self.id.clone();
+        ReadRequest::new(&self.client, "task_group_retrieve", move |c| {
+            let id = id.clone();
+            async move { Ok(retrieve_group(&c, &id).await?.status) }
+        })
     }
 
     /// Fetches one run of the group.
@@ -197,23 +223,28 @@ impl TaskGroup {
     /// println!("{}", run.status);
     /// # Ok(()) }
     /// ```
-    pub async fn run(&self, run_id: &str) -> Result<TaskRun, Error> {
-        let c = &self.client;
-        let id = self.id.as_str();
-        let call = Call::read(op(
-            c,
-            "task_group_retrieve_run",
-            "beta_task_group_retrieve_run",
-        ));
-        Ok(c.execute(call, || {
-            versioned!(
-                c,
-                task_group_retrieve_run | beta_task_group_retrieve_run,
-                |b| b.taskgroup_id(id).run_id(run_id)
-            )
+    pub fn run(&self, run_id: &str) -> ReadRequest<TaskRun> {
+        let (group, run) = (self.id.clone(), run_id.to_owned());
+        ReadRequest::new(&self.client, "task_group_retrieve_run", move |c| {
+            let (group, run) = (group.clone(), run.clone());
+            async move {
+                let (c, id, run_id) = (&c, group.as_str(), run.as_str());
+                let call = Call::read(op(
+                    c,
+                    "task_group_retrieve_run",
+                    "beta_task_group_retrieve_run",
+                ));
+                Ok(c.execute(call, || {
+                    versioned!(
+                        c,
+                        task_group_retrieve_run | beta_task_group_retrieve_run,
+                        |b| b.taskgroup_id(id).run_id(run_id)
+                    )
+                })
+                .await?
+                .into_inner())
+            }
         })
-        .await?
-        .into_inner())
     }
 
     /// Starts adding runs, one per input. Inputs are any serializable
@@ -298,6 +329,15 @@ impl TaskGroup {
     /// ```
     pub fn events(&self) -> EventsRequest {
         EventsRequest::new(self.clone())
+    }
+
+    /// This handle with its client's view of `options` (the same group,
+    /// sharing its remembered run cursor).
+    pub(crate) fn with_options(&self, options: RequestOptions) -> TaskGroup {
+        TaskGroup {
+            client: self.client.with_options(options),
+            ..self.clone()
+        }
     }
 
     pub(crate) fn remember_cursor(&self, cursor: Option<String>) {

@@ -2,7 +2,6 @@
 //! openers that connect at a cursor for the resumable machine in
 //! `streams/resume.rs`, with the decoders of `streams/events.rs`.
 
-use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -10,11 +9,12 @@ use futures::stream::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::request::{Call, op, versioned};
+use crate::client::with_options::request_builder;
 use crate::streams::body::event_stream_body;
 use crate::streams::events::{GroupEvent, GroupEvents, TypedRun, TypedRuns};
 use crate::streams::resume::{self, Decode, EndRule, Opener};
 use crate::types::TaskRunStatus;
-use crate::{Error, TaskGroup};
+use crate::{Error, RequestOptions, TaskGroup};
 
 /// A stream of group events that resumes itself after drops.
 pub type GroupEventStream = Pin<Box<dyn Stream<Item = Result<GroupEvent, Error>> + Send>>;
@@ -31,6 +31,7 @@ pub struct RunsRequest {
     include_output: bool,
     status: Option<TaskRunStatus>,
     after: Option<String>,
+    options: RequestOptions,
 }
 
 impl RunsRequest {
@@ -41,6 +42,7 @@ impl RunsRequest {
             include_output: false,
             status: None,
             after: None,
+            options: RequestOptions::new(),
         }
     }
 
@@ -95,7 +97,7 @@ impl RunsRequest {
         self,
         decode: D,
     ) -> Result<impl Stream<Item = Result<D::Item, Error>> + Send + 'static, Error> {
-        let client = self.group.client.clone();
+        let client = self.group.client.with_options(self.options);
         let (group, input, output, status) = (
             self.group.id.clone(),
             self.include_input,
@@ -133,13 +135,7 @@ impl RunsRequest {
     }
 }
 
-impl IntoFuture for RunsRequest {
-    type Output = Result<GroupEventStream, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(RunsRequest => GroupEventStream, options: options);
 
 /// A run stream decoding inputs as `I` and outputs as `O`; finish with
 /// [`send`](TypedRunsRequest::send) or `.await`.
@@ -167,17 +163,11 @@ where
     }
 }
 
-impl<I, O> IntoFuture for TypedRunsRequest<I, O>
-where
-    I: DeserializeOwned + Send + 'static,
-    O: DeserializeOwned + Send + 'static,
-{
-    type Output = Result<TypedRunStream<I, O>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(
+    impl<I, O> TypedRunsRequest<I, O> => TypedRunStream<I, O>,
+    options: inner.options,
+    where I: DeserializeOwned + Send + 'static, O: DeserializeOwned + Send + 'static
+);
 
 /// Builder for a group's live event stream; finish with
 /// [`send`](EventsRequest::send) or `.await`.
@@ -186,11 +176,16 @@ where
 pub struct EventsRequest {
     group: TaskGroup,
     after: Option<String>,
+    options: RequestOptions,
 }
 
 impl EventsRequest {
     pub(crate) fn new(group: TaskGroup) -> EventsRequest {
-        EventsRequest { group, after: None }
+        EventsRequest {
+            group,
+            after: None,
+            options: RequestOptions::new(),
+        }
     }
 
     /// Start after this cursor (an `event_id` seen earlier).
@@ -204,7 +199,7 @@ impl EventsRequest {
     /// more events (a replayed history: the group was idle, then got more
     /// runs) does not end it.
     pub async fn send(self) -> Result<GroupEventStream, Error> {
-        let client = self.group.client.clone();
+        let client = self.group.client.with_options(self.options);
         let group = self.group.id.clone();
         let opener: Opener = Arc::new(move |cursor: Option<String>| {
             let (client, group) = (client.clone(), group.clone());
@@ -242,10 +237,4 @@ impl EventsRequest {
     }
 }
 
-impl IntoFuture for EventsRequest {
-    type Output = Result<GroupEventStream, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(EventsRequest => GroupEventStream, options: options);

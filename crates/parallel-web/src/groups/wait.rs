@@ -8,7 +8,7 @@
 //! (pausable in tests) and the jitter is injectable.
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,9 +16,10 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::time::Instant;
 
+use crate::client::with_options::request_builder;
 use crate::types::TaskGroupStatus;
 use crate::waiter::{Delays, Poll, Waiter};
-use crate::{Error, GroupEvent, GroupEventStream, Jitter, TaskGroup};
+use crate::{Error, GroupEvent, GroupEventStream, Jitter, RequestOptions, TaskGroup};
 
 /// Progress of a group, handed to [`WaitForGroup::on_progress`].
 #[derive(Debug, Clone)]
@@ -67,6 +68,8 @@ pub(crate) trait StatusSource: Send + Sync {
     fn id(&self) -> &str;
     fn status(&self) -> BoxFut<'_, TaskGroupStatus>;
     fn events(&self) -> BoxFut<'_, GroupEventStream>;
+    /// The same source, making its requests with `options`.
+    fn with_options(self: Arc<Self>, options: RequestOptions) -> Arc<dyn StatusSource>;
 }
 
 impl StatusSource for TaskGroup {
@@ -74,10 +77,13 @@ impl StatusSource for TaskGroup {
         TaskGroup::id(self)
     }
     fn status(&self) -> BoxFut<'_, TaskGroupStatus> {
-        Box::pin(TaskGroup::status(self))
+        Box::pin(TaskGroup::status(self).send())
     }
     fn events(&self) -> BoxFut<'_, GroupEventStream> {
         Box::pin(TaskGroup::events(self).send())
+    }
+    fn with_options(self: Arc<Self>, options: RequestOptions) -> Arc<dyn StatusSource> {
+        Arc::new(TaskGroup::with_options(&self, options))
     }
 }
 
@@ -104,6 +110,7 @@ pub struct WaitForGroup {
     max_delay: Duration,
     jitter: Jitter,
     use_events: bool,
+    options: RequestOptions,
 }
 
 /// Hands new statuses to the progress callback, each once.
@@ -156,6 +163,7 @@ impl WaitForGroup {
             max_delay: Duration::from_secs(30),
             jitter: Jitter::Random,
             use_events: true,
+            options: RequestOptions::new(),
         }
     }
 
@@ -191,8 +199,13 @@ impl WaitForGroup {
         self
     }
 
-    /// Waits.
-    pub async fn send(self) -> Result<TaskGroupStatus, Error> {
+    /// Waits. Per-call options apply to each status request and to
+    /// opening the event stream; [`max_wait`](Self::max_wait) bounds the
+    /// whole wait.
+    pub async fn send(mut self) -> Result<TaskGroupStatus, Error> {
+        if !self.options.is_empty() {
+            self.group = self.group.with_options(std::mem::take(&mut self.options));
+        }
         let start = Instant::now();
         let deadline = self.max_wait.map(|d| start + d);
         let reporter = Mutex::new(Reporter {
@@ -306,13 +319,7 @@ enum Followed {
     Unavailable(String),
 }
 
-impl IntoFuture for WaitForGroup {
-    type Output = Result<TaskGroupStatus, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(WaitForGroup => TaskGroupStatus, options: options);
 
 #[cfg(test)]
 mod tests {
@@ -373,6 +380,9 @@ mod tests {
                 });
                 Ok(s.boxed())
             })
+        }
+        fn with_options(self: Arc<Self>, _: RequestOptions) -> Arc<dyn StatusSource> {
+            self
         }
     }
 

@@ -12,7 +12,6 @@
 //! generated types.
 
 use std::borrow::Cow;
-use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use futures::stream::{Stream, StreamExt};
@@ -23,12 +22,13 @@ use std::sync::Arc;
 
 use crate::client::request::Call;
 use crate::client::retry::Backoff;
+use crate::client::with_options::request_builder;
 use crate::streams::body::{Pump, Pumped, event_stream_body};
 use crate::streams::events::GroupEvents;
 use crate::streams::resume::{Decode, Opener, first_connection};
 use crate::streams::sse::Frame;
 use crate::types::{self, TaskRunProgressMessageEvent, TaskRunProgressStatsEvent};
-use crate::{ApiVersion, Client, Error, GroupEvent, RunEvent};
+use crate::{ApiVersion, Client, Error, GroupEvent, RequestOptions, RunEvent};
 
 /// A stream of one run's events.
 pub type RunEventStream = Pin<Box<dyn Stream<Item = Result<RunStreamEvent, Error>> + Send>>;
@@ -87,6 +87,7 @@ impl crate::TaskRuns {
         RunEventsRequest {
             client: self.client.clone(),
             run_id: run_id.to_owned(),
+            options: RequestOptions::new(),
         }
     }
 }
@@ -98,6 +99,7 @@ impl crate::TaskRuns {
 pub struct RunEventsRequest {
     client: Client,
     run_id: String,
+    options: RequestOptions,
 }
 
 impl RunEventsRequest {
@@ -105,7 +107,7 @@ impl RunEventsRequest {
     /// here, with the server's message.
     pub async fn send(self) -> Result<RunEventStream, Error> {
         let settings = self.client.stream_settings().clone();
-        let (client, id) = (self.client, self.run_id);
+        let (client, id) = (self.client.with_options(self.options), self.run_id);
         let opener: Opener = Arc::new(move |_cursor| {
             let (client, id) = (client.clone(), id.clone());
             Box::pin(async move {
@@ -140,13 +142,7 @@ impl RunEventsRequest {
     }
 }
 
-impl IntoFuture for RunEventsRequest {
-    type Output = Result<RunEventStream, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(RunEventsRequest => RunEventStream, options: options);
 
 /// Reads one connection to its end.
 struct Reader {

@@ -1,18 +1,17 @@
 //! Single task runs: create, retrieve, read their input. Results and
-//! waiting for them live in `result.rs`, a run's own event stream in
-//! `events.rs`.
+//! waiting for them live in `result.rs`, creating and waiting in one call
+//! in `execute.rs`, a run's own event stream in `events.rs`.
 
 pub(crate) mod events;
+pub(crate) mod execute;
 pub(crate) mod result;
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
 use crate::client::request::Call;
+use crate::client::with_options::request_builder;
 use crate::spec::beta::Betas;
 use crate::spec::run_input::Defaults;
 use crate::types::{TaskRun, TaskRunInput};
-use crate::{Client, Error, ResultRequest, RunInput, TaskSpec};
+use crate::{Client, Error, ReadRequest, RequestOptions, ResultRequest, RunInput, TaskSpec};
 
 /// Task-run operations: `client.task_runs()`.
 #[derive(Debug, Clone)]
@@ -50,32 +49,56 @@ impl TaskRuns {
         CreateRun {
             client: self.client.clone(),
             run,
-            betas: Vec::new(),
+            options: RequestOptions::new(),
         }
     }
 
     /// Fetches a run.
-    pub async fn retrieve(&self, run_id: &str) -> Result<TaskRun, Error> {
-        let api = self.client.raw();
-        Ok(self
-            .client
-            .execute(Call::read("task_run_retrieve"), || {
-                api.task_run_retrieve().run_id(run_id).send()
-            })
-            .await?
-            .into_inner())
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// let run = client.task_runs().retrieve("trun_123").await?;
+    /// println!("{}", run.status);
+    /// # Ok(()) }
+    /// ```
+    pub fn retrieve(&self, run_id: &str) -> ReadRequest<TaskRun> {
+        let run_id = run_id.to_owned();
+        ReadRequest::new(&self.client, "task_run_retrieve", move |client| {
+            let run_id = run_id.clone();
+            async move {
+                let api = client.raw();
+                Ok(client
+                    .execute(Call::read("task_run_retrieve"), || {
+                        api.task_run_retrieve().run_id(&run_id).send()
+                    })
+                    .await?
+                    .into_inner())
+            }
+        })
     }
 
     /// Fetches the input a run was created with.
-    pub async fn input(&self, run_id: &str) -> Result<TaskRunInput, Error> {
-        let api = self.client.raw();
-        Ok(self
-            .client
-            .execute(Call::read("task_run_input"), || {
-                api.task_run_input().run_id(run_id).send()
-            })
-            .await?
-            .into_inner())
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// let input = client.task_runs().input("trun_123").await?;
+    /// println!("{:?}", input.processor);
+    /// # Ok(()) }
+    /// ```
+    pub fn input(&self, run_id: &str) -> ReadRequest<TaskRunInput> {
+        let run_id = run_id.to_owned();
+        ReadRequest::new(&self.client, "task_run_input", move |client| {
+            let run_id = run_id.clone();
+            async move {
+                let api = client.raw();
+                Ok(client
+                    .execute(Call::read("task_run_input"), || {
+                        api.task_run_input().run_id(&run_id).send()
+                    })
+                    .await?
+                    .into_inner())
+            }
+        })
     }
 
     /// The result of a run; finish with [`send`](ResultRequest::send) (one
@@ -98,7 +121,7 @@ impl TaskRuns {
 pub struct CreateRun {
     client: Client,
     run: RunInput,
-    betas: Vec<String>,
+    options: RequestOptions,
 }
 
 impl CreateRun {
@@ -114,25 +137,18 @@ impl CreateRun {
         self
     }
 
-    /// An extra beta feature for the `parallel-beta` header.
-    pub fn beta(mut self, name: impl Into<String>) -> Self {
-        self.betas.push(name.into());
-        self
-    }
-
     /// Creates the run (status `queued`).
     pub async fn send(self) -> Result<TaskRun, Error> {
+        let client = self.client.with_options(self.options);
         let defaults = Defaults::default();
         self.run.check(None, &defaults, None)?;
         let body = self.run.to_wire(&defaults, None);
         let mut betas = Betas::default();
-        betas.extend(self.client.client_betas());
-        betas.extend(&self.betas);
+        betas.extend(client.client_betas());
         betas.add_for_run(&self.run);
         let header = betas.header();
-        let api = self.client.raw();
-        Ok(self
-            .client
+        let api = client.raw();
+        Ok(client
             .execute(Call::create_runs("task_run_create"), || {
                 let mut b = api.task_run_create().body(body.clone());
                 if let Some(h) = &header {
@@ -145,10 +161,4 @@ impl CreateRun {
     }
 }
 
-impl IntoFuture for CreateRun {
-    type Output = Result<TaskRun, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(CreateRun => TaskRun, options: options);

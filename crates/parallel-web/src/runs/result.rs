@@ -2,8 +2,7 @@
 //! long-poll on the shared waiter core (`waiter.rs`), optionally decoded
 //! into the caller's output type.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+use std::future::Future;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -11,10 +10,11 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::client::request::Call;
+use crate::client::with_options::request_builder;
 use crate::spec::beta::Betas;
 use crate::types::{FieldBasis, TaskRun, TaskRunResult, TaskRunResultOutput};
 use crate::waiter::{Delays, Poll, Waiter};
-use crate::{Client, Error};
+use crate::{Client, Error, RequestOptions};
 
 /// Longest server-side wait of one result request.
 const MAX_LONG_POLL: Duration = Duration::from_secs(600);
@@ -26,8 +26,8 @@ const MAX_LONG_POLL: Duration = Duration::from_secs(600);
 pub struct ResultRequest {
     client: Client,
     run_id: String,
-    timeout: Option<Duration>,
-    betas: Vec<String>,
+    api_timeout: Option<Duration>,
+    options: RequestOptions,
 }
 
 impl ResultRequest {
@@ -35,35 +35,39 @@ impl ResultRequest {
         ResultRequest {
             client,
             run_id: run_id.to_owned(),
-            timeout: None,
-            betas: Vec::new(),
+            api_timeout: None,
+            options: RequestOptions::new(),
         }
     }
 
-    /// How long the server holds one request open (default and most: 600 s;
-    /// sent in whole seconds, rounded up).
+    /// How long the server holds one request open (the API's `timeout`
+    /// query parameter, `api_timeout` in the Python SDK; default and most:
+    /// 600 s; sent in whole seconds, rounded up). The client-side bound of
+    /// a call is [`WithOptions::timeout`](crate::WithOptions::timeout).
     ///
     /// ```no_run
     /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
     /// use std::time::Duration;
-    /// let one_try = client.task_runs().result("trun_123").timeout(Duration::from_secs(30)).await;
+    /// let one_try = client.task_runs().result("trun_123").api_timeout(Duration::from_secs(30)).await;
     /// # let _ = one_try; Ok(()) }
     /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// An extra beta feature for the `parallel-beta` header (e.g.
-    /// [`beta::FIELD_BASIS`](crate::beta::FIELD_BASIS)).
-    pub fn beta(mut self, name: impl Into<String>) -> Self {
-        self.betas.push(name.into());
+    pub fn api_timeout(mut self, timeout: Duration) -> Self {
+        self.api_timeout = Some(timeout);
         self
     }
 
     /// One request: the result, or HTTP 408 while the run is still active.
     pub async fn send(self) -> Result<TaskRunResult, Error> {
-        self.once(self.timeout.map(whole_seconds)).await
+        let this = self.with_options_applied();
+        this.once(this.api_timeout.map(whole_seconds)).await
+    }
+
+    /// This request with its client view of its options.
+    fn with_options_applied(mut self) -> ResultRequest {
+        if !self.options.is_empty() {
+            self.client = self.client.with_options(std::mem::take(&mut self.options));
+        }
+        self
     }
 
     /// Repeats the long-poll until the run finishes or `max_wait` passes
@@ -84,9 +88,19 @@ impl ResultRequest {
     /// # Ok(()) }
     /// ```
     pub async fn wait(self, max_wait: Duration) -> Result<TaskRunResult, Error> {
-        let per_request = whole_seconds(self.timeout.unwrap_or(MAX_LONG_POLL).min(MAX_LONG_POLL));
-        let what = format!("the result of run {}", self.run_id);
-        long_poll(what, max_wait, per_request, |secs| self.once(Some(secs))).await
+        self.wait_up_to(Some(max_wait)).await
+    }
+
+    /// [`wait`](Self::wait), without a deadline when `max_wait` is `None`.
+    pub(crate) async fn wait_up_to(
+        self,
+        max_wait: Option<Duration>,
+    ) -> Result<TaskRunResult, Error> {
+        let this = self.with_options_applied();
+        let per_request =
+            whole_seconds(this.api_timeout.unwrap_or(MAX_LONG_POLL).min(MAX_LONG_POLL));
+        let what = format!("the result of run {}", this.run_id);
+        long_poll(what, max_wait, per_request, |secs| this.once(Some(secs))).await
     }
 
     /// Decodes the output as `O`.
@@ -100,7 +114,6 @@ impl ResultRequest {
     async fn once(&self, timeout_secs: Option<u64>) -> Result<TaskRunResult, Error> {
         let mut betas = Betas::default();
         betas.extend(self.client.client_betas());
-        betas.extend(&self.betas);
         let header = betas.header();
         let api = self.client.raw();
         let call = Call {
@@ -124,13 +137,7 @@ impl ResultRequest {
     }
 }
 
-impl IntoFuture for ResultRequest {
-    type Output = Result<TaskRunResult, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(ResultRequest => TaskRunResult, options: options);
 
 /// Whole seconds, rounded up, at least one.
 fn whole_seconds(d: Duration) -> u64 {
@@ -141,10 +148,11 @@ fn whole_seconds(d: Duration) -> u64 {
 
 /// Repeats `once(secs)`, a request the server holds open for up to `secs`
 /// seconds, while it answers "still running", each time asking for no more
-/// than what is left of `max_wait` (and at most `per_request`).
+/// than what is left of `max_wait` (and at most `per_request`); `None`
+/// waits without a deadline.
 pub(crate) async fn long_poll<T, F, Fut>(
     what: String,
-    max_wait: Duration,
+    max_wait: Option<Duration>,
     per_request: u64,
     mut once: F,
 ) -> Result<T, Error>
@@ -154,13 +162,15 @@ where
 {
     let waiter = Waiter {
         what,
-        max_wait: Some(max_wait),
+        max_wait,
         delays: Delays::None,
     };
     waiter
         .run(Instant::now(), 0, |left| {
             // Rounded up so the last request reaches the deadline.
-            let secs = whole_seconds(left.unwrap_or(max_wait)).min(per_request.max(1));
+            let secs = left
+                .map_or(per_request, whole_seconds)
+                .min(per_request.max(1));
             let request = once(secs);
             async move {
                 match request.await {
@@ -173,9 +183,11 @@ where
         .await
 }
 
-/// 408 (the long-poll ended) or a client-side timeout: the run is still going.
+/// 408 (the long-poll ended) or a client-side timeout (of the connection
+/// or of the call): the run is still going.
 fn still_running(e: &Error) -> bool {
-    matches!(e.status(), Some(408 | 503 | 504)) || matches!(e, Error::Timeout { .. })
+    matches!(e.status(), Some(408 | 503 | 504))
+        || matches!(e, Error::Timeout { .. } | Error::RequestTimeout { .. })
 }
 
 /// A finished run's result with the output content as `O`.
@@ -191,7 +203,7 @@ pub struct TypedResult<O> {
 }
 
 /// Decodes a result's output as `O`.
-fn typed_result<O: DeserializeOwned>(r: TaskRunResult) -> Result<TypedResult<O>, Error> {
+pub(crate) fn typed_result<O: DeserializeOwned>(r: TaskRunResult) -> Result<TypedResult<O>, Error> {
     let (content, basis) = match r.output {
         TaskRunResultOutput::JsonOutput(j) => (Value::Object(j.content), j.basis),
         TaskRunResultOutput::TextOutput(t) => (Value::String(t.content), t.basis),
@@ -235,13 +247,11 @@ impl<O: DeserializeOwned> TypedResultRequest<O> {
     }
 }
 
-impl<O: DeserializeOwned + Send + 'static> IntoFuture for TypedResultRequest<O> {
-    type Output = Result<TypedResult<O>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+request_builder!(
+    impl<O> TypedResultRequest<O> => TypedResult<O>,
+    options: inner.options,
+    where O: DeserializeOwned + Send + 'static
+);
 
 #[cfg(test)]
 mod tests {
@@ -266,7 +276,7 @@ mod tests {
     ) -> (Result<&'static str, Error>, Vec<u64>) {
         let asked = Mutex::new(Vec::new());
         let ready_at = Instant::now() + ready_after;
-        let result = long_poll("the fake".into(), max_wait, 10, |secs| {
+        let result = long_poll("the fake".into(), Some(max_wait), 10, |secs| {
             asked.lock().unwrap().push(secs);
             async move {
                 let until = (Instant::now() + Duration::from_secs(secs)).min(ready_at);
@@ -309,7 +319,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn other_errors_end_the_wait_at_once() {
         let result: Result<(), Error> =
-            long_poll("x".into(), Duration::from_secs(60), 10, |_| async {
+            long_poll("x".into(), Some(Duration::from_secs(60)), 10, |_| async {
                 Err(Error::Config("boom".into()))
             })
             .await;

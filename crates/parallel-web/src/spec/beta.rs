@@ -40,6 +40,11 @@ impl Betas {
         }
     }
 
+    /// The names, in first-seen order.
+    pub(crate) fn names(&self) -> &[String] {
+        &self.0
+    }
+
     /// The header value, or `None` when no beta is used.
     pub(crate) fn header(&self) -> Option<String> {
         (!self.0.is_empty()).then(|| self.0.join(","))

@@ -3,6 +3,7 @@
 
 mod basics;
 mod batching;
+mod options;
 mod streams;
 mod waiting;
 

@@ -117,7 +117,7 @@ async fn result_wait_repeats_the_long_poll_after_each_408_until_the_run_is_done(
     let result = client
         .task_runs()
         .result(&run.run_id)
-        .timeout(std::time::Duration::from_secs(1))
+        .api_timeout(std::time::Duration::from_secs(1))
         .wait(Duration::from_secs(600))
         .await
         .unwrap();
