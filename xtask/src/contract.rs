@@ -163,14 +163,22 @@ mod tests {
             }}
         });
         let doc: Value = serde_json::from_str(&request_contract(&spec).unwrap()).unwrap();
-        let schemas: Vec<&String> = doc["components"]["schemas"].as_object().unwrap().keys().collect();
+        let schemas: Vec<&String> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
         assert_eq!(schemas, ["In", "Nested"]);
         assert_eq!(
             doc["components"]["schemas"]["In"]["properties"]["description"],
             json!({"type": "string"})
         );
         assert!(doc["paths"].get("/v1beta/search").is_none());
-        assert!(doc["paths"]["/v1/tasks/runs"]["post"].get("responses").is_none());
+        assert!(
+            doc["paths"]["/v1/tasks/runs"]["post"]
+                .get("responses")
+                .is_none()
+        );
     }
 
     #[test]

@@ -17,8 +17,8 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::generate::generate;
 use crate::contract::CONTRACT_JSON;
+use crate::generate::generate;
 use crate::outputs::{CLIENT_RS, HTTPMOCK_RS, OPENAPI_30, read_json, write_if_changed};
 use crate::workspace_root;
 
