@@ -740,3 +740,420 @@ async fn schema_derived_request_corpus() {
     );
     emulator.terminate();
 }
+
+/// Run inputs that reach every output kind and every optional input field
+/// (an MCP server with write-only `headers` among them).
+fn fixture_inputs() -> Vec<Value> {
+    vec![
+        json!({"input": "Who founded the Rust Foundation?", "processor": "lite"}),
+        json!({"input": {"company": "Example Corp"}, "processor": "base", "metadata": {"k": "v", "n": 2, "b": true},
+            "task_spec": {"output_schema": {"type": "json", "json_schema": {"type": "object", "properties": {
+                "founded": {"type": "string", "description": "Year founded"},
+                "people": {"type": "array", "items": {"type": "string"}, "description": "Founders"}}}}}}),
+        json!({"input": "Summarise", "processor": "core", "task_spec": {"output_schema": "A two-line summary", "input_schema": "A topic"}}),
+        json!({"input": "Everything", "processor": "pro", "enable_events": true,
+            "mcp_servers": [{"type": "url", "url": "https://mcp.example", "name": "m", "headers": {"authorization": "Bearer secret"}, "allowed_tools": ["t"]}],
+            "source_policy": {"include_domains": ["example.com"], "exclude_domains": [".io"], "after_date": "2024-01-01"},
+            "advanced_settings": {"location": "fr"}, "previous_interaction_id": "trun_0",
+            "webhook": {"url": "https://hook.example", "event_types": ["task_run.status"]}}),
+    ]
+}
+
+/// Checks one answer against the document's response schema for its
+/// status; records SSE event types by operation.
+struct ResponseCheck<'d> {
+    doc_name: &'d str,
+    doc: &'d Value,
+    failures: Vec<String>,
+    undocumented: BTreeSet<String>,
+    checked: usize,
+    events: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl ResponseCheck<'_> {
+    fn check(&mut self, method: &str, path: &str, what: &str, a: &Answer, expect: u16) {
+        let label = format!(
+            "{} {path} ({}) {what}",
+            method.to_uppercase(),
+            self.doc_name
+        );
+        if a.status != expect {
+            self.failures.push(format!(
+                "{label}: status {} (wanted {expect}): {}",
+                a.status, a.text
+            ));
+            return;
+        }
+        let op = &self.doc["paths"][path][method];
+        let Some(response) = op["responses"].get(a.status.to_string()) else {
+            // Beyond the documents (a 404 for an unknown group on a plain
+            // GET, say): held to the API's error shape.
+            self.undocumented
+                .insert(format!("{} {path} → {}", method.to_uppercase(), a.status));
+            let schema = json!({"$ref": "#/components/schemas/ErrorResponse"});
+            self.validate_json(&label, &schema, &a.text);
+            return;
+        };
+        let content = &response["content"];
+        if let Some(schema) = content.pointer("/text~1event-stream/schema") {
+            let mut seen = Vec::new();
+            for block in a.text.split_terminator("\n\n") {
+                if block.starts_with(':') {
+                    continue;
+                }
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .unwrap_or_else(|| panic!("{label}: SSE block without data: {block:?}"));
+                let event: Value = serde_json::from_str(data).expect("SSE data is JSON");
+                let kind = event["type"].as_str().unwrap_or("").to_owned();
+                let errors = validate(self.doc, schema, &event, Direction::Response, &[]);
+                self.checked += 1;
+                if !errors.is_empty() {
+                    self.failures.push(format!(
+                        "{label}: event {kind} breaks the schema: {errors:?}\n  {data}"
+                    ));
+                }
+                seen.push(kind);
+            }
+            if seen.is_empty() {
+                self.failures
+                    .push(format!("{label}: the stream carried no event"));
+            }
+            self.events
+                .entry(format!("{} {path}", method.to_uppercase()))
+                .or_default()
+                .extend(seen);
+        } else if let Some(schema) = content.pointer("/application~1json/schema") {
+            self.validate_json(&label, schema, &a.text);
+        } else {
+            self.failures.push(format!(
+                "{label}: the document gives no schema for {}",
+                a.status
+            ));
+        }
+    }
+
+    fn validate_json(&mut self, label: &str, schema: &Value, text: &str) {
+        let Ok(body) = serde_json::from_str::<Value>(text) else {
+            self.failures.push(format!("{label}: not JSON: {text}"));
+            return;
+        };
+        let errors = validate(self.doc, schema, &body, Direction::Response, &[]);
+        self.checked += 1;
+        if !errors.is_empty() {
+            self.failures
+                .push(format!("{label}: breaks the schema: {errors:?}\n  {text}"));
+        }
+    }
+}
+
+fn id_of(a: &Answer, field: &str) -> String {
+    serde_json::from_str::<Value>(&a.text).unwrap_or(Value::Null)[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {}", a.text))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_response_and_event_matches_the_response_schemas() {
+    let Some(docs) = official_documents() else {
+        return;
+    };
+    // Instant runs; every run failing; runs that take real time (for
+    // `queued`/`running` states and the 408 of a result long-poll).
+    let instant =
+        EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "5", "--rate-limit", "0"]);
+    let failing = EmulatorProcess::spawn(&[
+        "--time-scale",
+        "0",
+        "--failure-rate",
+        "1",
+        "--rate-limit",
+        "0",
+    ]);
+    let slow = EmulatorProcess::spawn(&["--time-scale", "1", "--rate-limit", "0"]);
+    let http = client();
+    let mut totals = Vec::new();
+    let mut all_failures = Vec::new();
+    for (doc_name, doc) in &docs {
+        let mut c = ResponseCheck {
+            doc_name,
+            doc,
+            failures: Vec::new(),
+            undocumented: BTreeSet::new(),
+            checked: 0,
+            events: BTreeMap::new(),
+        };
+        for (method, path, _) in operations(doc) {
+            for (emu, flavour) in [
+                (&instant, "instant"),
+                (&failing, "failing"),
+                (&slow, "slow"),
+            ] {
+                let base = emu.base_url();
+                let prefix = if path.starts_with("/v1beta/tasks/groups") {
+                    "/v1beta"
+                } else {
+                    "/v1"
+                };
+                let group = {
+                    let a = post(
+                        &http,
+                        base,
+                        &format!("{prefix}/tasks/groups"),
+                        &json!({"metadata": {"k": "v", "n": 1.5, "b": false}}),
+                    )
+                    .await;
+                    id_of(&a, "taskgroup_id")
+                };
+                let added = post(
+                    &http,
+                    base,
+                    &format!("{prefix}/tasks/groups/{group}/runs"),
+                    &json!({"inputs": fixture_inputs()}),
+                )
+                .await;
+                let group_run = serde_json::from_str::<Value>(&added.text).unwrap()["run_ids"][3]
+                    .as_str()
+                    .expect("four runs added")
+                    .to_owned();
+                let single = post(&http, base, "/v1/tasks/runs", &fixture_inputs()[3]).await;
+                let run = id_of(&single, "run_id");
+                let fill = |p: &str, g: &str, r: &str| {
+                    p.replace("{taskgroup_id}", g).replace("{run_id}", r)
+                };
+                let url = |p: &str| format!("{base}{}", fill(p, &group, &run));
+                let with = |f: &str| format!("{flavour}: {f}");
+                let m = method.as_str();
+                match (
+                    m,
+                    path.trim_start_matches("/v1beta").trim_start_matches("/v1"),
+                ) {
+                    ("post", "/tasks/groups") => {
+                        for body in [
+                            json!({}),
+                            json!({"metadata": {"a": "b", "c": 1}}),
+                            json!({"metadata": null}),
+                        ] {
+                            let a = post(&http, base, &path, &body).await;
+                            c.check(m, &path, &with(&format!("body {body}")), &a, 200);
+                        }
+                        let a = post(&http, base, &path, &json!({"metadata": "x"})).await;
+                        c.check(m, &path, &with("bad metadata"), &a, 422);
+                    }
+                    ("get", "/tasks/groups/{taskgroup_id}") => {
+                        c.check(
+                            m,
+                            &path,
+                            &with("group"),
+                            &send(http.get(url(&path))).await,
+                            200,
+                        );
+                        let a =
+                            send(http.get(format!("{base}{}", fill(&path, "tgrp_unknown", ""))))
+                                .await;
+                        c.check(m, &path, &with("unknown group"), &a, 404);
+                    }
+                    ("post", "/tasks/groups/{taskgroup_id}/runs") => {
+                        c.check(m, &path, &with("add runs"), &added, 200);
+                        let a = send(http.post(format!("{}?refresh_status=false", url(&path))).header("content-type", "application/json").body(json!({"inputs": [fixture_inputs()[0]], "default_task_spec": {"output_schema": {"type": "auto"}}}).to_string())).await;
+                        c.check(
+                            m,
+                            &path,
+                            &with("refresh_status=false, default spec"),
+                            &a,
+                            200,
+                        );
+                        let a = post(
+                            &http,
+                            base,
+                            &fill(&path, &group, ""),
+                            &json!({"inputs": [{"input": 1}]}),
+                        )
+                        .await;
+                        c.check(m, &path, &with("invalid input"), &a, 422);
+                        let a = post(
+                            &http,
+                            base,
+                            &fill(&path, &group, ""),
+                            &json!({"inputs": [{"input": "x", "processor": "nope"}]}),
+                        )
+                        .await;
+                        c.check(m, &path, &with("unknown processor"), &a, 422);
+                    }
+                    ("get", "/tasks/groups/{taskgroup_id}/runs") => {
+                        let filter = match flavour {
+                            "instant" => "?status=completed&include_output=true",
+                            "failing" => "?status=failed&include_output=true",
+                            _ => "?include_output=true",
+                        };
+                        for q in [
+                            "",
+                            "?include_input=true&include_output=true",
+                            filter,
+                            "?include_input=true",
+                        ] {
+                            let a = send(http.get(format!("{}{q}", url(&path)))).await;
+                            c.check(m, &path, &with(&format!("stream {q}")), &a, 200);
+                        }
+                        let a = send(http.get(format!("{}?status=bogus", url(&path)))).await;
+                        c.check(m, &path, &with("bad status"), &a, 422);
+                        let a =
+                            send(http.get(format!("{base}{}", fill(&path, "tgrp_unknown", ""))))
+                                .await;
+                        c.check(m, &path, &with("unknown group"), &a, 404);
+                    }
+                    ("get", "/tasks/groups/{taskgroup_id}/events") => {
+                        // The slow emulator's group stays active: bound the
+                        // stream with `timeout` (seconds).
+                        let a = send(http.get(format!("{}?timeout=0.5", url(&path)))).await;
+                        c.check(m, &path, &with("events"), &a, 200);
+                        let a = send(http.get(format!("{}?timeout=-1", url(&path)))).await;
+                        c.check(m, &path, &with("bad timeout"), &a, 422);
+                        let a =
+                            send(http.get(format!("{base}{}", fill(&path, "tgrp_unknown", ""))))
+                                .await;
+                        c.check(m, &path, &with("unknown group"), &a, 404);
+                    }
+                    ("get", "/tasks/groups/{taskgroup_id}/runs/{run_id}") => {
+                        let a =
+                            send(http.get(format!("{base}{}", fill(&path, &group, &group_run))))
+                                .await;
+                        c.check(m, &path, &with("group run"), &a, 200);
+                        let a = send(
+                            http.get(format!("{base}{}", fill(&path, &group, "trun_unknown"))),
+                        )
+                        .await;
+                        c.check(m, &path, &with("unknown run"), &a, 404);
+                    }
+                    ("post", "/tasks/runs") => {
+                        for (i, body) in fixture_inputs().into_iter().enumerate() {
+                            let a = post(&http, base, &path, &body).await;
+                            c.check(m, &path, &with(&format!("input {i}")), &a, 202);
+                        }
+                        let a = post(&http, base, &path, &json!({"input": "x"})).await;
+                        c.check(m, &path, &with("no processor"), &a, 422);
+                        let a = post(
+                            &http,
+                            base,
+                            &path,
+                            &json!({"input": "x", "processor": "nope"}),
+                        )
+                        .await;
+                        c.check(m, &path, &with("unknown processor"), &a, 403);
+                    }
+                    ("get", "/tasks/runs/{run_id}") => {
+                        c.check(
+                            m,
+                            &path,
+                            &with("run"),
+                            &send(http.get(url(&path))).await,
+                            200,
+                        );
+                        let a =
+                            send(http.get(format!("{base}{}", fill(&path, "", "trun_unknown"))))
+                                .await;
+                        c.check(m, &path, &with("unknown run"), &a, 404);
+                        let a = http.get(url(&path)).send().await.expect("answers");
+                        let a = Answer {
+                            status: a.status().as_u16(),
+                            text: a.text().await.expect("body"),
+                        };
+                        c.check(m, &path, &with("no API key"), &a, 401);
+                    }
+                    ("get", "/tasks/runs/{run_id}/input") => {
+                        c.check(
+                            m,
+                            &path,
+                            &with("input with MCP headers"),
+                            &send(http.get(url(&path))).await,
+                            200,
+                        );
+                        let a =
+                            send(http.get(format!("{base}{}", fill(&path, "", "trun_unknown"))))
+                                .await;
+                        c.check(m, &path, &with("unknown run"), &a, 404);
+                    }
+                    ("get", "/tasks/runs/{run_id}/result") => {
+                        let (status, what) = match flavour {
+                            "instant" => (200, "result"),
+                            "failing" => (404, "result of a failed run"),
+                            _ => (408, "result of an active run"),
+                        };
+                        let a = send(http.get(format!("{}?timeout=0", url(&path)))).await;
+                        c.check(m, &path, &with(what), &a, status);
+                        if flavour == "instant" {
+                            for i in 0..3 {
+                                let r = id_of(
+                                    &post(&http, base, "/v1/tasks/runs", &fixture_inputs()[i])
+                                        .await,
+                                    "run_id",
+                                );
+                                let a = send(
+                                    http.get(format!("{base}{}", fill(&path, "", &r)))
+                                        .header("parallel-beta", "field-basis-2025-11-25"),
+                                )
+                                .await;
+                                c.check(m, &path, &with(&format!("result of input {i}")), &a, 200);
+                            }
+                        }
+                        let a = send(http.get(format!("{}?timeout=soon", url(&path)))).await;
+                        c.check(m, &path, &with("bad timeout"), &a, 422);
+                    }
+                    ("get", "/tasks/runs/{run_id}/events") => {
+                        if flavour != "slow" {
+                            c.check(
+                                m,
+                                &path,
+                                &with("run events"),
+                                &send(http.get(url(&path))).await,
+                                200,
+                            );
+                        }
+                        let a =
+                            send(http.get(format!("{base}{}", fill(&path, "", "trun_unknown"))))
+                                .await;
+                        c.check(m, &path, &with("unknown run"), &a, 404);
+                    }
+                    other => c.failures.push(format!("no driver for {other:?}: add one")),
+                }
+            }
+        }
+        // Every event type a stream's discriminator names was seen, except
+        // `error` (the emulator never sends an error event).
+        for (method, path, op) in operations(doc) {
+            let Some(mapping) = op
+                .pointer("/responses/200/content/text~1event-stream/schema/discriminator/mapping")
+            else {
+                continue;
+            };
+            let key = format!("{} {path}", method.to_uppercase());
+            let seen = c.events.get(&key).cloned().unwrap_or_default();
+            for kind in mapping.as_object().expect("mapping").keys() {
+                if kind != "error" && !seen.contains(kind) {
+                    c.failures.push(format!(
+                        "{key} ({doc_name}): no `{kind}` event was produced to check"
+                    ));
+                }
+            }
+        }
+        totals.push(format!(
+            "{doc_name}: {} answers and events checked; statuses beyond the document: {:?}",
+            c.checked, c.undocumented
+        ));
+        all_failures.extend(c.failures);
+    }
+    for t in &totals {
+        eprintln!("{t}");
+    }
+    assert!(
+        all_failures.is_empty(),
+        "{} failures:\n{}",
+        all_failures.len(),
+        all_failures.join("\n")
+    );
+    for emu in [instant, failing, slow] {
+        emu.terminate();
+    }
+}
