@@ -143,12 +143,11 @@ fn branch_for<'a>(root: &'a Value, schema: &'a Value, value: &Value) -> &'a Valu
 fn valid_value(root: &Value, schema: &Value, full: bool, depth: usize) -> Value {
     assert!(depth < 24, "schema nests too deep to generate");
     let s = resolve(root, schema);
-    if let Some(example) = s.get("examples").and_then(|e| e.get(0)) {
-        if is_valid(root, s, example)
-            && !(full && example.is_object() && s.get("properties").is_some())
-        {
-            return example.clone();
-        }
+    if let Some(example) = s.get("examples").and_then(|e| e.get(0))
+        && is_valid(root, s, example)
+        && !(full && example.is_object() && s.get("properties").is_some())
+    {
+        return example.clone();
     }
     if let Some(c) = s.get("const") {
         return c.clone();

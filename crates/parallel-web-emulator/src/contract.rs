@@ -279,19 +279,18 @@ fn matches_type(root: &Value, schema: &Value, value: &Value, hops: u32) -> bool 
         return resolve(root, target).is_some_and(|s| matches_type(root, s, value, hops + 1));
     }
     for key in ["anyOf", "oneOf"] {
-        if let Some(branches) = schema.get(key).and_then(Value::as_array) {
-            if !branches
+        if let Some(branches) = schema.get(key).and_then(Value::as_array)
+            && !branches
                 .iter()
                 .any(|b| matches_type(root, b, value, hops + 1))
-            {
-                return false;
-            }
-        }
-    }
-    if let Some(c) = schema.get("const") {
-        if c != value {
+        {
             return false;
         }
+    }
+    if let Some(c) = schema.get("const")
+        && c != value
+    {
+        return false;
     }
     match schema.get("type") {
         None => true,
@@ -380,16 +379,16 @@ impl Walker<'_> {
         if !self.check_type(obj.get("type"), value) {
             return;
         }
-        if let Some(c) = obj.get("const") {
-            if c != value {
-                self.fail(format!("Input should be {}", c), "literal_error");
-            }
+        if let Some(c) = obj.get("const")
+            && c != value
+        {
+            self.fail(format!("Input should be {}", c), "literal_error");
         }
-        if let Some(Value::Array(options)) = obj.get("enum") {
-            if !options.contains(value) {
-                let names: Vec<String> = options.iter().map(Value::to_string).collect();
-                self.fail(format!("Input should be {}", names.join(" or ")), "enum");
-            }
+        if let Some(Value::Array(options)) = obj.get("enum")
+            && !options.contains(value)
+        {
+            let names: Vec<String> = options.iter().map(Value::to_string).collect();
+            self.fail(format!("Input should be {}", names.join(" or ")), "enum");
         }
         match value {
             Value::String(s) => self.check_string(obj, s),
@@ -481,25 +480,25 @@ impl Walker<'_> {
         value: &Value,
         hops: u32,
     ) {
-        if let (Some(d), Some(map)) = (discriminator, value.as_object()) {
-            if let Some(prop) = d.get("propertyName").and_then(Value::as_str) {
-                let tag = map.get(prop).and_then(Value::as_str);
-                let target = tag.and_then(|t| d.get("mapping").and_then(|m| m.get(t)));
-                match target.and_then(Value::as_str) {
-                    Some(r) => {
-                        self.check(&json!({ "$ref": r }), value, hops + 1);
-                    }
-                    None => {
-                        self.loc.push(json!(prop));
-                        self.fail(
-                            format!("Input tag {tag:?} does not match any of the expected tags"),
-                            "union_tag_invalid",
-                        );
-                        self.loc.pop();
-                    }
+        if let (Some(d), Some(map)) = (discriminator, value.as_object())
+            && let Some(prop) = d.get("propertyName").and_then(Value::as_str)
+        {
+            let tag = map.get(prop).and_then(Value::as_str);
+            let target = tag.and_then(|t| d.get("mapping").and_then(|m| m.get(t)));
+            match target.and_then(Value::as_str) {
+                Some(r) => {
+                    self.check(&json!({ "$ref": r }), value, hops + 1);
                 }
-                return;
+                None => {
+                    self.loc.push(json!(prop));
+                    self.fail(
+                        format!("Input tag {tag:?} does not match any of the expected tags"),
+                        "union_tag_invalid",
+                    );
+                    self.loc.pop();
+                }
             }
+            return;
         }
         let valid = branches
             .iter()
@@ -548,38 +547,36 @@ impl Walker<'_> {
 
     fn check_string(&mut self, obj: &serde_json::Map<String, Value>, s: &str) {
         let len = s.chars().count() as u64;
-        if let Some(max) = obj.get("maxLength").and_then(Value::as_u64) {
-            if len > max {
-                self.fail(
-                    format!("String should have at most {max} characters"),
-                    "string_too_long",
-                );
-            }
+        if let Some(max) = obj.get("maxLength").and_then(Value::as_u64)
+            && len > max
+        {
+            self.fail(
+                format!("String should have at most {max} characters"),
+                "string_too_long",
+            );
         }
-        if let Some(min) = obj.get("minLength").and_then(Value::as_u64) {
-            if len < min {
-                self.fail(
-                    format!("String should have at least {min} characters"),
-                    "string_too_short",
-                );
-            }
+        if let Some(min) = obj.get("minLength").and_then(Value::as_u64)
+            && len < min
+        {
+            self.fail(
+                format!("String should have at least {min} characters"),
+                "string_too_short",
+            );
         }
         match obj.get("format").and_then(Value::as_str) {
-            Some("date") => {
-                if s.len() != 10 || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err() {
-                    self.fail(
-                        "Input should be a valid date in the format YYYY-MM-DD",
-                        "date_from_datetime_parsing",
-                    );
-                }
+            Some("date")
+                if (s.len() != 10 || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err()) =>
+            {
+                self.fail(
+                    "Input should be a valid date in the format YYYY-MM-DD",
+                    "date_from_datetime_parsing",
+                );
             }
-            Some("date-time") => {
-                if chrono::DateTime::parse_from_rfc3339(s).is_err() {
-                    self.fail(
-                        "Input should be a valid datetime (RFC 3339)",
-                        "datetime_from_date_parsing",
-                    );
-                }
+            Some("date-time") if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
+                self.fail(
+                    "Input should be a valid datetime (RFC 3339)",
+                    "datetime_from_date_parsing",
+                );
             }
             Some("uri") => {
                 let scheme = s.split_once(':').map(|(scheme, _)| scheme);
@@ -598,38 +595,38 @@ impl Walker<'_> {
     }
 
     fn check_number(&mut self, obj: &serde_json::Map<String, Value>, x: f64) {
-        if let Some(max) = obj.get("maximum").and_then(Value::as_f64) {
-            if x > max {
-                self.fail(
-                    format!("Input should be less than or equal to {max}"),
-                    "less_than_equal",
-                );
-            }
+        if let Some(max) = obj.get("maximum").and_then(Value::as_f64)
+            && x > max
+        {
+            self.fail(
+                format!("Input should be less than or equal to {max}"),
+                "less_than_equal",
+            );
         }
-        if let Some(min) = obj.get("minimum").and_then(Value::as_f64) {
-            if x < min {
-                self.fail(
-                    format!("Input should be greater than or equal to {min}"),
-                    "greater_than_equal",
-                );
-            }
+        if let Some(min) = obj.get("minimum").and_then(Value::as_f64)
+            && x < min
+        {
+            self.fail(
+                format!("Input should be greater than or equal to {min}"),
+                "greater_than_equal",
+            );
         }
     }
 
     fn check_array(&mut self, obj: &serde_json::Map<String, Value>, items: &[Value]) {
         let n = items.len() as u64;
-        if let Some(max) = obj.get("maxItems").and_then(Value::as_u64) {
-            if n > max {
-                self.fail(format!("List should have at most {max} items"), "too_long");
-            }
+        if let Some(max) = obj.get("maxItems").and_then(Value::as_u64)
+            && n > max
+        {
+            self.fail(format!("List should have at most {max} items"), "too_long");
         }
-        if let Some(min) = obj.get("minItems").and_then(Value::as_u64) {
-            if n < min {
-                self.fail(
-                    format!("List should have at least {min} items"),
-                    "too_short",
-                );
-            }
+        if let Some(min) = obj.get("minItems").and_then(Value::as_u64)
+            && n < min
+        {
+            self.fail(
+                format!("List should have at least {min} items"),
+                "too_short",
+            );
         }
         if let Some(schema) = obj.get("items") {
             for (i, item) in items.iter().enumerate() {

@@ -60,12 +60,11 @@ impl Renderer {
     /// `TaskRunInput` JSON (with the effective task spec filled in, and
     /// without write-only values).
     pub fn input(&self, v: &RunView) -> String {
-        let redacted;
         let mut input: TaskRunInput<'_> = serde_json::from_str(&v.run.input).unwrap_or_default();
         if input.task_spec.is_none() {
             input.task_spec = v.batch.default_task_spec.as_deref();
         }
-        redacted = input
+        let redacted = input
             .mcp_servers
             .and_then(|m| contract::redact_mcp_servers(m.get()));
         if let Some(m) = &redacted {
