@@ -28,7 +28,15 @@ use std::sync::OnceLock;
 /// Every schema keyword the validator understands: the ones it checks and
 /// the annotations it knowingly ignores (`title`, `description`,
 /// `default`, `examples`, `deprecated`, `readOnly`, `format` names without a
-/// check, …).
+/// check, …). A document whose schemas use another keyword needs the
+/// validator extended first.
+///
+/// ```
+/// use parallel_web_emulator::contract::KEYWORDS;
+///
+/// assert!(KEYWORDS.contains(&"writeOnly"));
+/// assert!(!KEYWORDS.contains(&"pattern"));
+/// ```
 pub const KEYWORDS: &[&str] = &[
     "$ref",
     "type",
@@ -65,6 +73,15 @@ pub const KEYWORDS: &[&str] = &[
 
 /// Which way a value travels: a request may carry write-only values, a
 /// response must not.
+///
+/// ```
+/// use parallel_web_emulator::contract::{Direction, validate};
+/// use serde_json::json;
+///
+/// let secret = json!({"type": "string", "writeOnly": true});
+/// assert!(validate(&json!({}), &secret, &json!("s3cr3t"), Direction::Request, &[]).is_empty());
+/// assert_eq!(validate(&json!({}), &secret, &json!("s3cr3t"), Direction::Response, &[]).len(), 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// A value sent to the API.
