@@ -343,15 +343,10 @@ impl Walker<'_> {
     }
 
     /// Errors `schema` finds in `value`, without recording them.
-    fn trial(&self, schema: &Value, value: &Value, hops: u32) -> Vec<Violation> {
-        let mut w = Walker {
-            root: self.root,
-            direction: self.direction,
-            errors: Vec::new(),
-            loc: self.loc.clone(),
-        };
-        w.check(schema, value, hops);
-        w.errors
+    fn trial(&mut self, schema: &Value, value: &Value, hops: u32) -> Vec<Violation> {
+        let mark = self.errors.len();
+        self.check(schema, value, hops);
+        self.errors.split_off(mark)
     }
 
     fn check(&mut self, schema: &Value, value: &Value, hops: u32) {
@@ -454,15 +449,18 @@ impl Walker<'_> {
     /// list error at `include_domains`, and a bad field inside an optional
     /// object is named), or one error saying which types fit.
     fn any_of(&mut self, branches: &[Value], value: &Value, hops: u32) {
+        // A branch of another type cannot hold the value: only the
+        // fitting ones are tried (cheap, and their errors are the useful ones).
         let mut fitting = Vec::new();
         for b in branches {
+            if !matches_type(self.root, b, value, 0) {
+                continue;
+            }
             let errors = self.trial(b, value, hops + 1);
             if errors.is_empty() {
                 return;
             }
-            if matches_type(self.root, b, value, 0) {
-                fitting.push(errors);
-            }
+            fitting.push(errors);
         }
         if fitting.len() == 1 {
             self.errors.extend(fitting.remove(0));
@@ -517,10 +515,12 @@ impl Walker<'_> {
             }
             return;
         }
-        let valid = branches
-            .iter()
-            .filter(|b| self.trial(b, value, hops + 1).is_empty())
-            .count();
+        let mut valid = 0;
+        for b in branches {
+            if matches_type(self.root, b, value, 0) && self.trial(b, value, hops + 1).is_empty() {
+                valid += 1;
+            }
+        }
         match valid {
             1 => {}
             0 => self.any_of(branches, value, hops),
