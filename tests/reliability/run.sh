@@ -30,6 +30,9 @@ cargo build --release --locked --package parallel-web-cli --bin parallel-web
 # One test at a time: the chaos figures and the memory bounds are each
 # test's own, not shared with a neighbour.
 cargo test --release --locked --package parallel-web-tests --test reliability -- --nocapture --test-threads 1
+# The emulator against the official documents (README part 2, "The official
+# contract"): the whole schema-derived corpus is the full size; prints counts.
+cargo test --release --locked --package parallel-web-tests --test contract -- --nocapture
 # The CLI outside the envelope (README part 5) with more rows.
 PW_CLI_ROWS="${PW_CLI_ROWS:-20000}" cargo test --release --locked --package parallel-web-cli --test enrich_outside_the_envelope -- --test-threads 1
 # Property tests are single-threaded and CPU-bound: one per core.

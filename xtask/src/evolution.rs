@@ -17,6 +17,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use crate::contract::CONTRACT_JSON;
 use crate::generate::generate;
 use crate::outputs::{CLIENT_RS, HTTPMOCK_RS, OPENAPI_30, read_json, write_if_changed};
 use crate::workspace_root;
@@ -54,6 +55,7 @@ pub fn spec_evolution(dir: Option<&Path>) -> Result<(), String> {
         (OPENAPI_30, &generated.openapi_30),
         (CLIENT_RS, &generated.client),
         (HTTPMOCK_RS, &generated.httpmock),
+        (CONTRACT_JSON, &generated.emulator_contract),
     ] {
         write_if_changed(&scratch.join(path), text)?;
     }

@@ -15,6 +15,8 @@ pub struct Generated {
     pub client: String,
     /// The typed httpmock layer (`crates/parallel-web-api-httpmock/src/generated.rs`).
     pub httpmock: String,
+    /// The emulator's request contract (`crate::contract::CONTRACT_JSON`).
+    pub emulator_contract: String,
 }
 
 /// The client's inner value: headers added to every request and the
@@ -68,6 +70,7 @@ const CLIENT_CRATE: &str = "parallel_web_api";
 /// Normalises `spec` (OpenAPI 3.1 JSON) and generates all outputs.
 /// `source` names the spec in the generated files' header.
 pub fn generate(spec: Value, source: &str) -> Result<Generated, String> {
+    let emulator_contract = crate::contract::request_contract(&spec)?;
     let normalised = normalize(spec)?;
     let mut openapi_30 = serde_json::to_string_pretty(&normalised).map_err(|e| e.to_string())?;
     openapi_30.push('\n');
@@ -109,6 +112,7 @@ pub fn generate(spec: Value, source: &str) -> Result<Generated, String> {
         openapi_30,
         client: format_rust(&header, syn::parse2(client_tokens).map_err(unparsable)?)?,
         httpmock: format_rust(&header, syn::parse2(httpmock_tokens).map_err(unparsable)?)?,
+        emulator_contract,
     })
 }
 

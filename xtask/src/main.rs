@@ -7,6 +7,7 @@
 //!   additive changes applied (new optional fields, enum values, operations).
 
 mod check;
+mod contract;
 mod evolution;
 mod format;
 mod generate;

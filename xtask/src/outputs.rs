@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::Path;
 
+use crate::contract::CONTRACT_JSON;
 use crate::generate::{Generated, generate};
 use crate::{check, scratch, workspace_root};
 
@@ -12,11 +13,12 @@ pub const CLIENT_RS: &str = "crates/parallel-web-api/src/generated.rs";
 pub const HTTPMOCK_RS: &str = "crates/parallel-web-api-httpmock/src/generated.rs";
 
 /// The committed outputs paired with their freshly generated text.
-fn outputs(generated: &Generated) -> [(&'static str, &str); 3] {
+fn outputs(generated: &Generated) -> [(&'static str, &str); 4] {
     [
         (OPENAPI_30, &generated.openapi_30),
         (CLIENT_RS, &generated.client),
         (HTTPMOCK_RS, &generated.httpmock),
+        (CONTRACT_JSON, &generated.emulator_contract),
     ]
 }
 

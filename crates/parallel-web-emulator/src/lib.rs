@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
+pub mod contract;
 mod error;
 mod faults;
 mod handlers;

@@ -1,5 +1,6 @@
 //! Turning stored runs into wire JSON (`TaskRun`, `TaskRunEvent`, `TaskRunResult`).
 
+use crate::contract;
 use crate::ids::{self, Codec};
 use crate::output;
 use crate::processors;
@@ -56,11 +57,18 @@ impl Renderer {
         to_json(&self.task_run(v, &input))
     }
 
-    /// `TaskRunInput` JSON (with the effective task spec filled in).
+    /// `TaskRunInput` JSON (with the effective task spec filled in, and
+    /// without write-only values).
     pub fn input(&self, v: &RunView) -> String {
         let mut input: TaskRunInput<'_> = serde_json::from_str(&v.run.input).unwrap_or_default();
         if input.task_spec.is_none() {
             input.task_spec = v.batch.default_task_spec.as_deref();
+        }
+        let redacted = input
+            .mcp_servers
+            .and_then(|m| contract::redact_mcp_servers(m.get()));
+        if let Some(m) = &redacted {
+            input.mcp_servers = Some(m);
         }
         to_json(&input)
     }
@@ -79,10 +87,19 @@ impl Renderer {
         with_input: bool,
         with_output: bool,
     ) -> String {
+        let redacted;
         let mut input: TaskRunInput<'_> = serde_json::from_str(&v.run.input).unwrap_or_default();
         let run = self.task_run(v, &input);
         if input.task_spec.is_none() {
             input.task_spec = v.batch.default_task_spec.as_deref();
+        }
+        if with_input {
+            redacted = input
+                .mcp_servers
+                .and_then(|m| contract::redact_mcp_servers(m.get()));
+            if let Some(m) = &redacted {
+                input.mcp_servers = Some(m);
+            }
         }
         to_json(&TaskRunEvent {
             kind: "task_run.state",

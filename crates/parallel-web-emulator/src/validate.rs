@@ -137,6 +137,26 @@ pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Errors> {
     })
 }
 
+/// Checks a request body (already known to be a JSON object) against the
+/// contract's request schema of `method` `path` (a spec path).
+pub fn check_contract(path: &str, method: &str, body: &[u8]) -> Result<(), Errors> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        vec![err(
+            vec![json!("body")],
+            format!("JSON decode error: {e}"),
+            "json_invalid",
+        )]
+    })?;
+    let violations = crate::contract::check_body(path, method, &value);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    Err(violations
+        .into_iter()
+        .map(|v| err(v.loc, v.msg, &v.kind))
+        .collect())
+}
+
 /// Checks a metadata object against the documented limits.
 pub fn check_metadata(meta: Option<&RawValue>, loc: &[Value], errors: &mut Errors) {
     let Some(raw) = meta else { return };

@@ -44,6 +44,8 @@ pub async fn create_group(
 }
 
 async fn create_group_now(st: Arc<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let _: &RawValue = validate::parse_json(&body).map_err(ApiError::Validation)?;
+    validate::check_contract("/v1/tasks/groups", "post", &body).map_err(ApiError::Validation)?;
     let parsed: CreateGroupBody<'_> = validate::parse_json(&body).map_err(ApiError::Validation)?;
     let mut errors = Vec::new();
     validate::check_metadata(
@@ -95,6 +97,11 @@ async fn add_runs_now(
     bool_param(&params, "refresh_status", true)?;
     st.take_rate_token()
         .map_err(|wait| rate_limited(&st, wait))?;
+    // JSON, an object, not too deep; then the schema; then the typed read
+    // (which cannot fail once the schema holds).
+    let _: &RawValue = validate::parse_json(&body).map_err(ApiError::Validation)?;
+    validate::check_contract("/v1/tasks/groups/{taskgroup_id}/runs", "post", &body)
+        .map_err(ApiError::Validation)?;
     let parsed: AddRunsBody<'_> = validate::parse_json(&body).map_err(ApiError::Validation)?;
     let Some(inputs) = parsed.inputs else {
         return Err(ApiError::validation(

@@ -45,6 +45,8 @@ async fn create_run_now(
         .map_err(|wait| rate_limited(&st, wait))?;
     let raw: &RawValue =
         validate::parse_json(&body).map_err(|e| ApiError::Validation(e).into_error_response())?;
+    validate::check_contract("/v1/tasks/runs", "post", &body)
+        .map_err(|e| ApiError::Validation(e).into_error_response())?;
     let valid = match validate::check_input(raw, &[json!("body")], 0, &[]) {
         Ok(v) => v,
         Err(InputProblem::UnknownProcessor(name)) => {

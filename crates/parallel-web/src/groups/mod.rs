@@ -107,7 +107,9 @@ pub struct CreateGroup {
 }
 
 impl CreateGroup {
-    /// Metadata stored with the group (keys ≤ 16, values ≤ 512 characters).
+    /// Metadata stored with the group. Keep keys ≤ 16 and values ≤ 512
+    /// characters: the documents state these limits for run metadata only,
+    /// but the emulator enforces them on groups too.
     pub fn metadata<K: Into<String>, V: Into<String>>(
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,

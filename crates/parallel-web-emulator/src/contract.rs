@@ -1,0 +1,881 @@
+//! The API contract: a validator for the JSON Schema subset that OpenAPI
+//! documents use, and the request schemas the emulator holds requests to.
+//!
+//! The request schemas come from the project's spec (`openapi/openapi.json`):
+//! `cargo xtask regen` writes the in-scope operations' parameters and request
+//! bodies, with the schemas they reach, into this crate
+//! (`contract/requests.json`), and `regen --check` fails when that copy is
+//! stale. So the emulator refuses exactly what the spec calls invalid.
+//!
+//! The validator is handwritten, for the subset the Parallel documents use:
+//! `type` (one name or a list, `null` included), `enum`, `const`,
+//! `required`, `properties`, `additionalProperties`, `propertyNames`,
+//! `items`, `anyOf`, `oneOf` (with `discriminator`), `allOf`, `$ref` (local
+//! JSON pointers), `format` (`date`, `date-time`, `uri`; others such as
+//! `password` carry no check), `minLength`/`maxLength`, `minimum`/`maximum`,
+//! `minItems`/`maxItems`, and `writeOnly`. [`KEYWORDS`] lists every keyword
+//! it reads or knowingly ignores, so a test can prove a document uses nothing
+//! else. It reports errors as FastAPI does: a `loc` path to the field, a
+//! message and a pydantic-style `type`.
+//!
+//! It is also public so that tests can hold the emulator's answers to the
+//! official documents' response schemas ([`Direction::Response`] refuses any
+//! write-only value).
+
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+/// Every schema keyword the validator understands: the ones it checks and
+/// the annotations it knowingly ignores (`title`, `description`,
+/// `default`, `examples`, `deprecated`, `readOnly`, `format` names without a
+/// check, …). A document whose schemas use another keyword needs the
+/// validator extended first.
+///
+/// ```
+/// use parallel_web_emulator::contract::KEYWORDS;
+///
+/// assert!(KEYWORDS.contains(&"writeOnly"));
+/// assert!(!KEYWORDS.contains(&"pattern"));
+/// ```
+pub const KEYWORDS: &[&str] = &[
+    "$ref",
+    "type",
+    "enum",
+    "const",
+    "required",
+    "properties",
+    "additionalProperties",
+    "propertyNames",
+    "items",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "discriminator",
+    "format",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "minItems",
+    "maxItems",
+    "writeOnly",
+    // Annotations, no check.
+    "readOnly",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "example",
+    "deprecated",
+    "hidden",
+    "nullable",
+];
+
+/// Which way a value travels: a request may carry write-only values, a
+/// response must not.
+///
+/// ```
+/// use parallel_web_emulator::contract::{Direction, validate};
+/// use serde_json::json;
+///
+/// let secret = json!({"type": "string", "writeOnly": true});
+/// assert!(validate(&json!({}), &secret, &json!("s3cr3t"), Direction::Request, &[]).is_empty());
+/// assert_eq!(validate(&json!({}), &secret, &json!("s3cr3t"), Direction::Response, &[]).len(), 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A value sent to the API.
+    Request,
+    /// A value the API answers with: `writeOnly` values are errors.
+    Response,
+}
+
+/// One way a value breaks its schema, in FastAPI's `ValidationError` terms.
+///
+/// ```
+/// use parallel_web_emulator::contract::{Direction, validate};
+/// use serde_json::json;
+///
+/// let root = json!({});
+/// let errors = validate(&root, &json!({"type": "string"}), &json!(1), Direction::Request, &[json!("body")]);
+/// assert_eq!(errors[0].loc, [json!("body")]);
+/// assert_eq!(errors[0].kind, "string_type");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Where: the path from the root (`["body", "inputs", 0, "processor"]`).
+    pub loc: Vec<Value>,
+    /// What is wrong, in words.
+    pub msg: String,
+    /// The pydantic error type (`string_type`, `missing`, `enum`, …).
+    pub kind: String,
+}
+
+/// How many `$ref`s in a row the validator follows without reaching a new
+/// value (a cycle such as `A → $ref A` stops there instead of looping).
+const MAX_REF_HOPS: u32 = 64;
+
+/// Validates `value` against `schema`; `$ref`s resolve inside `root` (an
+/// OpenAPI document or any JSON holding the referenced schemas). `loc` is
+/// where `value` sits; every [`Violation`] extends it.
+///
+/// ```
+/// use parallel_web_emulator::contract::{Direction, validate};
+/// use serde_json::json;
+///
+/// let root = json!({"components": {"schemas": {"P": {
+///     "type": "object", "required": ["url"],
+///     "properties": {"url": {"type": "string"}, "after": {"type": "string", "format": "date"}}
+/// }}}});
+/// let schema = json!({"$ref": "#/components/schemas/P"});
+/// let errors = validate(&root, &schema, &json!({"after": "yesterday"}), Direction::Request, &[]);
+/// let locs: Vec<_> = errors.iter().map(|e| e.loc.clone()).collect();
+/// assert_eq!(locs, [vec![json!("url")], vec![json!("after")]]);
+/// ```
+pub fn validate(
+    root: &Value,
+    schema: &Value,
+    value: &Value,
+    direction: Direction,
+    loc: &[Value],
+) -> Vec<Violation> {
+    let mut v = Walker {
+        root,
+        direction,
+        errors: Vec::new(),
+        loc: loc.to_vec(),
+    };
+    v.check(schema, value, 0);
+    v.errors
+}
+
+/// The request contract the emulator holds requests to: the in-scope
+/// operations' parameters and request bodies from the project's spec,
+/// with the schemas they reach (`paths` and `components.schemas`, as in
+/// the spec).
+///
+/// ```
+/// let contract = parallel_web_emulator::contract::requests();
+/// assert!(contract.pointer("/components/schemas/TaskRunInput").is_some());
+/// ```
+pub fn requests() -> &'static Value {
+    static CONTRACT: OnceLock<Value> = OnceLock::new();
+    CONTRACT.get_or_init(|| {
+        // Written by `cargo xtask regen` and checked by a unit test below, so
+        // it always parses; an empty contract would validate nothing.
+        serde_json::from_str(include_str!("../contract/requests.json")).unwrap_or(Value::Null)
+    })
+}
+
+/// The request-body schema of `method` `path` (a spec path such as
+/// `/v1/tasks/runs`) in the contract.
+fn body_schema(path: &str, method: &str) -> Option<&'static Value> {
+    requests()
+        .get("paths")?
+        .get(path)?
+        .get(method)?
+        .pointer("/requestBody/content/application~1json/schema")
+}
+
+/// Checks a request body against the contract's schema for `method` `path`;
+/// violations are located under `["body", …]` as FastAPI does.
+pub(crate) fn check_body(path: &str, method: &str, body: &Value) -> Vec<Violation> {
+    match body_schema(path, method) {
+        Some(schema) => validate(
+            requests(),
+            schema,
+            body,
+            Direction::Request,
+            &[json!("body")],
+        ),
+        None => Vec::new(),
+    }
+}
+
+/// The schema of an MCP server list inside a run input (for redaction).
+fn mcp_servers_schema() -> Option<&'static Value> {
+    requests().pointer("/components/schemas/TaskRunInput/properties/mcp_servers")
+}
+
+/// Removes every write-only value the contract marks in a run input's
+/// `mcp_servers` (the servers' `headers` values), so that no answer echoes
+/// them. `None` when there is nothing to remove.
+pub(crate) fn redact_mcp_servers(raw: &str) -> Option<Box<serde_json::value::RawValue>> {
+    if !raw.contains("headers") {
+        return None;
+    }
+    let mut value: Value = serde_json::from_str(raw).ok()?;
+    let schema = mcp_servers_schema()?;
+    if !redact(requests(), schema, &mut value, 0) {
+        return None;
+    }
+    serde_json::value::to_raw_value(&value).ok()
+}
+
+/// Removes from `value` every part whose schema is `writeOnly`; true if
+/// anything was removed.
+fn redact(root: &Value, schema: &Value, value: &mut Value, hops: u32) -> bool {
+    if hops > MAX_REF_HOPS {
+        return false;
+    }
+    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+        return resolve(root, target).is_some_and(|s| redact(root, s, value, hops + 1));
+    }
+    let mut removed = false;
+    for key in ["anyOf", "oneOf", "allOf"] {
+        for branch in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if matches_type(root, branch, value, 0) {
+                removed |= redact(root, branch, value, hops + 1);
+            }
+        }
+    }
+    match value {
+        Value::Object(map) => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            let extra = schema.get("additionalProperties").filter(|s| s.is_object());
+            let before = map.len();
+            map.retain(|k, _| {
+                let s = props.and_then(|p| p.get(k)).or(extra);
+                !s.is_some_and(is_write_only)
+            });
+            removed |= map.len() != before;
+            for (k, v) in map.iter_mut() {
+                if let Some(s) = props.and_then(|p| p.get(k)).or(extra) {
+                    removed |= redact(root, s, v, 0);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(s) = schema.get("items") {
+                for item in items {
+                    removed |= redact(root, s, item, 0);
+                }
+            }
+        }
+        _ => {}
+    }
+    removed
+}
+
+fn is_write_only(schema: &Value) -> bool {
+    schema.get("writeOnly").and_then(Value::as_bool) == Some(true)
+}
+
+/// Resolves a local `$ref` (`#/a/b~1c`) inside `root`.
+fn resolve<'r>(root: &'r Value, target: &str) -> Option<&'r Value> {
+    let pointer = target.strip_prefix('#')?;
+    root.pointer(pointer)
+}
+
+/// The JSON type names a value has (`integer` values are also `number`s).
+fn type_names(value: &Value) -> &'static [&'static str] {
+    match value {
+        Value::Null => &["null"],
+        Value::Bool(_) => &["boolean"],
+        Value::Number(n) if n.is_i64() || n.is_u64() => &["integer", "number"],
+        Value::Number(n) if n.as_f64().is_some_and(|x| x.fract() == 0.0) => &["integer", "number"],
+        Value::Number(_) => &["number"],
+        Value::String(_) => &["string"],
+        Value::Array(_) => &["array"],
+        Value::Object(_) => &["object"],
+    }
+}
+
+/// True when `value` has a JSON type the schema allows at its top level
+/// (following `$ref`s and unions); a schema without `type` allows any.
+fn matches_type(root: &Value, schema: &Value, value: &Value, hops: u32) -> bool {
+    if hops > MAX_REF_HOPS {
+        return false;
+    }
+    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+        return resolve(root, target).is_some_and(|s| matches_type(root, s, value, hops + 1));
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(branches) = schema.get(key).and_then(Value::as_array)
+            && !branches
+                .iter()
+                .any(|b| matches_type(root, b, value, hops + 1))
+        {
+            return false;
+        }
+    }
+    if let Some(c) = schema.get("const")
+        && c != value
+    {
+        return false;
+    }
+    match schema.get("type") {
+        None => true,
+        Some(Value::String(t)) => type_names(value).contains(&t.as_str()),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|t| type_names(value).contains(&t)),
+        Some(_) => true,
+    }
+}
+
+struct Walker<'r> {
+    root: &'r Value,
+    direction: Direction,
+    errors: Vec<Violation>,
+    loc: Vec<Value>,
+}
+
+impl Walker<'_> {
+    fn fail(&mut self, msg: impl Into<String>, kind: &str) {
+        self.errors.push(Violation {
+            loc: self.loc.clone(),
+            msg: msg.into(),
+            kind: kind.to_owned(),
+        });
+    }
+
+    fn at(&mut self, segment: Value, schema: &Value, value: &Value) {
+        self.loc.push(segment);
+        self.check(schema, value, 0);
+        self.loc.pop();
+    }
+
+    /// Errors `schema` finds in `value`, without recording them.
+    fn trial(&mut self, schema: &Value, value: &Value, hops: u32) -> Vec<Violation> {
+        let mark = self.errors.len();
+        self.check(schema, value, hops);
+        self.errors.split_off(mark)
+    }
+
+    fn check(&mut self, schema: &Value, value: &Value, hops: u32) {
+        if hops > MAX_REF_HOPS {
+            self.fail("Schema references loop", "schema_error");
+            return;
+        }
+        if schema == &Value::Bool(false) {
+            self.fail("No value is allowed here", "extra_forbidden");
+            return;
+        }
+        let Some(obj) = schema.as_object() else {
+            return;
+        };
+        if self.direction == Direction::Response && is_write_only(schema) {
+            self.fail(
+                "A write-only value must never be returned",
+                "write_only_returned",
+            );
+            return;
+        }
+        if let Some(target) = obj.get("$ref").and_then(Value::as_str) {
+            match resolve(self.root, target) {
+                Some(s) => self.check(s, value, hops + 1),
+                None => self.fail(
+                    format!("Unresolvable schema reference {target}"),
+                    "schema_error",
+                ),
+            }
+        }
+        if let Some(Value::Array(branches)) = obj.get("allOf") {
+            for b in branches {
+                self.check(b, value, hops + 1);
+            }
+        }
+        if let Some(Value::Array(branches)) = obj.get("anyOf") {
+            self.any_of(branches, value, hops);
+        }
+        if let Some(Value::Array(branches)) = obj.get("oneOf") {
+            self.one_of(obj.get("discriminator"), branches, value, hops);
+        }
+        if !self.check_type(obj.get("type"), value) {
+            return;
+        }
+        if let Some(c) = obj.get("const")
+            && c != value
+        {
+            self.fail(format!("Input should be {}", c), "literal_error");
+        }
+        if let Some(Value::Array(options)) = obj.get("enum")
+            && !options.contains(value)
+        {
+            let names: Vec<String> = options.iter().map(Value::to_string).collect();
+            self.fail(format!("Input should be {}", names.join(" or ")), "enum");
+        }
+        match value {
+            Value::String(s) => self.check_string(obj, s),
+            Value::Number(n) => self.check_number(obj, n.as_f64().unwrap_or(0.0)),
+            Value::Array(items) => self.check_array(obj, items),
+            Value::Object(map) => self.check_object(obj, map),
+            _ => {}
+        }
+    }
+
+    /// Checks `type`; false when the value has another type (the remaining
+    /// keywords would only repeat the same complaint).
+    fn check_type(&mut self, ty: Option<&Value>, value: &Value) -> bool {
+        let allowed: Vec<&str> = match ty {
+            None => return true,
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+            Some(_) => return true,
+        };
+        if allowed.iter().any(|t| type_names(value).contains(t)) {
+            return true;
+        }
+        let (msg, kind) = match allowed.first().copied().unwrap_or("") {
+            "string" => ("Input should be a valid string", "string_type"),
+            "integer" => ("Input should be a valid integer", "int_type"),
+            "number" => ("Input should be a valid number", "float_type"),
+            "boolean" => ("Input should be a valid boolean", "bool_type"),
+            "object" => ("Input should be a valid dictionary", "dict_type"),
+            "array" => ("Input should be a valid list", "list_type"),
+            "null" => ("Input should be None", "none_required"),
+            _ => ("Input has the wrong type", "type_error"),
+        };
+        if allowed.len() > 1 {
+            self.fail(
+                format!("Input should be one of the types {}", allowed.join(", ")),
+                "union_type",
+            );
+        } else {
+            self.fail(msg, kind);
+        }
+        false
+    }
+
+    /// `anyOf`: valid when a branch is. Otherwise the errors of the one
+    /// branch whose type fits the value (so `include_domains: "x"` is a
+    /// list error at `include_domains`, and a bad field inside an optional
+    /// object is named), or one error saying which types fit.
+    fn any_of(&mut self, branches: &[Value], value: &Value, hops: u32) {
+        // A branch of another type cannot hold the value: only the
+        // fitting ones are tried (cheap, and their errors are the useful ones).
+        let mut fitting = Vec::new();
+        for b in branches {
+            if !matches_type(self.root, b, value, 0) {
+                continue;
+            }
+            let errors = self.trial(b, value, hops + 1);
+            if errors.is_empty() {
+                return;
+            }
+            fitting.push(errors);
+        }
+        if fitting.len() == 1 {
+            self.errors.extend(fitting.remove(0));
+            return;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for b in branches {
+            for n in self.branch_types(b, 0) {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+        if fitting.is_empty() {
+            self.fail(
+                format!("Input should be one of the types {}", names.join(", ")),
+                "union_type",
+            );
+        } else {
+            // Several branches of the value's type, none valid: report the
+            // one with the fewest complaints (the closest match).
+            fitting.sort_by_key(Vec::len);
+            self.errors.extend(fitting.remove(0));
+        }
+    }
+
+    /// `oneOf`: exactly one branch must hold; a `discriminator` picks it.
+    fn one_of(
+        &mut self,
+        discriminator: Option<&Value>,
+        branches: &[Value],
+        value: &Value,
+        hops: u32,
+    ) {
+        if let (Some(d), Some(map)) = (discriminator, value.as_object())
+            && let Some(prop) = d.get("propertyName").and_then(Value::as_str)
+        {
+            let tag = map.get(prop).and_then(Value::as_str);
+            let target = tag.and_then(|t| d.get("mapping").and_then(|m| m.get(t)));
+            match target.and_then(Value::as_str) {
+                Some(r) => {
+                    self.check(&json!({ "$ref": r }), value, hops + 1);
+                }
+                None => {
+                    self.loc.push(json!(prop));
+                    self.fail(
+                        format!("Input tag {tag:?} does not match any of the expected tags"),
+                        "union_tag_invalid",
+                    );
+                    self.loc.pop();
+                }
+            }
+            return;
+        }
+        let mut valid = 0;
+        for b in branches {
+            if matches_type(self.root, b, value, 0) && self.trial(b, value, hops + 1).is_empty() {
+                valid += 1;
+            }
+        }
+        match valid {
+            1 => {}
+            0 => self.any_of(branches, value, hops),
+            n => self.fail(
+                format!("Input matches {n} of the oneOf schemas; it must match exactly one"),
+                "union_ambiguous",
+            ),
+        }
+    }
+
+    /// Type names a branch admits, for messages.
+    fn branch_types(&self, schema: &Value, hops: u32) -> Vec<&'static str> {
+        const NAMES: [&str; 7] = [
+            "string", "integer", "number", "boolean", "object", "array", "null",
+        ];
+        if hops > MAX_REF_HOPS {
+            return Vec::new();
+        }
+        if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+            return resolve(self.root, target)
+                .map(|s| self.branch_types(s, hops + 1))
+                .unwrap_or_default();
+        }
+        if let Some(Value::Array(bs)) = schema.get("anyOf").or_else(|| schema.get("oneOf")) {
+            return bs
+                .iter()
+                .flat_map(|b| self.branch_types(b, hops + 1))
+                .collect();
+        }
+        let named = |t: &str| NAMES.iter().copied().find(|n| *n == t);
+        match schema.get("type") {
+            Some(Value::String(t)) => named(t).into_iter().collect(),
+            Some(Value::Array(ts)) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(named)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn check_string(&mut self, obj: &serde_json::Map<String, Value>, s: &str) {
+        let len = s.chars().count() as u64;
+        if let Some(max) = obj.get("maxLength").and_then(Value::as_u64)
+            && len > max
+        {
+            self.fail(
+                format!("String should have at most {max} characters"),
+                "string_too_long",
+            );
+        }
+        if let Some(min) = obj.get("minLength").and_then(Value::as_u64)
+            && len < min
+        {
+            self.fail(
+                format!("String should have at least {min} characters"),
+                "string_too_short",
+            );
+        }
+        match obj.get("format").and_then(Value::as_str) {
+            Some("date")
+                if (s.len() != 10 || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err()) =>
+            {
+                self.fail(
+                    "Input should be a valid date in the format YYYY-MM-DD",
+                    "date_from_datetime_parsing",
+                );
+            }
+            Some("date-time") if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
+                self.fail(
+                    "Input should be a valid datetime (RFC 3339)",
+                    "datetime_from_date_parsing",
+                );
+            }
+            Some("uri") => {
+                let scheme = s.split_once(':').map(|(scheme, _)| scheme);
+                let ok = scheme.is_some_and(|sc| {
+                    sc.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                        && sc
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                }) && !s.chars().any(char::is_whitespace);
+                if !ok {
+                    self.fail("Input should be a valid URL", "url_parsing");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_number(&mut self, obj: &serde_json::Map<String, Value>, x: f64) {
+        if let Some(max) = obj.get("maximum").and_then(Value::as_f64)
+            && x > max
+        {
+            self.fail(
+                format!("Input should be less than or equal to {max}"),
+                "less_than_equal",
+            );
+        }
+        if let Some(min) = obj.get("minimum").and_then(Value::as_f64)
+            && x < min
+        {
+            self.fail(
+                format!("Input should be greater than or equal to {min}"),
+                "greater_than_equal",
+            );
+        }
+    }
+
+    fn check_array(&mut self, obj: &serde_json::Map<String, Value>, items: &[Value]) {
+        let n = items.len() as u64;
+        if let Some(max) = obj.get("maxItems").and_then(Value::as_u64)
+            && n > max
+        {
+            self.fail(format!("List should have at most {max} items"), "too_long");
+        }
+        if let Some(min) = obj.get("minItems").and_then(Value::as_u64)
+            && n < min
+        {
+            self.fail(
+                format!("List should have at least {min} items"),
+                "too_short",
+            );
+        }
+        if let Some(schema) = obj.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                self.at(json!(i), schema, item);
+            }
+        }
+    }
+
+    fn check_object(
+        &mut self,
+        obj: &serde_json::Map<String, Value>,
+        map: &serde_json::Map<String, Value>,
+    ) {
+        let props = obj.get("properties").and_then(Value::as_object);
+        if let Some(Value::Array(required)) = obj.get("required") {
+            for name in required.iter().filter_map(Value::as_str) {
+                if !map.contains_key(name) {
+                    self.loc.push(json!(name));
+                    self.fail("Field required", "missing");
+                    self.loc.pop();
+                }
+            }
+        }
+        let extra = obj.get("additionalProperties");
+        let names = obj.get("propertyNames");
+        for (k, v) in map {
+            if let Some(names) = names {
+                self.at(json!(k), names, &json!(k));
+            }
+            match (props.and_then(|p| p.get(k)), extra) {
+                (Some(s), _) => self.at(json!(k), s, v),
+                (None, Some(Value::Bool(false))) => {
+                    self.loc.push(json!(k));
+                    self.fail("Extra inputs are not permitted", "extra_forbidden");
+                    self.loc.pop();
+                }
+                (None, Some(s @ Value::Object(_))) => self.at(json!(k), s, v),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locs(errors: &[Violation]) -> Vec<Vec<Value>> {
+        errors.iter().map(|e| e.loc.clone()).collect()
+    }
+
+    fn run_input(value: Value) -> Vec<Violation> {
+        check_body("/v1/tasks/runs", "post", &value)
+    }
+
+    #[test]
+    fn the_embedded_contract_parses_and_has_every_request_body() {
+        assert!(requests().is_object());
+        for (path, method) in [
+            ("/v1/tasks/groups", "post"),
+            ("/v1/tasks/groups/{taskgroup_id}/runs", "post"),
+            ("/v1/tasks/runs", "post"),
+            ("/v1beta/tasks/groups", "post"),
+            ("/v1beta/tasks/groups/{taskgroup_id}/runs", "post"),
+        ] {
+            assert!(body_schema(path, method).is_some(), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn the_known_gaps_are_refused_at_their_field() {
+        let base = || json!({"processor": "lite", "input": "x"});
+        let cases = [
+            (
+                "source_policy",
+                json!({"include_domains": "a.com"}),
+                vec![json!("source_policy"), json!("include_domains")],
+            ),
+            (
+                "source_policy",
+                json!({"after_date": "yesterday"}),
+                vec![json!("source_policy"), json!("after_date")],
+            ),
+            (
+                "mcp_servers",
+                json!([{"name": "n"}]),
+                vec![json!("mcp_servers"), json!(0), json!("url")],
+            ),
+            (
+                "mcp_servers",
+                json!([{"name": "n", "url": "https://m", "type": "stdio"}]),
+                vec![json!("mcp_servers"), json!(0), json!("type")],
+            ),
+            ("enable_events", json!("yes"), vec![json!("enable_events")]),
+            (
+                "previous_interaction_id",
+                json!(7),
+                vec![json!("previous_interaction_id")],
+            ),
+            (
+                "webhook",
+                json!({"event_types": []}),
+                vec![json!("webhook"), json!("url")],
+            ),
+            (
+                "webhook",
+                json!({"url": "https://h", "event_types": ["nope"]}),
+                vec![json!("webhook"), json!("event_types"), json!(0)],
+            ),
+            (
+                "advanced_settings",
+                json!({"location": 33}),
+                vec![json!("advanced_settings"), json!("location")],
+            ),
+        ];
+        for (field, bad, tail) in cases {
+            let mut body = base();
+            body[field] = bad;
+            let errors = run_input(body.clone());
+            let mut want = vec![json!("body")];
+            want.extend(tail);
+            assert_eq!(locs(&errors), [want], "{body}");
+        }
+        assert!(run_input(base()).is_empty());
+    }
+
+    #[test]
+    fn valid_bodies_pass() {
+        let full = json!({
+            "processor": "core", "input": {"a": 1}, "metadata": {"k": "v", "n": 1, "b": true, "f": 1.5},
+            "source_policy": {"include_domains": ["a.com"], "exclude_domains": [], "after_date": "2024-02-29"},
+            "advanced_settings": {"location": "fr"},
+            "task_spec": {"output_schema": {"type": "json", "json_schema": {"type": "object"}}, "input_schema": "text"},
+            "previous_interaction_id": "trun_1",
+            "mcp_servers": [{"type": "url", "url": "https://m", "name": "m", "headers": {"a": "b"}, "allowed_tools": ["t"]}],
+            "enable_events": true, "webhook": {"url": "https://h", "event_types": ["task_run.status"]}
+        });
+        assert_eq!(run_input(full), []);
+        assert_eq!(check_body("/v1/tasks/groups", "post", &json!({})), []);
+    }
+
+    #[test]
+    fn dates_are_checked_as_calendar_days() {
+        let root = json!({});
+        let s = json!({"type": "string", "format": "date"});
+        for bad in [
+            "2024-02-30",
+            "2024-1-01",
+            "yesterday",
+            "2024-01-01T00:00:00Z",
+        ] {
+            assert_eq!(
+                validate(&root, &s, &json!(bad), Direction::Request, &[]).len(),
+                1,
+                "{bad}"
+            );
+        }
+        assert!(validate(&root, &s, &json!("2024-02-29"), Direction::Request, &[]).is_empty());
+    }
+
+    #[test]
+    fn write_only_values_are_refused_in_responses_and_redacted() {
+        let schema = json!({"$ref": "#/components/schemas/TaskRunInput/properties/mcp_servers"});
+        let servers =
+            json!([{"url": "https://m", "name": "m", "headers": {"authorization": "secret"}}]);
+        assert!(validate(requests(), &schema, &servers, Direction::Request, &[]).is_empty());
+        let errors = validate(requests(), &schema, &servers, Direction::Response, &[]);
+        assert_eq!(
+            locs(&errors),
+            [vec![json!(0), json!("headers"), json!("authorization")]]
+        );
+        let redacted = redact_mcp_servers(&servers.to_string()).expect("headers removed");
+        assert!(!redacted.get().contains("secret"), "{}", redacted.get());
+        assert!(
+            validate(
+                requests(),
+                &schema,
+                &serde_json::from_str(redacted.get()).unwrap(),
+                Direction::Response,
+                &[]
+            )
+            .is_empty()
+        );
+        assert!(redact_mcp_servers(r#"[{"url":"u","name":"n"}]"#).is_none());
+    }
+
+    #[test]
+    fn one_of_uses_the_discriminator_and_a_ref_loop_stops() {
+        let root = json!({"components": {"schemas": {
+            "A": {"type": "object", "properties": {"type": {"const": "a"}, "x": {"type": "integer"}}},
+            "B": {"type": "object", "properties": {"type": {"const": "b"}}},
+            "Loop": {"$ref": "#/components/schemas/Loop"}
+        }}});
+        let s = json!({"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+            "discriminator": {"propertyName": "type", "mapping": {"a": "#/components/schemas/A", "b": "#/components/schemas/B"}}});
+        assert!(
+            validate(
+                &root,
+                &s,
+                &json!({"type": "a", "x": 1}),
+                Direction::Response,
+                &[]
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            locs(&validate(
+                &root,
+                &s,
+                &json!({"type": "a", "x": "1"}),
+                Direction::Response,
+                &[]
+            )),
+            [vec![json!("x")]]
+        );
+        assert_eq!(
+            locs(&validate(
+                &root,
+                &s,
+                &json!({"type": "c"}),
+                Direction::Response,
+                &[]
+            )),
+            [vec![json!("type")]]
+        );
+        let looped = validate(
+            &root,
+            &json!({"$ref": "#/components/schemas/Loop"}),
+            &json!(1),
+            Direction::Request,
+            &[],
+        );
+        assert_eq!(looped[0].kind, "schema_error");
+    }
+}
