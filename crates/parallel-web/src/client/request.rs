@@ -14,8 +14,9 @@ use parallel_web_api::{
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::client::{ApiVersion, Client};
 use crate::error::ApiError;
-use crate::{ApiVersion, Client, Error};
+use crate::error::Error;
 
 /// Calls the `/v1` or the `/v1beta` flavour of a group operation:
 /// `versioned!(client, ga_op | beta_op, |builder| builder.arg(..))`. Both

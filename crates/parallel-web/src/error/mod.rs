@@ -198,7 +198,7 @@ pub enum Error {
     )]
     DuplicateRuns {
         /// Each duplicated input with all of its run ids.
-        duplicates: Vec<crate::DuplicatedInput>,
+        duplicates: Vec<DuplicatedInput>,
         /// Inputs whose ambiguous POST the final read-back did not see land:
         /// a later commit would duplicate them too (see
         /// [`AddRunsOutcome::unsettled`](crate::AddRunsOutcome::unsettled)).
@@ -265,6 +265,26 @@ impl fmt::Display for WaitTimeout {
         }
         write!(f, "; it is still running: wait again or raise max_wait")
     }
+}
+
+/// An input that exists as more than one run (see [`Error::DuplicateRuns`]).
+///
+/// ```
+/// fn report(err: &parallel_web::Error) {
+///     if let parallel_web::Error::DuplicateRuns { duplicates, .. } = err {
+///         for d in duplicates {
+///             eprintln!("input {} exists as runs {:?}", d.index, d.run_ids);
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DuplicatedInput {
+    /// Position of the input in the iterator given to `add_runs`.
+    pub index: usize,
+    /// Every run created for it, oldest first.
+    pub run_ids: Vec<String>,
 }
 
 impl From<parallel_web_api::types::Error> for Error {

@@ -8,7 +8,7 @@ use futures::stream::{BoxStream, StreamExt};
 use parallel_web_api::{ByteStream, ResponseValue};
 use tokio::time::Instant;
 
-use crate::Error;
+use crate::error::Error;
 use crate::streams::sse::{Frame, Framer, TooLarge};
 
 /// The body of an open SSE response, as chunks of bytes.

@@ -20,12 +20,13 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 
+use crate::error::Error;
 use crate::fuzz_runner::{fuzz, json_tree};
-use crate::runs::events::decode_run_event;
+use crate::streams::events::{GroupEvent, TypedRun};
 use crate::streams::events::{GroupEvents, TypedRuns};
 use crate::streams::resume::Decode;
+use crate::streams::run_events::{RunStreamEvent, decode_run_event};
 use crate::streams::sse::Frame;
-use crate::{Error, GroupEvent, RunStreamEvent};
 
 /// The caller's output type in a typed stream, as in the unit tests.
 #[derive(Debug, serde::Deserialize)]
@@ -96,7 +97,7 @@ fn decode_all(event: &[u8], data: &[u8]) -> Decoded {
     let typed_strict = TypedRuns::<Answer, Answer>::new().decode(&frame).item;
     // The basis is kept as the server's text; its decoded form is what counts.
     fn typed<I: std::fmt::Debug, O: std::fmt::Debug>(
-        run: Result<crate::TypedRun<I, O>, Error>,
+        run: Result<TypedRun<I, O>, Error>,
     ) -> Result<String, Error> {
         run.map(|t| {
             let basis = t.basis.decode().map_err(|e| e.to_string());

@@ -35,9 +35,9 @@ use std::time::Duration;
 use futures::stream::Stream;
 use tokio::time::Instant;
 
-use crate::Error;
 use crate::client::StreamSettings as ResumeSettings;
 use crate::client::retry::Backoff;
+use crate::error::Error;
 use crate::streams::body::{ByteChunks, Pump, Pumped};
 use crate::streams::replay::SeenIds;
 use crate::streams::sse::{Frame, MAX_EVENT_BYTES};

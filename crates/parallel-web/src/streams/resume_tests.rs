@@ -1,7 +1,7 @@
 //! Tests of the resumable stream machine against scripted bodies.
 
 use super::*;
-use crate::RetryPolicy;
+use crate::client::retry::RetryPolicy;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::Value;
@@ -48,7 +48,7 @@ fn scripted(
 fn settings() -> ResumeSettings {
     ResumeSettings {
         idle_timeout: None,
-        backoff: RetryPolicy::default().jitter(crate::Jitter::None),
+        backoff: RetryPolicy::default().jitter(crate::client::retry::Jitter::None),
         max_failures: 3,
         replay_window: 1024,
     }
