@@ -1,6 +1,8 @@
-//! Submitting any number of runs safely: client-side checks, chunks of at
-//! most 1,000 per POST, bounded concurrency, and creation of each input at
-//! most once as far as a client can make sure of it.
+//! Submitting any number of runs safely: chunks of at most 1,000 per POST,
+//! bounded concurrency, and creation of each input at most once as far as
+//! a client can make sure of it. The inputs arrive already checked: the
+//! client-side checks run in `add_runs.rs` (`AddRuns::prepare`) before
+//! anything is sent.
 //!
 //! An add-runs POST that fails after the request may have reached the
 //! server (timeout, reset, 5xx) is never resent as is: its chunk waits until

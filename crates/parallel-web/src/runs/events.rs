@@ -22,6 +22,7 @@ use crate::client::retry::Backoff;
 use crate::streams::body::{Pump, Pumped, event_stream_body};
 use crate::streams::resume::{Opener, first_connection};
 use crate::streams::run_events::{RunStreamEvent, decode_run_event};
+use crate::streams::sse::MAX_EVENT_BYTES;
 use crate::{ApiVersion, Client, Error};
 
 /// A stream of one run's events.
@@ -34,7 +35,7 @@ impl crate::TaskRuns {
     /// [`RunInput::enable_events`](crate::RunInput::enable_events).
     ///
     /// The server closes these streams after at most 570 s and they cannot
-    /// be resumed: a drop surfaces as an [`Error::Stream`] item, never as a
+    /// be resumed: a drop surfaces as an [`Error::RunStreamEnded`] item, never as a
     /// silent replay. Open a new stream to continue (it starts again with
     /// the run's state and every progress message so far).
     ///
@@ -141,17 +142,20 @@ impl Reader {
             Pumped::Ended if self.run_inactive => return None,
             Pumped::Ended => "the server closed the stream while the run was still active (run streams last at most 570 s)".to_owned(),
             Pumped::Broken(e) => format!("the connection broke ({e})"),
-            Pumped::TooLarge => "an event was too large to read".to_owned(),
+            // Reopening would meet the same event again.
+            Pumped::TooLarge => {
+                self.done = true;
+                let error = Error::EventTooLarge {
+                    limit: MAX_EVENT_BYTES,
+                    last_event_id: None,
+                };
+                return Some((Err(error), self));
+            }
             // No deadline is given: a run's stream may be quiet for long.
             Pumped::Idle => "no event arrived in time".to_owned(),
         };
         self.done = true;
-        let error = Error::Stream {
-            message: format!(
-                "{why}; run event streams cannot be resumed: open a new one (it starts again with the run's state and all progress messages) or wait for the result"
-            ),
-            last_event_id: None,
-        };
+        let error = Error::RunStreamEnded { reason: why };
         Some((Err(error), self))
     }
 }
@@ -192,7 +196,7 @@ mod tests {
         assert_eq!(items.len(), 2, "{items:?}");
         assert!(items[0].is_ok());
         assert!(
-            matches!(&items[1], Err(Error::Stream { message, .. }) if message.contains("cannot be resumed")),
+            matches!(&items[1], Err(Error::RunStreamEnded { reason }) if reason.contains("connection reset")),
             "{items:?}"
         );
     }
@@ -205,6 +209,20 @@ mod tests {
         // Closed while the run is still active (the 570 s lifetime): an error.
         let items = read(vec![Ok(run_state(true))]).await;
         assert_eq!(items.len(), 2);
-        assert!(matches!(items[1], Err(Error::Stream { .. })), "{items:?}");
+        assert!(
+            matches!(items[1], Err(Error::RunStreamEnded { .. })),
+            "{items:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_event_past_the_size_limit_ends_the_stream_with_event_too_large() {
+        let huge: &'static str = format!("data: {}", "x".repeat(MAX_EVENT_BYTES)).leak();
+        let items = read(vec![Ok(run_state(true)), Ok(huge)]).await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(
+            matches!(&items[1], Err(Error::EventTooLarge { limit, last_event_id: None }) if *limit == MAX_EVENT_BYTES),
+            "{items:?}"
+        );
     }
 }

@@ -94,10 +94,8 @@ pub(crate) fn event_stream_body(
         let content_type = String::from_utf8_lossy(value.as_bytes());
         let essence = content_type.split(';').next().unwrap_or_default().trim();
         if !essence.eq_ignore_ascii_case("text/event-stream") {
-            return Err(Error::Stream {
-                message: format!(
-                    "the server answered with content type {content_type:?} instead of text/event-stream; check that the base URL points at the API"
-                ),
+            return Err(Error::NotAnEventStream {
+                content_type: content_type.into_owned(),
                 last_event_id: cursor.map(str::to_owned),
             });
         }

@@ -290,7 +290,7 @@ async fn an_event_past_the_size_limit_is_an_error_not_a_growing_buffer() {
     let items = collect_all(opener, EndRule::AtEndOfBody).await;
     assert_eq!(items.len(), 1);
     assert!(
-        matches!(&items[0], Err(Error::Stream { message, .. }) if message.contains("larger than")),
+        matches!(&items[0], Err(Error::EventTooLarge { limit, .. }) if *limit == MAX_EVENT_BYTES),
         "{items:?}"
     );
     assert_eq!(calls.lock().unwrap().len(), 1, "not reopened");
