@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::client::request::{Call, op, versioned};
+use crate::client::request::{Call, versioned};
 use crate::groups::add_runs::BatchRunsRequest;
 use crate::groups::streams::{EventsRequest, RunsRequest};
 use crate::spec::run_input::{check_entry, extend_metadata};
@@ -123,16 +123,18 @@ impl CreateGroup {
                 .metadata((!self.metadata.is_empty()).then_some(self.metadata)),
         );
         let c = &self.client;
-        let call = Call::read(op(c, "task_group_create", "beta_task_group_create"));
         // Creating an empty group twice costs nothing, so it is retried like a read.
-        let info = c
-            .execute(call, || {
+        let info = versioned!(
+            c,
+            Call::read,
+            task_group_create | beta_task_group_create,
+            before {
                 let body = body.clone();
-                versioned!(c, task_group_create | beta_task_group_create, |b| b
-                    .body(body))
-            })
-            .await?
-            .into_inner();
+            },
+            |b| b.body(body)
+        )
+        .await?
+        .into_inner();
         Ok(TaskGroup {
             client: self.client.clone(),
             id: info.taskgroup_id.clone(),
@@ -175,11 +177,12 @@ impl TaskGroup {
     pub async fn retrieve(&self) -> Result<TaskGroupResponse, Error> {
         let c = &self.client;
         let id = self.id.as_str();
-        let call = Call::read(op(c, "task_group_retrieve", "beta_task_group_retrieve"));
-        Ok(c.execute(call, || {
-            versioned!(c, task_group_retrieve | beta_task_group_retrieve, |b| b
-                .taskgroup_id(id))
-        })
+        Ok(versioned!(
+            c,
+            Call::read,
+            task_group_retrieve | beta_task_group_retrieve,
+            |b| b.taskgroup_id(id)
+        )
         .await?
         .into_inner())
     }
@@ -200,18 +203,12 @@ impl TaskGroup {
     pub async fn run(&self, run_id: &str) -> Result<TaskRun, Error> {
         let c = &self.client;
         let id = self.id.as_str();
-        let call = Call::read(op(
+        Ok(versioned!(
             c,
-            "task_group_retrieve_run",
-            "beta_task_group_retrieve_run",
-        ));
-        Ok(c.execute(call, || {
-            versioned!(
-                c,
-                task_group_retrieve_run | beta_task_group_retrieve_run,
-                |b| b.taskgroup_id(id).run_id(run_id)
-            )
-        })
+            Call::read,
+            task_group_retrieve_run | beta_task_group_retrieve_run,
+            |b| b.taskgroup_id(id).run_id(run_id)
+        )
         .await?
         .into_inner())
     }

@@ -17,13 +17,13 @@ use std::pin::Pin;
 use futures::stream::{Stream, StreamExt};
 use std::sync::Arc;
 
-use crate::client::request::Call;
+use crate::client::request::{Call, versioned};
 use crate::client::retry::Backoff;
 use crate::streams::body::{Pump, Pumped, event_stream_body};
 use crate::streams::resume::{Opener, first_connection};
 use crate::streams::run_events::{RunStreamEvent, decode_run_event};
 use crate::streams::sse::MAX_EVENT_BYTES;
-use crate::{ApiVersion, Client, Error};
+use crate::{Client, Error};
 
 /// A stream of one run's events.
 pub type RunEventStream = Pin<Box<dyn Stream<Item = Result<RunStreamEvent, Error>> + Send>>;
@@ -80,23 +80,16 @@ impl RunEventsRequest {
         let opener: Opener = Arc::new(move |_cursor| {
             let (client, id) = (client.clone(), id.clone());
             Box::pin(async move {
-                let api = client.raw();
-                let rv = match client.api_version() {
-                    ApiVersion::V1 => {
-                        client
-                            .execute(Call::read("task_run_events"), || {
-                                api.task_run_events().run_id(&id).send()
-                            })
-                            .await?
-                    }
-                    ApiVersion::V1Beta => {
-                        client
-                            .execute(Call::read("beta_task_run_events"), || {
-                                api.beta_task_run_events().run_id(&id).send()
-                            })
-                            .await?
-                    }
-                };
+                let rv = versioned!(
+                    &client,
+                    Call::read,
+                    task_run_events | beta_task_run_events,
+                    before {
+                        let id = id.as_str();
+                    },
+                    |b| b.run_id(id)
+                )
+                .await?;
                 event_stream_body(rv, None)
             })
         });

@@ -8,7 +8,7 @@ pub(crate) mod result;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
-use crate::client::request::Call;
+use crate::client::request::{Call, versioned};
 use crate::spec::beta::Betas;
 use crate::spec::run_input::Defaults;
 use crate::types::{TaskRun, TaskRunInput};
@@ -56,26 +56,20 @@ impl TaskRuns {
 
     /// Fetches a run.
     pub async fn retrieve(&self, run_id: &str) -> Result<TaskRun, Error> {
-        let api = self.client.raw();
-        Ok(self
-            .client
-            .execute(Call::read("task_run_retrieve"), || {
-                api.task_run_retrieve().run_id(run_id).send()
-            })
+        Ok(
+            versioned!(&self.client, Call::read, task_run_retrieve, |b| b
+                .run_id(run_id))
             .await?
-            .into_inner())
+            .into_inner(),
+        )
     }
 
     /// Fetches the input a run was created with.
     pub async fn input(&self, run_id: &str) -> Result<TaskRunInput, Error> {
-        let api = self.client.raw();
-        Ok(self
-            .client
-            .execute(Call::read("task_run_input"), || {
-                api.task_run_input().run_id(run_id).send()
-            })
-            .await?
-            .into_inner())
+        Ok(versioned!(&self.client, Call::read, task_run_input, |b| b
+            .run_id(run_id))
+        .await?
+        .into_inner())
     }
 
     /// The result of a run; finish with [`send`](ResultRequest::send) (one
@@ -130,18 +124,17 @@ impl CreateRun {
         betas.extend(&self.betas);
         betas.add_for_run(&self.run);
         let header = betas.header();
-        let api = self.client.raw();
-        Ok(self
-            .client
-            .execute(Call::create_runs("task_run_create"), || {
-                let mut b = api.task_run_create().body(body.clone());
+        Ok(
+            versioned!(&self.client, Call::create_runs, task_run_create, |b| {
+                let mut b = b.body(body.clone());
                 if let Some(h) = &header {
                     b = b.parallel_beta(h.clone());
                 }
-                b.send()
+                b
             })
             .await?
-            .into_inner())
+            .into_inner(),
+        )
     }
 }
 
