@@ -11,6 +11,10 @@
 //! project builds on stable only. proptest shrinks a failure to a small
 //! input and writes its seed under `proptest-regressions/`, where every
 //! later run replays it first.
+//!
+//! The workspace's other property tests (the xtask's) use this same file
+//! through the unpublished `parallel-web-test-support` crate; it lives here
+//! because this published package's own unit tests need it.
 
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
@@ -29,7 +33,7 @@ const BATCH: u32 = 256;
 /// have passed. `source_file` is the caller's `file!()`, which says where
 /// proptest keeps the regression seeds. Panics (failing the test) with the
 /// shrunk input when the property does not hold.
-pub(crate) fn fuzz<S>(
+pub fn fuzz<S>(
     source_file: &'static str,
     cases: u32,
     strategy: S,
@@ -74,7 +78,7 @@ pub(crate) fn fuzz<S>(
 /// JSON values grown from `leaf` values into arrays and objects (keys from
 /// `key`): at most `depth` levels, about `nodes` nodes in all, at most
 /// `width` children per array or object.
-pub(crate) fn json_tree(
+pub fn json_tree(
     leaf: BoxedStrategy<serde_json::Value>,
     key: BoxedStrategy<String>,
     depth: u32,
