@@ -94,3 +94,35 @@ pub fn json_tree(
         ]
     })
 }
+
+/// Every place in `value`, as JSON pointers (the root first): where a
+/// property test can drop, replace or add a part.
+pub fn json_places(value: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut out = vec![String::new()];
+    let mut todo = vec![(String::new(), value)];
+    while let Some((at, v)) = todo.pop() {
+        let children: Vec<(String, &Value)> = match v {
+            Value::Object(m) => m
+                .iter()
+                .map(|(k, c)| {
+                    (
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        c,
+                    )
+                })
+                .collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("{at}/{i}"), c))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (p, c) in children {
+            out.push(p.clone());
+            todo.push((p, c));
+        }
+    }
+    out
+}

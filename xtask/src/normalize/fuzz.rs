@@ -21,7 +21,7 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use parallel_web_test_support::fuzz::json_tree;
+use parallel_web_test_support::fuzz::{json_places as places, json_tree};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
@@ -140,36 +140,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<Index>(), "[a-z$-]{1,8}", snippet())
             .prop_map(|(at, k, v)| Mutation::AddField(at, k, v)),
     ]
-}
-
-/// Every place in `value`, as JSON pointers (the root first).
-fn places(value: &Value) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut todo = vec![(String::new(), value)];
-    while let Some((at, v)) = todo.pop() {
-        let children: Vec<(String, &Value)> = match v {
-            Value::Object(m) => m
-                .iter()
-                .map(|(k, c)| {
-                    (
-                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                        c,
-                    )
-                })
-                .collect(),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (format!("{at}/{i}"), c))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (p, c) in children {
-            out.push(p.clone());
-            todo.push((p, c));
-        }
-    }
-    out
 }
 
 fn mutate(doc: &mut Value, mutations: &[Mutation]) {

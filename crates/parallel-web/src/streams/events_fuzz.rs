@@ -21,7 +21,7 @@ use proptest::sample::Index;
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::fuzz_runner::{fuzz, json_tree};
+use crate::fuzz_runner::{fuzz, json_places as places, json_tree};
 use crate::streams::events::{GroupEvent, TypedRun};
 use crate::streams::events::{GroupEvents, TypedRuns};
 use crate::streams::resume::Decode;
@@ -257,36 +257,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<Index>(), "x_[a-z]{1,6}", any_json())
             .prop_map(|(at, k, v)| Mutation::AddField(at, k, v)),
     ]
-}
-
-/// Every place in `value` (JSON pointers, the root first).
-fn places(value: &Value) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut todo = vec![(String::new(), value)];
-    while let Some((at, v)) = todo.pop() {
-        let children: Vec<(String, &Value)> = match v {
-            Value::Object(m) => m
-                .iter()
-                .map(|(k, c)| {
-                    (
-                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                        c,
-                    )
-                })
-                .collect(),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (format!("{at}/{i}"), c))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (p, c) in children {
-            out.push(p.clone());
-            todo.push((p, c));
-        }
-    }
-    out
 }
 
 /// Applies `mutations` to `event` and writes it out; text replacements are
