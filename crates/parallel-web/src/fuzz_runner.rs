@@ -126,3 +126,23 @@ pub fn json_places(value: &serde_json::Value) -> Vec<String> {
     }
     out
 }
+
+/// Removes the part of `doc` at JSON pointer `at` (one of
+/// [`json_places`]); nothing for the root or a part that is not there.
+pub fn json_remove(doc: &mut serde_json::Value, at: &str) {
+    use serde_json::Value;
+    let Some((parent, last)) = at.rsplit_once('/') else {
+        return;
+    };
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(o)) => {
+            o.remove(&last.replace("~1", "/").replace("~0", "~"));
+        }
+        Some(Value::Array(a)) => {
+            if let Ok(i) = last.parse::<usize>() {
+                a.remove(i);
+            }
+        }
+        _ => {}
+    }
+}

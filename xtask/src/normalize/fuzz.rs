@@ -21,7 +21,7 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use parallel_web_test_support::fuzz::{json_places as places, json_tree};
+use parallel_web_test_support::fuzz::{json_places as places, json_remove, json_tree};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
@@ -147,22 +147,7 @@ fn mutate(doc: &mut Value, mutations: &[Mutation]) {
     for m in mutations {
         let pick = |at: &Index| all[at.index(all.len())].clone();
         match m {
-            Mutation::Drop(at) => {
-                let at = pick(at);
-                if let Some((parent, last)) = at.rsplit_once('/') {
-                    match doc.pointer_mut(parent) {
-                        Some(Value::Object(o)) => {
-                            o.remove(&last.replace("~1", "/").replace("~0", "~"));
-                        }
-                        Some(Value::Array(a)) => {
-                            if let Ok(i) = last.parse::<usize>() {
-                                a.remove(i);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            Mutation::Drop(at) => json_remove(doc, &pick(at)),
             Mutation::Replace(at, v) => {
                 if let Some(slot) = doc.pointer_mut(&pick(at)) {
                     *slot = v.clone();

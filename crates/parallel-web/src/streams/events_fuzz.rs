@@ -21,7 +21,7 @@ use proptest::sample::Index;
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::fuzz_runner::{fuzz, json_places as places, json_tree};
+use crate::fuzz_runner::{fuzz, json_places as places, json_remove, json_tree};
 use crate::streams::events::{GroupEvent, TypedRun};
 use crate::streams::events::{GroupEvents, TypedRuns};
 use crate::streams::resume::Decode;
@@ -267,22 +267,7 @@ fn mutate(mut event: Value, mutations: &[Mutation]) -> Vec<u8> {
         let all = places(&event);
         let pick = |at: &Index| all[at.index(all.len())].clone();
         match m {
-            Mutation::Drop(at) => {
-                let at = pick(at);
-                if let Some((parent, last)) = at.rsplit_once('/') {
-                    match event.pointer_mut(parent) {
-                        Some(Value::Object(o)) => {
-                            o.remove(&last.replace("~1", "/").replace("~0", "~"));
-                        }
-                        Some(Value::Array(a)) => {
-                            if let Ok(i) = last.parse::<usize>() {
-                                a.remove(i);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            Mutation::Drop(at) => json_remove(&mut event, &pick(at)),
             Mutation::Replace(at, v) => {
                 if let Some(slot) = event.pointer_mut(&pick(at)) {
                     *slot = v.clone();
