@@ -128,50 +128,13 @@ impl Drop for ScriptedServer {
     }
 }
 
-/// Reads a request head and its `content-length` body (so that closing
-/// the socket afterwards does not reset the connection under the client).
+/// Reads a request head and its body, noting which connection it came on.
 async fn read_request(sock: &mut TcpStream, connection: usize) -> Option<Request> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        if buf.len() > 1 << 20 {
-            return None;
-        }
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let _method = first.next()?;
-    let target = first.next()?.to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut have = buf.len() - head_end;
-    while have < length {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            break;
-        }
-        have += n;
-    }
+    let request = parallel_web_test_support::http1::read_request(sock).await?;
     Some(Request {
         connection,
-        target,
-        headers,
+        target: request.target,
+        headers: request.headers,
     })
 }
 

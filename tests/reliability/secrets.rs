@@ -10,7 +10,7 @@
 //! here counts records only while a capture is active, and keeps only
 //! the lines that contain the key.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use parallel_web::{Client, Error, TaskSpec};
+use parallel_web_test_support::trace::{Captured, trace_everything};
 use parallel_web_tests::EmulatorProcess;
 use tracing::instrument::WithSubscriber;
-use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::bad_sdk::{Env, all_cases, panic_message, run_table};
 use crate::hostile_server::redirect_to_another_host;
@@ -43,50 +43,6 @@ pub(crate) fn renderings_with(err: &(dyn std::error::Error + 'static), key: &str
         current = e.source();
     }
     found
-}
-
-/// Collects what a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-/// A TRACE-level subscriber writing every event and span (opened, entered,
-/// closed, with fields) into `out`.
-fn trace_everything(out: &Captured) -> tracing::Dispatch {
-    share_callsite_interest();
-    let writer = out.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::Dispatch::new(subscriber)
-}
-
-/// `tracing` caches, per callsite, whether any subscriber wants it. While
-/// only one scoped subscriber exists, it asks the subscriber of the thread
-/// that reaches the callsite first: a callsite first reached by another
-/// test (which has none) would stay off for ours. With a second one that
-/// lives as long as the process, it asks every live subscriber instead.
-fn share_callsite_interest() {
-    static FOREVER: OnceLock<tracing::Dispatch> = OnceLock::new();
-    FOREVER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
 }
 
 /// Active `log` captures; the logger ignores records when there are none.

@@ -237,13 +237,4 @@ fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     binary
 }
 
-/// A process's resident memory in KiB: `VmRSS` of `/proc/<process>/status`,
-/// where `process` is a pid or `self`. `None` where there is no such line
-/// (no `/proc`, or the process is gone).
-pub fn resident_kib(process: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
+pub use parallel_web_test_support::rss::resident_kib;

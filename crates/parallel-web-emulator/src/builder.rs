@@ -1,9 +1,10 @@
 //! Starting and stopping an emulator in-process.
 
+use crate::config::{Config, MAX_TIME_SCALE};
 use crate::faults::Fault;
 use crate::routes;
 use crate::server;
-use crate::state::{AppState, Config};
+use crate::state::AppState;
 use crate::stats::Stats;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,35 +12,19 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// The API key accepted when none is configured.
-pub const DEFAULT_API_KEY: &str = "emulator-key";
-/// Largest accepted time scale (keeps every scaled deadline representable).
-pub const MAX_TIME_SCALE: f64 = 1000.0;
-/// The default run-creating POSTs per minute (the documented production limit).
-pub const DEFAULT_RATE_LIMIT: u32 = 2000;
-/// The window the rate limit counts over by default: the documented minute.
-pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(60);
-
 /// Entry point: `Emulator::builder()…start().await`.
 #[derive(Debug)]
 pub struct Emulator;
 
 impl Emulator {
-    /// A builder with the defaults: key [`DEFAULT_API_KEY`], time scale 1,
-    /// seed 0, no failures, no running cap, rate limit [`DEFAULT_RATE_LIMIT`],
+    /// A builder with the defaults: key
+    /// [`DEFAULT_API_KEY`](crate::config::DEFAULT_API_KEY), time scale 1,
+    /// seed 0, no failures, no running cap, rate limit
+    /// [`DEFAULT_RATE_LIMIT`](crate::config::DEFAULT_RATE_LIMIT),
     /// no faults, address `127.0.0.1:0`.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder {
-            config: Config {
-                api_key: DEFAULT_API_KEY.to_owned(),
-                time_scale: 1.0,
-                seed: 0,
-                failure_rate: 0.0,
-                max_running: 0,
-                rate_limit: DEFAULT_RATE_LIMIT,
-                rate_window: DEFAULT_RATE_WINDOW,
-                faults: Vec::new(),
-            },
+            config: Config::default(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }

@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
+mod config;
 pub mod contract;
 mod error;
 mod faults;
@@ -17,14 +18,13 @@ mod server;
 mod sse;
 mod state;
 mod stats;
+mod status;
 mod validate;
 mod wire;
 mod world;
 
-pub use builder::{
-    DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, Emulator, EmulatorBuilder,
-    EmulatorHandle, MAX_TIME_SCALE,
-};
+pub use builder::{Emulator, EmulatorBuilder, EmulatorHandle};
+pub use config::{DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, MAX_TIME_SCALE};
 pub use faults::{Fault, FaultKind, FaultParseError};
 pub use stats::Stats;
 

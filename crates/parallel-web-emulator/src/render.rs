@@ -4,11 +4,12 @@ use crate::contract;
 use crate::ids::{self, Codec};
 use crate::output;
 use crate::processors;
+use crate::status::RunStatus;
 use crate::wire::{
     ErrorObject, TaskRun, TaskRunEvent, TaskRunInput, TaskRunOutput, TaskRunResult, Warning,
     to_json,
 };
-use crate::world::{FAILED, NO_GROUP, RunView, is_active, status_name};
+use crate::world::{NO_GROUP, RunView};
 
 /// What rendering needs besides the run.
 #[derive(Debug, Clone, Copy)]
@@ -25,7 +26,7 @@ impl Renderer {
     fn task_run<'a>(&self, v: &RunView, input: &TaskRunInput<'a>) -> TaskRun<'a> {
         let r = &v.run;
         let id = self.codec.run_id(v.index);
-        let error = (r.status == FAILED).then(|| ErrorObject {
+        let error = (r.status == RunStatus::Failed).then(|| ErrorObject {
             ref_id: ids::ref_id(ids::hash(self.seed, &[u64::from(v.index), 4])),
             message: "Task run failed (emulated failure)".to_owned(),
             detail: None,
@@ -33,8 +34,8 @@ impl Renderer {
         TaskRun {
             interaction_id: id.clone(),
             run_id: id,
-            status: status_name(r.status),
-            is_active: is_active(r.status),
+            status: r.status.name(),
+            is_active: r.status.is_active(),
             warnings: r.input_warning.then(|| {
                 vec![Warning {
                     kind: "input_validation_warning",
@@ -75,7 +76,7 @@ impl Renderer {
 
     /// The output of a completed run, `None` otherwise.
     pub fn output(&self, v: &RunView) -> Option<TaskRunOutput> {
-        (v.run.status == crate::world::COMPLETED)
+        (v.run.status == RunStatus::Completed)
             .then(|| output::generate(self.seed, v, self.element_basis))
     }
 

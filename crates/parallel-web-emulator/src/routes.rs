@@ -11,103 +11,172 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
 
-/// Path of the stats endpoint.
-pub const STATS_PATH: &str = "/_emulator/stats";
-/// Path of a group's run ledger (see [`ledger`]).
-pub const LEDGER_PATH: &str = "/_emulator/groups/{taskgroup_id}/runs";
+/// One endpoint: what it answers, where, under which operation names, and
+/// which handler serves it. [`ENDPOINTS`] is the one route table: the
+/// router and the operation names counted per request are both built from
+/// it, so they cannot drift apart.
+struct Endpoint {
+    method: Method,
+    /// The path after the version prefix.
+    path: &'static str,
+    /// Each prefix it is served under, with the operation name there (the
+    /// project's short operationId, as the SDK names it).
+    names: &'static [(&'static str, &'static str)],
+    handler: fn(MethodFilter) -> MethodRouter<Arc<AppState>>,
+}
 
-/// Builds the router: every endpoint of API-NOTES §2, under `/v1` and `/v1beta`.
+/// Served under `/v1` and `/v1beta`; the beta operation is `beta_<name>`.
+macro_rules! ga_and_beta {
+    ($name:literal) => {
+        &[("/v1", $name), ("/v1beta", concat!("beta_", $name))]
+    };
+}
+
+/// Served under `/v1` only.
+macro_rules! ga_only {
+    ($name:literal) => {
+        &[("/v1", $name)]
+    };
+}
+
+/// Every endpoint of API-NOTES §2, and the emulator's own (`/_emulator`).
+static ENDPOINTS: [Endpoint; 13] = [
+    Endpoint {
+        method: Method::POST,
+        path: "/tasks/groups",
+        names: ga_and_beta!("task_group_create"),
+        handler: |m| on(m, groups::create_group),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/tasks/groups/{taskgroup_id}",
+        names: ga_and_beta!("task_group_retrieve"),
+        handler: |m| on(m, groups::retrieve_group),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/tasks/groups/{taskgroup_id}/runs",
+        names: ga_and_beta!("task_group_add_runs"),
+        handler: |m| on(m, groups::add_runs),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/tasks/groups/{taskgroup_id}/runs",
+        names: ga_and_beta!("task_group_get_runs"),
+        handler: |m| on(m, runs_stream::group_runs),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/tasks/groups/{taskgroup_id}/events",
+        names: ga_and_beta!("task_group_events"),
+        handler: |m| on(m, events_stream::group_events),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/tasks/groups/{taskgroup_id}/runs/{run_id}",
+        names: ga_and_beta!("task_group_retrieve_run"),
+        handler: |m| on(m, groups::retrieve_group_run),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/tasks/runs/{run_id}/events",
+        names: ga_and_beta!("task_run_events"),
+        handler: |m| on(m, run_events::run_events),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/tasks/runs",
+        names: ga_only!("task_run_create"),
+        handler: |m| on(m, runs::create_run),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/tasks/runs/{run_id}",
+        names: ga_only!("task_run_retrieve"),
+        handler: |m| on(m, runs::retrieve_run),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/tasks/runs/{run_id}/input",
+        names: ga_only!("task_run_input"),
+        handler: |m| on(m, runs::run_input),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/tasks/runs/{run_id}/result",
+        names: ga_only!("task_run_result"),
+        handler: |m| on(m, runs::run_result),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/_emulator/stats",
+        names: &[("", "emulator_stats")],
+        handler: |m| on(m, stats),
+    },
+    // A group's run ledger (see [`ledger`]).
+    Endpoint {
+        method: Method::GET,
+        path: "/_emulator/groups/{taskgroup_id}/runs",
+        names: &[("", "emulator_ledger")],
+        handler: |m| on(m, ledger::group_ledger),
+    },
+];
+
+/// Operation names by matched route path, then method.
+type Operations = HashMap<String, Vec<(Method, &'static str)>>;
+
+/// Builds the router and the operation names from [`ENDPOINTS`].
 pub fn router(st: Arc<AppState>) -> Router {
     let mut r = Router::new();
-    for prefix in ["/v1", "/v1beta"] {
-        r = r
-            .route(
-                &format!("{prefix}/tasks/groups"),
-                post(groups::create_group),
-            )
-            .route(
-                &format!("{prefix}/tasks/groups/{{taskgroup_id}}"),
-                get(groups::retrieve_group),
-            )
-            .route(
-                &format!("{prefix}/tasks/groups/{{taskgroup_id}}/runs"),
-                post(groups::add_runs).get(runs_stream::group_runs),
-            )
-            .route(
-                &format!("{prefix}/tasks/groups/{{taskgroup_id}}/events"),
-                get(events_stream::group_events),
-            )
-            .route(
-                &format!("{prefix}/tasks/groups/{{taskgroup_id}}/runs/{{run_id}}"),
-                get(groups::retrieve_group_run),
-            )
-            .route(
-                &format!("{prefix}/tasks/runs/{{run_id}}/events"),
-                get(run_events::run_events),
-            );
+    let mut operations = Operations::new();
+    for e in &ENDPOINTS {
+        let filter = MethodFilter::try_from(e.method.clone()).expect("a standard method");
+        for (prefix, name) in e.names {
+            let path = format!("{prefix}{}", e.path);
+            r = r.route(&path, (e.handler)(filter));
+            operations
+                .entry(path)
+                .or_default()
+                .push((e.method.clone(), *name));
+        }
     }
-    r.route("/v1/tasks/runs", post(runs::create_run))
-        .route("/v1/tasks/runs/{run_id}", get(runs::retrieve_run))
-        .route("/v1/tasks/runs/{run_id}/input", get(runs::run_input))
-        .route("/v1/tasks/runs/{run_id}/result", get(runs::run_result))
-        .route(STATS_PATH, get(stats))
-        .route(LEDGER_PATH, get(ledger::group_ledger))
-        .fallback(not_found)
+    r.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(st.clone(), gate))
+        .layer(middleware::from_fn_with_state(
+            (st.clone(), Arc::new(operations)),
+            gate,
+        ))
         .with_state(st)
 }
 
-/// The operation name (the project's short operationId) of a matched route.
-pub fn operation(method: &Method, matched: Option<&str>) -> &'static str {
-    let Some(path) = matched else { return "other" };
-    let beta = path.starts_with("/v1beta");
-    let tail = path.trim_start_matches("/v1beta").trim_start_matches("/v1");
-    let name = match (method.as_str(), tail) {
-        ("POST", "/tasks/groups") => "task_group_create",
-        ("GET", "/tasks/groups/{taskgroup_id}") => "task_group_retrieve",
-        ("POST", "/tasks/groups/{taskgroup_id}/runs") => "task_group_add_runs",
-        ("GET", "/tasks/groups/{taskgroup_id}/runs") => "task_group_get_runs",
-        ("GET", "/tasks/groups/{taskgroup_id}/events") => "task_group_events",
-        ("GET", "/tasks/groups/{taskgroup_id}/runs/{run_id}") => "task_group_retrieve_run",
-        ("POST", "/tasks/runs") => "task_run_create",
-        ("GET", "/tasks/runs/{run_id}") => "task_run_retrieve",
-        ("GET", "/tasks/runs/{run_id}/input") => "task_run_input",
-        ("GET", "/tasks/runs/{run_id}/result") => "task_run_result",
-        ("GET", "/tasks/runs/{run_id}/events") => "task_run_events",
-        ("GET", "/_emulator/stats") => return "emulator_stats",
-        ("GET", "/_emulator/groups/{taskgroup_id}/runs") => return "emulator_ledger",
-        _ => return "other",
-    };
-    if !beta {
-        return name;
-    }
-    match name {
-        "task_group_create" => "beta_task_group_create",
-        "task_group_retrieve" => "beta_task_group_retrieve",
-        "task_group_add_runs" => "beta_task_group_add_runs",
-        "task_group_get_runs" => "beta_task_group_get_runs",
-        "task_group_events" => "beta_task_group_events",
-        "task_group_retrieve_run" => "beta_task_group_retrieve_run",
-        "task_run_events" => "beta_task_run_events",
-        _ => "other",
-    }
+/// The operation name of a matched route (`other` for none).
+fn operation(operations: &Operations, method: &Method, matched: Option<&str>) -> &'static str {
+    matched
+        .and_then(|path| operations.get(path))
+        .and_then(|by_method| by_method.iter().find(|(m, _)| m == method))
+        .map_or("other", |(_, name)| *name)
 }
 
 /// Counts the request, applies latency and status faults, checks the API key,
 /// and numbers the `ref_id` of any error answer.
-async fn gate(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let resp = admit(&st, req, next).await;
+async fn gate(
+    State((st, operations)): State<(Arc<AppState>, Arc<Operations>)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let resp = admit(&st, &operations, req, next).await;
     st.ref_ids.number(resp)
 }
 
-async fn admit(st: &AppState, req: Request, next: Next) -> Response {
+async fn admit(st: &AppState, operations: &Operations, req: Request, next: Next) -> Response {
     let op = operation(
+        operations,
         req.method(),
         req.extensions()
             .get::<MatchedPath>()
@@ -193,4 +262,37 @@ async fn method_not_allowed() -> Response {
         StatusCode::METHOD_NOT_ALLOWED,
         r#"{"detail":"Method Not Allowed"}"#.to_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_route_has_one_operation_name_and_every_name_one_route() {
+        let (mut names, mut routes) = (HashSet::new(), HashSet::new());
+        for e in &ENDPOINTS {
+            for (prefix, name) in e.names {
+                assert!(names.insert(*name), "{name} twice");
+                let path = format!("{prefix}{}", e.path);
+                assert!(routes.insert((e.method.clone(), path.clone())), "{path}");
+            }
+        }
+        // 7 operations in both versions, 4 in /v1 only, 2 of the emulator's.
+        assert_eq!(names.len(), 7 * 2 + 4 + 2);
+    }
+
+    #[test]
+    fn a_request_no_route_matched_is_counted_as_other() {
+        let mut operations = Operations::new();
+        operations
+            .entry("/v1/tasks/runs".to_owned())
+            .or_default()
+            .push((Method::POST, "task_run_create"));
+        let op = |m: &Method, p| operation(&operations, m, p);
+        assert_eq!(op(&Method::POST, Some("/v1/tasks/runs")), "task_run_create");
+        assert_eq!(op(&Method::GET, Some("/v1/tasks/runs")), "other");
+        assert_eq!(op(&Method::POST, None), "other");
+    }
 }

@@ -3,13 +3,15 @@
 //! No task is spawned per run. Each run gets two deadlines (start, finish),
 //! sampled from its processor's latency range with randomness derived from the
 //! seed and the run's index, so outcomes do not depend on scheduling order.
-//! `max_running` holds runs in `queued` until a slot frees up.
+//! `max_running` holds runs in `queued` until a slot frees up. The
+//! scheduler only says which changes are due ([`Scheduler::due`]); the
+//! world applies them (`World::advance`).
 
 use crate::ids;
 use crate::processors;
-use crate::world::{COMPLETED, FAILED, RUNNING, World};
+use crate::status::RunStatus;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -56,12 +58,23 @@ enum Step {
     Finish,
 }
 
+/// A status change that is due: run `run` moves to `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// The run's index.
+    pub run: u32,
+    /// Its new status.
+    pub status: RunStatus,
+}
+
 /// Pending status changes, ordered by deadline.
 #[derive(Debug)]
 pub struct Scheduler {
     timing: Timing,
-    heap: BinaryHeap<Reverse<(Instant, u32, Step)>>,
-    waiting: VecDeque<u32>,
+    /// Deadline, run, step, and the run's processor (its run time depends on it).
+    heap: BinaryHeap<Reverse<(Instant, u32, Step, u8)>>,
+    /// Runs held in `queued` by `max_running`, with their processor.
+    waiting: VecDeque<(u32, u8)>,
     slots_used: usize,
 }
 
@@ -81,58 +94,58 @@ impl Scheduler {
         &self.timing
     }
 
-    /// Queues a new run.
-    pub fn enqueue(&mut self, run: u32) {
+    /// Queues a new run on processor `proc`.
+    pub fn enqueue(&mut self, run: u32, proc: u8) {
         if self.timing.max_running == 0 || self.slots_used < self.timing.max_running {
             self.slots_used += 1;
             let due = Instant::now() + self.timing.queue_delay(run);
-            self.heap.push(Reverse((due, run, Step::Start)));
+            self.heap.push(Reverse((due, run, Step::Start, proc)));
         } else {
-            self.waiting.push_back(run);
+            self.waiting.push_back((run, proc));
         }
     }
 
-    fn next_due(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse((due, _, _))| *due)
+    /// The next deadline, if any change is pending.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse((due, ..))| *due)
     }
-}
 
-impl World {
-    /// Applies every status change due at `now`; returns the next deadline and
-    /// whether anything changed.
-    pub fn advance(&mut self, now: Instant) -> (Option<Instant>, bool) {
-        let mut touched = BTreeSet::new();
-        let now_us = ids::now_micros();
-        while let Some(Reverse((due, run, step))) = self.scheduler.heap.peek().copied() {
+    /// Takes every change due at `now`, in deadline order. A run that
+    /// finishes frees its slot for the next waiting run, whose start is
+    /// scheduled (and returned too, when it is already due).
+    pub fn due(&mut self, now: Instant) -> Vec<Change> {
+        let mut changes = Vec::new();
+        while let Some(Reverse((due, run, step, proc))) = self.heap.peek().copied() {
             if due > now {
                 break;
             }
-            self.scheduler.heap.pop();
-            let timing = self.scheduler.timing;
-            let proc = self.runs.get(run as usize).map_or(0, |r| r.processor);
+            self.heap.pop();
             match step {
                 Step::Start => {
-                    touched.insert(self.set_status(run, RUNNING, now_us));
-                    let due = now + timing.run_time(run, proc);
-                    self.scheduler.heap.push(Reverse((due, run, Step::Finish)));
+                    changes.push(Change {
+                        run,
+                        status: RunStatus::Running,
+                    });
+                    let due = now + self.timing.run_time(run, proc);
+                    self.heap.push(Reverse((due, run, Step::Finish, proc)));
                 }
                 Step::Finish => {
-                    let status = if timing.fails(run) { FAILED } else { COMPLETED };
-                    touched.insert(self.set_status(run, status, now_us));
-                    self.scheduler.slots_used -= 1;
-                    if let Some(next) = self.scheduler.waiting.pop_front() {
-                        self.scheduler.slots_used += 1;
-                        let due = now + timing.queue_delay(next);
-                        self.scheduler.heap.push(Reverse((due, next, Step::Start)));
+                    let status = if self.timing.fails(run) {
+                        RunStatus::Failed
+                    } else {
+                        RunStatus::Completed
+                    };
+                    changes.push(Change { run, status });
+                    self.slots_used -= 1;
+                    if let Some((next, proc)) = self.waiting.pop_front() {
+                        self.slots_used += 1;
+                        let due = now + self.timing.queue_delay(next);
+                        self.heap.push(Reverse((due, next, Step::Start, proc)));
                     }
                 }
             }
         }
-        let changed = !touched.is_empty();
-        for g in touched {
-            self.log_group_status(g);
-        }
-        (self.scheduler.next_due(), changed)
+        changes
     }
 }
 
@@ -181,5 +194,59 @@ mod tests {
             assert_eq!(t.run_time(7, proc), Duration::ZERO);
         }
         assert_eq!(t.queue_delay(7), Duration::ZERO);
+    }
+
+    fn changes(s: &mut Scheduler) -> Vec<(u32, RunStatus)> {
+        s.due(Instant::now())
+            .into_iter()
+            .map(|c| (c.run, c.status))
+            .collect()
+    }
+
+    #[test]
+    fn due_hands_a_finished_runs_slot_to_the_next_waiting_run() {
+        let mut s = Scheduler::new(Timing {
+            max_running: 1,
+            ..timing(0.0)
+        });
+        s.enqueue(0, 0);
+        s.enqueue(1, 0);
+        assert_eq!(
+            changes(&mut s),
+            [
+                (0, RunStatus::Running),
+                (0, RunStatus::Completed),
+                (1, RunStatus::Running),
+                (1, RunStatus::Completed),
+            ]
+        );
+        assert_eq!(s.next_due(), None);
+        assert!(changes(&mut s).is_empty(), "taken changes are not repeated");
+    }
+
+    #[test]
+    fn nothing_is_due_before_its_deadline_and_failures_follow_the_seed() {
+        let mut s = Scheduler::new(Timing {
+            failure_rate: 1.0,
+            ..timing(1.0)
+        });
+        s.enqueue(0, 0);
+        let start = s.next_due().expect("a start is pending");
+        assert!(s.due(start - Duration::from_millis(1)).is_empty());
+        assert_eq!(
+            s.due(start),
+            [Change {
+                run: 0,
+                status: RunStatus::Running
+            }]
+        );
+        let finish = s.next_due().expect("a finish is pending");
+        assert_eq!(
+            s.due(finish),
+            [Change {
+                run: 0,
+                status: RunStatus::Failed
+            }]
+        );
     }
 }

@@ -1,54 +1,19 @@
 //! The one shared state of a running emulator, and the background driver
 //! that moves runs through their statuses.
 
+use crate::config::{Config, MAX_TIME_SCALE};
 use crate::error::RefIds;
-use crate::faults::{Fault, FaultSet};
+use crate::faults::FaultSet;
 use crate::ids::Codec;
 use crate::scheduler::{Scheduler, Timing};
 use crate::stats::{Counters, Stats};
-use crate::world::{STATUS_NAMES, World};
+use crate::status::StatusCounts;
+use crate::world::World;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
-
-/// Settings of one emulator instance.
-#[derive(Clone)]
-pub struct Config {
-    /// The accepted `x-api-key`.
-    pub api_key: String,
-    /// Multiplier on documented latencies and stream lifetimes (0 = immediate).
-    pub time_scale: f64,
-    /// Seed of all randomness.
-    pub seed: u64,
-    /// Share of runs that fail.
-    pub failure_rate: f64,
-    /// Most runs executing at once (0 = unlimited).
-    pub max_running: usize,
-    /// Run-creating POSTs allowed per rate window (0 = unlimited).
-    pub rate_limit: u32,
-    /// The window `rate_limit` counts over (the documented minute by default).
-    pub rate_window: Duration,
-    /// Faults to inject.
-    pub faults: Vec<Fault>,
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The API key is a secret: never part of Debug output.
-        f.debug_struct("Config")
-            .field("api_key", &"<redacted>")
-            .field("time_scale", &self.time_scale)
-            .field("seed", &self.seed)
-            .field("failure_rate", &self.failure_rate)
-            .field("max_running", &self.max_running)
-            .field("rate_limit", &self.rate_limit)
-            .field("rate_window", &self.rate_window)
-            .field("faults", &self.faults)
-            .finish()
-    }
-}
 
 /// State shared by all handlers.
 pub struct AppState {
@@ -85,7 +50,7 @@ impl AppState {
         let codec = Codec::new(config.seed);
         let timing = Timing {
             seed: config.seed,
-            time_scale: config.time_scale.clamp(0.0, crate::builder::MAX_TIME_SCALE),
+            time_scale: config.time_scale.clamp(0.0, MAX_TIME_SCALE),
             failure_rate: config.failure_rate.clamp(0.0, 1.0),
             max_running: config.max_running,
         };
@@ -169,13 +134,15 @@ impl AppState {
                     .runs_per_group
                     .insert(self.codec.group_id(i as u32), g.runs.len() as u64);
             }
-            let mut by_status = [0u64; 7];
+            let mut by_status = StatusCounts::default();
             for r in &w.runs {
-                by_status[usize::from(r.status)] += 1;
+                by_status[r.status] += 1;
             }
-            for (i, n) in by_status.iter().enumerate() {
-                if *n > 0 {
-                    stats.runs_by_status.insert(STATUS_NAMES[i].to_owned(), *n);
+            for (status, n) in by_status.iter() {
+                if n > 0 {
+                    stats
+                        .runs_by_status
+                        .insert(status.name().to_owned(), u64::from(n));
                 }
             }
         }

@@ -7,53 +7,15 @@
 
 use crate::ids::{self, Codec, Kind};
 use crate::scheduler::Scheduler;
+use crate::status::{RunStatus, StatusCounts};
 use crate::wire::TaskGroupStatus;
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-/// Run statuses in wire spelling; a run stores the index.
-pub const STATUS_NAMES: [&str; 7] = [
-    "queued",
-    "action_required",
-    "running",
-    "completed",
-    "failed",
-    "cancelling",
-    "cancelled",
-];
-/// `queued`.
-pub const QUEUED: u8 = 0;
-/// `running`.
-pub const RUNNING: u8 = 2;
-/// `completed`.
-pub const COMPLETED: u8 = 3;
-/// `failed`.
-pub const FAILED: u8 = 4;
+use tokio::time::Instant;
 
 /// A run that is not in any group.
 pub const NO_GROUP: u32 = u32::MAX;
-
-/// True for `queued`, `running` and `cancelling` (the API's "active").
-pub fn is_active(status: u8) -> bool {
-    matches!(status, 0 | 2 | 5)
-}
-
-/// The wire name of a status index.
-pub fn status_name(status: u8) -> &'static str {
-    STATUS_NAMES
-        .get(usize::from(status))
-        .copied()
-        .unwrap_or("queued")
-}
-
-/// Parses a wire status name.
-pub fn parse_status(name: &str) -> Option<u8> {
-    STATUS_NAMES
-        .iter()
-        .position(|s| *s == name)
-        .map(|i| i as u8)
-}
 
 /// What a set of runs created by one request share: the default task spec.
 #[derive(Debug, Default)]
@@ -75,8 +37,8 @@ pub struct Run {
     pub group: u32,
     /// Index of the [`Batch`] it came with.
     pub batch: u32,
-    /// Index into [`STATUS_NAMES`].
-    pub status: u8,
+    /// The current status.
+    pub status: RunStatus,
     /// Index into [`crate::processors::PROCESSORS`].
     pub processor: u8,
     /// The input lacks fields required by the task spec's input schema.
@@ -95,7 +57,7 @@ pub enum EventRec {
 /// A group status captured for the event log.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    counts: [u32; 7],
+    counts: StatusCounts,
     modified_us: i64,
 }
 
@@ -109,7 +71,7 @@ pub struct Group {
     /// Last change, µs.
     pub modified_us: i64,
     /// Runs per status.
-    pub counts: [u32; 7],
+    pub counts: StatusCounts,
     /// Run indices in the order they were added (the `runs` stream order).
     pub runs: Vec<u32>,
     /// The `events` stream log.
@@ -121,7 +83,7 @@ pub struct Group {
 impl Group {
     /// True while any run is active.
     pub fn is_active(&self) -> bool {
-        self.counts[0] + self.counts[2] + self.counts[5] > 0
+        self.counts.any_active()
     }
 
     /// The current status.
@@ -147,16 +109,16 @@ impl Group {
     }
 }
 
-fn status_of(counts: &[u32; 7], modified_us: i64) -> TaskGroupStatus {
+fn status_of(counts: &StatusCounts, modified_us: i64) -> TaskGroupStatus {
     let mut map = BTreeMap::new();
     let mut total = 0u64;
-    for (i, c) in counts.iter().enumerate() {
-        if *c > 0 {
-            map.insert(STATUS_NAMES[i], u64::from(*c));
-            total += u64::from(*c);
+    for (status, c) in counts.iter() {
+        if c > 0 {
+            map.insert(status.name(), u64::from(c));
+            total += u64::from(c);
         }
     }
-    let active = counts[0] + counts[2] + counts[5] > 0;
+    let active = counts.any_active();
     let message = if total == 0 {
         "No runs in group".to_owned()
     } else {
@@ -221,7 +183,7 @@ impl World {
             metadata,
             created_us: now_us,
             modified_us: now_us,
-            counts: [0; 7],
+            counts: StatusCounts::default(),
             runs: Vec::new(),
             events: Vec::new(),
             snapshots: Vec::new(),
@@ -252,16 +214,16 @@ impl World {
                 modified_us: now_us,
                 group,
                 batch,
-                status: QUEUED,
+                status: RunStatus::Queued,
                 processor: n.processor,
                 input_warning: n.input_warning,
             });
-            self.scheduler.enqueue(idx);
+            self.scheduler.enqueue(idx, n.processor);
             created.push(idx);
         }
         if let Some(g) = self.groups.get_mut(group as usize) {
             g.runs.extend_from_slice(&created);
-            g.counts[usize::from(QUEUED)] += created.len() as u32;
+            g.counts[RunStatus::Queued] += created.len() as u32;
             g.modified_us = now_us;
             if !created.is_empty() {
                 g.log_status();
@@ -271,7 +233,7 @@ impl World {
     }
 
     /// Moves a run to `status`, keeping its group's counts and log in step.
-    pub fn set_status(&mut self, run: u32, status: u8, now_us: i64) -> u32 {
+    pub fn set_status(&mut self, run: u32, status: RunStatus, now_us: i64) -> u32 {
         let Some(r) = self.runs.get_mut(run as usize) else {
             return NO_GROUP;
         };
@@ -280,14 +242,31 @@ impl World {
         r.modified_us = now_us;
         let group = r.group;
         if let Some(g) = self.groups.get_mut(group as usize) {
-            g.counts[usize::from(old)] -= 1;
-            g.counts[usize::from(status)] += 1;
+            g.counts[old] -= 1;
+            g.counts[status] += 1;
             g.modified_us = now_us;
-            if !is_active(status) {
+            if !status.is_active() {
                 g.events.push(EventRec::RunState { run });
             }
         }
         group
+    }
+
+    /// Applies every status change the scheduler has due at `now`; returns
+    /// the next deadline and whether anything changed. Each group touched
+    /// gets one status event for the whole batch.
+    pub fn advance(&mut self, now: Instant) -> (Option<Instant>, bool) {
+        let changes = self.scheduler.due(now);
+        let now_us = ids::now_micros();
+        let touched: BTreeSet<u32> = changes
+            .into_iter()
+            .map(|c| self.set_status(c.run, c.status, now_us))
+            .collect();
+        let changed = !touched.is_empty();
+        for g in touched {
+            self.log_group_status(g);
+        }
+        (self.scheduler.next_due(), changed)
     }
 
     /// Appends a status event to a group's log (after a batch of changes).

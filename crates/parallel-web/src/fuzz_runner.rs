@@ -11,6 +11,10 @@
 //! project builds on stable only. proptest shrinks a failure to a small
 //! input and writes its seed under `proptest-regressions/`, where every
 //! later run replays it first.
+//!
+//! The workspace's other property tests (the xtask's) use this same file
+//! through the unpublished `parallel-web-test-support` crate; it lives here
+//! because this published package's own unit tests need it.
 
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
@@ -29,7 +33,7 @@ const BATCH: u32 = 256;
 /// have passed. `source_file` is the caller's `file!()`, which says where
 /// proptest keeps the regression seeds. Panics (failing the test) with the
 /// shrunk input when the property does not hold.
-pub(crate) fn fuzz<S>(
+pub fn fuzz<S>(
     source_file: &'static str,
     cases: u32,
     strategy: S,
@@ -74,7 +78,7 @@ pub(crate) fn fuzz<S>(
 /// JSON values grown from `leaf` values into arrays and objects (keys from
 /// `key`): at most `depth` levels, about `nodes` nodes in all, at most
 /// `width` children per array or object.
-pub(crate) fn json_tree(
+pub fn json_tree(
     leaf: BoxedStrategy<serde_json::Value>,
     key: BoxedStrategy<String>,
     depth: u32,
@@ -89,4 +93,56 @@ pub(crate) fn json_tree(
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// Every place in `value`, as JSON pointers (the root first): where a
+/// property test can drop, replace or add a part.
+pub fn json_places(value: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut out = vec![String::new()];
+    let mut todo = vec![(String::new(), value)];
+    while let Some((at, v)) = todo.pop() {
+        let children: Vec<(String, &Value)> = match v {
+            Value::Object(m) => m
+                .iter()
+                .map(|(k, c)| {
+                    (
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        c,
+                    )
+                })
+                .collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("{at}/{i}"), c))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (p, c) in children {
+            out.push(p.clone());
+            todo.push((p, c));
+        }
+    }
+    out
+}
+
+/// Removes the part of `doc` at JSON pointer `at` (one of
+/// [`json_places`]); nothing for the root or a part that is not there.
+pub fn json_remove(doc: &mut serde_json::Value, at: &str) {
+    use serde_json::Value;
+    let Some((parent, last)) = at.rsplit_once('/') else {
+        return;
+    };
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(o)) => {
+            o.remove(&last.replace("~1", "/").replace("~0", "~"));
+        }
+        Some(Value::Array(a)) => {
+            if let Ok(i) = last.parse::<usize>() {
+                a.remove(i);
+            }
+        }
+        _ => {}
+    }
 }

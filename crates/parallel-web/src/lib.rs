@@ -54,18 +54,17 @@ pub use client::retry::{Jitter, RetryClass, RetryPolicy};
 pub use client::with_options::WithOptions;
 pub use client::{
     ApiVersion, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_RUN_POSTS_PER_MINUTE,
+    DEFAULT_SETTLE_WINDOW,
 };
-pub use error::{ApiError, Error, FieldError, WaitTimeout};
+pub use error::{ApiError, DuplicatedInput, Error, FieldError, WaitTimeout};
 pub use groups::add_runs::{AddRuns, BatchRuns, BatchRunsRequest};
-pub use groups::batching::{
-    AddRunsOutcome, BATCH_TAG_KEY, DEFAULT_SETTLE_WINDOW, DuplicatedInput, MAX_RUNS_PER_POST,
-};
+pub use groups::batching::{AddRunsOutcome, BATCH_TAG_KEY, MAX_RUNS_PER_POST};
 pub use groups::streams::{
     EventsRequest, GroupEventStream, RunsRequest, TypedRunStream, TypedRunsRequest,
 };
 pub use groups::wait::{GroupProgress, WaitForGroup};
 pub use groups::{CreateGroup, TaskGroup, TaskGroups};
-pub use runs::events::{RunEventStream, RunEventsRequest, RunStreamEvent};
+pub use runs::events::{RunEventStream, RunEventsRequest};
 pub use runs::execute::{Execute, TypedExecute};
 pub use runs::result::{ResultRequest, TypedResult, TypedResultRequest};
 pub use runs::{CreateRun, TaskRuns};
@@ -78,6 +77,7 @@ pub use spec::task_spec::{
     MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS, TaskSpec, schema_of,
 };
 pub use streams::events::{Basis, GroupEvent, RunEvent, TypedRun};
+pub use streams::run_events::RunStreamEvent;
 
 /// The default of [`ClientBuilder::max_response_bytes`]: 64 MiB.
 pub use parallel_web_api::DEFAULT_MAX_RESPONSE_BYTES;

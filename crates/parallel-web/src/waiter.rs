@@ -17,8 +17,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::client::retry::Jitter;
+use crate::client::retry::RetryPolicy;
+use crate::error::Error;
 use crate::error::WaitTimeout;
-use crate::{Error, RetryPolicy};
 
 /// What one poll found.
 pub(crate) enum Poll<T> {

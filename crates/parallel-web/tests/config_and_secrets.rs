@@ -1,25 +1,9 @@
 //! Configuration from the environment, and the API key staying secret in
 //! tracing output. One test per concern; the environment is only touched here.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use parallel_web::Client;
 use parallel_web_emulator::Emulator;
-
-/// Collects everything a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use parallel_web_test_support::trace::{Captured, trace_everything};
 
 #[test]
 fn the_client_is_cheap_to_share_across_tasks() {
@@ -67,13 +51,7 @@ async fn from_env_reads_key_base_url_and_custom_headers_and_tracing_never_shows_
     m.assert_async().await;
 
     let out = Captured::default();
-    let writer = out.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = tracing::dispatcher::set_default(&trace_everything(&out));
 
     let group = client.task_groups().create().send().await.unwrap();
     group
@@ -90,7 +68,7 @@ async fn from_env_reads_key_base_url_and_custom_headers_and_tracing_never_shows_
     let err = bad.task_groups().create().send().await.unwrap_err();
     tracing::error!(error = %err, debug = ?err, client = ?bad, "logged by the application");
 
-    let logs = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let logs = out.text();
     assert!(
         logs.contains("parallel.request"),
         "one span per request: {logs}"

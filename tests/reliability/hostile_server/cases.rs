@@ -77,10 +77,8 @@ pub(crate) fn cases() -> Vec<Case> {
         Case::new(
             "sse_single_50mb_event",
             "runs stream: one event whose data line is 50 MB (the SDK caps events at 32 MiB)",
-            "Error::Stream naming the limit, then the stream ends; resident memory grows < 256 MiB",
-            expect_err(
-                |e| matches!(e, Error::Stream { message, .. } if message.contains("32 MiB")),
-            ),
+            "Error::EventTooLarge naming the limit, then the stream ends; resident memory grows < 256 MiB",
+            expect_err(|e| matches!(e, Error::EventTooLarge { limit, .. } if *limit == 32 << 20)),
             |env| async move {
                 let server = ScriptedServer::start(|_req, mut sock| async move {
                     if !write(&mut sock, sse_head()).await || !write(&mut sock, b"data: \"").await {
@@ -300,9 +298,9 @@ pub(crate) fn cases() -> Vec<Case> {
         Case::new(
             "sse_endpoint_200_text_html",
             "GET .../runs answered 200 text/html with a web page",
-            "Error::Stream at send() naming the content type (fixed: it used to be an empty, successful stream)",
+            "Error::NotAnEventStream at send() naming the content type (fixed: it used to be an empty, successful stream)",
             expect_err(
-                |e| matches!(e, Error::Stream { message, .. } if message.contains("text/html")),
+                |e| matches!(e, Error::NotAnEventStream { content_type, .. } if content_type.contains("text/html")),
             ),
             |env| async move {
                 let server = always(response(

@@ -20,57 +20,22 @@
 use std::fmt::Debug;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
+use parallel_web_test_support::fuzz::{json_places as places, json_remove, json_tree};
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use serde_json::{Value, json};
 
 use super::normalize;
 
-/// Cases per runner in a timed run (each batch has a fresh random seed).
-const BATCH: u32 = 64;
-
-/// Checks `property` on `cases` values of `strategy`, or, with
-/// `PW_FUZZ_SECONDS` set, on batches of fresh ones until that many seconds
-/// have passed. Panics with the shrunk input when the property fails.
+/// The shared runner (`crates/parallel-web/src/fuzz_runner.rs`), with this
+/// file's regression seeds.
 fn fuzz<S>(cases: u32, strategy: S, property: impl Fn(S::Value) -> Result<(), TestCaseError>)
 where
     S: Strategy,
     S::Value: Debug,
 {
-    let config = |cases| Config {
-        cases,
-        source_file: Some(file!()),
-        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
-            "proptest-regressions",
-        ))),
-        ..Config::default()
-    };
-    let seconds = std::env::var("PW_FUZZ_SECONDS")
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok());
-    let Some(seconds) = seconds else {
-        if let Err(failure) = TestRunner::new(config(cases)).run(&strategy, &property) {
-            panic!("{failure}");
-        }
-        return;
-    };
-    let started = Instant::now();
-    let mut done: u64 = 0;
-    while started.elapsed() < Duration::from_secs(seconds) {
-        if let Err(failure) = TestRunner::new(config(BATCH)).run(&strategy, &property) {
-            panic!("after {done} passing cases: {failure}");
-        }
-        done += u64::from(BATCH);
-    }
-    // libtest names each test's thread after the test.
-    let name = std::thread::current().name().unwrap_or("?").to_owned();
-    eprintln!(
-        "{name}: {done} cases in {:.0} s, all passed",
-        started.elapsed().as_secs_f64()
-    );
+    parallel_web_test_support::fuzz::fuzz(file!(), cases, strategy, property);
 }
 
 /// The documents to break: ours, and the official ones when present.
@@ -135,13 +100,7 @@ fn openapi_like() -> impl Strategy<Value = Value> {
         .prop_map(str::to_owned),
         1 => "[a-z]{1,5}",
     ];
-    leaf.prop_recursive(6, 64, 6, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map(key.clone(), inner, 0..6)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+    json_tree(leaf.boxed(), key.boxed(), 6, 64, 6)
 }
 
 /// One way to break a document.
@@ -183,57 +142,12 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-/// Every place in `value`, as JSON pointers (the root first).
-fn places(value: &Value) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut todo = vec![(String::new(), value)];
-    while let Some((at, v)) = todo.pop() {
-        let children: Vec<(String, &Value)> = match v {
-            Value::Object(m) => m
-                .iter()
-                .map(|(k, c)| {
-                    (
-                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                        c,
-                    )
-                })
-                .collect(),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (format!("{at}/{i}"), c))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (p, c) in children {
-            out.push(p.clone());
-            todo.push((p, c));
-        }
-    }
-    out
-}
-
 fn mutate(doc: &mut Value, mutations: &[Mutation]) {
     let mut all = places(doc);
     for m in mutations {
         let pick = |at: &Index| all[at.index(all.len())].clone();
         match m {
-            Mutation::Drop(at) => {
-                let at = pick(at);
-                if let Some((parent, last)) = at.rsplit_once('/') {
-                    match doc.pointer_mut(parent) {
-                        Some(Value::Object(o)) => {
-                            o.remove(&last.replace("~1", "/").replace("~0", "~"));
-                        }
-                        Some(Value::Array(a)) => {
-                            if let Ok(i) = last.parse::<usize>() {
-                                a.remove(i);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            Mutation::Drop(at) => json_remove(doc, &pick(at)),
             Mutation::Replace(at, v) => {
                 if let Some(slot) = doc.pointer_mut(&pick(at)) {
                     *slot = v.clone();

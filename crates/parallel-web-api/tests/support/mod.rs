@@ -5,7 +5,7 @@
 #![allow(dead_code)] // Each test file uses a different part of this module.
 
 use parallel_web_api::{Client, ClientConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -116,45 +116,17 @@ pub async fn serve_once(reply: Reply) -> (String, JoinHandle<Captured>) {
     (base_url, handle)
 }
 
-/// Reads one request with a `content-length` body (reqwest sends one for
+/// Reads one request with its `content-length` body (reqwest sends one for
 /// every JSON body).
 async fn read_request(socket: &mut tokio::net::TcpStream) -> Captured {
-    let mut buffer = Vec::new();
-    let head_end = loop {
-        let mut chunk = [0u8; 4096];
-        let read = socket.read(&mut chunk).await.expect("read request");
-        assert!(read > 0, "connection closed before the request head ended");
-        buffer.extend_from_slice(&chunk[..read]);
-        if let Some(position) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break position;
-        }
-    };
-    let head = String::from_utf8(buffer[..head_end].to_vec()).expect("ASCII head");
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().expect("request line").split(' ');
-    let method = request_line.next().expect("method").to_owned();
-    let target = request_line.next().expect("target").to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .map(|(_, value)| value.parse().expect("numeric content-length"))
-        .unwrap_or(0);
-    let mut body = buffer[head_end + 4..].to_vec();
-    while body.len() < length {
-        let mut chunk = vec![0u8; length - body.len()];
-        let read = socket.read(&mut chunk).await.expect("read body");
-        assert!(read > 0, "connection closed inside the body");
-        body.extend_from_slice(&chunk[..read]);
-    }
+    let request = parallel_web_test_support::http1::read_request(socket)
+        .await
+        .expect("a whole request before the connection closed");
     Captured {
-        method,
-        target,
-        headers,
-        body,
+        method: request.method,
+        target: request.target,
+        headers: request.headers,
+        body: request.body,
     }
 }
 

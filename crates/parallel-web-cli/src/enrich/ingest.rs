@@ -9,6 +9,7 @@
 //! always follows the current input.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 
 use parallel_web::MAX_SPEC_AND_INPUT_CHARS;
 use serde_json::Value;
@@ -45,7 +46,7 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matc
             Ok(row) => row,
             Err(bad) => {
                 report(&mut problems, format!("line {}: {}", bad.line, bad.message));
-                return Ok(());
+                return Ok(ControlFlow::Continue(()));
             }
         };
         for key in row.fields.keys() {
@@ -71,7 +72,7 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matc
             journal.insert_rows(&pending)?;
             pending.clear();
         }
-        Ok(())
+        Ok(ControlFlow::Continue(()))
     })?;
     journal.insert_rows(&pending)?;
     if let Some(header) = header {

@@ -12,6 +12,7 @@ mod plan;
 mod results;
 mod submit;
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -234,7 +235,6 @@ fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
 fn dry_run(plan: &mut Plan, format: Format) -> Result<()> {
     let mut inputs = Vec::new();
     let mut columns = Vec::new();
-    let mut enough = false;
     let header = read::for_each_row(&plan.input, format, |item| {
         let row = item.map_err(|bad| {
             Failure::new(format!(
@@ -248,16 +248,13 @@ fn dry_run(plan: &mut Plan, format: Format) -> Result<()> {
             }
         }
         inputs.push(RunInput::new(Value::Object(plan.sent_content(row.fields))));
-        if inputs.len() >= MAX_RUNS_PER_POST {
-            enough = true;
-            return Err(Failure::new("stop reading")); // told apart by `enough`
-        }
-        Ok(())
-    });
-    let header = match header {
-        Err(_) if enough => None,
-        other => other?,
-    };
+        // One POST's worth is all a preview shows.
+        Ok(if inputs.len() >= MAX_RUNS_PER_POST {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    })?;
     plan.with_input_columns(&header.unwrap_or(columns))?;
     // A placeholder client: a preview builds bodies and sends nothing.
     let client = Client::builder().api_key("dry-run").build()?;

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -33,13 +34,22 @@ pub struct BadRow {
 /// What the reader hands on: a row, or a row that could not be read.
 pub type Item = std::result::Result<Row, BadRow>;
 
+/// What `each` tells the reader after a row: read on, or stop here (the
+/// rows after it are not read, and reading still ends with `Ok`).
+pub type Next = ControlFlow<()>;
+
+/// The callback of [`for_each_row`].
+type Each<'a> = dyn FnMut(Item) -> Result<Next> + 'a;
+
 /// Reads `path` (`-`: stdin) in `format`, calling `each` for every row in
 /// order. Returns the CSV header, when the format has one. Stops at the
-/// first error `each` returns or when the file cannot be read at all.
+/// first error `each` returns (which is returned), when `each` says
+/// [`ControlFlow::Break`] (a clean stop), or when the file cannot be read
+/// at all.
 pub fn for_each_row(
     path: &str,
     format: Format,
-    mut each: impl FnMut(Item) -> Result<()>,
+    mut each: impl FnMut(Item) -> Result<Next>,
 ) -> Result<Option<Vec<String>>> {
     let source: Box<dyn Read> = if path == "-" {
         Box::new(std::io::stdin().lock())
@@ -57,11 +67,7 @@ pub fn for_each_row(
     }
 }
 
-fn read_csv(
-    path: &str,
-    source: impl Read,
-    each: &mut dyn FnMut(Item) -> Result<()>,
-) -> Result<Vec<String>> {
+fn read_csv(path: &str, source: impl Read, each: &mut Each<'_>) -> Result<Vec<String>> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(source);
     let header: Vec<String> = reader
         .headers()
@@ -88,14 +94,17 @@ fn read_csv(
             Ok(true) => {
                 let line = record.position().map_or(0, csv::Position::line);
                 if record.len() != header.len() {
-                    each(Err(BadRow {
+                    let bad = BadRow {
                         line,
                         message: format!(
                             "{} fields, the header has {}",
                             record.len(),
                             header.len()
                         ),
-                    }))?;
+                    };
+                    if each(Err(bad))?.is_break() {
+                        break;
+                    }
                     continue;
                 }
                 let fields = header
@@ -103,28 +112,29 @@ fn read_csv(
                     .zip(record.iter())
                     .map(|(k, v)| (k.clone(), Value::String(v.to_owned())))
                     .collect();
-                each(Ok(Row { line, fields }))?;
+                if each(Ok(Row { line, fields }))?.is_break() {
+                    break;
+                }
             }
             Err(e) => {
                 let line = e.position().map_or(0, csv::Position::line);
                 if let csv::ErrorKind::Io(io) = e.kind() {
                     return Err(Failure::new(format!("cannot read {path}: {io}")));
                 }
-                each(Err(BadRow {
+                let bad = BadRow {
                     line,
                     message: e.to_string(),
-                }))?;
+                };
+                if each(Err(bad))?.is_break() {
+                    break;
+                }
             }
         }
     }
     Ok(header)
 }
 
-fn read_jsonl(
-    path: &str,
-    mut source: impl BufRead,
-    each: &mut dyn FnMut(Item) -> Result<()>,
-) -> Result<()> {
+fn read_jsonl(path: &str, mut source: impl BufRead, each: &mut Each<'_>) -> Result<()> {
     let mut buf = String::new();
     let mut line = 0u64;
     loop {
@@ -140,7 +150,7 @@ fn read_jsonl(
         if text.is_empty() {
             continue;
         }
-        each(match serde_json::from_str::<Value>(text) {
+        let item = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(fields)) => Ok(Row { line, fields }),
             Ok(_) => Err(BadRow {
                 line,
@@ -150,25 +160,27 @@ fn read_jsonl(
                 line,
                 message: format!("invalid JSON: {e}"),
             }),
-        })?;
+        };
+        if each(item)?.is_break() {
+            return Ok(());
+        }
     }
 }
 
 /// Reads a JSON array element by element, never the whole array at once.
-fn read_json(
-    path: &str,
-    source: impl Read,
-    each: &mut dyn FnMut(Item) -> Result<()>,
-) -> Result<()> {
-    let mut failure = None;
+fn read_json(path: &str, source: impl Read, each: &mut Each<'_>) -> Result<()> {
+    let mut stopped = None;
     let mut de = serde_json::Deserializer::from_reader(source);
     let seed = Elements {
         each,
-        failure: &mut failure,
+        stopped: &mut stopped,
     };
     let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
-    if let Some(f) = failure {
-        return Err(f);
+    match stopped {
+        // The parser was stopped on purpose: its error says nothing.
+        Some(Stopped::Failed(f)) => return Err(f),
+        Some(Stopped::Asked) => return Ok(()),
+        None => {}
     }
     parsed.map_err(|e| {
         Failure::new(format!(
@@ -177,19 +189,27 @@ fn read_json(
     })
 }
 
-struct Elements<'a> {
-    each: &'a mut dyn FnMut(Item) -> Result<()>,
-    failure: &'a mut Option<Failure>,
+/// Why `each` stopped the parser of a JSON array.
+enum Stopped {
+    /// It returned this error.
+    Failed(Failure),
+    /// It said [`ControlFlow::Break`].
+    Asked,
 }
 
-impl<'de> DeserializeSeed<'de> for Elements<'_> {
+struct Elements<'a, 'b> {
+    each: &'a mut Each<'b>,
+    stopped: &'a mut Option<Stopped>,
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for Elements<'_> {
+impl<'de> Visitor<'de> for Elements<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of objects")
@@ -208,11 +228,69 @@ impl<'de> Visitor<'de> for Elements<'_> {
                     message: "not a JSON object".into(),
                 }),
             };
-            if let Err(f) = (self.each)(item) {
-                *self.failure = Some(f);
-                return Err(serde::de::Error::custom("stopped"));
-            }
+            let stop = match (self.each)(item) {
+                Ok(ControlFlow::Continue(())) => continue,
+                Ok(ControlFlow::Break(())) => Stopped::Asked,
+                Err(f) => Stopped::Failed(f),
+            };
+            *self.stopped = Some(stop);
+            return Err(serde::de::Error::custom("stopped"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines of the rows read before `each` said stop after `stop_after`.
+    fn read_until(format: Format, text: &str, stop_after: usize) -> (Result<()>, Vec<u64>) {
+        let mut lines = Vec::new();
+        let mut each = |item: Item| {
+            lines.push(item.map_or_else(|bad| bad.line, |row| row.line));
+            Ok(if lines.len() >= stop_after {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        };
+        let source = text.as_bytes();
+        let read = match format {
+            Format::Csv => read_csv("t", source, &mut each).map(drop),
+            Format::Jsonl => read_jsonl("t", source, &mut each),
+            Format::Json => read_json("t", source, &mut each),
+        };
+        (read, lines)
+    }
+
+    #[test]
+    fn a_break_stops_reading_cleanly_in_every_format() {
+        let cases = [
+            (Format::Csv, "a\n1\n2\n3\n"),
+            (Format::Jsonl, "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"),
+            (Format::Json, "[{\"a\":1},{\"a\":2},{\"a\":3}]"),
+        ];
+        for (format, text) in cases {
+            let (read, lines) = read_until(format, text, 2);
+            assert!(
+                read.is_ok(),
+                "{format:?}: {:?}",
+                read.err().map(|f| f.to_string())
+            );
+            assert_eq!(lines.len(), 2, "{format:?}: the third row is not read");
+        }
+    }
+
+    #[test]
+    fn an_error_from_each_is_returned_not_taken_for_a_stop() {
+        let mut each = |_: Item| -> Result<Next> { Err(Failure::new("journal full")) };
+        let read = read_json("t", "[{\"a\":1},{\"a\":2}]".as_bytes(), &mut each);
+        assert_eq!(
+            read.err().map(|f| f.to_string()).as_deref(),
+            Some("journal full")
+        );
+        let (read, lines) = read_until(Format::Json, "[{\"a\":1},{\"a\":2}", 5);
+        assert!(read.is_err(), "a cut array is still an error: {lines:?}");
     }
 }

@@ -8,6 +8,7 @@
 use super::group_index;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::status::RunStatus;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,7 +23,7 @@ pub async fn group_ledger(
 ) -> Result<Response, ApiError> {
     let group = group_index(&st, &id)?;
     // Copy out under the lock (cheap: ids are numbers, inputs shared), format after.
-    let runs: Vec<(u32, u8, Arc<str>)> = {
+    let runs: Vec<(u32, RunStatus, Arc<str>)> = {
         let w = st.world();
         w.groups[group as usize]
             .runs
@@ -38,7 +39,7 @@ pub async fn group_ledger(
         body.push_str("{\"run_id\":\"");
         body.push_str(&st.codec.run_id(index));
         body.push_str("\",\"status\":\"");
-        body.push_str(crate::world::status_name(status));
+        body.push_str(status.name());
         body.push_str("\",\"run_input\":");
         body.push_str(&input);
         body.push_str("}\n");

@@ -209,7 +209,7 @@ pub fn rate_limited(st: &AppState, wait: Duration) -> ApiError {
         "Too many requests: quota temporarily exceeded",
     )
     .with_header(axum::http::header::RETRY_AFTER, secs.to_string());
-    if st.config.rate_window < crate::builder::DEFAULT_RATE_WINDOW {
+    if st.config.rate_window < crate::config::DEFAULT_RATE_WINDOW {
         err = err.with_header(
             axum::http::HeaderName::from_static("retry-after-ms"),
             wait.as_millis().max(1).to_string(),

@@ -8,7 +8,7 @@ use crate::scheduler::Timing;
 use crate::sse::{self, Next};
 use crate::state::AppState;
 use crate::wire::{ProgressMessageEvent, ProgressStatsEvent, SourceStats, to_json};
-use crate::world::{RunView, is_active};
+use crate::world::RunView;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
@@ -72,7 +72,7 @@ fn progress(v: &RunView, timing: &Timing) -> (f64, i64, i64) {
     let start = v.run.created_us;
     let span = (timing.queue_delay(v.index) + timing.run_time(v.index, v.run.processor)).as_micros()
         as i64;
-    if !is_active(v.run.status) {
+    if !v.run.status.is_active() {
         return (1.0, start, span);
     }
     let elapsed = (ids::now_micros() - start).max(0) as f64;
@@ -156,14 +156,14 @@ async fn run_events_next(mut s: RunEventsStream, allow: usize) -> Option<(Next, 
             };
             frames.push((ev.kind, to_json(&ev)));
         }
-        if !is_active(view.run.status) {
+        if !view.run.status.is_active() {
             frames.push(("task_run.state", r.event(&view, None, false, true)));
         }
         if !frames.is_empty() {
             let count = allow.min(frames.len());
             // Only a stream whose final state actually went out is finished;
             // a drop-stream fault may cut it before that.
-            let last = !is_active(view.run.status) && count == frames.len();
+            let last = !view.run.status.is_active() && count == frames.len();
             let mut buf = String::new();
             for (kind, json) in &frames[..count] {
                 sse::frame(&mut buf, kind, json);

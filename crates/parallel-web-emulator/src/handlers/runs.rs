@@ -9,8 +9,9 @@ use crate::error::{ApiError, json_response};
 use crate::ids;
 use crate::render::Renderer;
 use crate::state::AppState;
+use crate::status::RunStatus;
 use crate::validate::{self, InputProblem};
-use crate::world::{FAILED, NO_GROUP, NewRun, RunView, is_active};
+use crate::world::{NO_GROUP, NewRun, RunView};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -130,8 +131,8 @@ pub async fn run_result(
     let mut changes = st.changes.subscribe();
     loop {
         let view = st.world().view(index).ok_or_else(ApiError::run_not_found)?;
-        if !is_active(view.run.status) {
-            if view.run.status == FAILED {
+        if !view.run.status.is_active() {
+            if view.run.status == RunStatus::Failed {
                 return Err(
                     ApiError::new(StatusCode::NOT_FOUND, "Run failed or run id not found")
                         .with_detail(json!({ "run_id": id, "status": "failed" })),

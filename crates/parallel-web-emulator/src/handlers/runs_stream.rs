@@ -6,7 +6,8 @@ use crate::error::ApiError;
 use crate::ids::Kind;
 use crate::sse::{self, CHUNK, Next};
 use crate::state::AppState;
-use crate::world::{RunView, parse_status};
+use crate::status::RunStatus;
+use crate::world::RunView;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
@@ -19,7 +20,7 @@ struct RunsStream {
     group: u32,
     pos: u64,
     end: u64,
-    status: Option<u8>,
+    status: Option<RunStatus>,
     with_input: bool,
     with_output: bool,
 }
@@ -35,7 +36,7 @@ pub async fn group_runs(
     let group = group_index(&st, &id)?;
     let status = match params.get("status").map(String::as_str) {
         None | Some("") | Some("null") => None,
-        Some(s) => Some(parse_status(s).ok_or_else(|| {
+        Some(s) => Some(RunStatus::parse(s).ok_or_else(|| {
             ApiError::validation(
                 &[json!("query"), json!("status")],
                 "Input should be 'queued', 'action_required', 'running', 'completed', 'failed', 'cancelling' or 'cancelled'",

@@ -19,14 +19,35 @@ use reqwest::header::{HeaderName, HeaderValue};
 
 use parallel_web_api::ClientInfo;
 
+use crate::RequestOptions;
 use crate::client::options::CallSettings;
 use crate::client::rate_budget::RateBudget;
-use crate::{Error, RequestOptions, RetryPolicy};
+use crate::client::retry::RetryPolicy;
+use crate::error::Error;
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = parallel_web_api::DEFAULT_BASE_URL;
 /// Run-creating POSTs allowed per minute by default (the documented limit).
 pub const DEFAULT_RUN_POSTS_PER_MINUTE: u32 = 2_000;
+/// The default settle window (60 s): how long after an ambiguous add-runs
+/// POST was sent the SDK waits before reading the group back to decide
+/// what to resend. See [`BATCH_TAG_KEY`](crate::BATCH_TAG_KEY) for what it guarantees.
+///
+/// Why 60 s rather than a figure taken from the client's timeouts: the read
+/// timeout (630 s by default) is sized for the result long-poll, not for a
+/// POST, and the late commit this window guards against is precisely one
+/// that lands *after* the client's read timeout, so a window equal to it
+/// would cover nothing for a timed-out POST. A commit that late needs a
+/// server still processing the request after a proxy or load balancer in
+/// front of it gave up, and those commonly give up after 30 to 100 s (60 s
+/// is the usual idle timeout of load balancers and the nginx default).
+/// The wait is paid only after an ambiguous failure, never on a clean run,
+/// and a POST that timed out after 60 s or more pays none of it.
+///
+/// ```
+/// assert_eq!(parallel_web::DEFAULT_SETTLE_WINDOW.as_secs(), 60);
+/// ```
+pub const DEFAULT_SETTLE_WINDOW: Duration = Duration::from_secs(60);
 
 /// How the self-resuming event streams (`streams/resume.rs`) reconnect; set
 /// through the `stream_*` methods of [`ClientBuilder`].
@@ -179,7 +200,7 @@ impl Default for ClientBuilder {
             add_runs_concurrency: 4,
             batch_tags: true,
             max_response_bytes: parallel_web_api::DEFAULT_MAX_RESPONSE_BYTES,
-            settle_window: crate::DEFAULT_SETTLE_WINDOW,
+            settle_window: DEFAULT_SETTLE_WINDOW,
         }
     }
 }
@@ -346,7 +367,7 @@ impl ClientBuilder {
 
     /// After an add-runs POST fails ambiguously, how long after it was sent
     /// the group's runs are read back to decide what to resend (default
-    /// [`DEFAULT_SETTLE_WINDOW`](crate::DEFAULT_SETTLE_WINDOW), 60 s, which
+    /// [`DEFAULT_SETTLE_WINDOW`], 60 s, which
     /// explains the choice). A commit landing within the window is never
     /// duplicated; one landing later but before the final read-back is
     /// reported. The exact guarantee is on

@@ -2,8 +2,8 @@
 //! retries with the one retry predicate, waits for the run-creation rate
 //! budget, opens one tracing span per attempt and counts requests, bounds
 //! the whole call by the per-call timeout (`options.rs`), and it turns the
-//! generated client's errors into [`Error`]. It also picks the
-//! `/v1` or `/v1beta` flavour of an operation ([`versioned!`], [`op`]).
+//! generated client's errors into [`Error`]. It also picks the `/v1` or
+//! `/v1beta` flavour of an operation and names it ([`versioned!`]).
 //! What to send is decided by the callers; configuration lives in
 //! `client/mod.rs`.
 
@@ -16,38 +16,56 @@ use parallel_web_api::{
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::client::Client;
 use crate::error::ApiError;
-use crate::{ApiVersion, Client, Error};
+use crate::error::Error;
 
-/// Calls the `/v1` or the `/v1beta` flavour of a group operation:
-/// `versioned!(client, ga_op | beta_op, |builder| builder.arg(..))`. Both
-/// generated builders have the same methods, so one expression serves both.
+/// Sends one operation through the request layer ([`Client::execute`]),
+/// naming it once: the generated method's identifier is also the
+/// operation's name in spans and errors.
+///
+/// `versioned!(client, Call::read, ga_op | beta_op, |b| b.arg(..))` picks
+/// the `/v1` or the `/v1beta` flavour by the client's API version (both
+/// generated builders have the same methods, so one expression serves
+/// both); `versioned!(client, Call::read, op, |b| ..)` sends an operation
+/// that has one flavour. `$call` makes the [`Call`] from the name.
+/// Statements that must run before each attempt, outside the request
+/// future (cloning a body, noting the time), go in `before { ..; }`.
+/// Evaluates to the future of `execute`.
 macro_rules! versioned {
-    ($client:expr, $ga:ident | $beta:ident, |$b:ident| $build:expr) => {{
-        let api = $client.raw();
-        async move {
-            match $client.api_version() {
-                $crate::ApiVersion::V1 => {
-                    let $b = api.$ga();
-                    $build.send().await
+    ($client:expr, $call:expr, $ga:ident | $beta:ident, $(before { $($pre:tt)* },)? |$b:ident| $build:expr) => {
+        $crate::client::Client::execute(
+            $client,
+            ($call)(if $client.api_version() == $crate::client::ApiVersion::V1 {
+                stringify!($ga)
+            } else {
+                stringify!($beta)
+            }),
+            || {
+                $($($pre)*)?
+                let ga = $client.api_version() == $crate::client::ApiVersion::V1;
+                let api = $client.raw();
+                async move {
+                    if ga {
+                        let $b = api.$ga();
+                        $build.send().await
+                    } else {
+                        let $b = api.$beta();
+                        $build.send().await
+                    }
                 }
-                $crate::ApiVersion::V1Beta => {
-                    let $b = api.$beta();
-                    $build.send().await
-                }
-            }
-        }
-    }};
+            },
+        )
+    };
+    ($client:expr, $call:expr, $op:ident, $(before { $($pre:tt)* },)? |$b:ident| $build:expr) => {
+        $crate::client::Client::execute($client, ($call)(stringify!($op)), || {
+            $($($pre)*)?
+            let $b = $client.raw().$op();
+            $build.send()
+        })
+    };
 }
 pub(crate) use versioned;
-
-/// The operation name for the client's API version (for spans and errors).
-pub(crate) fn op(client: &Client, ga: &'static str, beta: &'static str) -> &'static str {
-    match client.api_version() {
-        ApiVersion::V1 => ga,
-        ApiVersion::V1Beta => beta,
-    }
-}
 
 /// What the request layer needs to know about one operation.
 #[derive(Debug, Clone, Copy)]

@@ -12,9 +12,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
-
-use crate::Error;
+use crate::error::Error;
 
 /// How a request that failed may be retried.
 ///
@@ -284,46 +282,11 @@ impl Backoff {
     }
 }
 
-/// `x-should-retry: true|false`.
-pub(crate) fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
-    match headers.get("x-should-retry")?.to_str().ok()?.trim() {
-        "true" => Some(true),
-        "false" => Some(false),
-        _ => None,
-    }
-}
-
-/// `retry-after-ms` (milliseconds) or `retry-after` (seconds or HTTP date).
-pub(crate) fn retry_after_header(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = headers
-        .get("retry-after-ms")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|v| v.is_finite() && *v >= 0.0)
-    {
-        return Some(secs_to_duration(ms / 1000.0));
-    }
-    let raw = headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(secs) = raw.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| secs_to_duration(secs));
-    }
-    let when = httpdate::parse_http_date(raw).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or_default(),
-    )
-}
-
-/// Seconds to a duration, capped at a day (a huge header must not panic).
-fn secs_to_duration(secs: f64) -> Duration {
-    Duration::from_secs_f64(secs.min(86_400.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ApiError;
-    use reqwest::header::HeaderValue;
+    use reqwest::header::{HeaderMap, HeaderValue};
 
     fn api(status: u16, headers: &[(&'static str, &'static str)]) -> Error {
         let mut h = HeaderMap::new();
@@ -409,23 +372,16 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_accepts_an_http_date() {
+    fn a_retry_after_date_beyond_the_obeyed_limit_falls_back_to_backoff() {
         let mut h = HeaderMap::new();
         h.insert(
             "retry-after",
             HeaderValue::from_static("Fri, 01 Jan 2100 00:00:00 GMT"),
         );
-        let far = retry_after_header(&h).unwrap();
-        assert!(far > Duration::from_secs(365 * 86_400), "{far:?}");
         // Longer than the 60 s obeyed: the computed backoff is used instead.
         let e = Error::from_response(ApiError::from_parts("op", 429, &h, "{}"));
         let p = RetryPolicy::default().jitter(Jitter::None);
         assert_eq!(p.next_delay(&e, 0, true), Some(Duration::from_millis(500)));
-        h.insert(
-            "retry-after",
-            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
-        );
-        assert_eq!(retry_after_header(&h), Some(Duration::ZERO), "a past date");
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! What the server said when a request failed: the [`ApiError`] record and
+//! What the server said when a request failed: the [`ApiError`] record, and
 //! how a response body (the API's error envelope, FastAPI's validation
-//! list, or anything else) is read into it. Which [`Error`](crate::Error)
-//! variant it becomes is decided in `error.rs`.
+//! list, or anything else) and the retry headers (`x-should-retry`,
+//! `retry-after-ms`, `retry-after`) are read into it. Which
+//! [`Error`](crate::Error) variant it becomes is decided in `error/mod.rs`;
+//! what a retry does with the headers, in `client/retry.rs`.
 
 use std::fmt;
 use std::time::Duration;
@@ -102,8 +104,8 @@ impl ApiError {
             ref_id,
             detail,
             body: truncate(body, MAX_BODY_KEPT),
-            should_retry: crate::client::retry::should_retry_header(headers),
-            retry_after: crate::client::retry::retry_after_header(headers),
+            should_retry: should_retry_header(headers),
+            retry_after: retry_after_header(headers),
         }
     }
 
@@ -238,10 +240,62 @@ impl fmt::Display for FieldList<'_> {
     }
 }
 
+/// `x-should-retry: true|false`.
+fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
+    match headers.get("x-should-retry")?.to_str().ok()?.trim() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// `retry-after-ms` (milliseconds) or `retry-after` (seconds or HTTP date).
+fn retry_after_header(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(ms) = headers
+        .get("retry-after-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v >= 0.0)
+    {
+        return Some(secs_to_duration(ms / 1000.0));
+    }
+    let raw = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(secs) = raw.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| secs_to_duration(secs));
+    }
+    let when = httpdate::parse_http_date(raw).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+/// Seconds to a duration, capped at a day (a huge header must not panic).
+fn secs_to_duration(secs: f64) -> Duration {
+    Duration::from_secs_f64(secs.min(86_400.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Error;
+    use crate::error::Error;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_accepts_an_http_date() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Fri, 01 Jan 2100 00:00:00 GMT"),
+        );
+        let far = retry_after_header(&h).unwrap();
+        assert!(far > Duration::from_secs(365 * 86_400), "{far:?}");
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(retry_after_header(&h), Some(Duration::ZERO), "a past date");
+    }
 
     #[test]
     fn parses_the_api_error_envelope() {

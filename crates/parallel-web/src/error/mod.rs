@@ -119,17 +119,42 @@ pub enum Error {
         limit: u64,
     },
 
-    /// An event stream met something reconnecting cannot get past: an
-    /// event over the 32 MiB cap, an answer that is not an event stream, or
-    /// a run's own stream that broke (those cannot be resumed). An unknown
-    /// resume cursor is the server's answer instead ([`Error::Validation`]
-    /// or [`Error::Api`]).
-    #[error("event stream: {message}")]
-    Stream {
-        /// What happened.
-        message: String,
+    /// An event was larger than the stream's cap (32 MiB); nothing past it
+    /// was read. Reconnecting would meet the same event again, so the
+    /// stream ends here.
+    #[error(
+        "event stream: an event is larger than {} MiB; the stream cannot go past it",
+        .limit >> 20
+    )]
+    EventTooLarge {
+        /// The cap in bytes.
+        limit: usize,
         /// The last cursor successfully read, to resume from by hand.
         last_event_id: Option<String>,
+    },
+
+    /// A stream's answer was not an event stream (its content type was not
+    /// `text/event-stream`: a proxy's or web server's HTML page, say).
+    #[error(
+        "event stream: the server answered with content type {content_type:?} instead of text/event-stream; check that the base URL points at the API"
+    )]
+    NotAnEventStream {
+        /// The content type the server sent.
+        content_type: String,
+        /// The cursor the stream was opened from, to resume from by hand.
+        last_event_id: Option<String>,
+    },
+
+    /// A single run's event stream ended before the run did (the connection
+    /// broke or the server closed it). Such a stream has no
+    /// cursor and cannot be resumed: open a new one (it starts again with
+    /// the run's state and every progress message) or wait for the result.
+    #[error(
+        "event stream: {reason}; run event streams cannot be resumed: open a new one (it starts again with the run's state and all progress messages) or wait for the result"
+    )]
+    RunStreamEnded {
+        /// What ended it.
+        reason: String,
     },
 
     /// An event stream gave up: `connections` connections in a row (the
@@ -214,7 +239,7 @@ pub enum Error {
     )]
     DuplicateRuns {
         /// Each duplicated input with all of its run ids.
-        duplicates: Vec<crate::DuplicatedInput>,
+        duplicates: Vec<DuplicatedInput>,
         /// Inputs whose ambiguous POST the final read-back did not see land:
         /// a later commit would duplicate them too (see
         /// [`AddRunsOutcome::unsettled`](crate::AddRunsOutcome::unsettled)).
@@ -281,6 +306,26 @@ impl fmt::Display for WaitTimeout {
         }
         write!(f, "; it is still running: wait again or raise max_wait")
     }
+}
+
+/// An input that exists as more than one run (see [`Error::DuplicateRuns`]).
+///
+/// ```
+/// fn report(err: &parallel_web::Error) {
+///     if let parallel_web::Error::DuplicateRuns { duplicates, .. } = err {
+///         for d in duplicates {
+///             eprintln!("input {} exists as runs {:?}", d.index, d.run_ids);
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DuplicatedInput {
+    /// Position of the input in the iterator given to `add_runs`.
+    pub index: usize,
+    /// Every run created for it, oldest first.
+    pub run_ids: Vec<String>,
 }
 
 impl From<parallel_web_api::types::Error> for Error {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::stream::StreamExt;
 use tokio::time::Instant;
 
-use crate::client::request::{Call, op, versioned};
+use crate::client::request::{Call, versioned};
 use crate::client::with_options::request_builder;
 use crate::groups::batching::{
     self, AddRunsOutcome, BATCH_TAG_KEY, PostOutcome, Posted, Progress, Submitter, Tagged,
@@ -341,37 +341,40 @@ impl Submitter for GroupSubmitter<'_> {
         Box::pin(async move {
             let c = &self.group.client;
             let id = self.group.id.as_str();
-            let call = Call::create_runs(op(c, "task_group_add_runs", "beta_task_group_add_runs"));
             // The body is built for the first attempt and again only for a retry.
             let mut first = Some(self.body(indexes));
             // Set as each attempt is handed to the HTTP client: the settle
             // window of an ambiguous failure counts from the last one.
             let mut sent_at = Instant::now();
-            let result = c
-                .execute(call, || {
+            let result = versioned!(
+                c,
+                Call::create_runs,
+                task_group_add_runs | beta_task_group_add_runs,
+                before {
                     let body = first.take().unwrap_or_else(|| self.body(indexes));
                     let (betas, refresh) = (self.betas.clone(), self.refresh_status);
                     sent_at = Instant::now();
-                    versioned!(c, task_group_add_runs | beta_task_group_add_runs, |b| {
-                        let mut b = b.taskgroup_id(id).body(body);
-                        if let Some(h) = betas {
-                            b = b.parallel_beta(h);
-                        }
-                        if let Some(r) = refresh {
-                            b = b.refresh_status(r);
-                        }
-                        b
-                    })
-                })
-                .await
-                .map(|rv| {
-                    let rv = rv.into_inner();
-                    PostOutcome {
-                        run_ids: rv.run_ids,
-                        run_cursor: rv.run_cursor,
-                        status: rv.status,
+                },
+                |b| {
+                    let mut b = b.taskgroup_id(id).body(body);
+                    if let Some(h) = betas {
+                        b = b.parallel_beta(h);
                     }
-                });
+                    if let Some(r) = refresh {
+                        b = b.refresh_status(r);
+                    }
+                    b
+                }
+            )
+            .await
+            .map(|rv| {
+                let rv = rv.into_inner();
+                PostOutcome {
+                    run_ids: rv.run_ids,
+                    run_cursor: rv.run_cursor,
+                    status: rv.status,
+                }
+            });
             Posted { sent_at, result }
         })
     }

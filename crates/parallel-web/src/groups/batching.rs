@@ -1,6 +1,8 @@
-//! Submitting any number of runs safely: client-side checks, chunks of at
-//! most 1,000 per POST, bounded concurrency, and creation of each input at
-//! most once as far as a client can make sure of it.
+//! Submitting any number of runs safely: chunks of at most 1,000 per POST,
+//! bounded concurrency, and creation of each input at most once as far as
+//! a client can make sure of it. The inputs arrive already checked: the
+//! client-side checks run in `add_runs.rs` (`AddRuns::prepare`) before
+//! anything is sent.
 //!
 //! An add-runs POST that fails after the request may have reached the
 //! server (timeout, reset, 5xx) is never resent as is: its chunk waits until
@@ -23,6 +25,7 @@ use futures::StreamExt;
 use tokio::time::Instant;
 
 use crate::Error;
+use crate::error::DuplicatedInput;
 use crate::types::{TaskGroupStatus, TaskRunMetadataValue};
 
 /// Metadata key of the batch tag that [`TaskGroup::add_runs`] adds to each
@@ -55,7 +58,7 @@ use crate::types::{TaskGroupStatus, TaskRunMetadataValue};
 ///    resent. So a commit that lands within the settle window of its POST
 ///    being sent never causes a duplicate. The window is
 ///    [`ClientBuilder::settle_window`](crate::ClientBuilder::settle_window)
-///    (default [`DEFAULT_SETTLE_WINDOW`], 60 s; per call
+///    (default [`DEFAULT_SETTLE_WINDOW`](crate::DEFAULT_SETTLE_WINDOW), 60 s; per call
 ///    [`AddRuns::settle_window`](crate::AddRuns::settle_window)); it is paid
 ///    only after an ambiguous failure, and a POST that timed out has
 ///    already used up that much of it.
@@ -95,25 +98,6 @@ use crate::types::{TaskGroupStatus, TaskRunMetadataValue};
 /// [`TaskGroup::add_runs`]: crate::TaskGroup::add_runs
 /// [`TaskGroup::batch_runs`]: crate::TaskGroup::batch_runs
 pub const BATCH_TAG_KEY: &str = "pw_batch";
-/// The default settle window (60 s): how long after an ambiguous add-runs
-/// POST was sent the SDK waits before reading the group back to decide
-/// what to resend. See [`BATCH_TAG_KEY`] for what it guarantees.
-///
-/// Why 60 s rather than a figure taken from the client's timeouts: the read
-/// timeout (630 s by default) is sized for the result long-poll, not for a
-/// POST, and the late commit this window guards against is precisely one
-/// that lands *after* the client's read timeout, so a window equal to it
-/// would cover nothing for a timed-out POST. A commit that late needs a
-/// server still processing the request after a proxy or load balancer in
-/// front of it gave up, and those commonly give up after 30 to 100 s (60 s
-/// is the usual idle timeout of load balancers and the nginx default).
-/// The wait is paid only after an ambiguous failure, never on a clean run,
-/// and a POST that timed out after 60 s or more pays none of it.
-///
-/// ```
-/// assert_eq!(parallel_web::DEFAULT_SETTLE_WINDOW.as_secs(), 60);
-/// ```
-pub const DEFAULT_SETTLE_WINDOW: Duration = Duration::from_secs(60);
 /// Most runs the API accepts in one add-runs POST.
 pub const MAX_RUNS_PER_POST: usize = 1_000;
 /// How often one chunk's missing inputs are resubmitted after ambiguous
@@ -188,16 +172,6 @@ pub struct AddRunsOutcome {
     ///
     /// [`TaskGroup::batch_runs`]: crate::TaskGroup::batch_runs
     pub unsettled: Vec<usize>,
-}
-
-/// An input that exists as more than one run (see [`Error::DuplicateRuns`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DuplicatedInput {
-    /// Position of the input in the iterator given to `add_runs`.
-    pub index: usize,
-    /// Every run created for it, oldest first.
-    pub run_ids: Vec<String>,
 }
 
 /// Shared progress of one `add_runs` call.

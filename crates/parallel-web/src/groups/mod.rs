@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::client::request::{Call, op, versioned};
+use crate::client::request::{Call, versioned};
 use crate::client::with_options::request_builder;
 use crate::groups::add_runs::BatchRunsRequest;
 use crate::groups::streams::{EventsRequest, RunsRequest};
@@ -132,16 +132,18 @@ impl CreateGroup {
                 .metadata((!self.metadata.is_empty()).then_some(self.metadata)),
         );
         let c = &self.client.with_options(self.options);
-        let call = Call::read(op(c, "task_group_create", "beta_task_group_create"));
         // Creating an empty group twice costs nothing, so it is retried like a read.
-        let info = c
-            .execute(call, || {
+        let info = versioned!(
+            c,
+            Call::read,
+            task_group_create | beta_task_group_create,
+            before {
                 let body = body.clone();
-                versioned!(c, task_group_create | beta_task_group_create, |b| b
-                    .body(body))
-            })
-            .await?
-            .into_inner();
+            },
+            |b| b.body(body)
+        )
+        .await?
+        .into_inner();
         Ok(TaskGroup {
             client: self.client.clone(),
             id: info.taskgroup_id.clone(),
@@ -155,11 +157,12 @@ request_builder!(CreateGroup => TaskGroup, options: options);
 
 /// Fetches group `id` with `c` (a client view with the call's options).
 async fn retrieve_group(c: &Client, id: &str) -> Result<TaskGroupResponse, Error> {
-    let call = Call::read(op(c, "task_group_retrieve", "beta_task_group_retrieve"));
-    Ok(c.execute(call, || {
-        versioned!(c, task_group_retrieve | beta_task_group_retrieve, |b| b
-            .taskgroup_id(id))
-    })
+    Ok(versioned!(
+        c,
+        Call::read,
+        task_group_retrieve | beta_task_group_retrieve,
+        |b| b.taskgroup_id(id)
+    )
     .await?
     .into_inner())
 }
@@ -231,18 +234,12 @@ impl TaskGroup {
             let (group, run) = (group.clone(), run.clone());
             async move {
                 let (c, id, run_id) = (&c, group.as_str(), run.as_str());
-                let call = Call::read(op(
+                Ok(versioned!(
                     c,
-                    "task_group_retrieve_run",
-                    "beta_task_group_retrieve_run",
-                ));
-                Ok(c.execute(call, || {
-                    versioned!(
-                        c,
-                        task_group_retrieve_run | beta_task_group_retrieve_run,
-                        |b| b.taskgroup_id(id).run_id(run_id)
-                    )
-                })
+                    Call::read,
+                    task_group_retrieve_run | beta_task_group_retrieve_run,
+                    |b| b.taskgroup_id(id).run_id(run_id)
+                )
                 .await?
                 .into_inner())
             }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures::stream::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::client::request::{Call, op, versioned};
+use crate::client::request::{Call, versioned};
 use crate::client::with_options::request_builder;
 use crate::streams::body::event_stream_body;
 use crate::streams::events::{GroupEvent, GroupEvents, TypedRun, TypedRuns};
@@ -108,25 +108,28 @@ impl RunsRequest {
             let (client, group, status) = (client.clone(), group.clone(), status.clone());
             Box::pin(async move {
                 let c = &client;
-                let call = Call::read(op(c, "task_group_get_runs", "beta_task_group_get_runs"));
-                let rv = c
-                    .execute(call, || {
+                let rv = versioned!(
+                    c,
+                    Call::read,
+                    task_group_get_runs | beta_task_group_get_runs,
+                    before {
                         let (g, cursor, status) = (group.as_str(), cursor.clone(), status.clone());
-                        versioned!(c, task_group_get_runs | beta_task_group_get_runs, |b| {
-                            let mut b = b
-                                .taskgroup_id(g)
-                                .include_input(input)
-                                .include_output(output);
-                            if let Some(cur) = cursor {
-                                b = b.last_event_id(cur);
-                            }
-                            if let Some(s) = status {
-                                b = b.status(s);
-                            }
-                            b
-                        })
-                    })
-                    .await?;
+                    },
+                    |b| {
+                        let mut b = b
+                            .taskgroup_id(g)
+                            .include_input(input)
+                            .include_output(output);
+                        if let Some(cur) = cursor {
+                            b = b.last_event_id(cur);
+                        }
+                        if let Some(s) = status {
+                            b = b.status(s);
+                        }
+                        b
+                    }
+                )
+                .await?;
                 event_stream_body(rv, cursor.as_deref())
             })
         });
@@ -205,19 +208,22 @@ impl EventsRequest {
             let (client, group) = (client.clone(), group.clone());
             Box::pin(async move {
                 let c = &client;
-                let call = Call::read(op(c, "task_group_events", "beta_task_group_events"));
-                let rv = c
-                    .execute(call, || {
+                let rv = versioned!(
+                    c,
+                    Call::read,
+                    task_group_events | beta_task_group_events,
+                    before {
                         let (g, cursor) = (group.as_str(), cursor.clone());
-                        versioned!(c, task_group_events | beta_task_group_events, |b| {
-                            let b = b.taskgroup_id(g);
-                            match cursor {
-                                Some(cur) => b.last_event_id(cur),
-                                None => b,
-                            }
-                        })
-                    })
-                    .await?;
+                    },
+                    |b| {
+                        let b = b.taskgroup_id(g);
+                        match cursor {
+                            Some(cur) => b.last_event_id(cur),
+                            None => b,
+                        }
+                    }
+                )
+                .await?;
                 event_stream_body(rv, cursor.as_deref())
             })
         });

@@ -8,54 +8,25 @@
 //! while the run is still active is an error item, and the stream ends.
 //! Opening it is asked again when the response headers do not come within
 //! the stream idle timeout (nothing was delivered yet, so nothing repeats).
-//! Bytes are read by the pump of `streams/body.rs` and decoded into the
-//! generated types.
+//! Bytes are read by the pump of `streams/body.rs` and decoded by
+//! `streams/run_events.rs`.
 
-use std::borrow::Cow;
 use std::pin::Pin;
 
 use futures::stream::{Stream, StreamExt};
-use serde::Deserialize;
-use serde_json::Value;
-
 use std::sync::Arc;
 
-use crate::client::request::Call;
+use crate::client::request::{Call, versioned};
 use crate::client::retry::Backoff;
 use crate::client::with_options::request_builder;
 use crate::streams::body::{Pump, Pumped, event_stream_body};
-use crate::streams::events::GroupEvents;
-use crate::streams::resume::{Decode, Opener, first_connection};
-use crate::streams::sse::Frame;
-use crate::types::{self, TaskRunProgressMessageEvent, TaskRunProgressStatsEvent};
-use crate::{ApiVersion, Client, Error, GroupEvent, RequestOptions, RunEvent};
+use crate::streams::resume::{Opener, first_connection};
+use crate::streams::run_events::{RunStreamEvent, decode_run_event};
+use crate::streams::sse::MAX_EVENT_BYTES;
+use crate::{Client, Error, RequestOptions};
 
 /// A stream of one run's events.
 pub type RunEventStream = Pin<Box<dyn Stream<Item = Result<RunStreamEvent, Error>> + Send>>;
-
-/// One event of a single run's stream.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum RunStreamEvent {
-    /// The run's state (`task_run.state`): the first event of every
-    /// connection, and the last one, which carries the output when the run
-    /// completed.
-    State(Box<RunEvent>),
-    /// A progress message (`task_run.progress_msg.*`; its `type_` is an
-    /// open set of kinds).
-    Message(TaskRunProgressMessageEvent),
-    /// Progress statistics (`task_run.progress_stats`).
-    Stats(TaskRunProgressStatsEvent),
-    /// The server reported an error inside the stream (`error`).
-    Error(types::Error),
-    /// An event type this version does not know, passed through as is.
-    Unknown {
-        /// The event's `type`.
-        kind: String,
-        /// The event's JSON data.
-        data: Value,
-    },
-}
 
 impl crate::TaskRuns {
     /// A run's event stream: its state, progress messages and stats, ending
@@ -64,7 +35,7 @@ impl crate::TaskRuns {
     /// [`RunInput::enable_events`](crate::RunInput::enable_events).
     ///
     /// The server closes these streams after at most 570 s and they cannot
-    /// be resumed: a drop surfaces as an [`Error::Stream`] item, never as a
+    /// be resumed: a drop surfaces as an [`Error::RunStreamEnded`] item, never as a
     /// silent replay. Open a new stream to continue (it starts again with
     /// the run's state and every progress message so far).
     ///
@@ -111,23 +82,16 @@ impl RunEventsRequest {
         let opener: Opener = Arc::new(move |_cursor| {
             let (client, id) = (client.clone(), id.clone());
             Box::pin(async move {
-                let api = client.raw();
-                let rv = match client.api_version() {
-                    ApiVersion::V1 => {
-                        client
-                            .execute(Call::read("task_run_events"), || {
-                                api.task_run_events().run_id(&id).send()
-                            })
-                            .await?
-                    }
-                    ApiVersion::V1Beta => {
-                        client
-                            .execute(Call::read("beta_task_run_events"), || {
-                                api.beta_task_run_events().run_id(&id).send()
-                            })
-                            .await?
-                    }
-                };
+                let rv = versioned!(
+                    &client,
+                    Call::read,
+                    task_run_events | beta_task_run_events,
+                    before {
+                        let id = id.as_str();
+                    },
+                    |b| b.run_id(id)
+                )
+                .await?;
                 event_stream_body(rv, None)
             })
         });
@@ -167,128 +131,28 @@ impl Reader {
             Pumped::Ended if self.run_inactive => return None,
             Pumped::Ended => "the server closed the stream while the run was still active (run streams last at most 570 s)".to_owned(),
             Pumped::Broken(e) => format!("the connection broke ({e})"),
-            Pumped::TooLarge => "an event was too large to read".to_owned(),
+            // Reopening would meet the same event again.
+            Pumped::TooLarge => {
+                self.done = true;
+                let error = Error::EventTooLarge {
+                    limit: MAX_EVENT_BYTES,
+                    last_event_id: None,
+                };
+                return Some((Err(error), self));
+            }
             // No deadline is given: a run's stream may be quiet for long.
             Pumped::Idle => "no event arrived in time".to_owned(),
         };
         self.done = true;
-        let error = Error::Stream {
-            message: format!(
-                "{why}; run event streams cannot be resumed: open a new one (it starts again with the run's state and all progress messages) or wait for the result"
-            ),
-            last_event_id: None,
-        };
+        let error = Error::RunStreamEnded { reason: why };
         Some((Err(error), self))
     }
 }
 
 /// The event's `type` alone.
-#[derive(Deserialize)]
-struct Kind<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Option<Cow<'a, str>>,
-}
-
-/// Decodes one event of a run stream into the generated types; unknown
-/// types pass through.
-pub(crate) fn decode_run_event(frame: &Frame<'_>) -> Result<RunStreamEvent, Error> {
-    let kind = serde_json::from_slice::<Kind<'_>>(&frame.data)
-        .ok()
-        .and_then(|k| k.kind)
-        .unwrap_or_else(|| String::from_utf8_lossy(frame.event).into_owned().into());
-    let bad = |e: serde_json::Error| Error::Decode {
-        what: format!("`{kind}` event"),
-        message: e.to_string(),
-        raw: String::from_utf8_lossy(&frame.data).into_owned(),
-    };
-    if kind.starts_with("task_run.progress_msg") {
-        return serde_json::from_slice(&frame.data)
-            .map(RunStreamEvent::Message)
-            .map_err(bad);
-    }
-    if kind == "task_run.progress_stats" {
-        return serde_json::from_slice(&frame.data)
-            .map(RunStreamEvent::Stats)
-            .map_err(bad);
-    }
-    let decoded = GroupEvents {
-        end_when_inactive: false,
-    }
-    .decode(frame);
-    match decoded.item {
-        Some(Ok(GroupEvent::RunState(r))) => Ok(RunStreamEvent::State(r)),
-        Some(Ok(GroupEvent::Error(e))) => Ok(RunStreamEvent::Error(e)),
-        Some(Err(e)) => Err(e),
-        // Unknown types, and a group status (not expected here): kept as they came.
-        _ => Ok(RunStreamEvent::Unknown {
-            kind: kind.into_owned(),
-            data: serde_json::from_slice(&frame.data).unwrap_or(Value::Null),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn decode(data: Value) -> Result<RunStreamEvent, Error> {
-        let bytes = data.to_string().into_bytes();
-        decode_run_event(&Frame {
-            event: b"",
-            data: Cow::Borrowed(&bytes),
-        })
-    }
-
-    #[test]
-    fn progress_message_kinds_are_an_open_set() {
-        let ev = decode(json!({"type": "task_run.progress_msg.tool",
-            "message": "Calling a tool", "timestamp": null}))
-        .unwrap();
-        match ev {
-            RunStreamEvent::Message(m) => {
-                assert_eq!(m.type_.as_str(), "task_run.progress_msg.tool");
-                assert_eq!(m.message, "Calling a tool");
-            }
-            other => panic!("{other:?}"),
-        }
-        let ev = decode(json!({"type": "task_run.progress_msg.plan",
-            "message": "Plan", "timestamp": "2025-08-06T00:52:59.786126Z"}))
-        .unwrap();
-        assert!(matches!(ev, RunStreamEvent::Message(ref m)
-            if m.type_ == crate::types::TaskRunProgressMessageEventType::Plan && m.timestamp.is_some()));
-    }
-
-    #[test]
-    fn stats_without_a_progress_meter_still_decode() {
-        // The documented sample: no `progress_meter`, one stats field left out.
-        let ev = decode(json!({"type": "task_run.progress_stats",
-            "source_stats": {"num_sources_considered": 223, "num_sources_read": 22}}))
-        .unwrap();
-        match ev {
-            RunStreamEvent::Stats(s) => {
-                assert_eq!(s.progress_meter, None);
-                assert_eq!(s.source_stats.num_sources_considered, Some(223));
-                assert_eq!(s.source_stats.sources_read_sample, None);
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn states_errors_and_unknown_types_map_to_their_variants() {
-        let state = decode(json!({"type": "task_run.state", "event_id": null,
-            "run": {"run_id": "trun_1", "status": "running", "is_active": true, "processor": "pro"}}))
-        .unwrap();
-        assert!(matches!(state, RunStreamEvent::State(ref r) if r.run.run_id == "trun_1"));
-        let err =
-            decode(json!({"type": "error", "error": {"ref_id": "r", "message": "boom"}})).unwrap();
-        assert!(matches!(err, RunStreamEvent::Error(ref e) if e.message == "boom"));
-        let new = decode(json!({"type": "task_run.brand_new", "x": 1})).unwrap();
-        assert!(
-            matches!(new, RunStreamEvent::Unknown { ref kind, .. } if kind == "task_run.brand_new")
-        );
-    }
 
     /// The items of one connection serving `chunks`.
     async fn read(
@@ -321,7 +185,7 @@ mod tests {
         assert_eq!(items.len(), 2, "{items:?}");
         assert!(items[0].is_ok());
         assert!(
-            matches!(&items[1], Err(Error::Stream { message, .. }) if message.contains("cannot be resumed")),
+            matches!(&items[1], Err(Error::RunStreamEnded { reason }) if reason.contains("connection reset")),
             "{items:?}"
         );
     }
@@ -334,6 +198,20 @@ mod tests {
         // Closed while the run is still active (the 570 s lifetime): an error.
         let items = read(vec![Ok(run_state(true))]).await;
         assert_eq!(items.len(), 2);
-        assert!(matches!(items[1], Err(Error::Stream { .. })), "{items:?}");
+        assert!(
+            matches!(items[1], Err(Error::RunStreamEnded { .. })),
+            "{items:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_event_past_the_size_limit_ends_the_stream_with_event_too_large() {
+        let huge: &'static str = format!("data: {}", "x".repeat(MAX_EVENT_BYTES)).leak();
+        let items = read(vec![Ok(run_state(true)), Ok(huge)]).await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(
+            matches!(&items[1], Err(Error::EventTooLarge { limit, last_event_id: None }) if *limit == MAX_EVENT_BYTES),
+            "{items:?}"
+        );
     }
 }

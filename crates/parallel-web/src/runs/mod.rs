@@ -6,7 +6,7 @@ pub(crate) mod events;
 pub(crate) mod execute;
 pub(crate) mod result;
 
-use crate::client::request::Call;
+use crate::client::request::{Call, versioned};
 use crate::client::with_options::request_builder;
 use crate::spec::beta::Betas;
 use crate::spec::run_input::Defaults;
@@ -66,13 +66,10 @@ impl TaskRuns {
         ReadRequest::new(&self.client, "task_run_retrieve", move |client| {
             let run_id = run_id.clone();
             async move {
-                let api = client.raw();
-                Ok(client
-                    .execute(Call::read("task_run_retrieve"), || {
-                        api.task_run_retrieve().run_id(&run_id).send()
-                    })
-                    .await?
-                    .into_inner())
+                Ok(versioned!(&client, Call::read, task_run_retrieve, |b| b
+                    .run_id(&run_id))
+                .await?
+                .into_inner())
             }
         })
     }
@@ -90,13 +87,11 @@ impl TaskRuns {
         ReadRequest::new(&self.client, "task_run_input", move |client| {
             let run_id = run_id.clone();
             async move {
-                let api = client.raw();
-                Ok(client
-                    .execute(Call::read("task_run_input"), || {
-                        api.task_run_input().run_id(&run_id).send()
-                    })
-                    .await?
-                    .into_inner())
+                Ok(
+                    versioned!(&client, Call::read, task_run_input, |b| b.run_id(&run_id))
+                        .await?
+                        .into_inner(),
+                )
             }
         })
     }
@@ -147,17 +142,17 @@ impl CreateRun {
         betas.extend(client.client_betas());
         betas.add_for_run(&self.run);
         let header = betas.header();
-        let api = client.raw();
-        Ok(client
-            .execute(Call::create_runs("task_run_create"), || {
-                let mut b = api.task_run_create().body(body.clone());
+        Ok(
+            versioned!(&client, Call::create_runs, task_run_create, |b| {
+                let mut b = b.body(body.clone());
                 if let Some(h) = &header {
                     b = b.parallel_beta(h.clone());
                 }
-                b.send()
+                b
             })
             .await?
-            .into_inner())
+            .into_inner(),
+        )
     }
 }
 

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::client::request::Call;
+use crate::client::request::{Call, versioned};
 use crate::client::with_options::request_builder;
 use crate::spec::beta::Betas;
 use crate::types::{FieldBasis, TaskRun, TaskRunResult, TaskRunResultOutput};
@@ -115,25 +115,22 @@ impl ResultRequest {
         let mut betas = Betas::default();
         betas.extend(self.client.client_betas());
         let header = betas.header();
-        let api = self.client.raw();
-        let call = Call {
+        let long_poll = |op| Call {
             long_poll: true,
-            ..Call::read("task_run_result")
+            ..Call::read(op)
         };
-        Ok(self
-            .client
-            .execute(call, || {
-                let mut b = api.task_run_result().run_id(self.run_id.as_str());
-                if let Some(t) = timeout_secs {
-                    b = b.timeout(i64::try_from(t).unwrap_or(i64::MAX));
-                }
-                if let Some(h) = &header {
-                    b = b.parallel_beta(h.clone());
-                }
-                b.send()
-            })
-            .await?
-            .into_inner())
+        Ok(versioned!(&self.client, long_poll, task_run_result, |b| {
+            let mut b = b.run_id(self.run_id.as_str());
+            if let Some(t) = timeout_secs {
+                b = b.timeout(i64::try_from(t).unwrap_or(i64::MAX));
+            }
+            if let Some(h) = &header {
+                b = b.parallel_beta(h.clone());
+            }
+            b
+        })
+        .await?
+        .into_inner())
     }
 }
 

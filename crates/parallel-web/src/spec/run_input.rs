@@ -11,12 +11,13 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::error::Error;
+use crate::spec::task_spec::TaskSpec;
 use crate::spec::wire::built;
 use crate::types::{
     InputValue, InputValueError, McpServer, SourcePolicy, TaskAdvancedSettings, TaskRunInput,
     TaskRunInputMetadataValue, Webhook,
 };
-use crate::{Error, TaskSpec};
 
 /// Longest metadata key accepted by the API.
 pub const MAX_METADATA_KEY_CHARS: usize = 16;

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
-use crate::Error;
+use crate::error::Error;
 use crate::spec::wire::built;
 use crate::types::{
     AutoSchema, JsonSchema as JsonSchemaSpec, JsonSchemaType, TaskSpecInputSchema,

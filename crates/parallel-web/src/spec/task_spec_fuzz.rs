@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::{
     MAX_JSON_NESTING, MAX_SCHEMA_DEPTH, MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS, TaskSpec, drop_flat,
 };
-use crate::Error;
+use crate::error::Error;
 use crate::fuzz_runner::{fuzz, json_tree};
 
 /// JSON that looks like schemas: schema keywords as keys, type names and

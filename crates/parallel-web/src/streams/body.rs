@@ -8,7 +8,7 @@ use futures::stream::{BoxStream, StreamExt};
 use parallel_web_api::{ByteStream, ResponseValue};
 use tokio::time::Instant;
 
-use crate::Error;
+use crate::error::Error;
 use crate::streams::sse::{Frame, Framer, TooLarge};
 
 /// The body of an open SSE response, as chunks of bytes.
@@ -94,10 +94,8 @@ pub(crate) fn event_stream_body(
         let content_type = String::from_utf8_lossy(value.as_bytes());
         let essence = content_type.split(';').next().unwrap_or_default().trim();
         if !essence.eq_ignore_ascii_case("text/event-stream") {
-            return Err(Error::Stream {
-                message: format!(
-                    "the server answered with content type {content_type:?} instead of text/event-stream; check that the base URL points at the API"
-                ),
+            return Err(Error::NotAnEventStream {
+                content_type: content_type.into_owned(),
                 last_event_id: cursor.map(str::to_owned),
             });
         }

@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::Error;
+use crate::error::Error;
 use crate::streams::resume::{Decode, Decoded};
 use crate::streams::sse::Frame;
 use crate::types::{self, FieldBasis, TaskGroupStatus, TaskRun, TaskRunEventOutput, TaskRunInput};

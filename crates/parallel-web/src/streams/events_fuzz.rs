@@ -20,12 +20,13 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 
-use crate::fuzz_runner::{fuzz, json_tree};
-use crate::runs::events::decode_run_event;
+use crate::error::Error;
+use crate::fuzz_runner::{fuzz, json_places as places, json_remove, json_tree};
+use crate::streams::events::{GroupEvent, TypedRun};
 use crate::streams::events::{GroupEvents, TypedRuns};
 use crate::streams::resume::Decode;
+use crate::streams::run_events::{RunStreamEvent, decode_run_event};
 use crate::streams::sse::Frame;
-use crate::{Error, GroupEvent, RunStreamEvent};
 
 /// The caller's output type in a typed stream, as in the unit tests.
 #[derive(Debug, serde::Deserialize)]
@@ -96,7 +97,7 @@ fn decode_all(event: &[u8], data: &[u8]) -> Decoded {
     let typed_strict = TypedRuns::<Answer, Answer>::new().decode(&frame).item;
     // The basis is kept as the server's text; its decoded form is what counts.
     fn typed<I: std::fmt::Debug, O: std::fmt::Debug>(
-        run: Result<crate::TypedRun<I, O>, Error>,
+        run: Result<TypedRun<I, O>, Error>,
     ) -> Result<String, Error> {
         run.map(|t| {
             let basis = t.basis.decode().map_err(|e| e.to_string());
@@ -258,36 +259,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-/// Every place in `value` (JSON pointers, the root first).
-fn places(value: &Value) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut todo = vec![(String::new(), value)];
-    while let Some((at, v)) = todo.pop() {
-        let children: Vec<(String, &Value)> = match v {
-            Value::Object(m) => m
-                .iter()
-                .map(|(k, c)| {
-                    (
-                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                        c,
-                    )
-                })
-                .collect(),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (format!("{at}/{i}"), c))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (p, c) in children {
-            out.push(p.clone());
-            todo.push((p, c));
-        }
-    }
-    out
-}
-
 /// Applies `mutations` to `event` and writes it out; text replacements are
 /// spliced in for a placeholder string after writing.
 fn mutate(mut event: Value, mutations: &[Mutation]) -> Vec<u8> {
@@ -296,22 +267,7 @@ fn mutate(mut event: Value, mutations: &[Mutation]) -> Vec<u8> {
         let all = places(&event);
         let pick = |at: &Index| all[at.index(all.len())].clone();
         match m {
-            Mutation::Drop(at) => {
-                let at = pick(at);
-                if let Some((parent, last)) = at.rsplit_once('/') {
-                    match event.pointer_mut(parent) {
-                        Some(Value::Object(o)) => {
-                            o.remove(&last.replace("~1", "/").replace("~0", "~"));
-                        }
-                        Some(Value::Array(a)) => {
-                            if let Ok(i) = last.parse::<usize>() {
-                                a.remove(i);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            Mutation::Drop(at) => json_remove(&mut event, &pick(at)),
             Mutation::Replace(at, v) => {
                 if let Some(slot) = event.pointer_mut(&pick(at)) {
                     *slot = v.clone();

@@ -35,9 +35,9 @@ use std::time::Duration;
 use futures::stream::Stream;
 use tokio::time::Instant;
 
-use crate::Error;
 use crate::client::StreamSettings as ResumeSettings;
 use crate::client::retry::Backoff;
+use crate::error::Error;
 use crate::streams::body::{ByteChunks, Pump, Pumped};
 use crate::streams::replay::SeenIds;
 use crate::streams::sse::{Frame, MAX_EVENT_BYTES};
@@ -270,11 +270,8 @@ impl<D: Decode> Machine<D> {
                 Pumped::Idle => return self.idle(c),
                 // Reconnecting would meet the same event again.
                 Pumped::TooLarge => {
-                    return Step::Yield(Err(Error::Stream {
-                        message: format!(
-                            "an event is larger than {} MiB; the stream cannot go past it",
-                            MAX_EVENT_BYTES >> 20
-                        ),
+                    return Step::Yield(Err(Error::EventTooLarge {
+                        limit: MAX_EVENT_BYTES,
                         last_event_id: c.cursor,
                     }));
                 }

@@ -1,7 +1,7 @@
 //! Tests of the resumable stream machine against scripted bodies.
 
 use super::*;
-use crate::RetryPolicy;
+use crate::client::retry::RetryPolicy;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::Value;
@@ -49,7 +49,7 @@ fn scripted(
 fn settings() -> ResumeSettings {
     ResumeSettings {
         idle_timeout: None,
-        backoff: RetryPolicy::default().jitter(crate::Jitter::None),
+        backoff: RetryPolicy::default().jitter(crate::client::retry::Jitter::None),
         max_failures: 3,
         replay_window: 1024,
     }
@@ -302,7 +302,7 @@ async fn an_event_past_the_size_limit_is_an_error_not_a_growing_buffer() {
     let items = collect_all(opener, EndRule::AtEndOfBody).await;
     assert_eq!(items.len(), 1);
     assert!(
-        matches!(&items[0], Err(Error::Stream { message, .. }) if message.contains("larger than")),
+        matches!(&items[0], Err(Error::EventTooLarge { limit, .. }) if *limit == MAX_EVENT_BYTES),
         "{items:?}"
     );
     assert_eq!(calls.lock().unwrap().len(), 1, "not reopened");

@@ -110,3 +110,24 @@ async fn a_user_supplied_reqwest_client_is_used_as_configured() {
     assert_eq!(again.id(), group.id());
     assert_eq!(client.request_count(), 2);
 }
+
+#[tokio::test]
+async fn an_error_names_the_operation_the_server_served_in_either_version() {
+    let emu = start(instant()).await;
+    for (version, expected) in [
+        (ApiVersion::V1, "task_group_retrieve"),
+        (ApiVersion::V1Beta, "beta_task_group_retrieve"),
+    ] {
+        let client = configured(&emu, |b| b.api_version(version));
+        let before = ops(&emu, expected);
+        let err = client
+            .task_groups()
+            .handle("tgrp_00000000000000000000000000000000")
+            .retrieve()
+            .await
+            .unwrap_err();
+        let op = err.api_error().expect("an HTTP error").operation;
+        assert_eq!(op, expected, "{err}");
+        assert_eq!(ops(&emu, op), before + 1, "the emulator served {op}");
+    }
+}

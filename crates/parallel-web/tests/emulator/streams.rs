@@ -187,8 +187,8 @@ async fn a_dropped_run_event_stream_is_an_error_item_not_a_replay() {
     assert_eq!(items.len(), 3, "{items:?}");
     assert!(items[..2].iter().all(Result::is_ok), "{items:?}");
     match &items[2] {
-        Err(Error::Stream { message, .. }) => {
-            assert!(message.contains("cannot be resumed"), "{message}")
+        Err(e @ Error::RunStreamEnded { .. }) => {
+            assert!(e.to_string().contains("cannot be resumed"), "{e}")
         }
         other => panic!("{other:?}"),
     }
