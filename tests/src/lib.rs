@@ -196,28 +196,31 @@ fn send_sigterm(child: &Child) {
 /// built first if this test was run without it (e.g. `cargo test -p
 /// parallel-web-tests`).
 fn emulator_binary() -> PathBuf {
+    workspace_binary("parallel-web-emulator", "parallel-web-emulator")
+}
+
+/// The binary `bin` of the workspace package `package`, next to this test
+/// executable (`target/<profile>/`), built first if it is not there yet.
+pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("test executable lives in target/<profile>/deps");
-    let binary = profile_dir.join(format!(
-        "parallel-web-emulator{}",
-        std::env::consts::EXE_SUFFIX
-    ));
+    let binary = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     if !binary.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
         build
-            .args(["build", "--package", "parallel-web-emulator", "--bin"])
-            .arg("parallel-web-emulator");
+            .args(["build", "--package", package, "--bin"])
+            .arg(bin);
         // Build into the directory looked in: `target/release` for a
         // `cargo test --release` run.
         if profile_dir.file_name().is_some_and(|d| d == "release") {
             build.arg("--release");
         }
-        let status = build.status().expect("run cargo build for the emulator");
-        assert!(status.success(), "building the emulator binary failed");
+        let status = build.status().expect("run cargo build");
+        assert!(status.success(), "building {bin} failed");
     }
     binary
 }

@@ -100,16 +100,29 @@ pub struct CreateGroup {
 }
 
 impl CreateGroup {
-    /// Metadata stored with the group (keys ≤ 16, values ≤ 512 characters).
-    pub fn metadata<K: Into<String>, V: Into<String>>(
+    /// Metadata stored with the group (keys ≤ 16, values ≤ 512 characters);
+    /// values are strings, numbers or booleans
+    /// ([`MetadataValue`](crate::MetadataValue)).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// let group = client
+    ///     .task_groups()
+    ///     .create()
+    ///     .metadata([("project", "q4")])
+    ///     .metadata([("rows", 1200)])
+    ///     .metadata([("nightly", true)])
+    ///     .send()
+    ///     .await?;
+    /// # let _ = group;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn metadata<K: Into<String>, V: Into<crate::MetadataValue>>(
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        extend_metadata(
-            &mut self.metadata,
-            entries,
-            CreateTaskGroupRequestMetadataValue::String,
-        );
+        extend_metadata(&mut self.metadata, entries);
         self
     }
 

@@ -5,6 +5,7 @@
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::stream::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
@@ -186,11 +187,34 @@ where
 pub struct EventsRequest {
     group: TaskGroup,
     after: Option<String>,
+    timeout: Option<Duration>,
 }
 
 impl EventsRequest {
     pub(crate) fn new(group: TaskGroup) -> EventsRequest {
-        EventsRequest { group, after: None }
+        EventsRequest {
+            group,
+            after: None,
+            timeout: None,
+        }
+    }
+
+    /// Asks the server to keep each connection of the stream open at most
+    /// this long (the `timeout` query, in seconds). When the server closes
+    /// a connection the stream reconnects from its cursor as after any
+    /// close, so this bounds one connection, not the whole stream.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// use std::time::Duration;
+    /// let events = group.events().timeout(Duration::from_secs(30)).await?;
+    /// # let _ = events;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
 
     /// Start after this cursor (an `event_id` seen earlier).
@@ -206,6 +230,7 @@ impl EventsRequest {
     pub async fn send(self) -> Result<GroupEventStream, Error> {
         let client = self.group.client.clone();
         let group = self.group.id.clone();
+        let timeout = self.timeout.map(|t| t.as_secs_f64());
         let opener: Opener = Arc::new(move |cursor: Option<String>| {
             let (client, group) = (client.clone(), group.clone());
             Box::pin(async move {
@@ -216,6 +241,10 @@ impl EventsRequest {
                         let (g, cursor) = (group.as_str(), cursor.clone());
                         versioned!(c, task_group_events | beta_task_group_events, |b| {
                             let b = b.taskgroup_id(g);
+                            let b = match timeout {
+                                Some(seconds) => b.timeout(seconds),
+                                None => b,
+                            };
                             match cursor {
                                 Some(cur) => b.last_event_id(cur),
                                 None => b,

@@ -3,6 +3,7 @@
 
 mod basics;
 mod batching;
+mod spec_fields;
 mod streams;
 mod waiting;
 
