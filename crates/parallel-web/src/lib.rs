@@ -16,7 +16,9 @@
 //!   predicate and [`RetryPolicy`] sets the delays.
 //!
 //! Requests are traced with one `parallel.request` span each (operation,
-//! attempt, status, duration); bodies and the API key are never logged.
+//! attempt, status, duration); bodies and the API key are never logged. The
+//! library never installs a subscriber: see "Debug logging" above for every
+//! target and field, and how to switch it on.
 //!
 //! # How the source is laid out
 //!

@@ -81,7 +81,8 @@ pub struct TaskSpec {
     too_deep: Option<&'static str>,
 }
 
-/// Generates an inline JSON schema (no `$ref`/`$defs`, no `$schema`).
+/// Generates an inline JSON schema (no `$ref`/`$defs`, no `$schema`), with
+/// properties in declaration order.
 ///
 /// ```
 /// #[derive(schemars::JsonSchema)]
@@ -161,6 +162,10 @@ impl TaskSpec {
     /// Schemas given as JSON values (for schemas not derived from types);
     /// each must be a JSON object nested at most [`MAX_JSON_NESTING`]
     /// levels (a deeper one is refused here, and dropped without recursion).
+    /// Properties go out in the order the value holds them: the order they
+    /// were written in `json!` or parsed in (this crate turns on serde_json's
+    /// `preserve_order`). To pass text through untouched, use
+    /// [`from_json_schema_text`](TaskSpec::from_json_schema_text).
     ///
     /// ```
     /// use serde_json::json;
