@@ -188,5 +188,5 @@ async fn the_group_events_timeout_is_sent_in_seconds() {
         .await;
     // The mock's stream ends at once; what matters is the request.
     drop(events);
-    assert!(m.hits_async().await >= 1);
+    assert!(m.calls_async().await >= 1);
 }

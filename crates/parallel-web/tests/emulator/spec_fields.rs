@@ -93,10 +93,10 @@ async fn a_group_event_stream_with_a_timeout_still_delivers_every_run() {
         .unwrap();
     let mut finished = HashSet::new();
     while let Some(event) = events.next().await {
-        if let GroupEvent::RunState(r) = event.unwrap() {
-            if !r.run.is_active {
-                finished.insert(r.run.run_id.clone());
-            }
+        if let GroupEvent::RunState(r) = event.unwrap()
+            && !r.run.is_active
+        {
+            finished.insert(r.run.run_id.clone());
         }
     }
     assert_eq!(finished.len(), 2);
