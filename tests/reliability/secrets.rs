@@ -2,8 +2,9 @@
 //! `Debug` of the client and its builders, in any error the bad-input
 //! table produces (their whole `source()` chains), in TRACE-level
 //! `tracing` output or in the `log` records reqwest and rustls write, in a
-//! panic message, in the emulator's output, nor be sent to another host
-//! after a redirect.
+//! panic message, in the emulator's output, in the CLI's `-vv` or
+//! `PARALLEL_LOG=trace` output, nor be sent to another host after a
+//! redirect.
 //!
 //! `tracing` output is captured per test with `WithSubscriber`, so other
 //! tests are not affected. `log` has one global logger: the one installed
@@ -424,4 +425,70 @@ async fn the_emulator_never_prints_the_key_it_got_from_the_environment() {
         !out.contains(CANARY_KEY),
         "the emulator printed the key: {out}"
     );
+}
+
+/// Runs the `parallel-web` CLI with `args` against `base_url` (off the
+/// async runtime, which serves the emulator) and returns its stdout and
+/// stderr together.
+async fn cli_output(base_url: &str, args: &[&str], log: Option<&'static str>) -> String {
+    let mut command = Command::new(parallel_web_tests::workspace_binary(
+        "parallel-web-cli",
+        "parallel-web",
+    ));
+    command
+        .args(args)
+        .env("PARALLEL_BASE_URL", base_url)
+        .env("PARALLEL_API_KEY", CANARY_KEY)
+        .env_remove("PARALLEL_LOG")
+        .stdin(Stdio::null());
+    if let Some(filter) = log {
+        command.env("PARALLEL_LOG", filter);
+    }
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned()
+}
+
+#[tokio::test]
+async fn the_cli_never_logs_the_key_even_at_trace_level() {
+    let emulator = parallel_web_emulator::Emulator::builder()
+        .api_key(CANARY_KEY)
+        .start()
+        .await
+        .unwrap();
+    let url = emulator.base_url();
+    let quiet = cli_output(&url, &["groups", "create"], None).await;
+    assert!(quiet.contains("tgrp_"), "the command worked: {quiet}");
+    assert!(
+        !quiet.contains("parallel.request"),
+        "no logging without -v: {quiet}"
+    );
+    for (args, log) in [
+        (&["-vv", "groups", "create", "--metadata", "k=v"][..], None),
+        // An error path, with the key given as a flag as well.
+        (
+            &[
+                "-vv",
+                "--api-key",
+                CANARY_KEY,
+                "groups",
+                "status",
+                "tgrp_missing",
+            ][..],
+            None,
+        ),
+        (&["groups", "create"][..], Some("trace")),
+    ] {
+        let out = cli_output(&url, args, log).await;
+        assert!(
+            out.contains("parallel.request"),
+            "the request span is logged ({args:?}, {log:?}): {out}"
+        );
+        if log == Some("trace") {
+            assert!(out.contains("TRACE"), "trace level is on: {out}");
+        }
+        assert!(!out.contains(CANARY_KEY), "the CLI logged the key: {out}");
+    }
+    emulator.shutdown().await;
 }

@@ -213,7 +213,7 @@ pub fn cli_binary() -> PathBuf {
 
 /// Binary `bin` of workspace package `package` in the profile directory of
 /// this test executable, built with cargo when it is missing.
-fn workspace_binary(package: &str, bin: &str) -> PathBuf {
+pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()

@@ -77,7 +77,27 @@ const ALLOWED: &[(Applies, &str)] = &[
         |d| matches!(d, Difference::MissingInReference { key, .. } if is_beta_group_key(key)),
         "the GA document no longer lists the /v1beta task group paths; we keep them for the beta-era API",
     ),
+    (
+        |d| matches!(d, Difference::MissingInReference { key, .. } if is_newer_than_reference(key)),
+        "fields the newest official SDKs send that no published OpenAPI document lists yet",
+    ),
 ];
+
+/// Schemas and fields (fact keys, or their prefixes up to a `.`) that the
+/// newest official SDKs send but no published OpenAPI document describes:
+/// only additions are allowed, never a changed or missing fact.
+const NEWER_THAN_REFERENCE: &[&str] = &[
+    "schema TaskRunInput.memory_scope_key",
+    "schema TaskAdvancedSettings.data_sources",
+    "schema TaskDataSources",
+];
+
+fn is_newer_than_reference(key: &str) -> bool {
+    NEWER_THAN_REFERENCE.iter().any(|known| {
+        key.strip_prefix(known)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
+}
 
 fn is_beta_group_key(key: &str) -> bool {
     key.split_once(' ')
@@ -248,6 +268,24 @@ mod tests {
         );
         assert_eq!(subject("schema TaskRun.status"), "schema TaskRun");
         assert_eq!(subject("schema TaskRun"), "schema TaskRun");
+    }
+
+    #[test]
+    fn only_additions_of_the_newer_sdk_fields_are_allowed() {
+        let added = |key: &str| Difference::MissingInReference {
+            key: key.into(),
+            ours: "x".into(),
+        };
+        assert!(allowed_because(&added("schema TaskRunInput.memory_scope_key")).is_some());
+        assert!(allowed_because(&added("schema TaskDataSources.free")).is_some());
+        assert!(allowed_because(&added("schema TaskDataSourcesExtra")).is_none());
+        assert!(allowed_because(&added("schema TaskRunInput.other")).is_none());
+        let changed = Difference::Differs {
+            key: "schema TaskRunInput.memory_scope_key".into(),
+            ours: "a".into(),
+            reference: "b".into(),
+        };
+        assert!(allowed_because(&changed).is_none());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::workspace_root;
 const HANDWRITTEN: &[&str] = &[
     "crates/parallel-web-api/src/open.rs",
     "crates/parallel-web-api/src/input_value.rs",
+    "crates/parallel-web-api/src/schema_text.rs",
 ];
 
 /// Dependencies of the generated code; their version lines are copied from
@@ -36,6 +37,7 @@ const LIB_RS: &str = "\
 
 pub mod open;
 pub mod input_value;
+pub mod schema_text;
 mod generated;
 
 /// Stand-in for the client crate's per-client extras.

@@ -335,8 +335,7 @@ pub mod types {
     ///Describes a task input or output with a JSON Schema.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct JsonSchema {
-        ///The JSON Schema document. The service supports a subset of JSON Schema; give every property a `description`, since descriptions steer the research.
-        pub json_schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub json_schema: crate::schema_text::SchemaText,
         ///Discriminator; always `json`.
         #[serde(rename = "type", default = "defaults::json_schema_type")]
         pub type_: JsonSchemaType,
@@ -518,12 +517,30 @@ pub mod types {
     ///Optional fine-tuning of how a run searches the web.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct TaskAdvancedSettings {
+        ///Data sources the run may use.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data_sources: ::std::option::Option<TaskDataSources>,
         ///Two-letter ISO 3166-1 country code; search results are localised to that country.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
     }
     impl TaskAdvancedSettings {
         pub fn builder() -> builder::TaskAdvancedSettings {
+            Default::default()
+        }
+    }
+    ///The data sources a run may use, by how they are billed. A list left out keeps the service's default.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaskDataSources {
+        ///Data sources without extra charge that the run may use.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub free: ::std::vec::Vec<::std::string::String>,
+        ///Data sources charged per use that the run may use.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub pay_per_use: ::std::vec::Vec<::std::string::String>,
+    }
+    impl TaskDataSources {
+        pub fn builder() -> builder::TaskDataSources {
             Default::default()
         }
     }
@@ -903,6 +920,9 @@ pub mod types {
         ///MCP servers the run may call tools on (beta `mcp-server-2025-07-17`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mcp_servers: ::std::option::Option<::std::vec::Vec<McpServer>>,
+        ///Scope of what the service may remember across runs: runs created with the same key share one memory scope. Leave it out for the default scope.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory_scope_key: ::std::option::Option<::std::string::String>,
         ///Your own key/value pairs, kept with the run. Keys may be up to 16 characters long, values up to 512.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<
@@ -2002,10 +2022,8 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct JsonSchema {
-            json_schema: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            json_schema:
+                ::std::result::Result<crate::schema_text::SchemaText, ::std::string::String>,
             type_: ::std::result::Result<super::JsonSchemaType, ::std::string::String>,
         }
         impl ::std::default::Default for JsonSchema {
@@ -2019,9 +2037,7 @@ pub mod types {
         impl JsonSchema {
             pub fn json_schema<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crate::schema_text::SchemaText>,
                 T::Error: ::std::fmt::Display,
             {
                 self.json_schema = value
@@ -2367,6 +2383,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct TaskAdvancedSettings {
+            data_sources: ::std::result::Result<
+                ::std::option::Option<super::TaskDataSources>,
+                ::std::string::String,
+            >,
             location: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2375,11 +2395,22 @@ pub mod types {
         impl ::std::default::Default for TaskAdvancedSettings {
             fn default() -> Self {
                 Self {
+                    data_sources: Ok(Default::default()),
                     location: Ok(Default::default()),
                 }
             }
         }
         impl TaskAdvancedSettings {
+            pub fn data_sources<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TaskDataSources>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_sources = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data_sources: {e}"));
+                self
+            }
             pub fn location<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2397,6 +2428,7 @@ pub mod types {
                 value: TaskAdvancedSettings,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    data_sources: value.data_sources?,
                     location: value.location?,
                 })
             }
@@ -2404,7 +2436,68 @@ pub mod types {
         impl ::std::convert::From<super::TaskAdvancedSettings> for TaskAdvancedSettings {
             fn from(value: super::TaskAdvancedSettings) -> Self {
                 Self {
+                    data_sources: Ok(value.data_sources),
                     location: Ok(value.location),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskDataSources {
+            free: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            pay_per_use: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskDataSources {
+            fn default() -> Self {
+                Self {
+                    free: Ok(Default::default()),
+                    pay_per_use: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskDataSources {
+            pub fn free<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.free = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for free: {e}"));
+                self
+            }
+            pub fn pay_per_use<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pay_per_use = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pay_per_use: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskDataSources> for super::TaskDataSources {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskDataSources,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    free: value.free?,
+                    pay_per_use: value.pay_per_use?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskDataSources> for TaskDataSources {
+            fn from(value: super::TaskDataSources) -> Self {
+                Self {
+                    free: Ok(value.free),
+                    pay_per_use: Ok(value.pay_per_use),
                 }
             }
         }
@@ -3163,6 +3256,10 @@ pub mod types {
                 ::std::option::Option<::std::vec::Vec<super::McpServer>>,
                 ::std::string::String,
             >,
+            memory_scope_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             metadata: ::std::result::Result<
                 ::std::option::Option<
                     ::std::collections::BTreeMap<
@@ -3195,6 +3292,7 @@ pub mod types {
                     enable_events: Ok(Default::default()),
                     input: Err("no value supplied for input".to_string()),
                     mcp_servers: Ok(Default::default()),
+                    memory_scope_key: Ok(Default::default()),
                     metadata: Ok(Default::default()),
                     previous_interaction_id: Ok(Default::default()),
                     processor: Err("no value supplied for processor".to_string()),
@@ -3245,6 +3343,16 @@ pub mod types {
                 self.mcp_servers = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for mcp_servers: {e}"));
+                self
+            }
+            pub fn memory_scope_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory_scope_key = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for memory_scope_key: {e}")
+                });
                 self
             }
             pub fn metadata<T>(mut self, value: T) -> Self
@@ -3325,6 +3433,7 @@ pub mod types {
                     enable_events: value.enable_events?,
                     input: value.input?,
                     mcp_servers: value.mcp_servers?,
+                    memory_scope_key: value.memory_scope_key?,
                     metadata: value.metadata?,
                     previous_interaction_id: value.previous_interaction_id?,
                     processor: value.processor?,
@@ -3341,6 +3450,7 @@ pub mod types {
                     enable_events: Ok(value.enable_events),
                     input: Ok(value.input),
                     mcp_servers: Ok(value.mcp_servers),
+                    memory_scope_key: Ok(value.memory_scope_key),
                     metadata: Ok(value.metadata),
                     previous_interaction_id: Ok(value.previous_interaction_id),
                     processor: Ok(value.processor),

@@ -84,6 +84,7 @@ mod generated;
 mod hooks;
 mod input_value;
 pub mod open;
+mod schema_text;
 
 pub use body_limit::{ERROR_BODY_KEPT_BYTES, ErrorBodyTooLong, ResponseTooLarge, find_in_chain};
 pub use config::{
@@ -94,6 +95,7 @@ pub use extras::ClientExtras;
 pub use generated::*;
 pub use hooks::{STREAM_OPERATIONS, is_stream_operation};
 pub use input_value::{InputValue, InputValueError};
+pub use schema_text::{SchemaText, SchemaTextError};
 
 // The README's examples are compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -11,6 +11,12 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub connection: Connection,
+    /// Log to stderr what the SDK does: `-v` each request (status,
+    /// duration) and retry, `-vv` stream reconnects too, `-vvv` everything.
+    /// `PARALLEL_LOG` (a filter such as `parallel_web=debug`) overrides it.
+    /// The API key is never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -12,6 +12,7 @@ mod enrich;
 mod fail;
 mod journal;
 mod lock;
+mod logging;
 mod progress;
 mod table;
 mod test_hook;
@@ -25,6 +26,10 @@ use fail::Result;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = logging::init(cli.verbose) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

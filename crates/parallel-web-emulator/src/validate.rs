@@ -441,6 +441,8 @@ pub fn check_input(
             "value_error",
         ));
     }
+    check_memory_scope_key(input.memory_scope_key, loc, &mut errors);
+    check_data_sources(input.advanced_settings, loc, &mut errors);
     if let Some(policy) = input
         .source_policy
         .and_then(|p| serde_json::from_str::<Value>(p.get()).ok())
@@ -461,6 +463,54 @@ pub fn check_input(
             input_warning,
         }),
         _ => Err(InputProblem::Invalid(errors)),
+    }
+}
+
+/// `memory_scope_key`: a string or null.
+fn check_memory_scope_key(key: Option<&RawValue>, loc: &[Value], errors: &mut Errors) {
+    let Some(key) = key else { return };
+    if !matches!(
+        serde_json::from_str::<Value>(key.get()),
+        Ok(Value::String(_) | Value::Null)
+    ) {
+        errors.push(err(
+            at(loc, &[json!("memory_scope_key")]),
+            "Input should be a valid string",
+            "string_type",
+        ));
+    }
+}
+
+/// `advanced_settings.data_sources`: null, or an object whose `free` and
+/// `pay_per_use` (each optional) are lists of strings.
+fn check_data_sources(settings: Option<&RawValue>, loc: &[Value], errors: &mut Errors) {
+    let Some(Ok(settings)) = settings.map(|s| serde_json::from_str::<Value>(s.get())) else {
+        return;
+    };
+    let here = at(loc, &[json!("advanced_settings"), json!("data_sources")]);
+    match settings.get("data_sources") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(sources)) => {
+            for kind in ["free", "pay_per_use"] {
+                let ok = match sources.get(kind) {
+                    None => true,
+                    Some(Value::Array(names)) => names.iter().all(Value::is_string),
+                    Some(_) => false,
+                };
+                if !ok {
+                    errors.push(err(
+                        at(&here, &[json!(kind)]),
+                        "Input should be a valid list of strings",
+                        "list_type",
+                    ));
+                }
+            }
+        }
+        Some(_) => errors.push(err(
+            here,
+            "Input should be a valid dictionary",
+            "model_type",
+        )),
     }
 }
 

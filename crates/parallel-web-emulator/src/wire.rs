@@ -114,6 +114,8 @@ pub struct TaskRunInput<'a> {
     #[serde(borrow, default)]
     pub previous_interaction_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
+    pub memory_scope_key: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     pub mcp_servers: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub enable_events: Option<&'a RawValue>,

@@ -75,6 +75,7 @@ async fn retrieve_and_input_return_the_run_and_its_input() {
             "task_spec",
             "input",
             "previous_interaction_id",
+            "memory_scope_key",
             "mcp_servers",
             "enable_events",
             "webhook"
@@ -83,6 +84,52 @@ async fn retrieve_and_input_return_the_run_and_its_input() {
     let v = input.json();
     assert_eq!(v["input"], json!({"company": "Acme"}));
     assert_eq!(v["task_spec"], json!({"output_schema": "a string"}));
+}
+
+#[tokio::test]
+async fn newer_sdk_fields_are_accepted_and_echoed_with_the_input() {
+    let (_emu, api) = start().await;
+    let body = json!({
+        "input": "q",
+        "processor": "base",
+        "metadata": {"row": 17, "score": 0.5, "nightly": true, "source": "crm"},
+        "advanced_settings": {"location": "fr", "data_sources": {"free": ["a"], "pay_per_use": ["b"]}},
+        "memory_scope_key": "customer-42"
+    });
+    let id = api.create_run(&body).await;
+    let v = api.get(&format!("/v1/tasks/runs/{id}/input")).await.json();
+    assert_eq!(v["memory_scope_key"], "customer-42");
+    assert_eq!(v["advanced_settings"], body["advanced_settings"]);
+    assert_eq!(v["metadata"], body["metadata"]);
+    let run = api.get(&format!("/v1/tasks/runs/{id}")).await.json();
+    assert_eq!(run["metadata"], body["metadata"]);
+}
+
+#[tokio::test]
+async fn malformed_newer_sdk_fields_are_422() {
+    let (_emu, api) = start().await;
+    for (field, value, loc) in [
+        (
+            "memory_scope_key",
+            json!(7),
+            json!(["body", "memory_scope_key"]),
+        ),
+        (
+            "advanced_settings",
+            json!({"data_sources": {"free": "a"}}),
+            json!(["body", "advanced_settings", "data_sources", "free"]),
+        ),
+    ] {
+        let mut body = json!({"input": "q", "processor": "base"});
+        body[field] = value;
+        let r = api.post("/v1/tasks/runs", &body).await;
+        assert_eq!(r.status, 422, "{field}: {}", r.text);
+        assert!(
+            r.text.contains(&loc.to_string()) || r.json().to_string().contains(&loc.to_string()),
+            "{field}: {}",
+            r.text
+        );
+    }
 }
 
 #[tokio::test]

@@ -20,7 +20,9 @@
 //!   predicate and [`RetryPolicy`] sets the delays.
 //!
 //! Requests are traced with one `parallel.request` span each (operation,
-//! attempt, status, duration); bodies and the API key are never logged.
+//! attempt, status, duration); bodies and the API key are never logged. The
+//! library never installs a subscriber: see "Debug logging" above for every
+//! target and field, and how to switch it on.
 //!
 //! # How the source is laid out
 //!
@@ -70,7 +72,8 @@ pub use runs::result::{ResultRequest, TypedResult, TypedResultRequest};
 pub use runs::{CreateRun, TaskRuns};
 pub use spec::beta;
 pub use spec::run_input::{
-    MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS, MAX_SPEC_AND_INPUT_CHARS, RunInput,
+    MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS, MAX_SPEC_AND_INPUT_CHARS, MetadataValue,
+    RunInput,
 };
 pub use spec::task_spec::{
     MAX_ENUM_VALUES, MAX_JSON_NESTING, MAX_LARGE_ENUM_CHARS, MAX_SCHEMA_DEPTH,
@@ -91,5 +94,5 @@ pub use parallel_web_api::install_tls_provider;
 pub mod types {
     pub use parallel_web_api::open::{TaskRunProgressMessageEventType, TaskRunStatus, WarningType};
     pub use parallel_web_api::types::*;
-    pub use parallel_web_api::{InputValue, InputValueError};
+    pub use parallel_web_api::{InputValue, InputValueError, SchemaText, SchemaTextError};
 }

@@ -101,6 +101,15 @@ pub const HANDWRITTEN_TYPES: &[(&str, &str, &str, &str)] = &[
         "InputValue",
         "crate::input_value::InputValue",
     ),
+    // A task spec's JSON Schema is kept as compact JSON text in the order
+    // the caller gave it: property order is the order a processor fills an
+    // output, and a `serde_json::Map` without `preserve_order` re-sorts it.
+    (
+        "JsonSchema",
+        "json_schema",
+        "SchemaText",
+        "crate::schema_text::SchemaText",
+    ),
 ];
 
 /// Lifts every inline schema of [`HANDWRITTEN_TYPES`] into its own component.

@@ -22,7 +22,7 @@ use crate::groups::batching::{
 use crate::spec::beta::Betas;
 use crate::spec::run_input::{Defaults, Metadata, extend_metadata};
 use crate::spec::wire::built;
-use crate::types::{TaskGroupRunRequest, TaskRunInputMetadataValue};
+use crate::types::TaskGroupRunRequest;
 use crate::{Error, GroupEvent, RequestOptions, RunInput, TaskGroup, TaskSpec};
 
 /// Builder for adding runs; finish with [`send`](AddRuns::send) or `.await`.
@@ -82,16 +82,13 @@ impl AddRuns {
         self
     }
 
-    /// Metadata added to every run (merged under each run's own).
-    pub fn metadata<K: Into<String>, V: Into<String>>(
+    /// Metadata added to every run (merged under each run's own); values
+    /// are strings, numbers or booleans ([`MetadataValue`](crate::MetadataValue)).
+    pub fn metadata<K: Into<String>, V: Into<crate::MetadataValue>>(
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        extend_metadata(
-            &mut self.metadata,
-            entries,
-            TaskRunInputMetadataValue::String,
-        );
+        extend_metadata(&mut self.metadata, entries);
         self
     }
 

@@ -107,18 +107,30 @@ pub struct CreateGroup {
 }
 
 impl CreateGroup {
-    /// Metadata stored with the group. Keep keys ≤ 16 and values ≤ 512
-    /// characters: the documents state these limits for run metadata only,
-    /// but the emulator enforces them on groups too.
-    pub fn metadata<K: Into<String>, V: Into<String>>(
+    /// Metadata stored with the group; values are strings, numbers or
+    /// booleans ([`MetadataValue`](crate::MetadataValue)). Keep keys ≤ 16
+    /// and values ≤ 512 characters: the documents state these limits for
+    /// run metadata only, but the emulator enforces them on groups too.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: parallel_web::Client) -> Result<(), parallel_web::Error> {
+    /// let group = client
+    ///     .task_groups()
+    ///     .create()
+    ///     .metadata([("project", "q4")])
+    ///     .metadata([("rows", 1200)])
+    ///     .metadata([("nightly", true)])
+    ///     .send()
+    ///     .await?;
+    /// # let _ = group;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn metadata<K: Into<String>, V: Into<crate::MetadataValue>>(
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        extend_metadata(
-            &mut self.metadata,
-            entries,
-            CreateTaskGroupRequestMetadataValue::String,
-        );
+        extend_metadata(&mut self.metadata, entries);
         self
     }
 

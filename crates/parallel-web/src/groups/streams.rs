@@ -4,6 +4,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::stream::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
@@ -180,6 +181,7 @@ pub struct EventsRequest {
     group: TaskGroup,
     after: Option<String>,
     options: RequestOptions,
+    api_timeout: Option<Duration>,
 }
 
 impl EventsRequest {
@@ -188,7 +190,28 @@ impl EventsRequest {
             group,
             after: None,
             options: RequestOptions::new(),
+            api_timeout: None,
         }
+    }
+
+    /// Asks the server to keep each connection of the stream open at most
+    /// this long (the `timeout` query, in seconds; named `api_timeout` as
+    /// in the Python SDK, since [`WithOptions::timeout`](crate::WithOptions::timeout)
+    /// bounds the call on the client). When the server closes a connection
+    /// the stream reconnects from its cursor as after any close, so this
+    /// bounds one connection, not the whole stream.
+    ///
+    /// ```no_run
+    /// # async fn demo(group: parallel_web::TaskGroup) -> Result<(), parallel_web::Error> {
+    /// use std::time::Duration;
+    /// let events = group.events().api_timeout(Duration::from_secs(30)).await?;
+    /// # let _ = events;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn api_timeout(mut self, timeout: Duration) -> Self {
+        self.api_timeout = Some(timeout);
+        self
     }
 
     /// Start after this cursor (an `event_id` seen earlier).
@@ -204,6 +227,7 @@ impl EventsRequest {
     pub async fn send(self) -> Result<GroupEventStream, Error> {
         let client = self.group.client.with_options(self.options);
         let group = self.group.id.clone();
+        let timeout = self.api_timeout.map(|t| t.as_secs_f64());
         let opener: Opener = Arc::new(move |cursor: Option<String>| {
             let (client, group) = (client.clone(), group.clone());
             Box::pin(async move {
@@ -217,6 +241,10 @@ impl EventsRequest {
                     },
                     |b| {
                         let b = b.taskgroup_id(g);
+                        let b = match timeout {
+                            Some(seconds) => b.timeout(seconds),
+                            None => b,
+                        };
                         match cursor {
                             Some(cur) => b.last_event_id(cur),
                             None => b,

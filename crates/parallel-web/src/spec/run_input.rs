@@ -15,8 +15,8 @@ use crate::error::Error;
 use crate::spec::task_spec::TaskSpec;
 use crate::spec::wire::built;
 use crate::types::{
-    InputValue, InputValueError, McpServer, SourcePolicy, TaskAdvancedSettings, TaskRunInput,
-    TaskRunInputMetadataValue, Webhook,
+    CreateTaskGroupRequestMetadataValue, InputValue, InputValueError, McpServer, SourcePolicy,
+    TaskAdvancedSettings, TaskDataSources, TaskRunInput, TaskRunInputMetadataValue, Webhook,
 };
 
 /// Longest metadata key accepted by the API.
@@ -28,6 +28,103 @@ pub const MAX_SPEC_AND_INPUT_CHARS: usize = 25_000;
 
 /// Metadata as the wire has it.
 pub(crate) type Metadata = BTreeMap<String, TaskRunInputMetadataValue>;
+
+/// One metadata value: a string, a number or a boolean. Every `metadata`
+/// builder method takes anything that converts into it.
+///
+/// ```
+/// use parallel_web::{MetadataValue, RunInput};
+///
+/// let run = RunInput::new("q").metadata([
+///     ("row", MetadataValue::from(17)),
+///     ("score", 0.5.into()),
+///     ("priority", true.into()),
+///     ("source", "crm".into()),
+/// ]);
+/// # let _ = run;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum MetadataValue {
+    /// A string (at most 512 characters).
+    String(String),
+    /// An integer.
+    Integer(i64),
+    /// A floating-point number.
+    Number(f64),
+    /// A boolean.
+    Boolean(bool),
+}
+
+impl From<&str> for MetadataValue {
+    fn from(v: &str) -> Self {
+        MetadataValue::String(v.to_owned())
+    }
+}
+
+impl From<String> for MetadataValue {
+    fn from(v: String) -> Self {
+        MetadataValue::String(v)
+    }
+}
+
+impl From<&String> for MetadataValue {
+    fn from(v: &String) -> Self {
+        MetadataValue::String(v.clone())
+    }
+}
+
+impl From<i64> for MetadataValue {
+    fn from(v: i64) -> Self {
+        MetadataValue::Integer(v)
+    }
+}
+
+impl From<i32> for MetadataValue {
+    fn from(v: i32) -> Self {
+        MetadataValue::Integer(v.into())
+    }
+}
+
+impl From<u32> for MetadataValue {
+    fn from(v: u32) -> Self {
+        MetadataValue::Integer(v.into())
+    }
+}
+
+impl From<f64> for MetadataValue {
+    fn from(v: f64) -> Self {
+        MetadataValue::Number(v)
+    }
+}
+
+impl From<bool> for MetadataValue {
+    fn from(v: bool) -> Self {
+        MetadataValue::Boolean(v)
+    }
+}
+
+impl From<MetadataValue> for TaskRunInputMetadataValue {
+    fn from(v: MetadataValue) -> Self {
+        match v {
+            MetadataValue::String(s) => TaskRunInputMetadataValue::String(s),
+            MetadataValue::Integer(i) => TaskRunInputMetadataValue::Integer(i),
+            MetadataValue::Number(n) => TaskRunInputMetadataValue::Number(n),
+            MetadataValue::Boolean(b) => TaskRunInputMetadataValue::Boolean(b),
+        }
+    }
+}
+
+impl From<MetadataValue> for CreateTaskGroupRequestMetadataValue {
+    fn from(v: MetadataValue) -> Self {
+        match v {
+            MetadataValue::String(s) => CreateTaskGroupRequestMetadataValue::String(s),
+            MetadataValue::Integer(i) => CreateTaskGroupRequestMetadataValue::Integer(i),
+            MetadataValue::Number(n) => CreateTaskGroupRequestMetadataValue::Number(n),
+            MetadataValue::Boolean(b) => CreateTaskGroupRequestMetadataValue::Boolean(b),
+        }
+    }
+}
 
 /// One run to create: the input and any per-run settings.
 ///
@@ -68,6 +165,7 @@ struct Options {
     source_policy: Option<SourcePolicy>,
     advanced_settings: Option<TaskAdvancedSettings>,
     previous_interaction_id: Option<String>,
+    memory_scope_key: Option<String>,
     mcp_servers: Option<Vec<McpServer>>,
     enable_events: Option<bool>,
     webhook: Option<Webhook>,
@@ -89,6 +187,7 @@ impl fmt::Debug for RunInput {
                 .field("source_policy", &o.source_policy)
                 .field("advanced_settings", &o.advanced_settings)
                 .field("previous_interaction_id", &o.previous_interaction_id)
+                .field("memory_scope_key", &o.memory_scope_key)
                 .field("mcp_servers", &mcp)
                 .field("enable_events", &o.enable_events)
                 .field("webhook", &o.webhook.as_ref().map(|w| &w.url));
@@ -167,16 +266,30 @@ impl RunInput {
         self
     }
 
-    /// Adds metadata entries (keys ≤ 16, values ≤ 512 characters).
-    pub fn metadata<K: Into<String>, V: Into<String>>(
+    /// Adds metadata entries (keys ≤ 16, values ≤ 512 characters); values
+    /// are strings, numbers or booleans ([`MetadataValue`]).
+    ///
+    /// ```
+    /// let run = parallel_web::RunInput::new("q").metadata([("row", 17)]).metadata([("crm", "yes")]);
+    /// # let _ = run;
+    /// ```
+    pub fn metadata<K: Into<String>, V: Into<MetadataValue>>(
         mut self,
         entries: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        extend_metadata(
-            &mut self.options().metadata,
-            entries,
-            TaskRunInputMetadataValue::String,
-        );
+        extend_metadata(&mut self.options().metadata, entries);
+        self
+    }
+
+    /// Scopes what the service may remember across runs: runs created with
+    /// the same key share one memory scope (`memory_scope_key`).
+    ///
+    /// ```
+    /// let run = parallel_web::RunInput::new("q").memory_scope_key("customer-42");
+    /// # let _ = run;
+    /// ```
+    pub fn memory_scope_key(mut self, key: impl Into<String>) -> Self {
+        self.options().memory_scope_key = Some(key.into());
         self
     }
 
@@ -198,11 +311,45 @@ impl RunInput {
         self
     }
 
-    /// Two-letter country code the run should search from.
+    /// Two-letter country code the run should search from
+    /// (`advanced_settings.location`; other advanced settings are kept).
+    ///
+    /// ```
+    /// let run = parallel_web::RunInput::new("q").location("fr");
+    /// # let _ = run;
+    /// ```
     pub fn location(mut self, country: impl Into<String>) -> Self {
-        let settings = built(TaskAdvancedSettings::builder().location(Some(country.into())));
-        self.options().advanced_settings = Some(settings);
+        let country = Some(country.into());
+        self.update_advanced_settings(|b| b.location(country));
         self
+    }
+
+    /// The data sources the run may use, by how they are billed
+    /// (`advanced_settings.data_sources`; other advanced settings are kept).
+    ///
+    /// ```
+    /// use parallel_web::{RunInput, types::TaskDataSources};
+    ///
+    /// let sources = TaskDataSources::builder().free(vec!["news".to_owned()]);
+    /// let run = RunInput::new("q").data_sources(sources.try_into().unwrap());
+    /// # let _ = run;
+    /// ```
+    pub fn data_sources(mut self, sources: TaskDataSources) -> Self {
+        self.update_advanced_settings(|b| b.data_sources(Some(sources)));
+        self
+    }
+
+    /// Sets one advanced setting through the generated builder, starting
+    /// from the settings already made, so that setters combine.
+    fn update_advanced_settings(
+        &mut self,
+        set: impl FnOnce(
+            crate::types::builder::TaskAdvancedSettings,
+        ) -> crate::types::builder::TaskAdvancedSettings,
+    ) {
+        let o = self.options();
+        let current = o.advanced_settings.take().unwrap_or_default();
+        o.advanced_settings = Some(built(set(current.into())));
     }
 
     /// Adds an MCP server (sets the `mcp-server-2025-07-17` beta).
@@ -325,6 +472,7 @@ impl RunInput {
                 .source_policy(o.and_then(|o| o.source_policy.clone()))
                 .advanced_settings(o.and_then(|o| o.advanced_settings.clone()))
                 .previous_interaction_id(o.and_then(|o| o.previous_interaction_id.clone()))
+                .memory_scope_key(o.and_then(|o| o.memory_scope_key.clone()))
                 .mcp_servers(o.and_then(|o| o.mcp_servers.clone()))
                 .enable_events(o.and_then(|o| o.enable_events))
                 .webhook(o.and_then(|o| o.webhook.clone())),
@@ -346,6 +494,7 @@ impl From<TaskRunInput> for RunInput {
                 source_policy: w.source_policy,
                 advanced_settings: w.advanced_settings,
                 previous_interaction_id: w.previous_interaction_id,
+                memory_scope_key: w.memory_scope_key,
                 mcp_servers: w.mcp_servers,
                 enable_events: w.enable_events,
                 webhook: w.webhook,
@@ -354,20 +503,20 @@ impl From<TaskRunInput> for RunInput {
     }
 }
 
-/// Adds metadata entries as string values: every builder that takes
-/// metadata (group, batch, run) goes through here.
+/// Adds metadata entries: every builder that takes metadata (group, batch,
+/// run) goes through here.
 pub(crate) fn extend_metadata<M, K, V>(
     metadata: &mut BTreeMap<String, M>,
     entries: impl IntoIterator<Item = (K, V)>,
-    string: fn(String) -> M,
 ) where
+    M: From<MetadataValue>,
     K: Into<String>,
-    V: Into<String>,
+    V: Into<MetadataValue>,
 {
     metadata.extend(
         entries
             .into_iter()
-            .map(|(k, v)| (k.into(), string(v.into()))),
+            .map(|(k, v)| (k.into(), M::from(v.into()))),
     );
 }
 

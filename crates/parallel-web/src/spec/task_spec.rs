@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::spec::wire::built;
 use crate::types::{
-    AutoSchema, JsonSchema as JsonSchemaSpec, JsonSchemaType, TaskSpecInputSchema,
+    AutoSchema, JsonSchema as JsonSchemaSpec, JsonSchemaType, SchemaText, TaskSpecInputSchema,
     TaskSpecOutputSchema, TextSchema, TextSchemaType,
 };
 
@@ -40,6 +40,11 @@ pub const MAX_JSON_NESTING: usize = 128;
 /// the generated [`types::TaskSpec`](crate::types::TaskSpec) it sends, with
 /// its size measured once.
 ///
+/// JSON schemas are kept as JSON text ([`SchemaText`]) in the order they
+/// were given, and sent in that order: property order is the order in which
+/// a processor fills an output. Schemas from types list the fields in
+/// declaration order (this crate turns on `schemars`' `preserve_order`).
+///
 /// Build it from types deriving [`schemars::JsonSchema`]:
 ///
 /// ```
@@ -63,7 +68,7 @@ pub const MAX_JSON_NESTING: usize = 128;
 /// let spec = TaskSpec::json::<CompanyInput, CompanyOutput>();
 /// spec.validate().unwrap();
 /// let TaskSpecOutputSchema::JsonSchema(output) = &spec.wire().output_schema else { unreachable!() };
-/// assert!(output.json_schema.get("$schema").is_none());
+/// assert!(output.json_schema.to_value().get("$schema").is_none());
 /// assert_eq!(spec.to_json()["output_schema"]["type"], "json");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +81,8 @@ pub struct TaskSpec {
     too_deep: Option<&'static str>,
 }
 
-/// Generates an inline JSON schema (no `$ref`/`$defs`, no `$schema`).
+/// Generates an inline JSON schema (no `$ref`/`$defs`, no `$schema`), with
+/// properties in declaration order.
 ///
 /// ```
 /// #[derive(schemars::JsonSchema)]
@@ -98,7 +104,7 @@ pub fn schema_of<T: JsonSchema>() -> Value {
     schema
 }
 
-fn json_schema(schema: Map<String, Value>) -> JsonSchemaSpec {
+fn json_schema(schema: SchemaText) -> JsonSchemaSpec {
     built(
         JsonSchemaSpec::builder()
             .json_schema(schema)
@@ -106,12 +112,11 @@ fn json_schema(schema: Map<String, Value>) -> JsonSchemaSpec {
     )
 }
 
-fn object_of(schema: Value) -> Map<String, Value> {
-    match schema {
-        Value::Object(m) => m,
-        // schemars always produces an object for a type's root schema.
-        _ => Map::new(),
-    }
+/// The schema of `T` as text, in schemars' order (declaration order).
+fn schema_text_of<T: JsonSchema>() -> SchemaText {
+    let schema = schema_of::<T>();
+    // schemars always produces an object for a type's root schema.
+    SchemaText::new(&schema).unwrap_or_else(|_| SchemaText::from(Map::new()))
 }
 
 impl TaskSpec {
@@ -120,8 +125,7 @@ impl TaskSpec {
     /// [`validate`](TaskSpec::validate) refuses such a spec.
     pub fn from_wire(wire: WireSpec) -> TaskSpec {
         let too_deep = wire_schemas(&wire)
-            // The schema object itself is the first level.
-            .find(|(_, schema)| nested_deeper_than(schema.values(), MAX_JSON_NESTING - 1))
+            .find(|(_, schema)| text_nested_deeper_than(schema.json(), MAX_JSON_NESTING))
             .map(|(name, _)| name);
         let chars = match too_deep {
             Some(_) => 0,
@@ -145,19 +149,23 @@ impl TaskSpec {
     /// Input and output both described by JSON schemas generated from `I` and `O`.
     pub fn json<I: JsonSchema, O: JsonSchema>() -> TaskSpec {
         TaskSpec::with_schemas(
-            Some(json_schema(object_of(schema_of::<I>())).into()),
-            json_schema(object_of(schema_of::<O>())).into(),
+            Some(json_schema(schema_text_of::<I>()).into()),
+            json_schema(schema_text_of::<O>()).into(),
         )
     }
 
     /// Only the output described by a JSON schema generated from `O`.
     pub fn output<O: JsonSchema>() -> TaskSpec {
-        TaskSpec::with_schemas(None, json_schema(object_of(schema_of::<O>())).into())
+        TaskSpec::with_schemas(None, json_schema(schema_text_of::<O>()).into())
     }
 
     /// Schemas given as JSON values (for schemas not derived from types);
     /// each must be a JSON object nested at most [`MAX_JSON_NESTING`]
     /// levels (a deeper one is refused here, and dropped without recursion).
+    /// Properties go out in the order the value holds them: the order they
+    /// were written in `json!` or parsed in (this crate turns on serde_json's
+    /// `preserve_order`). To pass text through untouched, use
+    /// [`from_json_schema_text`](TaskSpec::from_json_schema_text).
     ///
     /// ```
     /// use serde_json::json;
@@ -182,13 +190,9 @@ impl TaskSpec {
             input.into_iter().chain([output]).for_each(drop_flat);
             return Err(too_deep(name));
         }
-        let object = |name: &str, v: Value| match v {
-            Value::Object(m) => Ok(m),
-            _ => Err(Error::input(
-                None,
-                format!("task_spec.{name}"),
-                "a JSON schema must be a JSON object",
-            )),
+        let object = |name: &str, v: Value| {
+            SchemaText::new(&v)
+                .map_err(|e| Error::input(None, format!("task_spec.{name}"), e.to_string()))
         };
         let input = input
             .map(|v| object("input_schema", v))
@@ -197,6 +201,38 @@ impl TaskSpec {
         Ok(TaskSpec::with_schemas(
             input,
             json_schema(object("output_schema", output)?).into(),
+        ))
+    }
+
+    /// Schemas given as JSON text, kept exactly in the given key order
+    /// (only the whitespace between tokens is dropped). Each must be a JSON
+    /// object nested at most [`MAX_JSON_NESTING`] levels.
+    ///
+    /// ```
+    /// let spec = parallel_web::TaskSpec::from_json_schema_text(
+    ///     None,
+    ///     r#"{"type": "object", "properties": {"zeta": {"type": "string"}, "alpha": {"type": "string"}}}"#,
+    /// )
+    /// .unwrap();
+    /// let body = serde_json::to_string(spec.wire()).unwrap();
+    /// assert!(body.find("zeta").unwrap() < body.find("alpha").unwrap());
+    /// assert!(parallel_web::TaskSpec::from_json_schema_text(None, "[]").is_err());
+    /// ```
+    pub fn from_json_schema_text(input: Option<&str>, output: &str) -> Result<TaskSpec, Error> {
+        let parse = |name: &'static str, text: &str| {
+            if text_nested_deeper_than(text, MAX_JSON_NESTING) {
+                return Err(too_deep(name));
+            }
+            SchemaText::from_json(text)
+                .map_err(|e| Error::input(None, format!("task_spec.{name}"), e.to_string()))
+        };
+        let input = input
+            .map(|text| parse("input_schema", text))
+            .transpose()?
+            .map(|s| json_schema(s).into());
+        Ok(TaskSpec::with_schemas(
+            input,
+            json_schema(parse("output_schema", output)?).into(),
         ))
     }
 
@@ -243,7 +279,7 @@ impl TaskSpec {
         if self.too_deep.is_some() {
             return Value::Null;
         }
-        serde_json::to_value(&self.wire).unwrap_or(Value::Null)
+        serde_json::to_string(&self.wire).map_or(Value::Null, |text| parse_bounded(&text))
     }
 
     /// Size in characters of the compact JSON form (what the limits count),
@@ -283,7 +319,8 @@ impl TaskSpec {
             ));
         }
         for (name, schema) in wire_schemas(&self.wire) {
-            let js = Value::Object(schema.clone());
+            // The checks read a tree parsed from the text.
+            let js = parse_bounded(schema.json());
             if contains_ref(&js) {
                 return Err(Error::input(
                     None,
@@ -320,7 +357,7 @@ impl TaskSpec {
 }
 
 /// The JSON schemas of a wire spec, by field name.
-fn wire_schemas(wire: &WireSpec) -> impl Iterator<Item = (&'static str, &Map<String, Value>)> {
+fn wire_schemas(wire: &WireSpec) -> impl Iterator<Item = (&'static str, &SchemaText)> {
     let input = match &wire.input_schema {
         Some(TaskSpecInputSchema::JsonSchema(j)) => Some(("input_schema", &j.json_schema)),
         _ => None,
@@ -358,6 +395,45 @@ fn nested_deeper_than<'a>(values: impl Iterator<Item = &'a Value>, limit: usize)
         todo.extend(children.map(|c| (c, depth + 1)));
     }
     false
+}
+
+/// Whether objects and arrays in JSON `text` nest more than `limit` levels
+/// (the outermost object counts as one). A scan of the bytes: no tree is
+/// built and no recursion happens, so any depth is safe to check.
+fn text_nested_deeper_than(text: &str, limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Parses JSON text whose nesting [`TaskSpec::from_wire`] has bounded
+/// (by [`MAX_JSON_NESTING`]), without serde_json's own, lower, limit.
+/// Malformed text (which a [`SchemaText`] never holds) reads as `null`.
+fn parse_bounded(text: &str) -> Value {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut de).unwrap_or(Value::Null)
 }
 
 /// Drops a value of any depth without recursing: each container is emptied

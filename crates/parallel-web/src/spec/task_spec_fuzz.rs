@@ -270,11 +270,9 @@ fn a_schema_nested_100_000_levels_is_refused_not_a_stack_overflow() {
 
 #[test]
 fn a_deep_wire_spec_is_refused_by_validate_and_not_measured() {
-    use crate::types::{JsonSchema, JsonSchemaType, TaskSpec as WireSpec};
-    let Value::Object(schema) = deep_schema(MAX_JSON_NESTING + 1, &[Level::Items]) else {
-        unreachable!("an items level is an object")
-    };
     use crate::spec::wire::built;
+    use crate::types::{JsonSchema, JsonSchemaType, SchemaText, TaskSpec as WireSpec};
+    let schema = SchemaText::new(&deep_schema(MAX_JSON_NESTING + 1, &[Level::Items])).unwrap();
     let output: JsonSchema = built(
         JsonSchema::builder()
             .json_schema(schema)
@@ -295,6 +293,27 @@ fn a_schema_at_the_nesting_limit_is_accepted_and_checked_as_usual() {
     spec.validate().unwrap();
     let too_deep = deep_schema(MAX_JSON_NESTING, &[Level::BareObject]);
     assert!(TaskSpec::from_json_schemas(None, too_deep).is_err());
+}
+
+#[test]
+fn deep_schema_text_is_refused_before_it_is_parsed() {
+    let at_limit = format!(
+        "{}{}",
+        "[".repeat(MAX_JSON_NESTING - 2),
+        "]".repeat(MAX_JSON_NESTING - 2)
+    );
+    let ok = format!(r#"{{"type":"object","x":{at_limit}}}"#);
+    TaskSpec::from_json_schema_text(None, &ok).unwrap();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let err = TaskSpec::from_json_schema_text(None, &format!(r#"{{"x":{deep}}}"#)).unwrap_err();
+    assert!(err.to_string().contains("levels deep"), "{err}");
+    // Brackets inside strings are text, not nesting.
+    let quoted = format!(
+        r#"{{"description":"{}\"{}"}}"#,
+        "[".repeat(500),
+        "{".repeat(500)
+    );
+    TaskSpec::from_json_schema_text(None, &quoted).unwrap();
 }
 
 #[test]
