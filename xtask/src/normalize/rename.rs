@@ -102,6 +102,16 @@ pub fn rename_operation_ids(doc: &mut Value) -> Result<(), String> {
             .unwrap_or("")
             .to_owned();
         let at = format!("{} {path}", method.to_uppercase());
+        if !operation.is_object() {
+            return Err(format!(
+                "{at}: the operation is {}, not an object",
+                if operation.is_string() {
+                    "a string"
+                } else {
+                    "not a JSON object"
+                }
+            ));
+        }
         let short = match short_operation_id(&id) {
             Some(short) => short.to_owned(),
             None => {
@@ -197,6 +207,13 @@ mod tests {
             doc["paths"]["/v1beta/tasks/runs/{run_id}/input-files"]["get"]["operationId"],
             "beta_get_tasks_runs_input_files"
         );
+    }
+
+    #[test]
+    fn an_operation_that_is_not_an_object_is_an_error_not_a_panic() {
+        let mut doc = json!({"paths": {"/v1/tasks/runs": {"post": "create it"}}});
+        let error = rename_operation_ids(&mut doc).unwrap_err();
+        assert!(error.contains("POST /v1/tasks/runs"), "{error}");
     }
 
     #[test]
