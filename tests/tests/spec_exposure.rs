@@ -10,12 +10,12 @@
 //! [`NOT_YET_EXPOSED`] fails the test: expose it, or list it here.
 //!
 //! Nested types the caller passes whole (`types::SourcePolicy`,
-//! `types::McpServer`, `types::Webhook`) are generated, so every field of
-//! theirs is exposed by construction.
+//! `types::McpServer`, `types::Webhook`, `types::TaskDataSources`) are
+//! generated, so every field of theirs is exposed by construction.
 
 use std::collections::BTreeSet;
 
-use parallel_web::types::{McpServer, SourcePolicy, Webhook};
+use parallel_web::types::{McpServer, SourcePolicy, TaskDataSources, Webhook};
 use parallel_web::{Client, RunInput, TaskSpec};
 use serde_json::Value;
 
@@ -83,6 +83,10 @@ fn every_request_field_of_the_spec_is_exposed_by_a_builder_or_listed() {
             serde_json::json!({"include_domains": ["example.com"]}),
         ))
         .location("US")
+        .data_sources(generated::<TaskDataSources>(
+            serde_json::json!({"free": ["web"]}),
+        ))
+        .memory_scope_key("customer-42")
         .previous_interaction_id("trun_previous")
         .mcp_server(generated::<McpServer>(
             serde_json::json!({"type": "url", "url": "https://mcp.example.com", "name": "m"}),
