@@ -19,8 +19,8 @@ use reqwest::header::{HeaderName, HeaderValue};
 
 use parallel_web_api::ClientInfo;
 
-use crate::RequestOptions;
 use crate::client::options::CallSettings;
+use crate::client::options::RequestOptions;
 use crate::client::rate_budget::RateBudget;
 use crate::client::retry::RetryPolicy;
 use crate::error::Error;

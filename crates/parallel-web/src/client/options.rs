@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
+use crate::client::retry::RetryPolicy;
+use crate::error::Error;
 use crate::spec::beta::Betas;
-use crate::{Error, RetryPolicy};
 
 /// Options for one call (through [`WithOptions`](crate::WithOptions) on
 /// any request builder) or for every call of a client view

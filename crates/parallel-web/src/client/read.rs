@@ -7,8 +7,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::client::Client;
+use crate::client::options::RequestOptions;
 use crate::client::with_options::request_builder;
-use crate::{Client, Error, RequestOptions};
+use crate::error::Error;
 
 type Read<T> =
     Arc<dyn Fn(Client) -> Pin<Box<dyn Future<Output = Result<T, Error>> + Send>> + Send + Sync>;

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use crate::{RequestOptions, RetryPolicy};
+use crate::client::options::RequestOptions;
+use crate::client::retry::RetryPolicy;
 
 /// Per-call options on every request builder of the SDK: `.timeout(..)`,
 /// `.max_retries(..)`, `.retry_policy(..)`, `.header(..)`, `.query(..)`,
