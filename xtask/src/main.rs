@@ -9,6 +9,7 @@
 mod check;
 mod contract;
 mod evolution;
+mod files;
 mod format;
 mod generate;
 mod lint;

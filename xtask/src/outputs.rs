@@ -4,6 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::contract::CONTRACT_JSON;
+pub use crate::files::{read_json, write_if_changed};
 use crate::generate::{Generated, generate};
 use crate::{check, scratch, workspace_root};
 
@@ -20,12 +21,6 @@ fn outputs(generated: &Generated) -> [(&'static str, &str); 4] {
         (HTTPMOCK_RS, &generated.httpmock),
         (CONTRACT_JSON, &generated.emulator_contract),
     ]
-}
-
-/// Reads a JSON document.
-pub fn read_json(path: &Path) -> Result<serde_json::Value, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))
 }
 
 /// How the generated header names the spec: repo-relative when it is inside
@@ -63,16 +58,4 @@ pub fn regen(spec: &Path, out: Option<&Path>, check: bool) -> Result<(), String>
         println!("wrote {path}");
     }
     Ok(())
-}
-
-/// Writes `text` unless the file already holds it (keeps mtimes, and so
-/// cargo's rebuilds, quiet when nothing changed).
-pub fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {
-    if fs::read_to_string(path).is_ok_and(|old| old == text) {
-        return Ok(());
-    }
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
-    }
-    fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
 }

@@ -5,8 +5,8 @@
 use std::fs;
 use std::path::Path;
 
+use crate::files::write_if_changed;
 use crate::generate::Generated;
-use crate::outputs::write_if_changed;
 use crate::workspace_root;
 
 /// The client crate's handwritten files the generated code refers to,
