@@ -10,7 +10,10 @@
 //!   enum value) and invalid ones (each field given each JSON type its
 //!   schema refuses, each enum and const a wrong value, each `date` a
 //!   non-date, each required field removed, at every depth), plus each query
-//!   parameter given a value of the wrong type. Each goes to the emulator
+//!   parameter given values its type refuses (a word, an empty string, a
+//!   fraction for an integer, a value outside its enum) and values it
+//!   takes (each enum value and boolean spelling, a negative number where no
+//!   minimum is documented). Each goes to the emulator
 //!   binary over HTTP: an invalid one must get 422 with an error at the
 //!   field's location, a valid one 2xx.
 //! - [`every_response_and_event_matches_the_response_schemas`]: drives every
@@ -671,8 +674,25 @@ async fn schema_derived_request_corpus() {
                         ("true".into(), true),
                         ("false".into(), true),
                     ]);
-                } else if allowed.contains("integer") || allowed.contains("number") {
-                    values.extend([("soon".into(), false), ("5".into(), true)]);
+                } else if allowed.contains("number") {
+                    // No minimum in the documents: a negative one is valid.
+                    values.extend([
+                        ("soon".into(), false),
+                        (String::new(), false),
+                        ("NaN".into(), false),
+                        ("5".into(), true),
+                        ("0.5".into(), true),
+                        ("-1".into(), true),
+                    ]);
+                } else if allowed.contains("integer") {
+                    values.extend([
+                        ("soon".into(), false),
+                        (String::new(), false),
+                        ("0.5".into(), false),
+                        ("1e3".into(), false),
+                        ("5".into(), true),
+                        ("-1".into(), true),
+                    ]);
                 } else {
                     continue; // a free string: nothing in the documents makes one invalid
                 }
@@ -1009,6 +1029,8 @@ async fn every_response_and_event_matches_the_response_schemas() {
                         let a = send(http.get(format!("{}?timeout=0.5", url(&path)))).await;
                         c.check(m, &path, &with("events"), &a, 200);
                         let a = send(http.get(format!("{}?timeout=-1", url(&path)))).await;
+                        c.check(m, &path, &with("negative timeout: no wait"), &a, 200);
+                        let a = send(http.get(format!("{}?timeout=soon", url(&path)))).await;
                         c.check(m, &path, &with("bad timeout"), &a, 422);
                         let a =
                             send(http.get(format!("{base}{}", fill(&path, "tgrp_unknown", ""))))

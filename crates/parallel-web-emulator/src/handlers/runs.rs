@@ -120,8 +120,10 @@ pub async fn run_result(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
     PathIds(id): PathIds<String>,
-    params: Params,
+    params: Result<Params, ApiError>,
 ) -> Result<Response, ApiError> {
+    // The task-run endpoints answer validation errors as `ErrorResponse`s.
+    let params = params.map_err(ApiError::into_error_response)?;
     let timeout = seconds_param(&params, "timeout")
         .map_err(ApiError::into_error_response)?
         .unwrap_or(DEFAULT_RESULT_TIMEOUT)
