@@ -81,6 +81,8 @@ key="conformance-key"
 start_emulator() {
     local name="$1" out="$work/$1.out"
     shift
+    # A previous run's file would announce a dead emulator's address.
+    rm -f "$out"
     "$bin" --addr 127.0.0.1:0 --api-key "$key" --seed 7 "$@" >"$out" 2>"$work/$name.err" &
     emu_pids+=($!)
     base_url=""
