@@ -217,6 +217,29 @@ export function violations(value, type, at = '$') {
   return problems;
 }
 
+/** Checks that the checker itself has teeth: it refuses a TaskRun with a
+ * mistyped, a missing and an out-of-enum field, and accepts a valid one. */
+export function checkTypeChecker() {
+  const valid = {
+    run_id: 'trun_0',
+    interaction_id: 'trun_0',
+    status: 'queued',
+    is_active: true,
+    processor: 'lite',
+    created_at: null,
+    modified_at: null,
+  };
+  check('type checker accepts a valid TaskRun', violations(valid, TaskRun).length === 0, violations(valid, TaskRun).join('; '));
+  const { processor: _dropped, ...missing } = valid;
+  for (const [what, value] of [
+    ['a mistyped', { ...valid, is_active: 'true' }],
+    ['a missing', missing],
+    ['an out-of-enum', { ...valid, status: 'done' }],
+  ]) {
+    check(`type checker refuses ${what} field`, violations(value, TaskRun).length > 0);
+  }
+}
+
 /** Checks that `value` conforms to the SDK's declared type `typeName`; returns value. */
 export function conforms(name, value, typeName) {
   const problems = violations(value, TYPES[typeName]);

@@ -38,20 +38,6 @@ def check(name, condition, detail=""):
         print(f"FAIL {name} {detail}")
 
 
-def raises(name, exc_type, fn):
-    """Check that fn() raises exc_type; returns the exception."""
-    try:
-        fn()
-    except exc_type as e:  # noqa: PERF203
-        check(name, True)
-        return e
-    except Exception as e:  # pragma: no cover - reported as a failure
-        check(name, False, f"raised {type(e).__name__}: {e}")
-        return None
-    check(name, False, "did not raise")
-    return None
-
-
 def make_client(cls=None, **options):
     """An SDK client for the emulator with strict response validation on.
 
@@ -422,9 +408,11 @@ def check_seed_example_results(results):
         "seed example: results name the input companies",
         sorted(r["company"] for r in results) == ["Salesforce", "Shopify", "Stripe"],
     )
+    # CompanyOutput.model_validate in the example already refused a wrong shape.
     check(
-        "seed example: outputs validate against CompanyOutput",
-        all(isinstance(r["insights"], list) and r["insights"] and isinstance(r["market_position"], str) for r in results),
+        "seed example: outputs have insights and a market position",
+        all(r["insights"] and all(r["insights"]) and r["market_position"] for r in results),
+        repr(results),
     )
     check(
         "seed example: output mentions the input",

@@ -14,6 +14,7 @@ import {
   TIMESTAMP,
   apiError,
   check,
+  checkTypeChecker,
   conforms,
   eventStream,
   loadSdk,
@@ -44,6 +45,7 @@ async function collect(promise) {
 
 async function main() {
   check('sdk version is 1.3.3', VERSION === '1.3.3', VERSION);
+  checkTypeChecker();
   const client = new Parallel({ apiKey: API_KEY, baseURL: BASE_URL });
   const noRetry = new Parallel({ apiKey: API_KEY, baseURL: BASE_URL, maxRetries: 0 });
   const tg = client.taskGroup;
