@@ -247,6 +247,17 @@ export function conforms(name, value, typeName) {
   return value;
 }
 
+/** Awaits an SDK call through `.withResponse()`: checks exactly `status` (the
+ * API answers 200 on group create and add-runs, 202 on run create), a JSON
+ * content-type and the body against `typeName`; returns the body. */
+export async function success(name, status, promise, typeName) {
+  const { data, response } = await promise.withResponse();
+  const contentType = response.headers.get('content-type') ?? '';
+  check(`${name}: status ${status}`, response.status === status, String(response.status));
+  check(`${name}: JSON body`, contentType.split(';')[0].trim() === 'application/json', contentType);
+  return conforms(name, data, typeName);
+}
+
 /** Awaits an SDK stream call through `.withResponse()`: checks status 200, the
  * SSE content-type and each event against `typeName`; returns the events. */
 export async function eventStream(name, promise, typeName) {

@@ -158,6 +158,16 @@ def api_error(name, exc_type, status, fn, *, message=None, validation_loc=None, 
     return err
 
 
+def success(name, status, raw):
+    """A JSON response from `with_raw_response`: exactly `status` (the API
+    answers 200 on group create and add-runs, 202 on run create) and a JSON
+    content-type. Returns the parsed (strictly validated) object."""
+    content_type = raw.headers.get("content-type", "")
+    check(f"{name}: status {status}", raw.status_code == status, str(raw.status_code))
+    check(f"{name}: JSON body", content_type.split(";")[0].strip() == "application/json", content_type)
+    return raw.parse()
+
+
 def check_event_stream(name, raw):
     """An SSE response from `with_raw_response`: status 200 and content-type
     text/event-stream. Returns its parsed (strictly validated) events."""
@@ -206,7 +216,7 @@ def check_task_group_methods(tg, no_retry_tg, run_event_types, run_input_param):
     TaskRunEvent, TaskGroupStatusEvent = run_event_types
 
     # create / retrieve
-    group = tg.create(metadata={"project": "conformance", "n": 1, "flag": True})
+    group = success("create", 200, tg.with_raw_response.create(metadata={"project": "conformance", "n": 1, "flag": True}))
     gid = group.task_group_id
     check("group id shape", bool(GROUP_ID.match(gid)), gid)
     check("create keeps metadata", group.metadata == {"project": "conformance", "n": 1, "flag": True}, repr(group.metadata))
@@ -220,13 +230,17 @@ def check_task_group_methods(tg, no_retry_tg, run_event_types, run_input_param):
 
     # add_runs: a JSON batch with a default spec, then a text batch with per-run specs
     spec = TaskSpecParam(output_schema=JsonSchemaParam(json_schema=SCHEMA))
-    first = tg.add_runs(
-        gid,
-        inputs=[
-            run_input_param(input={"company": name}, processor="lite", metadata={"row": i})
-            for i, name in enumerate(["Stripe", "Shopify", "Salesforce"])
-        ],
-        default_task_spec=spec,
+    first = success(
+        "add_runs",
+        200,
+        tg.with_raw_response.add_runs(
+            gid,
+            inputs=[
+                run_input_param(input={"company": name}, processor="lite", metadata={"row": i})
+                for i, name in enumerate(["Stripe", "Shopify", "Salesforce"])
+            ],
+            default_task_spec=spec,
+        ),
     )
     check("add_runs returns 3 run ids", len(first.run_ids) == 3 and all(RUN_ID.match(r) for r in first.run_ids))
     check("first add has null cursors", first.run_cursor is None and first.event_cursor is None)
@@ -339,7 +353,11 @@ def check_task_run_methods(task_run, no_retry_run):
     non-retrying strict client. Returns the created run."""
     import parallel
 
-    run_ = task_run.create(input="What is the capital of France?", processor="base", metadata={"k": "v"})
+    run_ = success(
+        "task_run.create",
+        202,
+        task_run.with_raw_response.create(input="What is the capital of France?", processor="base", metadata={"k": "v"}),
+    )
     check("task_run.create", bool(RUN_ID.match(run_.run_id)) and run_.metadata == {"k": "v"}, repr(run_))
     check("task_run.create is queued", run_.status == "queued" and run_.is_active, repr(run_))
     check("interaction_id equals run_id", run_.interaction_id == run_.run_id)

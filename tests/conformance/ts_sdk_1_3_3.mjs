@@ -17,6 +17,7 @@ import {
   checkTypeChecker,
   conforms,
   eventStream,
+  success,
   loadSdk,
   run,
   violations,
@@ -51,7 +52,7 @@ async function main() {
   const tg = client.taskGroup;
 
   // create / retrieve
-  const group = conforms('create', await tg.create({ metadata: { project: 'conformance', n: 1, flag: true } }), 'TaskGroup');
+  const group = await success('create', 200, tg.create({ metadata: { project: 'conformance', n: 1, flag: true } }), 'TaskGroup');
   const gid = group.taskgroup_id;
   check('group id shape', GROUP_ID.test(gid), gid);
   check('create keeps metadata', JSON.stringify(group.metadata) === '{"project":"conformance","n":1,"flag":true}', JSON.stringify(group.metadata));
@@ -63,9 +64,10 @@ async function main() {
   check('create({}) has null metadata', plain.metadata === null || plain.metadata === undefined, JSON.stringify(plain));
 
   // addRuns: a JSON batch with a default spec, then a text batch with per-run specs
-  const first = conforms(
+  const first = await success(
     'addRuns',
-    await tg.addRuns(gid, {
+    200,
+    tg.addRuns(gid, {
       inputs: ['Stripe', 'Shopify', 'Salesforce'].map((name, i) => ({ input: { company: name }, processor: 'lite', metadata: { row: i } })),
       default_task_spec: { output_schema: { type: 'json', json_schema: SCHEMA } },
     }),
@@ -153,7 +155,7 @@ async function main() {
 
   // taskRun: create / retrieve / retrieveInput / result / events
   const tr = client.taskRun;
-  const created = conforms('taskRun.create', await tr.create({ input: 'What is the capital of France?', processor: 'base', metadata: { k: 'v' } }), 'TaskRun');
+  const created = await success('taskRun.create', 202, tr.create({ input: 'What is the capital of France?', processor: 'base', metadata: { k: 'v' } }), 'TaskRun');
   check('taskRun.create', RUN_ID.test(created.run_id) && created.metadata?.k === 'v', JSON.stringify(created));
   check('taskRun.create is queued', created.status === 'queued' && created.is_active);
   check('interaction_id equals run_id', created.interaction_id === created.run_id);
