@@ -50,22 +50,137 @@ async fn an_ambiguous_add_runs_failure_creates_no_duplicate_runs() {
     );
 }
 
+/// How often the emulator fired `fault`.
+fn fired(emu: &EmulatorHandle, fault: &Fault) -> u64 {
+    emu.stats()
+        .faults_fired
+        .get(&fault.to_string())
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Checks that `out.run_ids[i]` is the run the server holds for input `{"n": i}`
+/// among the runs created after the first `skip` runs of `group`.
+async fn assert_ids_match_inputs(group: &TaskGroup, out: &AddRunsOutcome, skip: usize) {
+    let mut runs = group
+        .runs()
+        .include_input()
+        .typed::<Question, serde_json::Value>()
+        .await
+        .unwrap();
+    let mut listed = Vec::new();
+    while let Some(run) = runs.next().await {
+        let run = run.unwrap();
+        listed.push((run.run.run_id, run.input.unwrap().n as usize));
+    }
+    assert_eq!(listed.len(), skip + out.run_ids.len(), "each input once");
+    for (id, n) in &listed[skip..] {
+        assert_eq!(out.run_ids.get(*n), Some(id), "run id of input {n}");
+    }
+}
+
+/// The add-runs POSTs and run listings the emulator saw, in arrival order,
+/// as (method, path with query, status).
+fn add_runs_traffic(emu: &EmulatorHandle) -> Vec<(String, String, u16)> {
+    emu.request_log()
+        .into_iter()
+        .filter(|r| ["task_group_add_runs", "task_group_get_runs"].contains(&r.operation.as_str()))
+        .map(|r| (r.method, r.path, r.status))
+        .collect()
+}
+
+/// The event id the group's run listing gives run `run_id`.
+async fn cursor_of(group: &TaskGroup, run_id: &str) -> String {
+    let mut stream = group.runs().send().await.unwrap();
+    while let Some(event) = stream.next().await {
+        if let GroupEvent::RunState(r) = event.unwrap()
+            && r.run.run_id == run_id
+        {
+            return r.event_id.expect("group run events carry a cursor");
+        }
+    }
+    panic!("{run_id} is not listed");
+}
+
 #[tokio::test]
 async fn an_ambiguous_failure_in_a_later_chunk_only_resends_what_is_missing() {
-    // The second POST is committed and cut; its runs are found, not resent.
-    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    // add-runs POSTs: the setup add, then chunks 1 (inputs 0..1000), 2
+    // (1000..2000) and 3 (2000..2500). Chunk 2 is committed and cut; its runs
+    // are found from the cursor chunk 1's answer gave (the last run before
+    // chunk 1: the server's cursors never run ahead of what is committed),
+    // and nothing is sent twice.
+    let fault = Fault::ambiguous_add_runs().skip(2).times(1).path("/runs");
+    let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let group = client.task_groups().create().send().await.unwrap();
-    add_questions(&group, 3).await;
+    let setup = add_questions(&group, 3).await;
     let out = group
-        .add_runs(questions(1_200))
+        .add_runs(questions(2_500))
         .processor("lite")
         .concurrency(1)
         .send()
         .await
         .unwrap();
-    assert_eq!(out.run_ids.len(), 1_200);
-    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&1_203));
+    let traffic = add_runs_traffic(&emu);
+    assert_eq!(fired(&emu, &fault), 1, "the fault hit chunk 2");
+    assert_eq!(out.recovered, 1_000, "chunk 2's runs were found, not resent");
+    assert_eq!(
+        ops(&emu, "task_group_add_runs"),
+        4,
+        "setup + three chunks, none sent twice"
+    );
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&2_503));
+    assert_ids_match_inputs(&group, &out, 3).await;
+
+    // The reconciliation read started from the saved, non-empty cursor
+    // (after the setup's runs), not at the start of the group.
+    let cut = traffic
+        .iter()
+        .position(|(m, _, _)| m == "POST")
+        .map(|first| first + 2)
+        .unwrap();
+    let (method, path, _) = &traffic[cut + 1];
+    assert_eq!(method, "GET", "{traffic:?}");
+    assert!(path.contains("last_event_id="), "{path}");
+    let cursor = cursor_of(&group, &setup.run_ids[2]).await;
+    assert!(
+        path.ends_with(&format!("last_event_id={cursor}")),
+        "the read after the cut started at {path}, not after the setup's runs ({cursor})"
+    );
+}
+
+#[tokio::test]
+async fn a_5xx_on_a_later_chunk_resends_that_chunk_only() {
+    // The third add-runs POST (chunk 2) gets a 500 before the handler runs:
+    // nothing of it exists. The read from chunk 1's cursor finds none of its
+    // inputs, so chunk 2 alone is sent again; chunks 1 and 3 are sent once.
+    let fault = Fault::status(500).skip(2).times(1).path("/runs").method("POST");
+    let emu = start(instant().fault(fault.clone())).await;
+    let client = quick_settle(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    add_questions(&group, 3).await;
+    let out = group
+        .add_runs(questions(2_500))
+        .processor("lite")
+        .concurrency(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fired(&emu, &fault), 1, "the fault hit chunk 2");
+    assert_eq!(out.recovered, 0, "the 500 created nothing");
+    assert_eq!(ops(&emu, "task_group_add_runs"), 5, "chunk 2 twice");
+    let statuses: Vec<(String, u16)> = add_runs_traffic(&emu)
+        .into_iter()
+        .map(|(m, _, s)| (m, s))
+        .collect();
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&2_503));
+    assert_ids_match_inputs(&group, &out, 3).await;
+    let post = |s| ("POST".to_owned(), s);
+    let get = ("GET".to_owned(), 200);
+    assert!(
+        statuses.ends_with(&[post(200), post(500), get.clone(), post(200), post(200), get]),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -143,22 +258,41 @@ async fn without_batch_tags_an_ambiguous_failure_is_reported_not_retried() {
     );
 }
 
-#[tokio::test]
-async fn rate_limit_answers_are_retried_after_the_delay_the_server_asks_for() {
-    let emu =
-        start(instant().fault(Fault::status(429).times(2).retry_after_ms(20).path("/runs"))).await;
-    // A computed backoff of an hour: only the server's retry-after lets this finish.
-    let client = configured(&emu, |b| {
-        b.retry_policy(RetryPolicy::default().initial_delay(Duration::from_secs(3600)))
-    });
-    let group = client.task_groups().create().send().await.unwrap();
-    let out = tokio::time::timeout(
-        Duration::from_secs(120),
-        group.add_runs(questions(2)).processor("lite").send(),
-    )
-    .await
-    .expect("retry-after was not honoured")
-    .unwrap();
+/// A client whose own backoff is a millisecond at most: any longer wait
+/// between a 429 and its retry can only come from the server's headers.
+fn impatient(emu: &EmulatorHandle) -> Client {
+    configured(emu, |b| {
+        b.retry_policy(
+            RetryPolicy::default()
+                .max_retries(3)
+                .initial_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(1))
+                .jitter(Jitter::None),
+        )
+    })
+}
+
+/// For each add-runs POST the emulator answered with 429: how long after
+/// its arrival the next add-runs POST arrived, as the server saw it.
+fn gaps_after_429(emu: &EmulatorHandle) -> Vec<Duration> {
+    let posts: Vec<_> = emu
+        .request_log()
+        .into_iter()
+        .filter(|r| r.operation == "task_group_add_runs")
+        .collect();
+    posts
+        .windows(2)
+        .filter(|w| w[0].status == 429)
+        .map(|w| w[1].at - w[0].at)
+        .collect()
+}
+
+/// Two 429s carrying `fault`'s retry headers, then success; returns the
+/// server-observed gaps after each 429.
+async fn retried_after(fault: Fault) -> Vec<Duration> {
+    let emu = start(instant().fault(fault.times(2).path("/runs").method("POST"))).await;
+    let client = impatient(&emu);
+    let (_, out) = group_with(&client, 2).await;
     assert_eq!(out.run_ids.len(), 2);
     assert_eq!(
         ops(&emu, "task_group_add_runs"),
@@ -166,6 +300,50 @@ async fn rate_limit_answers_are_retried_after_the_delay_the_server_asks_for() {
         "two 429s, then success"
     );
     assert_eq!(emu.stats().runs_created, 2);
+    gaps_after_429(&emu)
+}
+
+#[tokio::test]
+async fn a_429_is_retried_no_earlier_than_its_retry_after_ms() {
+    let gaps = retried_after(Fault::status(429).retry_after_ms(400)).await;
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    for gap in gaps {
+        assert!(
+            gap >= Duration::from_millis(400),
+            "retried {gap:?} after a 429 asking for 400 ms"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_retried_no_earlier_than_its_retry_after_seconds() {
+    let gaps = retried_after(Fault::status(429).retry_after_secs(0.4)).await;
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    for gap in gaps {
+        assert!(
+            gap >= Duration::from_millis(400),
+            "retried {gap:?} after a 429 asking for 0.4 s"
+        );
+    }
+}
+
+#[tokio::test]
+async fn retry_after_ms_takes_precedence_over_retry_after() {
+    // `retry-after` alone would allow a retry after 1 ms; `retry-after-ms`,
+    // read first by the official SDKs, asks for 400 ms.
+    let gaps = retried_after(
+        Fault::status(429)
+            .retry_after_secs(0.001)
+            .retry_after_ms(400),
+    )
+    .await;
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    for gap in gaps {
+        assert!(
+            gap >= Duration::from_millis(400),
+            "retried {gap:?}: retry-after-ms was not the one obeyed"
+        );
+    }
 }
 
 #[tokio::test]
