@@ -34,9 +34,11 @@ async fn twenty_five_hundred_inputs_arrive_as_three_posts_with_ids_in_input_orde
 
 #[tokio::test]
 async fn an_ambiguous_add_runs_failure_creates_no_duplicate_runs() {
-    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    let fault = Fault::ambiguous_add_runs().times(1);
+    let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let (group, out) = group_with(&client, 10).await;
+    assert_eq!(fired(&emu, &fault), 1);
 
     let stats = emu.stats();
     assert_eq!(stats.runs_per_group.get(group.id()), Some(&10), "{stats:?}");
@@ -123,7 +125,10 @@ async fn an_ambiguous_failure_in_a_later_chunk_only_resends_what_is_missing() {
         .unwrap();
     let traffic = add_runs_traffic(&emu);
     assert_eq!(fired(&emu, &fault), 1, "the fault hit chunk 2");
-    assert_eq!(out.recovered, 1_000, "chunk 2's runs were found, not resent");
+    assert_eq!(
+        out.recovered, 1_000,
+        "chunk 2's runs were found, not resent"
+    );
     assert_eq!(
         ops(&emu, "task_group_add_runs"),
         4,
@@ -154,7 +159,11 @@ async fn a_5xx_on_a_later_chunk_resends_that_chunk_only() {
     // The third add-runs POST (chunk 2) gets a 500 before the handler runs:
     // nothing of it exists. The read from chunk 1's cursor finds none of its
     // inputs, so chunk 2 alone is sent again; chunks 1 and 3 are sent once.
-    let fault = Fault::status(500).skip(2).times(1).path("/runs").method("POST");
+    let fault = Fault::status(500)
+        .skip(2)
+        .times(1)
+        .path("/runs")
+        .method("POST");
     let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let group = client.task_groups().create().send().await.unwrap();
@@ -184,8 +193,40 @@ async fn a_5xx_on_a_later_chunk_resends_that_chunk_only() {
 }
 
 #[tokio::test]
+async fn a_cut_chunk_is_read_back_from_the_cursor_before_it_not_one_a_later_answer_gave() {
+    // Two chunks in flight. The first POST to reach the server is committed
+    // and cut; the other is held 100 ms, commits after it, and answers with a
+    // cursor that already lies past the cut chunk's runs. The cut chunk's
+    // read-back (after a 2 s settle window, so the later answer is in by
+    // then) must start from the cursor known before its own POST, or it
+    // misses its runs and sends them again.
+    let cut = Fault::ambiguous_add_runs().times(1).path("/runs");
+    let held = Fault::latency(Duration::from_millis(100))
+        .skip(1)
+        .times(1)
+        .path("/runs")
+        .method("POST");
+    let emu = start(instant().fault(cut.clone()).fault(held.clone())).await;
+    let client = configured(&emu, |b| b.settle_window(Duration::from_secs(2)));
+    let group = client.task_groups().create().send().await.unwrap();
+    let out = group
+        .add_runs(questions(2_000))
+        .processor("lite")
+        .concurrency(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((fired(&emu, &cut), fired(&emu, &held)), (1, 1));
+    assert_eq!(out.recovered, 1_000, "the cut chunk was found, not resent");
+    assert_eq!(ops(&emu, "task_group_add_runs"), 2);
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&2_000));
+    assert_ids_match_inputs(&group, &out, 0).await;
+}
+
+#[tokio::test]
 async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_in_order() {
-    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(2))).await;
+    let fault = Fault::ambiguous_add_runs().times(2);
+    let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let group = client.task_groups().create().send().await.unwrap();
     let out = group
@@ -195,6 +236,7 @@ async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_
         .send()
         .await
         .unwrap();
+    assert_eq!(fired(&emu, &fault), 2, "two of the three chunks were cut");
     assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&3_000));
     assert_eq!(
         out.recovered, 2_000,
@@ -214,9 +256,11 @@ async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_
 
 #[tokio::test]
 async fn a_5xx_on_add_runs_is_reconciled_then_only_missing_runs_are_sent() {
-    let emu = start(instant().fault(Fault::status(500).times(1).path("/runs"))).await;
+    let fault = Fault::status(500).times(1).path("/runs");
+    let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let (_, out) = group_with(&client, 4).await;
+    assert_eq!(fired(&emu, &fault), 1);
     assert_eq!(out.run_ids.len(), 4);
     assert_eq!(out.recovered, 0, "the 500 created nothing");
     assert_eq!(emu.stats().runs_created, 4);
@@ -229,7 +273,8 @@ async fn a_5xx_on_add_runs_is_reconciled_then_only_missing_runs_are_sent() {
 
 #[tokio::test]
 async fn without_batch_tags_an_ambiguous_failure_is_reported_not_retried() {
-    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    let fault = Fault::ambiguous_add_runs().times(1);
+    let emu = start(instant().fault(fault.clone())).await;
     let client = client_for(&emu);
     let group = client.task_groups().create().send().await.unwrap();
     let err = group
@@ -251,6 +296,7 @@ async fn without_batch_tags_an_ambiguous_failure_is_reported_not_retried() {
         "{err:?}"
     );
     assert_eq!(ops(&emu, "task_group_add_runs"), 1);
+    assert_eq!(fired(&emu, &fault), 1);
     assert_eq!(
         emu.stats().runs_created,
         2,
@@ -290,9 +336,11 @@ fn gaps_after_429(emu: &EmulatorHandle) -> Vec<Duration> {
 /// Two 429s carrying `fault`'s retry headers, then success; returns the
 /// server-observed gaps after each 429.
 async fn retried_after(fault: Fault) -> Vec<Duration> {
-    let emu = start(instant().fault(fault.times(2).path("/runs").method("POST"))).await;
+    let fault = fault.times(2).path("/runs").method("POST");
+    let emu = start(instant().fault(fault.clone())).await;
     let client = impatient(&emu);
     let (_, out) = group_with(&client, 2).await;
+    assert_eq!(fired(&emu, &fault), 2);
     assert_eq!(out.run_ids.len(), 2);
     assert_eq!(
         ops(&emu, "task_group_add_runs"),
@@ -348,18 +396,15 @@ async fn retry_after_ms_takes_precedence_over_retry_after() {
 
 #[tokio::test]
 async fn a_503_with_should_retry_true_is_retried_for_add_runs() {
-    let emu = start(
-        instant().fault(
-            Fault::status(503)
-                .times(1)
-                .should_retry(true)
-                .retry_after_ms(10)
-                .path("/runs"),
-        ),
-    )
-    .await;
+    let fault = Fault::status(503)
+        .times(1)
+        .should_retry(true)
+        .retry_after_ms(10)
+        .path("/runs");
+    let emu = start(instant().fault(fault.clone())).await;
     let client = client_for(&emu);
     let (_, out) = group_with(&client, 3).await;
+    assert_eq!(fired(&emu, &fault), 1);
     assert_eq!((out.run_ids.len(), out.recovered), (3, 0));
     assert_eq!(ops(&emu, "task_group_add_runs"), 2);
 }
@@ -429,20 +474,17 @@ async fn a_client_side_timeout_on_add_runs_is_reconciled_without_duplicates() {
     // connection before any handling, so it never commits. (A POST whose
     // handling has begun commits even so: `late_commit.rs` in the
     // reliability suite covers that.)
-    let emu = start(
-        instant().fault(
-            Fault::latency(Duration::from_secs(1))
-                .path("/runs")
-                .method("POST")
-                .times(1),
-        ),
-    )
-    .await;
+    let fault = Fault::latency(Duration::from_secs(1))
+        .path("/runs")
+        .method("POST")
+        .times(1);
+    let emu = start(instant().fault(fault.clone())).await;
     let client = configured(&emu, |b| {
         b.read_timeout(Some(Duration::from_millis(200)))
             .settle_window(Duration::from_millis(500))
     });
     let (group, out) = group_with(&client, 3).await;
+    assert_eq!(fired(&emu, &fault), 1);
     assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&3));
     let listed: Vec<String> = group
         .runs()
