@@ -499,7 +499,8 @@ async fn documented_limits_hold_at_limit_minus_one_the_limit_and_limit_plus_one(
     for n in at_each(200) {
         let include: Vec<String> = (0..n / 2).map(|i| format!("a{i}.com")).collect();
         let exclude: Vec<String> = (0..n - n / 2).map(|i| format!("b{i}.com")).collect();
-        let policy = json!({"source_policy": {"include_domains": include, "exclude_domains": exclude}});
+        let policy =
+            json!({"source_policy": {"include_domains": include, "exclude_domains": exclude}});
         got.push(add_status(&api, &g, vec![run(json!("x"), policy)]).await);
     }
     assert_eq!(got, expect, "source policy domains");
@@ -507,7 +508,14 @@ async fn documented_limits_hold_at_limit_minus_one_the_limit_and_limit_plus_one(
     let mut got = Vec::new();
     for n in at_each(5) {
         let spec = json!({"output_schema": {"type": "json", "json_schema": nested(n)}});
-        got.push(add_status(&api, &g, vec![run(json!("x"), json!({ "task_spec": spec }))]).await);
+        got.push(
+            add_status(
+                &api,
+                &g,
+                vec![run(json!("x"), json!({ "task_spec": spec }))],
+            )
+            .await,
+        );
     }
     assert_eq!(got, expect, "output schema depth");
     // Every accepted POST created its runs; no refused one created any.

@@ -135,7 +135,11 @@ impl Tally {
         }
         for (precondition, floor) in floors {
             let (held, seen) = counts.get(precondition).copied().unwrap_or_default();
-            let share = if seen == 0 { 0.0 } else { held as f64 / seen as f64 };
+            let share = if seen == 0 {
+                0.0
+            } else {
+                held as f64 / seen as f64
+            };
             assert!(
                 held > 0 && share >= *floor,
                 "{name}: `{precondition}` held in {held} of {seen} cases, under the floor of {:.0} %: the generator does not exercise the property",

@@ -259,8 +259,7 @@ fn schema_31() -> impl Strategy<Value = Value> {
             inner
                 .clone()
                 .prop_map(|i| json!({"type": "array", "items": i, "examples": [[]]})),
-            (inner.clone(), inner)
-                .prop_map(|(a, b)| json!({"anyOf": [a, b, {"type": "null"}]})),
+            (inner.clone(), inner).prop_map(|(a, b)| json!({"anyOf": [a, b, {"type": "null"}]})),
         ]
     })
 }
@@ -318,7 +317,10 @@ fn ours_with(inserts: &[(Index, Value)]) -> Value {
 fn fuzz_normalize_any_json_in_a_real_spec_is_idempotent() {
     // Random trees where a schema goes: the document around them normalises,
     // so idempotence is checked, not skipped.
-    assert!(!property_slots().is_empty(), "our spec has component properties");
+    assert!(
+        !property_slots().is_empty(),
+        "our spec has component properties"
+    );
     let case = prop::collection::vec((any::<Index>(), openapi_like()), 1..4);
     let tally = Tally::new();
     fuzz(300, case, |inserts| check(ours_with(&inserts), &tally));
@@ -327,7 +329,10 @@ fn fuzz_normalize_any_json_in_a_real_spec_is_idempotent() {
 
 #[test]
 fn fuzz_normalize_31_schemas_in_our_spec_are_rewritten_idempotently() {
-    assert!(!property_slots().is_empty(), "our spec has component properties");
+    assert!(
+        !property_slots().is_empty(),
+        "our spec has component properties"
+    );
     let plain = normalize(seeds()[0].1.clone()).expect("our spec normalises");
     let case = prop::collection::vec((any::<Index>(), schema_31()), 1..4);
     let tally = Tally::new();

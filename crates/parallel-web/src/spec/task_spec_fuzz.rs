@@ -183,7 +183,10 @@ fn fuzz_task_spec_any_json_is_checked_without_panic() {
         };
         prop_assert!(!refusable, "a schema that is not an object was accepted");
         let verdict = spec.validate();
-        tally.note("validate accepted (the limits were checked)", verdict.is_ok());
+        tally.note(
+            "validate accepted (the limits were checked)",
+            verdict.is_ok(),
+        );
         tally.note("validate refused", verdict.is_err());
         match twin {
             Ok(twin) => prop_assert_eq!(
@@ -271,16 +274,28 @@ fn fuzz_task_spec_size_and_property_limits_hold_at_their_boundaries() {
         tally.note("over the character limit", too_long);
         tally.note("at the character limit exactly", chars == MAX_SPEC_CHARS);
         tally.note("over the property limit only", too_many && !too_long);
-        tally.note("at the property limit exactly", properties == MAX_SCHEMA_PROPERTIES);
+        tally.note(
+            "at the property limit exactly",
+            properties == MAX_SCHEMA_PROPERTIES,
+        );
         tally.note("within both limits", !too_long && !too_many);
         match spec.validate() {
-            Ok(()) => prop_assert!(!too_long && !too_many, "{chars} chars, {properties} properties accepted"),
+            Ok(()) => prop_assert!(
+                !too_long && !too_many,
+                "{chars} chars, {properties} properties accepted"
+            ),
             Err(e) => {
                 let text = e.to_string();
                 if too_long {
-                    prop_assert!(text.contains(&format!("the spec is {chars} characters")), "{text}");
+                    prop_assert!(
+                        text.contains(&format!("the spec is {chars} characters")),
+                        "{text}"
+                    );
                 } else {
-                    prop_assert!(too_many, "{chars} chars, {properties} properties refused: {text}");
+                    prop_assert!(
+                        too_many,
+                        "{chars} chars, {properties} properties refused: {text}"
+                    );
                     prop_assert!(text.contains(&format!("{properties} properties")), "{text}");
                 }
             }

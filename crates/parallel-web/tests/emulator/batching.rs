@@ -681,3 +681,80 @@ async fn preview_without_a_batch_id_uses_the_placeholder_and_runs_the_checks() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn client_side_limits_hold_at_limit_minus_one_the_limit_and_limit_plus_one() {
+    // Checked before sending (`preview` runs the same checks and sends
+    // nothing). `é` is two bytes: the limits count characters.
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let before = emu.stats().requests;
+    let text = |n: usize| "é".repeat(n);
+    fn ok<T>(r: Result<T, Error>) -> &'static str {
+        match r {
+            Ok(_) => "ok",
+            Err(Error::InvalidInput { .. }) => "refused",
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    let chunks: Vec<Vec<usize>> = [999, 1_000, 1_001]
+        .into_iter()
+        .map(|n| {
+            let bodies = group.add_runs(questions(n)).processor("lite").preview();
+            bodies.unwrap().iter().map(|b| b.inputs.len()).collect()
+        })
+        .collect();
+    assert_eq!(chunks, [vec![999], vec![1_000], vec![1_000, 1]]);
+
+    let keys: Vec<_> = [15, 16, 17]
+        .into_iter()
+        .map(|n| {
+            let input = RunInput::new("x").metadata([(text(n), "v")]);
+            ok(group.add_run_inputs([input]).processor("lite").preview())
+        })
+        .collect();
+    assert_eq!(keys, ["ok", "ok", "refused"], "metadata key characters");
+
+    let values: Vec<_> = [511, 512, 513]
+        .into_iter()
+        .map(|n| {
+            let input = RunInput::new("x").metadata([("k", text(n))]);
+            ok(group.add_run_inputs([input]).processor("lite").preview())
+        })
+        .collect();
+    assert_eq!(values, ["ok", "ok", "refused"], "metadata value characters");
+
+    // The SDK counts the input's compact JSON, quotes included: a string
+    // of n characters is n + 2.
+    let inputs: Vec<_> = [24_997, 24_998, 24_999]
+        .into_iter()
+        .map(|n| ok(group.add_runs([text(n)]).processor("lite").preview()))
+        .collect();
+    assert_eq!(
+        inputs,
+        ["ok", "ok", "refused"],
+        "task spec plus input characters"
+    );
+
+    let specs: Vec<_> = [
+        parallel_web::MAX_SPEC_CHARS - 1,
+        parallel_web::MAX_SPEC_CHARS,
+        parallel_web::MAX_SPEC_CHARS + 1,
+    ]
+    .into_iter()
+    .map(|n| {
+        let bare = TaskSpec::text("");
+        let spec = TaskSpec::text(text(n - bare.len_chars()));
+        assert_eq!(spec.len_chars(), n);
+        ok(group
+            .add_runs(["x"])
+            .processor("lite")
+            .default_spec(&spec)
+            .preview())
+    })
+    .collect();
+    assert_eq!(specs, ["ok", "ok", "refused"], "task spec characters");
+    assert_eq!(emu.stats().requests, before, "nothing was sent");
+}
