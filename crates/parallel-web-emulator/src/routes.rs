@@ -5,6 +5,7 @@ use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
 use crate::handlers::{events_stream, groups, ledger, run_events, runs, runs_stream};
 use crate::state::AppState;
+use crate::stats::RequestRecord;
 use crate::wire::to_json;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -163,25 +164,38 @@ fn operation(operations: &Operations, method: &Method, matched: Option<&str>) ->
         .map_or("other", |(_, name)| *name)
 }
 
-/// Counts the request, applies latency and status faults, checks the API key,
+/// Counts and logs the request, applies latency and status faults, checks the API key,
 /// and numbers the `ref_id` of any error answer.
 async fn gate(
     State((st, operations)): State<(Arc<AppState>, Arc<Operations>)>,
     req: Request,
     next: Next,
 ) -> Response {
-    let resp = admit(&st, &operations, req, next).await;
-    st.ref_ids.number(resp)
-}
-
-async fn admit(st: &AppState, operations: &Operations, req: Request, next: Next) -> Response {
+    let at = st.counters.elapsed();
+    let method = req.method().as_str().to_owned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let op = operation(
-        operations,
+        &operations,
         req.method(),
         req.extensions()
             .get::<MatchedPath>()
             .map(MatchedPath::as_str),
     );
+    let resp = admit(&st, op, req, next).await;
+    st.counters.log(RequestRecord {
+        at,
+        method,
+        path,
+        operation: op.to_owned(),
+        status: resp.status().as_u16(),
+    });
+    st.ref_ids.number(resp)
+}
+
+async fn admit(st: &AppState, op: &'static str, req: Request, next: Next) -> Response {
     st.counters.request(op);
     let path = req.uri().path().to_owned();
     let method = req.method().as_str().to_owned();

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// A snapshot of what the emulator has done since it started.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -33,9 +34,46 @@ pub struct Stats {
     pub late_commits_pending: u64,
 }
 
+/// One request as the emulator received it, for tests that check what a
+/// client did on the wire and when (a retry's distance from the answer that
+/// caused it, the cursor a read started from).
+///
+/// ```
+/// # async fn demo() -> std::io::Result<()> {
+/// use parallel_web_emulator::Emulator;
+/// let emu = Emulator::builder().start().await?;
+/// for r in emu.request_log() {
+///     println!("{:?} {} {} -> {}", r.at, r.method, r.path, r.status);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RequestRecord {
+    /// When the request arrived, measured from the emulator's start on the
+    /// tokio clock (so a test with paused time sees paused time).
+    pub at: Duration,
+    /// HTTP method (`GET`, `POST`, …).
+    pub method: String,
+    /// Path and query string, as sent (`/v1beta/tasks/groups/…/runs?last_event_id=…`).
+    pub path: String,
+    /// Operation name (`task_group_add_runs`, …; `other` for unknown routes).
+    pub operation: String,
+    /// Status of the answer (an injected fault's status included; a
+    /// connection cut by a fault records the status the handler produced).
+    pub status: u16,
+}
+
+/// How many requests [`Counters`] keeps in its log; later ones are counted
+/// in [`Stats::requests`] but not logged (a long load run would otherwise
+/// grow without bound).
+pub const REQUEST_LOG_CAPACITY: usize = 100_000;
+
 /// Live counters (the parts not derived from the world).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Counters {
+    started: tokio::time::Instant,
+    log: Mutex<Vec<RequestRecord>>,
     requests: AtomicU64,
     per_operation: Mutex<BTreeMap<&'static str, u64>>,
     events: AtomicU64,
@@ -43,7 +81,42 @@ pub struct Counters {
     late_commits_pending: AtomicU64,
 }
 
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            started: tokio::time::Instant::now(),
+            log: Mutex::default(),
+            requests: AtomicU64::default(),
+            per_operation: Mutex::default(),
+            events: AtomicU64::default(),
+            rate_limited: AtomicU64::default(),
+            late_commits_pending: AtomicU64::default(),
+        }
+    }
+}
+
 impl Counters {
+    /// Time since the emulator started, on the tokio clock.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Logs one answered request (up to [`REQUEST_LOG_CAPACITY`]).
+    pub fn log(&self, record: RequestRecord) {
+        if let Ok(mut log) = self.log.lock()
+            && log.len() < REQUEST_LOG_CAPACITY
+        {
+            log.push(record);
+        }
+    }
+
+    /// The logged requests, in arrival order.
+    pub fn logged(&self) -> Vec<RequestRecord> {
+        let mut log = self.log.lock().map(|l| l.clone()).unwrap_or_default();
+        log.sort_by_key(|r| r.at);
+        log
+    }
+
     /// Counts one request to `operation`.
     pub fn request(&self, operation: &'static str) {
         self.requests.fetch_add(1, Ordering::Relaxed);
