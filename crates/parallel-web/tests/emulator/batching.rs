@@ -726,12 +726,15 @@ async fn client_side_limits_hold_at_limit_minus_one_the_limit_and_limit_plus_one
         .collect();
     assert_eq!(values, ["ok", "ok", "refused"], "metadata value characters");
 
-    // The SDK counts the input's compact JSON, quotes included: a string
-    // of n characters is n + 2.
-    let inputs: Vec<_> = [24_997, 24_998, 24_999]
-        .into_iter()
-        .map(|n| ok(group.add_runs([text(n)]).processor("lite").preview()))
-        .collect();
+    // A text input counts its characters, as the emulator does.
+    let inputs: Vec<_> = [
+        parallel_web::MAX_SPEC_AND_INPUT_CHARS - 1,
+        parallel_web::MAX_SPEC_AND_INPUT_CHARS,
+        parallel_web::MAX_SPEC_AND_INPUT_CHARS + 1,
+    ]
+    .into_iter()
+    .map(|n| ok(group.add_runs([text(n)]).processor("lite").preview()))
+    .collect();
     assert_eq!(
         inputs,
         ["ok", "ok", "refused"],
