@@ -1,7 +1,8 @@
 //! End-to-end tests of `parallel-web enrich` against the emulator binary:
 //! each starts its own emulator process (fresh counters) and runs the CLI
-//! binary as a user would, then checks the output table and the emulator's
-//! `runs_created` counter (exactly one run per row).
+//! binary as a user would, then checks the output table (each row with its
+//! own run's result, against the emulator's ledger and outputs) and the
+//! emulator's `runs_created` counter (exactly one run per row).
 
 mod support;
 
@@ -10,24 +11,23 @@ use std::process::Command;
 
 use parallel_web_tests::EmulatorProcess;
 use serde_json::Value;
-use support::{CLI, COMPANIES, cli, run, scratch, spawn_paused_at, stats, write_jsonl};
+use support::{
+    CLI, COMPANIES, assert_rows_got_their_own_results, cli, read_csv, read_jsonl, run, scratch,
+    spawn_paused_at, stats, write_jsonl,
+};
 
-/// Every output row, in order, has the input's id and a completed run,
-/// and no run id appears twice.
-fn assert_complete_jsonl(path: &Path, rows: usize) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+/// Every output row, in order, has the input's id and a completed run of
+/// its own, whose input was the row (`sent`: the columns sent, default
+/// all) and whose output is the row's `ceo`.
+fn assert_complete_jsonl(emu: &EmulatorProcess, path: &Path, rows: usize, sent: Option<&[&str]>) {
+    let lines = read_jsonl(path);
     assert_eq!(lines.len(), rows);
-    let mut ids = std::collections::HashSet::new();
     for (i, row) in lines.iter().enumerate() {
         assert_eq!(row["id"], i, "row {i} out of order");
         assert_eq!(row["_status"], "completed", "row {i}: {row}");
         assert!(row["ceo"].is_string(), "row {i}: {row}");
-        assert!(ids.insert(row["_run_id"].as_str().unwrap().to_owned()));
     }
+    assert_rows_got_their_own_results(emu, &lines, &["ceo"], sent);
 }
 
 #[test]
@@ -56,6 +56,12 @@ fn three_companies_are_enriched_in_input_order_with_status_columns() {
     }
     assert_eq!(lines.len(), 4);
     assert_eq!(stats(&emu)["runs_created"], 3);
+    assert_rows_got_their_own_results(
+        &emu,
+        &read_csv(&dir.join("out.csv")),
+        &["ceo", "founded"],
+        None,
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("submitted 3/3"), "{stderr}");
 }
@@ -90,14 +96,15 @@ fn ten_thousand_rows_under_faults_are_each_created_once_and_written_in_order() {
     .args(["--column", "ceo: CEO name", "--input-columns", "name"]);
     let out = run(c);
     assert_eq!(out.status.code(), Some(0));
-    assert_complete_jsonl(&dir.join("out.jsonl"), 10_000);
+    assert_complete_jsonl(&emu, &dir.join("out.jsonl"), 10_000, Some(&["name"]));
     let s = stats(&emu);
     assert_eq!(s["runs_created"], 10_000, "{s}");
 }
 
 /// Runs the CLI until it reaches `pause` (see the test hook), kills it
-/// with SIGKILL there, then reruns the same command to the end.
-fn kill_at_then_rerun(pause: &str, rows: usize) {
+/// with SIGKILL there, then reruns the same command to the end. Returns
+/// how many events the rerun read from the group's runs stream.
+fn kill_at_then_rerun(pause: &str, rows: usize) -> u64 {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "5"]);
     let dir = scratch(&format!("kill-{}", pause.replace(':', "-")));
     write_jsonl(&dir.join("in.jsonl"), rows);
@@ -119,14 +126,18 @@ fn kill_at_then_rerun(pause: &str, rows: usize) {
     child.wait().unwrap();
     assert!(!dir.join("out.jsonl").exists());
 
+    let runs_events = |s: &Value| s["events_per_operation"]["task_group_get_runs"].as_u64();
+    let before = runs_events(&stats(&emu)).unwrap_or(0);
     let mut second = cli(&emu, &dir);
     second.args(args);
     let out = run(second);
     assert_eq!(out.status.code(), Some(0));
-    assert_complete_jsonl(&dir.join("out.jsonl"), rows);
+    // Counted before the checks below read the group's runs themselves.
     let s = stats(&emu);
     assert_eq!(s["runs_created"], rows, "{s}");
     assert_eq!(s["groups"], 1, "{s}");
+    assert_complete_jsonl(&emu, &dir.join("out.jsonl"), rows, None);
+    runs_events(&s).expect("the rerun read the group's runs") - before
 }
 
 #[test]
@@ -141,7 +152,19 @@ fn killed_after_the_post_but_before_journaling_run_ids_resumes_exactly_once() {
 
 #[test]
 fn killed_while_reading_results_resumes_from_the_saved_cursor() {
-    kill_at_then_rerun("results:2", 5_000);
+    // Killed once the second batch of 1,000 results (and the cursor after
+    // it) was journaled: the rerun reads the runs after that cursor. A
+    // rerun that ignored the cursor would read all 5,000 again and still
+    // end complete, so the count of events it read is what tells. (At
+    // most one more chunk of the killed process's stream may be counted
+    // after it died, hence a bound rather than an equality.)
+    let rows = 5_000;
+    let read = kill_at_then_rerun("results:2", rows);
+    let missing = rows as u64 - 2 * 1_000;
+    assert!(
+        read >= missing && read < rows as u64,
+        "the rerun read {read} runs; from the saved cursor it reads the {missing} after it, a full re-read {rows}"
+    );
 }
 
 #[test]
@@ -176,6 +199,7 @@ fn failed_rows_are_kept_with_their_error_and_the_exit_status_is_2() {
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(r["id"], i);
     }
+    assert_rows_got_their_own_results(&emu, &rows, &["ceo"], None);
 }
 
 #[test]
@@ -282,47 +306,45 @@ fn without_a_key_or_base_url_it_says_how_to_set_one_or_start_the_emulator() {
 
 #[test]
 fn dry_run_prints_the_spec_and_first_post_body_and_sends_nothing() {
-    let out = Command::new(CLI)
-        .args([
-            "enrich",
-            COMPANIES,
-            "-o",
-            "-",
-            "--column",
-            "ceo: CEO name",
-            "--dry-run",
-        ])
+    let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
+    let dir = scratch("dry-run");
+    let args = [
+        "enrich",
+        COMPANIES,
+        "-o",
+        "-",
+        "--column",
+        "ceo: CEO name",
+        "--dry-run",
+    ];
+    // Pointed at an emulator with a valid key: it must still send nothing.
+    let mut c = cli(&emu, &dir);
+    c.args(args);
+    let with_key = run(c);
+    // And it needs neither a key nor a base URL.
+    let without_key = Command::new(CLI)
+        .args(args)
         .env_remove("PARALLEL_API_KEY")
         .env_remove("PARALLEL_BASE_URL")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("\"ceo\"") && stdout.contains("\"Salesforce\""),
-        "{stdout}"
-    );
-    let tag = format!("{}.2", parallel_web::AddRuns::PREVIEW_BATCH_ID);
-    assert!(stdout.contains(&tag), "{stdout}");
-}
-
-#[test]
-fn groups_runs_lists_the_group_as_jsonl() {
-    let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
-    let dir = scratch("groups");
-    let mut c = cli(&emu, &dir);
-    c.args([
-        "enrich", COMPANIES, "-o", "out.csv", "--column", "ceo", "-q",
-    ]);
-    assert_eq!(run(c).status.code(), Some(0));
-    let mut c = cli(&emu, &dir);
-    c.args(["groups", "create"]);
-    let created: Value = serde_json::from_slice(&run(c).stdout).unwrap();
-    assert!(created["taskgroup_id"].is_string());
-    let out = run({
-        let mut c = cli(&emu, &dir);
-        c.args(["runs", "result", "trun_missing"]);
-        c
-    });
-    assert_eq!(out.status.code(), Some(1));
+    for out in [with_key, without_key] {
+        assert_eq!(out.status.code(), Some(0));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("\"ceo\"") && stdout.contains("\"Salesforce\""),
+            "{stdout}"
+        );
+        let tag = format!("{}.2", parallel_web::AddRuns::PREVIEW_BATCH_ID);
+        assert!(stdout.contains(&tag), "{stdout}");
+    }
+    let s = stats(&emu);
+    let sent: Vec<&String> = s["requests_per_operation"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|op| !op.starts_with("emulator_"))
+        .collect();
+    assert!(sent.is_empty(), "a dry run sent {sent:?}");
+    assert_eq!(s["groups"], 0, "{s}");
 }
