@@ -48,7 +48,8 @@ pub fn run(mut c: Command) -> Output {
     out
 }
 
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+/// Runs `f` to its end on a runtime of its own (for SDK calls from a test).
+pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
     parallel_web::install_tls_provider();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -60,6 +61,18 @@ fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
 /// The emulator's counters.
 pub fn stats(emu: &EmulatorProcess) -> Value {
     block_on(emu.stats())
+}
+
+/// The API operations the emulator was asked for (its own `/_emulator`
+/// endpoints left out).
+pub fn api_operations(emu: &EmulatorProcess) -> Vec<String> {
+    stats(emu)["requests_per_operation"]
+        .as_object()
+        .expect("requests per operation")
+        .keys()
+        .filter(|op| !op.starts_with("emulator_"))
+        .cloned()
+        .collect()
 }
 
 /// The emulator's record of every run of a group.
