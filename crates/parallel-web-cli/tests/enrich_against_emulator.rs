@@ -75,10 +75,12 @@ fn ten_thousand_rows_under_faults_are_each_created_once_and_written_in_order() {
         "11",
         "--fault",
         "drop-stream:between=300-3000",
+        // Rates high enough to fire among the ~40 requests the run makes
+        // (at 5% and 3% they never did, and the test checked no fault).
         "--fault",
-        "status:code=429,rate=0.05,retry-after-ms=5",
+        "status:code=429,rate=0.2,retry-after-ms=5",
         "--fault",
-        "status:code=503,rate=0.03,retry-after-ms=5",
+        "status:code=503,rate=0.1,retry-after-ms=5",
         "--fault",
         "ambiguous-add-runs:times=3",
     ]);
@@ -99,6 +101,22 @@ fn ten_thousand_rows_under_faults_are_each_created_once_and_written_in_order() {
     assert_complete_jsonl(&emu, &dir.join("out.jsonl"), 10_000, Some(&["name"]));
     let s = stats(&emu);
     assert_eq!(s["runs_created"], 10_000, "{s}");
+    // "Under faults": each one fired.
+    for fault in [
+        "drop-stream",
+        "status:code=429",
+        "status:code=503",
+        "ambiguous-add-runs",
+    ] {
+        let fired: u64 = s["faults_fired"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.starts_with(fault))
+            .map(|(_, n)| n.as_u64().unwrap())
+            .sum();
+        assert!(fired > 0, "{fault} never fired: {s}");
+    }
 }
 
 /// Runs the CLI until it reaches `pause` (see the test hook), kills it
@@ -213,8 +231,11 @@ fn a_malformed_csv_row_is_reported_by_line_and_nothing_is_sent() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 3"), "{stderr}");
-    assert_eq!(stats(&emu)["runs_created"], 0);
-    assert_eq!(stats(&emu)["groups"], 0);
+    assert!(
+        api_operations(&emu).is_empty(),
+        "{:?}",
+        api_operations(&emu)
+    );
 }
 
 #[test]
@@ -247,7 +268,12 @@ fn rows_over_the_size_limit_and_missing_columns_are_refused_before_any_post() {
     let out = run(c);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no input column \"ticker\""));
-    assert_eq!(stats(&emu)["runs_created"], 0);
+    // Not even the group was created.
+    assert!(
+        api_operations(&emu).is_empty(),
+        "{:?}",
+        api_operations(&emu)
+    );
 }
 
 #[test]
@@ -340,4 +366,47 @@ fn dry_run_prints_the_spec_and_first_post_body_and_sends_nothing() {
     }
     let sent = api_operations(&emu);
     assert!(sent.is_empty(), "a dry run sent {sent:?}");
+}
+
+#[test]
+fn a_parallel_cli_config_file_runs_unchanged() {
+    // The shape `parallel-cli enrich run` reads, keys it has that this
+    // tool ignores (`source_type`) included.
+    let emu = EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "13"]);
+    let dir = scratch("config");
+    std::fs::copy(COMPANIES, dir.join("companies.csv")).unwrap();
+    std::fs::write(
+        dir.join("enrich.yaml"),
+        "source_type: csv\nsource: companies.csv\ntarget: enriched.csv\n\
+         source_columns:\n  - name: company_name\n    description: The company\n\
+         enriched_columns:\n  - name: ceo\n    description: CEO name\n    type: str\n\
+         \x20 - name: founded\n    description: Year founded\n    type: int\n\
+         processor: lite\n",
+    )
+    .unwrap();
+    let mut c = cli(&emu, &dir);
+    c.args(["enrich", "--config", "enrich.yaml"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(0));
+    let rows = read_csv(&dir.join("enriched.csv"));
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["company_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Stripe", "Shopify", "Salesforce"]);
+    for row in &rows {
+        // `type: int` asked for an integer.
+        let founded = row["founded"].as_str().unwrap();
+        assert!(founded.parse::<i64>().is_ok(), "{row}");
+    }
+    // Only `source_columns` were sent, and each row got its run's result.
+    assert_rows_got_their_own_results(&emu, &rows, &["ceo", "founded"], Some(&["company_name"]));
+    let group = support::group_of(&out.stderr);
+    for entry in support::ledger(&emu, &group) {
+        assert_eq!(
+            entry.run_input["processor"], "lite",
+            "{:?}",
+            entry.run_input
+        );
+    }
 }
