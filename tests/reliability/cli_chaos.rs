@@ -172,7 +172,7 @@ async fn seed_run(rows: usize, kills: usize, seed: u64) -> (Figures, Vec<String>
     rerun_changes_nothing(&emulator, &dir, code, &mut problems).await;
 
     let stats = emulator.stats().await;
-    let faults = stats["faults_fired"]
+    let faults: BTreeMap<String, u64> = stats["faults_fired"]
         .as_object()
         .map(|m| {
             m.iter()

@@ -216,7 +216,9 @@ fn same_cell(cell: &Value, value: &Value) -> bool {
     match (cell, value) {
         (Value::String(text), Value::Null) => text.is_empty(),
         (Value::String(_), Value::String(_)) => false,
-        (Value::String(text), other) => *text == other.to_string(),
+        (Value::String(text), other) => {
+            serde_json::from_str::<Value>(text).is_ok_and(|v| v == *other)
+        }
         _ => false,
     }
 }
