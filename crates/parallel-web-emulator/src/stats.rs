@@ -24,6 +24,11 @@ pub struct Stats {
     pub requests_per_operation: BTreeMap<String, u64>,
     /// SSE events written (keep-alive comments not included).
     pub events_served: u64,
+    /// SSE events written per streaming operation (`task_group_get_runs`,
+    /// `task_group_events`, `task_run_events`): how much a client read, so
+    /// a test can tell a stream resumed from a cursor from a full re-read.
+    #[serde(default)]
+    pub events_per_operation: BTreeMap<String, u64>,
     /// How often each configured fault fired, keyed by its `--fault` text form.
     pub faults_fired: BTreeMap<String, u64>,
     /// Run-creating POSTs refused by the rate limit.
@@ -77,6 +82,7 @@ pub struct Counters {
     requests: AtomicU64,
     per_operation: Mutex<BTreeMap<&'static str, u64>>,
     events: AtomicU64,
+    events_per_operation: Mutex<BTreeMap<&'static str, u64>>,
     rate_limited: AtomicU64,
     late_commits_pending: AtomicU64,
 }
@@ -125,9 +131,12 @@ impl Counters {
         }
     }
 
-    /// Counts `n` SSE events written.
-    pub fn events(&self, n: u64) {
+    /// Counts `n` SSE events written by `operation`.
+    pub fn events(&self, operation: &'static str, n: u64) {
         self.events.fetch_add(n, Ordering::Relaxed);
+        if let Ok(mut m) = self.events_per_operation.lock() {
+            *m.entry(operation).or_default() += n;
+        }
     }
 
     /// Counts a rate-limited request.
@@ -153,6 +162,9 @@ impl Counters {
         stats.late_commits_pending = self.late_commits_pending.load(Ordering::Relaxed);
         if let Ok(m) = self.per_operation.lock() {
             stats.requests_per_operation = m.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        }
+        if let Ok(m) = self.events_per_operation.lock() {
+            stats.events_per_operation = m.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
         }
     }
 }
