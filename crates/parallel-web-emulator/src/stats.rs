@@ -95,6 +95,7 @@ impl Default for Counters {
             requests: AtomicU64::default(),
             per_operation: Mutex::default(),
             events: AtomicU64::default(),
+            events_per_operation: Mutex::default(),
             rate_limited: AtomicU64::default(),
             late_commits_pending: AtomicU64::default(),
         }
