@@ -105,6 +105,24 @@ pub struct Received {
     pub error: Option<String>,
 }
 
+/// True when `path` does not exist, is empty, or starts with SQLite's file
+/// header: the only files `--fresh` may delete. (A file it cannot read is
+/// not deleted either.)
+fn is_sqlite_or_absent(path: &Path) -> bool {
+    use std::io::Read;
+    const HEADER: &[u8; 16] = b"SQLite format 3\0";
+    match std::fs::File::open(path) {
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        Ok(file) => {
+            let mut start = Vec::with_capacity(16);
+            match file.take(16).read_to_end(&mut start) {
+                Ok(_) => start.is_empty() || start == HEADER,
+                Err(_) => false,
+            }
+        }
+    }
+}
+
 /// An open journal.
 pub struct Journal {
     conn: Connection,
@@ -117,6 +135,12 @@ impl Journal {
     /// Opens (or creates) the journal at `path`; `fresh` deletes it first.
     pub fn open(path: &Path, fresh: bool) -> Result<Journal> {
         if fresh {
+            if !is_sqlite_or_absent(path) {
+                return Err(Failure::new(format!(
+                    "{} is not a journal, so --fresh leaves it alone: pass --journal with another path",
+                    path.display()
+                )));
+            }
             Journal::remove(path).map_err(|e| {
                 Failure::new(format!(
                     "cannot remove the old journal {}: {e}",
@@ -129,7 +153,7 @@ impl Journal {
         })?;
         let not_a_journal = |e: rusqlite::Error| {
             Failure::new(format!(
-                "{} is not a journal this tool can use ({e}); pass --journal elsewhere or --fresh",
+                "{} is not a journal this tool can use ({e}); pass --journal with another path",
                 path.display()
             ))
         };
@@ -1042,10 +1066,22 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let message = Journal::open(&path, false).err().unwrap().0;
         assert!(
-            message.contains("not a journal") && message.contains("--fresh"),
+            message.contains("not a journal") && message.contains("--journal"),
             "{message}"
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // --fresh deletes journals only, never a file of the user's.
+        let message = Journal::open(&path, true).err().unwrap().0;
+        assert!(
+            message.contains("not a journal") && message.contains("--fresh leaves it alone"),
+            "{message}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // A real journal is replaced.
+        let journal = path.with_extension("real");
+        drop(Journal::open(&journal, false).unwrap());
+        assert!(Journal::open(&journal, true).is_ok());
+        Journal::remove(&journal).unwrap();
         Journal::remove(&path).unwrap();
     }
 
