@@ -190,9 +190,8 @@ fn allowed_against(
     difference: &Difference,
     reference: &BTreeMap<String, String>,
 ) -> Option<&'static str> {
-    allowed_because(difference).or_else(|| {
-        missing_as_a_whole(difference, reference).then_some(ONE_ERA_ONLY_WHY)
-    })
+    allowed_because(difference)
+        .or_else(|| missing_as_a_whole(difference, reference).then_some(ONE_ERA_ONLY_WHY))
 }
 
 /// Every difference between two fact sets, in key order.
@@ -380,11 +379,13 @@ mod tests {
                 .into(),
         };
         let key = "schema V1SearchRequest.mode";
-        let wider = r#"required=false, type=anyOf(enum["turbo","fast","basic","advanced"]), nullable=true"#;
+        let wider =
+            r#"required=false, type=anyOf(enum["turbo","fast","basic","advanced"]), nullable=true"#;
         assert!(allowed_because(&differs(key, wider)).is_some());
         let lost = r#"required=false, type=anyOf(enum["turbo","basic"]), nullable=true"#;
         assert!(allowed_because(&differs(key, lost)).is_none());
-        let not_nullable = r#"required=false, type=anyOf(enum["turbo","basic","advanced"]), nullable=false"#;
+        let not_nullable =
+            r#"required=false, type=anyOf(enum["turbo","basic","advanced"]), nullable=false"#;
         assert!(allowed_because(&differs(key, not_nullable)).is_none());
         assert!(allowed_because(&differs("schema TaskRun.status", wider)).is_none());
     }
