@@ -38,6 +38,18 @@ const SECTIONS: &[&str] = &["articles", "guides", "news", "reports", "wiki"];
 
 const STOPWORDS: &[&str] = &[
     "the",
+    "they",
+    "their",
+    "them",
+    "did",
+    "does",
+    "has",
+    "have",
+    "its",
+    "not",
+    "but",
+    "can",
+    "will",
     "and",
     "for",
     "with",
