@@ -109,6 +109,8 @@ run_script 0.5.1 seed_example_beta.py
 run_script 0.5.1 beta_sdk_0_5_1.py
 run_script 1.3.7 seed_example_ga.py
 run_script 1.3.7 ga_sdk_1_3_7.py
+run_script 0.5.1 search_extract_beta_0_5_1.py
+run_script 1.3.7 search_extract_ga_1_3_7.py
 
 if start_emulator faulty --time-scale 0 \
     --fault "status:code=429,retry-after-ms=20,times=2,path=/v1/tasks/groups" \
