@@ -20,6 +20,7 @@ mod state;
 mod stats;
 mod status;
 mod validate;
+mod web;
 mod wire;
 mod world;
 

@@ -3,7 +3,9 @@
 
 use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
-use crate::handlers::{events_stream, groups, ledger, run_events, runs, runs_stream};
+use crate::handlers::{
+    events_stream, extract, groups, ledger, run_events, runs, runs_stream, search,
+};
 use crate::state::AppState;
 use crate::stats::RequestRecord;
 use crate::wire::to_json;
@@ -46,8 +48,17 @@ macro_rules! ga_only {
     };
 }
 
-/// Every endpoint of API-NOTES §2, and the emulator's own (`/_emulator`).
-static ENDPOINTS: [Endpoint; 13] = [
+/// Served under `/v1beta` only, as `beta_<name>`; for operations whose
+/// beta-era request shape differs from the GA one, so each has its handler.
+macro_rules! beta_only {
+    ($name:literal) => {
+        &[("/v1beta", concat!("beta_", $name))]
+    };
+}
+
+/// Every endpoint of API-NOTES §2, search and extract, and the emulator's
+/// own (`/_emulator`).
+static ENDPOINTS: [Endpoint; 17] = [
     Endpoint {
         method: Method::POST,
         path: "/tasks/groups",
@@ -113,6 +124,30 @@ static ENDPOINTS: [Endpoint; 13] = [
         path: "/tasks/runs/{run_id}/result",
         names: ga_only!("task_run_result"),
         handler: |m| on(m, runs::run_result),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/search",
+        names: ga_only!("search"),
+        handler: |m| on(m, search::search),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/search",
+        names: beta_only!("search"),
+        handler: |m| on(m, search::beta_search),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/extract",
+        names: ga_only!("extract"),
+        handler: |m| on(m, extract::extract),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/extract",
+        names: beta_only!("extract"),
+        handler: |m| on(m, extract::beta_extract),
     },
     Endpoint {
         method: Method::GET,
@@ -293,8 +328,9 @@ mod tests {
                 assert!(routes.insert((e.method.clone(), path.clone())), "{path}");
             }
         }
-        // 7 operations in both versions, 4 in /v1 only, 2 of the emulator's.
-        assert_eq!(names.len(), 7 * 2 + 4 + 2);
+        // 7 operations in both versions, 4 in /v1 only, search and extract
+        // with one handler per version, 2 of the emulator's.
+        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 2);
     }
 
     #[test]

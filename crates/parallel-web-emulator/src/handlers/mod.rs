@@ -5,14 +5,17 @@
 //! - [`runs`]: create, retrieve, input, result long-poll (R1–R4)
 //! - [`runs_stream`], [`events_stream`], [`run_events`]: the SSE endpoints (G4, G5, R5)
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
+//! - [`search`], [`extract`]: search and extract over the synthetic web ([`crate::web`])
 
 pub mod body;
 pub mod events_stream;
+pub mod extract;
 pub mod groups;
 pub mod ledger;
 pub mod run_events;
 pub mod runs;
 pub mod runs_stream;
+pub mod search;
 
 use crate::error::ApiError;
 use crate::render::Renderer;

@@ -4,6 +4,7 @@
 mod basics;
 mod batching;
 mod options;
+mod search_extract;
 mod spec_fields;
 mod streams;
 mod waiting;
