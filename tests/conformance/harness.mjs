@@ -142,6 +142,17 @@ const ErrorEvent = model({ error: ErrorObject, type: oneOfValues('error') });
 const progressMessage = (type) => model({ message: 'string', timestamp: nullable('string'), type: oneOfValues(type) });
 const messageTypes = ['plan', 'search', 'result', 'tool_call', 'exec_status'].map((t) => `task_run.progress_msg.${t}`);
 
+const UsageItem = model({ count: 'number', name: 'string' });
+const pageFields = { publish_date: nullable('string'), title: nullable('string') };
+const WebSearchResult = model({ excerpts: arrayOf('string'), url: 'string' }, pageFields);
+const ExtractResult = model({ excerpts: arrayOf('string'), url: 'string' }, { ...pageFields, full_content: nullable('string') });
+const ExtractError = model({
+  content: nullable('string'),
+  error_type: 'string',
+  http_status_code: nullable('number'),
+  url: 'string',
+});
+
 export const TYPES = {
   TaskRun,
   RunInput,
@@ -173,6 +184,14 @@ export const TYPES = {
     error: ErrorEvent,
   }),
   ErrorResponse: model({ error: ErrorObject, type: oneOfValues('error') }),
+  SearchResult: model(
+    { results: arrayOf(WebSearchResult), search_id: 'string', session_id: 'string' },
+    { usage: nullable(arrayOf(UsageItem)), warnings: nullable(arrayOf(Warning)) },
+  ),
+  ExtractResponse: model(
+    { errors: arrayOf(ExtractError), extract_id: 'string', results: arrayOf(ExtractResult), session_id: 'string' },
+    { usage: nullable(arrayOf(UsageItem)), warnings: nullable(arrayOf(Warning)) },
+  ),
 };
 
 const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);

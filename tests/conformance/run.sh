@@ -156,6 +156,7 @@ run_script 1.3.7 ga_sdk_1_3_7.py
 run_script "$ts_version" ts_sdk_1_3_3.mjs
 run_script 0.5.1 search_extract_beta_0_5_1.py
 run_script 1.3.7 search_extract_ga_1_3_7.py
+run_script "$ts_version" search_extract_ts_1_3_3.mjs
 
 # run_faults VERSION SCRIPT: SCRIPT against a fresh emulator with faults
 # (EMULATOR_BASE_URL) and a fresh one allowing one run-creating POST per
