@@ -61,9 +61,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("\n{}\n  excerpt: {first}", page.url);
     }
     for failed in read.errors() {
+        let status = failed
+            .http_status_code
+            .map_or("no HTTP answer".to_owned(), |code| format!("HTTP {code}"));
         println!(
-            "\ncould not read {}: {} (HTTP status {:?})",
-            failed.url, failed.error_type, failed.http_status_code
+            "\ncould not read {}: {} ({status})",
+            failed.url, failed.error_type
         );
     }
     println!(
