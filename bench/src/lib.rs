@@ -1,6 +1,7 @@
 //! What the benchmark's binaries share: the company-research types of the
 //! seed example and the input generator every client uses (so the Rust,
-//! Python and TypeScript loops send and read the same data), the runtime
+//! Python and TypeScript loops send and read the same data), the search and
+//! extract requests of the call workloads, the runtime
 //! choice of the Rust clients, and the measuring of a child process.
 
 pub mod measure;
@@ -34,6 +35,26 @@ impl CompanyInput {
             company_website: format!("company{i}.example"),
         }
     }
+}
+
+/// The `i`-th search of the call workloads: every client sends exactly this
+/// objective and these queries (10 results each, the default).
+pub fn search_request(i: usize) -> (String, [String; 2]) {
+    (
+        "Find recent news about grid battery storage".to_owned(),
+        [
+            "grid battery storage".to_owned(),
+            format!("battery projects {i}"),
+        ],
+    )
+}
+
+/// The 10 URLs of the `i`-th extract of the call workloads: pages of the
+/// emulator's synthetic web, the same for every client.
+pub fn extract_urls(i: usize) -> Vec<String> {
+    (0..10)
+        .map(|k| format!("https://example.org/reports/battery-storage-{i}-{k}"))
+        .collect()
 }
 
 /// The tokio runtime a client binary runs on.
