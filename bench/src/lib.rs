@@ -77,3 +77,25 @@ impl Runtime {
         .build()
     }
 }
+
+/// What every Rust client binary's `main` does: builds the `runtime`, runs
+/// `work` on it, and turns an error into a message on stderr, prefixed with
+/// the binary's `name`, and a failing exit status.
+pub fn run_client<F>(name: &str, runtime: Runtime, work: F) -> std::process::ExitCode
+where
+    F: std::future::Future<Output = Result<(), Box<dyn std::error::Error>>>,
+{
+    match runtime.build() {
+        Ok(rt) => match rt.block_on(work) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("{name}: tokio runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use parallel_web_bench::{Runtime, extract_urls, search_request};
+use parallel_web_bench::{Runtime, extract_urls, run_client, search_request};
 
 /// Which API the calls go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,18 +40,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let result = args
-        .runtime
-        .build()
-        .map_err(|e| e.into())
-        .and_then(|rt| rt.block_on(run(&args)));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("rust_calls: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run_client("rust_calls", args.runtime, run(&args))
 }
 
 async fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
