@@ -80,6 +80,12 @@ const RENAMES: &[(&str, &str)] = &[
         "tasks_runs_events_get_v1beta_tasks_runs__run_id__events_get",
         "beta_task_run_events",
     ),
+    // Chat exists only under /v1beta, and the SDK calls it `client.chat()`:
+    // no `beta_` prefix, which would only say where it lives today.
+    (
+        "chat_completions_v1beta_chat_completions_post",
+        "chat_completions",
+    ),
 ];
 
 /// The short name for `id`, if `id` is an official id or already short.

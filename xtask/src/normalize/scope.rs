@@ -4,11 +4,15 @@ use serde_json::Value;
 
 /// Path prefixes of the in-scope operations: the Task Group API (GA and beta)
 /// and the Task Run API. Everything else in the published document (search,
-/// extract, FindAll, monitors, chat) is left out.
+/// extract, FindAll, monitors) is left out; chat completions are in
+/// [`IN_SCOPE_PATHS`].
 const IN_SCOPE_PREFIXES: &[&str] = &["/v1/tasks/groups", "/v1beta/tasks/groups", "/v1/tasks/runs"];
 
 /// Single in-scope paths outside those prefixes.
-const IN_SCOPE_PATHS: &[&str] = &["/v1beta/tasks/runs/{run_id}/events"];
+const IN_SCOPE_PATHS: &[&str] = &[
+    "/v1beta/tasks/runs/{run_id}/events",
+    "/v1beta/chat/completions",
+];
 
 /// True when `path` belongs to the API this project wraps.
 pub fn is_in_scope(path: &str) -> bool {
