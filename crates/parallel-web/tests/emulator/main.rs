@@ -3,6 +3,7 @@
 
 mod basics;
 mod batching;
+mod chat;
 mod options;
 mod spec_fields;
 mod streams;
