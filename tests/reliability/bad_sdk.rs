@@ -25,6 +25,7 @@ use crate::hostile_server;
 use crate::secrets::CANARY_KEY;
 
 mod cases;
+mod chat_cases;
 
 use cases::sdk_cases;
 
@@ -259,6 +260,7 @@ pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 pub(crate) fn all_cases() -> Vec<Case> {
     let mut cases = sdk_cases();
     cases.extend(hostile_server::cases());
+    cases.extend(chat_cases::chat_cases());
     cases
 }
 
