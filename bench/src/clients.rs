@@ -11,6 +11,8 @@ use crate::emulator::API_KEY;
 
 /// The official Python SDK version the conformance scripts pin.
 pub const PYTHON_SDK: &str = "1.3.7";
+/// The official OpenAI Python SDK version the chat conformance script pins.
+pub const OPENAI_PYTHON_SDK: &str = "3.51.0";
 /// The official TypeScript SDK version measured: the newest published 1.3.x,
 /// the line of the Python SDK's 1.3.7.
 pub const TYPESCRIPT_SDK: &str = "1.3.3";
@@ -22,6 +24,8 @@ pub enum Kind {
     Stream { runs: usize },
     /// Add `inputs` runs to a new group, `per_call` per SDK call.
     Submit { inputs: usize, per_call: usize },
+    /// Read one streamed chat completion of `chunks` chunks.
+    Chat { chunks: usize },
 }
 
 /// One workload of the report.
@@ -41,6 +45,7 @@ impl Workload {
         match self.kind {
             Kind::Stream { runs } => runs,
             Kind::Submit { inputs, .. } => inputs,
+            Kind::Chat { chunks } => chunks,
         }
     }
 }
@@ -73,6 +78,16 @@ pub fn workloads() -> Vec<Workload> {
                 inputs: 100_000,
                 per_call: 100_000,
             },
+        },
+        Workload {
+            slug: "chat-100k",
+            title: "One streamed chat completion of 100k chunks",
+            kind: Kind::Chat { chunks: 100_000 },
+        },
+        Workload {
+            slug: "chat-1m",
+            title: "One streamed chat completion of 1M chunks",
+            kind: Kind::Chat { chunks: 1_000_000 },
         },
     ]
 }
@@ -111,6 +126,8 @@ impl Client {
                 Client::Curl,
             ],
             Kind::Submit { .. } => vec![Client::Rust, Client::Python, Client::TypeScript],
+            // Python is OpenAI's SDK here (Parallel's docs send chat users to it).
+            Kind::Chat { .. } => vec![Client::Rust, Client::Python, Client::Curl],
         }
     }
 }
@@ -123,6 +140,8 @@ pub struct Tools {
     pub runtime: String,
     /// The virtualenv's python.
     pub python: Result<PathBuf, String>,
+    /// The virtualenv's python with OpenAI's SDK (chat workloads).
+    pub openai_python: Result<PathBuf, String>,
     /// node, and the `node_modules` holding the TypeScript SDK.
     pub node: Result<(PathBuf, PathBuf), String>,
     /// curl.
@@ -136,6 +155,9 @@ impl Tools {
             bin_dir,
             runtime,
             python: python_venv(Path::new("target/conformance").join(format!("venv-{PYTHON_SDK}"))),
+            openai_python: openai_venv(
+                Path::new("target/conformance").join(format!("venv-openai-{OPENAI_PYTHON_SDK}")),
+            ),
             node: node_sdk(Path::new("target/bench-node")),
             curl: which("curl").ok_or_else(|| "curl is not installed".to_string()),
         }
@@ -176,6 +198,41 @@ impl Tools {
                     .args(["--runtime", &self.runtime]);
                 c
             }
+            (Client::Rust, Kind::Chat { .. }) => {
+                let mut c = Command::new(self.bin_dir.join("rust_chat"));
+                c.args([
+                    "--base-url",
+                    base_url,
+                    "--api-key",
+                    API_KEY,
+                    "--model",
+                    group,
+                ])
+                .args(["--runtime", &self.runtime]);
+                c
+            }
+            (Client::Python, Kind::Chat { .. }) => {
+                let python = self.openai_python.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(python);
+                c.args(["-W", "ignore::DeprecationWarning"])
+                    .env("PYTHONDONTWRITEBYTECODE", "1")
+                    .args(["bench/python/chat.py", base_url, API_KEY, group]);
+                c
+            }
+            (Client::Curl, Kind::Chat { .. }) => {
+                let curl = self.curl.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(curl);
+                c.args(["-s", "-o", "/dev/null", "-w", "%{size_download}"])
+                    .args(["-H", "content-type: application/json", "--data-binary"])
+                    .arg(format!(
+                        r#"{{"model":"{group}","stream":true,"messages":[{{"role":"user","content":"hi"}}]}}"#
+                    ))
+                    .arg(format!("{base_url}/v1beta/chat/completions"));
+                c
+            }
+            (Client::TypeScript, Kind::Chat { .. }) => {
+                return Err("the chat workloads measure OpenAI's Python SDK only".into());
+            }
             (Client::Python, kind) => {
                 let python = self.python.as_ref().map_err(Clone::clone)?;
                 let mut c = Command::new(python);
@@ -188,6 +245,7 @@ impl Tools {
                     Kind::Submit { inputs, per_call } => c
                         .args(["bench/python/submit.py", base_url, API_KEY])
                         .args([inputs.to_string(), per_call.to_string()]),
+                    Kind::Chat { .. } => unreachable!("matched above"),
                 };
                 c
             }
@@ -202,6 +260,7 @@ impl Tools {
                     Kind::Submit { inputs, per_call } => c
                         .args(["bench/node/submit.js", base_url, API_KEY])
                         .args([inputs.to_string(), per_call.to_string()]),
+                    Kind::Chat { .. } => unreachable!("matched above"),
                 };
                 c
             }
@@ -260,6 +319,12 @@ pub fn check_output(
             }
             Ok(None)
         }
+        Kind::Chat { chunks } => {
+            if count("chunks") != chunks as u64 {
+                return Err(format!("expected {chunks} chunks, got {last}"));
+            }
+            Ok(Some(count("checksum")))
+        }
     }
 }
 
@@ -308,6 +373,49 @@ fn python_venv(venv: PathBuf) -> Result<PathBuf, String> {
     } else {
         Err(format!(
             "could not install parallel-web=={PYTHON_SDK} with {system} -m venv and pip"
+        ))
+    }
+}
+
+/// The virtualenv of OpenAI's Python SDK, made the way
+/// `tests/conformance/run.sh` makes it when it is missing or holds another version.
+fn openai_venv(venv: PathBuf) -> Result<PathBuf, String> {
+    let python = venv.join("bin/python");
+    let has_sdk = |python: &Path| {
+        Command::new(python)
+            .args([
+                "-c",
+                &format!(
+                    "import openai, sys; sys.exit(openai.__version__ != '{OPENAI_PYTHON_SDK}')"
+                ),
+            ])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has_sdk(&python) {
+        return Ok(python);
+    }
+    eprintln!(
+        "installing openai=={OPENAI_PYTHON_SDK} into {}",
+        venv.display()
+    );
+    let _ = std::fs::remove_dir_all(&venv);
+    let system = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&system)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check"])
+            .arg(format!("openai=={OPENAI_PYTHON_SDK}"))
+            .status()
+            .is_ok_and(|s| s.success());
+    if ok && has_sdk(&python) {
+        Ok(python)
+    } else {
+        Err(format!(
+            "could not install openai=={OPENAI_PYTHON_SDK} with {system} -m venv and pip"
         ))
     }
 }
