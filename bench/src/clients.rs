@@ -11,6 +11,8 @@ use crate::emulator::API_KEY;
 
 /// The official Python SDK version the conformance scripts pin.
 pub const PYTHON_SDK: &str = "1.3.7";
+/// The official OpenAI Python SDK version the chat conformance script pins.
+pub const OPENAI_PYTHON_SDK: &str = "3.51.0";
 /// The official TypeScript SDK version measured: the newest published 1.3.x,
 /// the line of the Python SDK's 1.3.7.
 pub const TYPESCRIPT_SDK: &str = "1.3.3";
@@ -24,6 +26,8 @@ pub enum Kind {
     Submit { inputs: usize, per_call: usize },
     /// `calls` sequential calls to one API (search, or extract of 10 URLs).
     Calls { api: Api, calls: usize },
+    /// Read one streamed chat completion of `chunks` chunks.
+    Chat { chunks: usize },
 }
 
 /// The API of a [`Kind::Calls`] workload.
@@ -62,6 +66,7 @@ impl Workload {
         match self.kind {
             Kind::Stream { .. } | Kind::Submit { .. } => "run",
             Kind::Calls { .. } => "call",
+            Kind::Chat { .. } => "chunk",
         }
     }
 
@@ -71,6 +76,7 @@ impl Workload {
             Kind::Stream { runs } => runs,
             Kind::Submit { inputs, .. } => inputs,
             Kind::Calls { calls, .. } => calls,
+            Kind::Chat { chunks } => chunks,
         }
     }
 }
@@ -120,6 +126,16 @@ pub fn workloads() -> Vec<Workload> {
                 calls: 1_000,
             },
         },
+        Workload {
+            slug: "chat-100k",
+            title: "One streamed chat completion of 100k chunks",
+            kind: Kind::Chat { chunks: 100_000 },
+        },
+        Workload {
+            slug: "chat-1m",
+            title: "One streamed chat completion of 1M chunks",
+            kind: Kind::Chat { chunks: 1_000_000 },
+        },
     ]
 }
 
@@ -159,6 +175,8 @@ impl Client {
             Kind::Submit { .. } | Kind::Calls { .. } => {
                 vec![Client::Rust, Client::Python, Client::TypeScript]
             }
+            // Python is OpenAI's SDK here (Parallel's docs send chat users to it).
+            Kind::Chat { .. } => vec![Client::Rust, Client::Python, Client::Curl],
         }
     }
 }
@@ -171,6 +189,8 @@ pub struct Tools {
     pub runtime: String,
     /// The virtualenv's python.
     pub python: Result<PathBuf, String>,
+    /// The virtualenv's python with OpenAI's SDK (chat workloads).
+    pub openai_python: Result<PathBuf, String>,
     /// node, and the `node_modules` holding the TypeScript SDK.
     pub node: Result<(PathBuf, PathBuf), String>,
     /// curl.
@@ -184,6 +204,9 @@ impl Tools {
             bin_dir,
             runtime,
             python: python_venv(Path::new("target/conformance").join(format!("venv-{PYTHON_SDK}"))),
+            openai_python: openai_venv(
+                Path::new("target/conformance").join(format!("venv-openai-{OPENAI_PYTHON_SDK}")),
+            ),
             node: node_sdk(Path::new("target/bench-node")),
             curl: which("curl").ok_or_else(|| "curl is not installed".to_string()),
         }
@@ -231,6 +254,41 @@ impl Tools {
                     .args(["--runtime", &self.runtime]);
                 c
             }
+            (Client::Rust, Kind::Chat { .. }) => {
+                let mut c = Command::new(self.bin_dir.join("rust_chat"));
+                c.args([
+                    "--base-url",
+                    base_url,
+                    "--api-key",
+                    API_KEY,
+                    "--model",
+                    group,
+                ])
+                .args(["--runtime", &self.runtime]);
+                c
+            }
+            (Client::Python, Kind::Chat { .. }) => {
+                let python = self.openai_python.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(python);
+                c.args(["-W", "ignore::DeprecationWarning"])
+                    .env("PYTHONDONTWRITEBYTECODE", "1")
+                    .args(["bench/python/chat.py", base_url, API_KEY, group]);
+                c
+            }
+            (Client::Curl, Kind::Chat { .. }) => {
+                let curl = self.curl.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(curl);
+                c.args(["-s", "-o", "/dev/null", "-w", "%{size_download}"])
+                    .args(["-H", "content-type: application/json", "--data-binary"])
+                    .arg(format!(
+                        r#"{{"model":"{group}","stream":true,"messages":[{{"role":"user","content":"hi"}}]}}"#
+                    ))
+                    .arg(format!("{base_url}/v1beta/chat/completions"));
+                c
+            }
+            (Client::TypeScript, Kind::Chat { .. }) => {
+                return Err("the chat workloads measure OpenAI's Python SDK only".into());
+            }
             (Client::Python, kind) => {
                 let python = self.python.as_ref().map_err(Clone::clone)?;
                 let mut c = Command::new(python);
@@ -246,6 +304,7 @@ impl Tools {
                     Kind::Calls { api, calls } => c
                         .args(["bench/python/calls.py", base_url, API_KEY, api.name()])
                         .arg(calls.to_string()),
+                    Kind::Chat { .. } => unreachable!("matched above"),
                 };
                 c
             }
@@ -263,6 +322,7 @@ impl Tools {
                     Kind::Calls { api, calls } => c
                         .args(["bench/node/calls.js", base_url, API_KEY, api.name()])
                         .arg(calls.to_string()),
+                    Kind::Chat { .. } => unreachable!("matched above"),
                 };
                 c
             }
@@ -332,6 +392,12 @@ pub fn check_output(
             // Every client must have read the same number of results.
             Ok(Some(count("items")))
         }
+        Kind::Chat { chunks } => {
+            if count("chunks") != chunks as u64 {
+                return Err(format!("expected {chunks} chunks, got {last}"));
+            }
+            Ok(Some(count("checksum")))
+        }
     }
 }
 
@@ -380,6 +446,49 @@ fn python_venv(venv: PathBuf) -> Result<PathBuf, String> {
     } else {
         Err(format!(
             "could not install parallel-web=={PYTHON_SDK} with {system} -m venv and pip"
+        ))
+    }
+}
+
+/// The virtualenv of OpenAI's Python SDK, made the way
+/// `tests/conformance/run.sh` makes it when it is missing or holds another version.
+fn openai_venv(venv: PathBuf) -> Result<PathBuf, String> {
+    let python = venv.join("bin/python");
+    let has_sdk = |python: &Path| {
+        Command::new(python)
+            .args([
+                "-c",
+                &format!(
+                    "import openai, sys; sys.exit(openai.__version__ != '{OPENAI_PYTHON_SDK}')"
+                ),
+            ])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has_sdk(&python) {
+        return Ok(python);
+    }
+    eprintln!(
+        "installing openai=={OPENAI_PYTHON_SDK} into {}",
+        venv.display()
+    );
+    let _ = std::fs::remove_dir_all(&venv);
+    let system = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&system)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check"])
+            .arg(format!("openai=={OPENAI_PYTHON_SDK}"))
+            .status()
+            .is_ok_and(|s| s.success());
+    if ok && has_sdk(&python) {
+        Ok(python)
+    } else {
+        Err(format!(
+            "could not install openai=={OPENAI_PYTHON_SDK} with {system} -m venv and pip"
         ))
     }
 }

@@ -214,3 +214,60 @@ fn free_bytes(dir: &Path) -> Result<u64, String> {
     }
     Ok(st.f_bavail as u64 * st.f_frsize as u64)
 }
+
+/// A streamed chat completion of `chunks` chunks, as the API frames it:
+/// `data:` lines only, a role chunk first, one word per chunk, the last
+/// chunk with `finish_reason`, then `data: [DONE]`. Made in memory: the
+/// chat workloads measure reading a stream, and a synthetic one of any size
+/// takes no server work. The words are ASCII, so a client's checksum (the
+/// answer's length) is the same in bytes and characters.
+pub fn chat_stream(chunks: usize) -> bytes::Bytes {
+    const WORDS: [&str; 8] = [
+        "rivers ",
+        "cross ",
+        "Lyon ",
+        "from ",
+        "the ",
+        "Alps ",
+        "and ",
+        "Burgundy ",
+    ];
+    let head = r#"{"type":"chat.completion.chunk","id":"chatcmpl-bench","object":"chat.completion.chunk","created":1764720000,"model":"speed","choices":[{"index":0,"delta":{"#;
+    let mut out = String::with_capacity(chunks * 200 + 64);
+    for i in 0..chunks {
+        out.push_str("data: ");
+        out.push_str(head);
+        let last = i + 1 == chunks;
+        if i == 0 {
+            out.push_str(r#""role":"assistant","#);
+        }
+        out.push_str(r#""content":""#);
+        out.push_str(WORDS[i % WORDS.len()]);
+        out.push_str(r#""},"finish_reason":"#);
+        out.push_str(if last { r#""stop"}]"# } else { "null}]" });
+        if last {
+            out.push_str(r#","usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2},"interaction_id":"intr_bench""#);
+        }
+        out.push_str("}\n\n");
+    }
+    out.push_str("data: [DONE]\n\n");
+    bytes::Bytes::from(out)
+}
+
+#[cfg(test)]
+mod chat_tests {
+    #[test]
+    fn a_chat_fixture_has_its_chunks_then_done() {
+        let body = super::chat_stream(10);
+        let text = std::str::from_utf8(&body).unwrap();
+        let blocks: Vec<&str> = text.split_terminator("\n\n").collect();
+        assert_eq!(blocks.len(), 11);
+        assert_eq!(blocks[10], "data: [DONE]");
+        for block in &blocks[..10] {
+            let v: serde_json::Value =
+                serde_json::from_str(block.strip_prefix("data: ").unwrap()).unwrap();
+            assert_eq!(v["object"], "chat.completion.chunk");
+        }
+        assert!(blocks[9].contains(r#""finish_reason":"stop""#));
+    }
+}

@@ -99,6 +99,7 @@ fn run(args: &Args) -> Result<(), String> {
     // Stream fixtures, made once, then held in memory by the static server.
     let mut bodies = HashMap::new();
     let mut sizes = HashMap::new();
+    let mut chat_sizes = HashMap::new();
     for w in &workloads {
         if let Kind::Stream { runs } = w.kind {
             let dir = Path::new("target/bench-fixtures");
@@ -106,6 +107,12 @@ fn run(args: &Args) -> Result<(), String> {
             let body = std::fs::read(&f.path).map_err(|e| format!("{}: {e}", f.path.display()))?;
             bodies.insert(group_id(runs), Bytes::from(body));
             sizes.insert(runs, f.bytes);
+        }
+        // Chat fixtures are made in memory (no server work to reproduce).
+        if let Kind::Chat { chunks } = w.kind {
+            let body = fixtures::chat_stream(chunks);
+            chat_sizes.insert(chunks, body.len() as u64);
+            bodies.insert(chat_model(chunks), body);
         }
     }
     let static_url = rt
@@ -123,7 +130,9 @@ fn run(args: &Args) -> Result<(), String> {
                 result: Ok(Vec::new()),
             })
             .collect();
-        if args.quick && matches!(w.kind, Kind::Stream { runs } if runs >= 1_000_000) {
+        if args.quick
+            && matches!(w.kind, Kind::Stream { runs } | Kind::Chat { chunks: runs } if runs >= 1_000_000)
+        {
             for m in &mut rows {
                 if matches!(m.client, Client::Python | Client::TypeScript) {
                     m.result = Err("skipped with --quick".into());
@@ -136,6 +145,7 @@ fn run(args: &Args) -> Result<(), String> {
         }
         let fixture_bytes = match w.kind {
             Kind::Stream { runs } => sizes.get(&runs).copied(),
+            Kind::Chat { chunks } => chat_sizes.get(&chunks).copied(),
             Kind::Submit { .. } | Kind::Calls { .. } => None,
         };
         let mut checksum: Option<(Client, u64)> = None;
@@ -220,6 +230,11 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// The model name that picks the `chunks`-chunk chat fixture on the static server.
+fn chat_model(chunks: usize) -> String {
+    format!("bench-{chunks}")
+}
+
 /// The static server's group id of the `runs`-run fixture.
 fn group_id(runs: usize) -> String {
     format!("tgrp_bench{runs}")
@@ -242,11 +257,12 @@ fn sample(
             emulator_bin,
             &log.with_extension("emulator.err"),
         )?),
-        Kind::Stream { .. } => None,
+        Kind::Stream { .. } | Kind::Chat { .. } => None,
     };
     let (base, group) = match (&emulator, w.kind) {
         (Some(e), _) => (e.base_url.clone(), String::new()),
         (None, Kind::Stream { runs }) => (static_url.to_string(), group_id(runs)),
+        (None, Kind::Chat { chunks }) => (static_url.to_string(), chat_model(chunks)),
         (None, Kind::Submit { .. } | Kind::Calls { .. }) => {
             unreachable!("submissions and calls start an emulator")
         }

@@ -178,7 +178,64 @@ fn goals(results: &[WorkloadResult]) -> Vec<Goal> {
         measured: one_call.map_or("not measured".into(), |s| format!("{:.1} MiB", s.rss_mib)),
         met: one_call.map(|s| s.rss_mib <= 60.0),
     });
+    goals.extend(chat_goals(results));
     goals
+}
+
+/// The chat workloads' goals (issue 15): Rust CPU ≤ 0.10× OpenAI's Python
+/// SDK on 100k chunks; Rust peak RSS ≤ 20 MiB and flat from 100k to 1M.
+fn chat_goals(results: &[WorkloadResult]) -> Vec<Goal> {
+    let rust100k = find(results, "chat-100k", Client::Rust);
+    let py100k = find(results, "chat-100k", Client::Python);
+    let rust1m = find(results, "chat-1m", Client::Rust);
+    let cpu = match (rust100k, py100k) {
+        (Some(r), Some(p)) => Goal {
+            what: "Chat stream of 100k chunks: Rust CPU vs OpenAI's Python SDK",
+            target: "≤ 0.10×",
+            measured: format!(
+                "{:.3}× ({:.2} s vs {:.2} s CPU); wall {:.3}×",
+                r.cpu / p.cpu,
+                r.cpu,
+                p.cpu,
+                r.wall / p.wall
+            ),
+            met: Some(r.cpu / p.cpu <= 0.10),
+        },
+        _ => Goal {
+            what: "Chat stream of 100k chunks: Rust CPU vs OpenAI's Python SDK",
+            target: "≤ 0.10×",
+            measured: "not measured".into(),
+            met: None,
+        },
+    };
+    let rss = Goal {
+        what: "Chat stream: Rust peak RSS at 100k and 1M chunks",
+        target: "≤ 20 MiB",
+        measured: match (rust100k, rust1m) {
+            (Some(a), Some(b)) => format!("{:.1} MiB / {:.1} MiB", a.rss_mib, b.rss_mib),
+            (Some(a), None) => format!("{:.1} MiB / 1M not measured", a.rss_mib),
+            _ => "not measured".into(),
+        },
+        met: match (rust100k, rust1m) {
+            (Some(a), Some(b)) => Some(a.rss_mib.max(b.rss_mib) <= 20.0),
+            _ => None,
+        },
+    };
+    let flat = match (rust100k, rust1m) {
+        (Some(a), Some(b)) => Goal {
+            what: "Chat stream: Rust peak RSS flat from 100k to 1M chunks",
+            target: "1M ≤ 100k + max(10 %, 2 MiB)",
+            measured: format!("{:+.1} MiB", b.rss_mib - a.rss_mib),
+            met: Some(b.rss_mib <= a.rss_mib + (a.rss_mib * 0.10).max(2.0)),
+        },
+        _ => Goal {
+            what: "Chat stream: Rust peak RSS flat from 100k to 1M chunks",
+            target: "1M ≤ 100k + max(10 %, 2 MiB)",
+            measured: "not measured".into(),
+            met: None,
+        },
+    };
+    vec![cpu, rss, flat]
 }
 
 fn ratio(v: f64, base: Option<f64>) -> String {
@@ -244,6 +301,16 @@ pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<()
                      {:.1} MiB ({:.0} bytes per run).\n",
                     bytes as f64 / 1048576.0,
                     bytes as f64 / runs as f64
+                );
+            }
+            (Kind::Chat { chunks }, Some(bytes)) => {
+                let _ = writeln!(
+                    md,
+                    "Served from memory by the loopback static server: one chat completion of {chunks} \
+                     `data:` chunks and `[DONE]`, {:.1} MiB ({:.0} bytes per chunk). Python here is \
+                     OpenAI's SDK (`openai==3.51.0`), which Parallel's docs use for chat.\n",
+                    bytes as f64 / 1048576.0,
+                    bytes as f64 / chunks as f64
                 );
             }
             (Kind::Submit { .. } | Kind::Calls { .. }, _) => {
@@ -369,7 +436,8 @@ mod tests {
         ];
         let met: Vec<Option<bool>> = goals(&results).iter().map(|g| g.met).collect();
         // 0.05× met; 25 MiB at 1M not met; +15 MiB not flat; 2 µs/run met;
-        // search and extract not measured; one call not measured.
+        // search and extract not measured; one call and the three chat goals
+        // not measured.
         assert_eq!(
             met,
             [
@@ -377,6 +445,9 @@ mod tests {
                 Some(false),
                 Some(false),
                 Some(true),
+                None,
+                None,
+                None,
                 None,
                 None,
                 None

@@ -1,5 +1,7 @@
 //! A loopback HTTP server that answers `GET /v1/tasks/groups/{id}/runs` (and
-//! the `/v1beta` path) with a fixture file's bytes as `text/event-stream`.
+//! the `/v1beta` path) with a fixture file's bytes as `text/event-stream`,
+//! and `POST /v1beta/chat/completions` with a chat fixture (picked by the
+//! request's `model`; the rest of the body is ignored).
 //!
 //! The fixtures are held in memory and written in 1 MiB chunks (chunked
 //! transfer encoding, as the emulator and the API send streams), so the
@@ -16,7 +18,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use bytes::Bytes;
 
 /// Bytes per body chunk.
@@ -29,6 +31,7 @@ type Fixtures = Arc<HashMap<String, Bytes>>;
 pub async fn start(fixtures: HashMap<String, Bytes>) -> std::io::Result<String> {
     let app = Router::new()
         .route("/{version}/tasks/groups/{id}/runs", get(runs))
+        .route("/v1beta/chat/completions", post(chat))
         .with_state(Arc::new(fixtures));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base_url = format!("http://{}", listener.local_addr()?);
@@ -40,6 +43,17 @@ pub async fn start(fixtures: HashMap<String, Bytes>) -> std::io::Result<String> 
     Ok(base_url)
 }
 
+async fn chat(State(fixtures): State<Fixtures>, request: Bytes) -> Response {
+    let model = serde_json::from_slice::<serde_json::Value>(&request)
+        .ok()
+        .and_then(|v| v["model"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    match fixtures.get(&model) {
+        Some(body) => event_stream(body.clone()),
+        None => (StatusCode::NOT_FOUND, "no such fixture").into_response(),
+    }
+}
+
 async fn runs(
     State(fixtures): State<Fixtures>,
     Path((version, id)): Path<(String, String)>,
@@ -48,6 +62,11 @@ async fn runs(
         Some(body) if version == "v1" || version == "v1beta" => body.clone(),
         _ => return (StatusCode::NOT_FOUND, "no such fixture").into_response(),
     };
+    event_stream(body)
+}
+
+/// `body` as a `text/event-stream` answer in [`CHUNK`]-sized pieces.
+fn event_stream(body: Bytes) -> Response {
     let chunks = (0..body.len())
         .step_by(CHUNK)
         .map(move |at| Ok::<_, Infallible>(body.slice(at..(at + CHUNK).min(body.len()))));

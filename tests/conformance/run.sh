@@ -14,6 +14,9 @@ python="${PYTHON:-python3}"
 node="${NODE:-node}"
 npm="${NPM:-npm}"
 ts_version="1.3.3"
+# OpenAI's SDKs, for chat completions (Parallel's docs point them at /v1beta).
+openai_py_version="3.51.0"
+openai_ts_version="7.55.0"
 work="target/conformance"
 mkdir -p "$work"
 
@@ -44,6 +47,29 @@ ts_sdk_dir() {
         mkdir -p "$dir" || return 1
         echo '{"private": true}' >"$dir/package.json"
         "$npm" install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "parallel-web@$version" >&2 || return 1
+    fi
+    echo "$dir"
+}
+
+# OpenAI's Python SDK in a virtualenv of its own, reused when it has that version.
+openai_venv() {
+    local version="$1" venv="$work/venv-openai-$1"
+    if ! "$venv/bin/python" -c "import openai, sys; sys.exit(openai.__version__ != '$version')" 2>/dev/null; then
+        rm -rf "$venv"
+        "$python" -m venv "$venv" || return 1
+        "$venv/bin/pip" install -q --disable-pip-version-check "openai==$version" || return 1
+    fi
+    echo "$venv"
+}
+
+# OpenAI's TypeScript SDK in its own directory, reused when it has that version.
+openai_ts_dir() {
+    local version="$1" dir="$work/openai-ts-$1"
+    if ! (cd "$dir" 2>/dev/null && "$node" -e "process.exit(require('openai/version').VERSION === '$version' ? 0 : 1)") 2>/dev/null; then
+        rm -rf "$dir"
+        mkdir -p "$dir" || return 1
+        echo '{"private": true}' >"$dir/package.json"
+        "$npm" install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "openai@$version" >&2 || return 1
     fi
     echo "$dir"
 }
@@ -104,6 +130,20 @@ failed=0
 run_script() {
     local version="$1" script="$2" dir log cmd
     case "$script" in
+        openai_*.py)
+            if ! dir="$(openai_venv "$version")"; then
+                echo "FAIL could not install openai==$version (PyPI)"
+                failed=$((failed + 1))
+                return
+            fi
+            cmd=("../../$dir/bin/python" -W ignore::DeprecationWarning "$script") ;;
+        openai_*.mjs)
+            if ! dir="$(openai_ts_dir "$version")"; then
+                echo "FAIL could not install openai@$version (npm)"
+                failed=$((failed + 1))
+                return
+            fi
+            cmd=("$node" "$script") ;;
         *.py)
             if ! dir="$(venv_for "$version")"; then
                 echo "FAIL could not install parallel-web==$version (PyPI)"
@@ -120,7 +160,7 @@ run_script() {
             cmd=("$node" "$script") ;;
     esac
     log="$work/${script%.*}.log"
-    echo "== $script (parallel-web $version)"
+    echo "== $script (SDK $version)"
     (cd tests/conformance && EMULATOR_BASE_URL="$base_url" EMULATOR_API_KEY="$key" \
         EMULATOR_LIMITED_URL="${limited_url:-}" TS_SDK_DIR="../../$dir" \
         timeout 300 "${cmd[@]}") >"$log" 2>&1
@@ -157,6 +197,8 @@ run_script "$ts_version" ts_sdk_1_3_3.mjs
 run_script 0.5.1 search_extract_beta_0_5_1.py
 run_script 1.3.7 search_extract_ga_1_3_7.py
 run_script "$ts_version" search_extract_ts_1_3_3.mjs
+run_script "$openai_py_version" openai_chat_py.py
+run_script "$openai_ts_version" openai_chat_ts.mjs
 
 # run_faults VERSION SCRIPT: SCRIPT against a fresh emulator with faults
 # (EMULATOR_BASE_URL) and a fresh one allowing one run-creating POST per

@@ -26,6 +26,7 @@ use crate::secrets::CANARY_KEY;
 
 mod cases;
 mod search_cases;
+mod chat_cases;
 
 use cases::sdk_cases;
 use search_cases::search_cases;
@@ -262,6 +263,7 @@ pub(crate) fn all_cases() -> Vec<Case> {
     let mut cases = sdk_cases();
     cases.extend(search_cases());
     cases.extend(hostile_server::cases());
+    cases.extend(chat_cases::chat_cases());
     cases
 }
 

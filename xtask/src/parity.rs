@@ -97,6 +97,10 @@ const NEWER_THAN_REFERENCE: &[&str] = &[
     "schema TaskRunInput.memory_scope_key",
     "schema TaskAdvancedSettings.data_sources",
     "schema TaskDataSources",
+    // A whole chat completion's answer, where OpenAI's SDKs read it
+    // (`choices[0].message`); Parallel's documents list only `delta`.
+    "schema Choice.message",
+    "schema ChatCompletionMessage",
 ];
 
 /// Fields whose enum the newest official SDK widens beyond every published

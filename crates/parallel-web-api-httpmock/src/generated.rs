@@ -1366,6 +1366,47 @@ pub mod operations {
             )
         }
     }
+    pub struct ChatCompletionsWhen(::httpmock::When);
+    impl ChatCompletionsWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/chat/completions$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn body(self, value: &types::ChatCompletionRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct ChatCompletionsThen(::httpmock::Then);
+    impl ChatCompletionsThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::ChatCompletion) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
 }
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that
 /// adds a method for each operation. These are the equivalent of
@@ -1440,6 +1481,9 @@ pub trait MockServerExt {
     fn beta_extract<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::BetaExtractWhen, operations::BetaExtractThen);
+    fn chat_completions<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ChatCompletionsWhen, operations::ChatCompletionsThen);
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn task_group_create<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
@@ -1684,6 +1728,17 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::BetaExtractWhen::new(when),
                 operations::BetaExtractThen::new(then),
+            )
+        })
+    }
+    fn chat_completions<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ChatCompletionsWhen, operations::ChatCompletionsThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ChatCompletionsWhen::new(when),
+                operations::ChatCompletionsThen::new(then),
             )
         })
     }

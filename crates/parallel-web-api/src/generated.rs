@@ -171,6 +171,864 @@ pub mod types {
             AutoSchemaType::Auto
         }
     }
+    ///A whole (non-streamed) chat completion.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChatCompletion {
+        ///Evidence for the answer (citations, reasoning, confidence). Research models fill it; `speed` leaves it empty.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub basis: ::std::vec::Vec<FieldBasis>,
+        ///The answers; Parallel returns one.
+        pub choices: ::std::vec::Vec<Choice>,
+        ///When the completion was made, in Unix seconds.
+        pub created: i64,
+        ///Identifier of the completion.
+        pub id: ::std::string::String,
+        ///Names this exchange; send it as `previous_interaction_id` to ask a follow-up.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub interaction_id: ::std::option::Option<::std::string::String>,
+        ///The model that answered.
+        pub model: ::std::string::String,
+        ///Always `chat.completion`.
+        pub object: ChatCompletionObject,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_tier: ::std::option::Option<ChatCompletionServiceTier>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub system_fingerprint: ::std::option::Option<::std::string::String>,
+        ///Token counts, when reported.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub usage: ::std::option::Option<CompletionUsage>,
+    }
+    impl ChatCompletion {
+        pub fn builder() -> builder::ChatCompletion {
+            Default::default()
+        }
+    }
+    ///The whole answer of a non-streamed choice, as OpenAI's SDKs read it. Not in Parallel's published documents.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChatCompletionMessage {
+        ///The answer: text, or JSON text with a JSON response format.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub content: ::std::option::Option<::std::string::String>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refusal: ::std::option::Option<::std::string::String>,
+        ///Always `assistant`.
+        pub role: ChatCompletionMessageRole,
+    }
+    impl ChatCompletionMessage {
+        pub fn builder() -> builder::ChatCompletionMessage {
+            Default::default()
+        }
+    }
+    ///Always `assistant`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChatCompletionMessageRole {
+        #[serde(rename = "assistant")]
+        Assistant,
+    }
+    impl ::std::fmt::Display for ChatCompletionMessageRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Assistant => f.write_str("assistant"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatCompletionMessageRole {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "assistant" => Ok(Self::Assistant),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatCompletionMessageRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatCompletionMessageRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Always `chat.completion`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChatCompletionObject {
+        #[serde(rename = "chat.completion")]
+        ChatCompletion,
+    }
+    impl ::std::fmt::Display for ChatCompletionObject {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ChatCompletion => f.write_str("chat.completion"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatCompletionObject {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "chat.completion" => Ok(Self::ChatCompletion),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatCompletionObject {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatCompletionObject {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Body of a chat completion request. Only `model`, `messages`, `stream`, `response_format` and `previous_interaction_id` change the answer; the sampling options are accepted and ignored.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChatCompletionRequest {
+        ///Accepted for compatibility; the server ignores it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frequency_penalty: ::std::option::Option<f64>,
+        ///Accepted for compatibility; the server ignores it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_tokens: ::std::option::Option<i64>,
+        ///The conversation so far, oldest first.
+        pub messages: ::std::vec::Vec<ChatMessage>,
+        ///Which model answers: `speed`, or a research model (`lite`, `base`, `core`).
+        pub model: ::std::string::String,
+        ///Accepted for compatibility; the server ignores it (one choice is returned).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<i64>,
+        ///Accepted for compatibility; the server ignores it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub presence_penalty: ::std::option::Option<f64>,
+        ///The `interaction_id` of an earlier completion whose context this one continues.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous_interaction_id: ::std::option::Option<::std::string::String>,
+        ///Shape of the answer: plain text, JSON matching a schema, or any JSON object (as in OpenAI's API).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub response_format: ::std::option::Option<ChatCompletionRequestResponseFormat>,
+        ///Send the answer as server-sent chunks instead of one JSON object.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stream: ::std::option::Option<bool>,
+        ///Accepted for compatibility; the server ignores it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f64>,
+        ///Accepted for compatibility; the server ignores it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_p: ::std::option::Option<f64>,
+    }
+    impl ChatCompletionRequest {
+        pub fn builder() -> builder::ChatCompletionRequest {
+            Default::default()
+        }
+    }
+    ///`ChatCompletionRequestResponseFormat`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum ChatCompletionRequestResponseFormat {
+        Text(ResponseFormatText),
+        JsonSchema(ResponseFormatJsonSchema),
+        JsonObject(ResponseFormatJsonObject),
+    }
+    impl ::std::convert::From<ResponseFormatText> for ChatCompletionRequestResponseFormat {
+        fn from(value: ResponseFormatText) -> Self {
+            Self::Text(value)
+        }
+    }
+    impl ::std::convert::From<ResponseFormatJsonSchema> for ChatCompletionRequestResponseFormat {
+        fn from(value: ResponseFormatJsonSchema) -> Self {
+            Self::JsonSchema(value)
+        }
+    }
+    impl ::std::convert::From<ResponseFormatJsonObject> for ChatCompletionRequestResponseFormat {
+        fn from(value: ResponseFormatJsonObject) -> Self {
+            Self::JsonObject(value)
+        }
+    }
+    ///One server-sent event of a streamed chat completion.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChatCompletionResponseChunk {
+        ///Evidence for the answer (citations, reasoning, confidence). Research models fill it; `speed` leaves it empty.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub basis: ::std::vec::Vec<FieldBasis>,
+        ///The piece of each answer this chunk adds, in `delta`.
+        pub choices: ::std::vec::Vec<Choice>,
+        ///When the completion was made, in Unix seconds.
+        pub created: i64,
+        ///Identifier of the completion this chunk belongs to (the same on every chunk).
+        pub id: ::std::string::String,
+        ///Names this exchange; send it as `previous_interaction_id` to ask a follow-up.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub interaction_id: ::std::option::Option<::std::string::String>,
+        ///The model that answers.
+        pub model: ::std::string::String,
+        ///Always `chat.completion.chunk`.
+        pub object: ChatCompletionResponseChunkObject,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service_tier: ::std::option::Option<ChatCompletionResponseChunkServiceTier>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub system_fingerprint: ::std::option::Option<::std::string::String>,
+        ///Always `chat.completion.chunk`.
+        #[serde(rename = "type")]
+        pub type_: ChatCompletionResponseChunkType,
+        ///Token counts, usually only on the last chunk.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub usage: ::std::option::Option<CompletionUsage>,
+    }
+    impl ChatCompletionResponseChunk {
+        pub fn builder() -> builder::ChatCompletionResponseChunk {
+            Default::default()
+        }
+    }
+    ///Always `chat.completion.chunk`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChatCompletionResponseChunkObject {
+        #[serde(rename = "chat.completion.chunk")]
+        ChatCompletionChunk,
+    }
+    impl ::std::fmt::Display for ChatCompletionResponseChunkObject {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ChatCompletionChunk => f.write_str("chat.completion.chunk"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatCompletionResponseChunkObject {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "chat.completion.chunk" => Ok(Self::ChatCompletionChunk),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatCompletionResponseChunkObject {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatCompletionResponseChunkObject {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Kept for OpenAI compatibility.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChatCompletionResponseChunkServiceTier {
+        #[serde(rename = "auto")]
+        Auto,
+        #[serde(rename = "default")]
+        Default,
+        #[serde(rename = "flex")]
+        Flex,
+        #[serde(rename = "scale")]
+        Scale,
+        #[serde(rename = "priority")]
+        Priority,
+    }
+    impl ::std::fmt::Display for ChatCompletionResponseChunkServiceTier {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Auto => f.write_str("auto"),
+                Self::Default => f.write_str("default"),
+                Self::Flex => f.write_str("flex"),
+                Self::Scale => f.write_str("scale"),
+                Self::Priority => f.write_str("priority"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatCompletionResponseChunkServiceTier {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "auto" => Ok(Self::Auto),
+                "default" => Ok(Self::Default),
+                "flex" => Ok(Self::Flex),
+                "scale" => Ok(Self::Scale),
+                "priority" => Ok(Self::Priority),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatCompletionResponseChunkServiceTier {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatCompletionResponseChunkServiceTier {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Always `chat.completion.chunk`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChatCompletionResponseChunkType {
+        #[serde(rename = "chat.completion.chunk")]
+        ChatCompletionChunk,
+    }
+    impl ::std::fmt::Display for ChatCompletionResponseChunkType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ChatCompletionChunk => f.write_str("chat.completion.chunk"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatCompletionResponseChunkType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "chat.completion.chunk" => Ok(Self::ChatCompletionChunk),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatCompletionResponseChunkType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatCompletionResponseChunkType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Kept for OpenAI compatibility.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChatCompletionServiceTier {
+        #[serde(rename = "auto")]
+        Auto,
+        #[serde(rename = "default")]
+        Default,
+        #[serde(rename = "flex")]
+        Flex,
+        #[serde(rename = "scale")]
+        Scale,
+        #[serde(rename = "priority")]
+        Priority,
+    }
+    impl ::std::fmt::Display for ChatCompletionServiceTier {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Auto => f.write_str("auto"),
+                Self::Default => f.write_str("default"),
+                Self::Flex => f.write_str("flex"),
+                Self::Scale => f.write_str("scale"),
+                Self::Priority => f.write_str("priority"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatCompletionServiceTier {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "auto" => Ok(Self::Auto),
+                "default" => Ok(Self::Default),
+                "flex" => Ok(Self::Flex),
+                "scale" => Ok(Self::Scale),
+                "priority" => Ok(Self::Priority),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatCompletionServiceTier {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatCompletionServiceTier {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One token's log probability (OpenAI compatibility).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChatCompletionTokenLogprob {
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub bytes: ::std::option::Option<::std::vec::Vec<i64>>,
+        ///Kept for OpenAI compatibility.
+        pub logprob: f64,
+        ///Kept for OpenAI compatibility.
+        pub token: ::std::string::String,
+        ///Kept for OpenAI compatibility.
+        pub top_logprobs: ::std::vec::Vec<TopLogprob>,
+    }
+    impl ChatCompletionTokenLogprob {
+        pub fn builder() -> builder::ChatCompletionTokenLogprob {
+            Default::default()
+        }
+    }
+    ///A named JSON Schema for a chat answer (OpenAI's `json_schema` response format).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChatJsonSchema {
+        ///What the answer should contain.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///A name for the answer's shape.
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub schema: ::std::option::Option<crate::schema_text::SchemaText>,
+        ///Ask for exact adherence to the schema.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub strict: ::std::option::Option<bool>,
+    }
+    impl ChatJsonSchema {
+        pub fn builder() -> builder::ChatJsonSchema {
+            Default::default()
+        }
+    }
+    ///One message of a conversation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChatMessage {
+        ///The text of the message.
+        pub content: ::std::string::String,
+        ///Optional speaker name, to tell apart participants that share a role.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Who speaks: instructions (`system`), the user, or an earlier answer (`assistant`).
+        pub role: ChatMessageRole,
+    }
+    impl ChatMessage {
+        pub fn builder() -> builder::ChatMessage {
+            Default::default()
+        }
+    }
+    ///Who speaks: instructions (`system`), the user, or an earlier answer (`assistant`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChatMessageRole {
+        #[serde(rename = "system")]
+        System,
+        #[serde(rename = "user")]
+        User,
+        #[serde(rename = "assistant")]
+        Assistant,
+    }
+    impl ::std::fmt::Display for ChatMessageRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::System => f.write_str("system"),
+                Self::User => f.write_str("user"),
+                Self::Assistant => f.write_str("assistant"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatMessageRole {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "system" => Ok(Self::System),
+                "user" => Ok(Self::User),
+                "assistant" => Ok(Self::Assistant),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessageRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessageRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One answer. In a stream, `delta` holds the text this chunk adds. In a whole completion, `message` holds the full answer (what OpenAI's SDKs read) and `delta` repeats it (what Parallel's document lists).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Choice {
+        pub delta: ChoiceDelta,
+        ///Why the answer ended; set on the last chunk of a stream and on every non-streamed choice.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub finish_reason: ::std::option::Option<ChoiceFinishReason>,
+        ///Position of the choice in `choices`.
+        pub index: i64,
+        ///Not reported by Parallel; kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logprobs: ::std::option::Option<ChoiceLogprobs>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<ChatCompletionMessage>,
+    }
+    impl Choice {
+        pub fn builder() -> builder::Choice {
+            Default::default()
+        }
+    }
+    ///The part of an answer one chunk adds.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ChoiceDelta {
+        ///The text this chunk adds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content: ::std::option::Option<::std::string::String>,
+        ///Not used by Parallel; kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub function_call: ::std::option::Option<ChoiceDeltaFunctionCall>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refusal: ::std::option::Option<::std::string::String>,
+        ///Who speaks; `assistant`, set on the first chunk.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<ChoiceDeltaRole>,
+        ///Not used by Parallel; kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tool_calls: ::std::option::Option<::std::vec::Vec<ChoiceDeltaToolCall>>,
+    }
+    impl ChoiceDelta {
+        pub fn builder() -> builder::ChoiceDelta {
+            Default::default()
+        }
+    }
+    ///A function call fragment (OpenAI compatibility; Parallel sends none).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ChoiceDeltaFunctionCall {
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub arguments: ::std::option::Option<::std::string::String>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl ChoiceDeltaFunctionCall {
+        pub fn builder() -> builder::ChoiceDeltaFunctionCall {
+            Default::default()
+        }
+    }
+    ///Who speaks; `assistant`, set on the first chunk.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChoiceDeltaRole {
+        #[serde(rename = "developer")]
+        Developer,
+        #[serde(rename = "system")]
+        System,
+        #[serde(rename = "user")]
+        User,
+        #[serde(rename = "assistant")]
+        Assistant,
+        #[serde(rename = "tool")]
+        Tool,
+    }
+    impl ::std::fmt::Display for ChoiceDeltaRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Developer => f.write_str("developer"),
+                Self::System => f.write_str("system"),
+                Self::User => f.write_str("user"),
+                Self::Assistant => f.write_str("assistant"),
+                Self::Tool => f.write_str("tool"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChoiceDeltaRole {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "developer" => Ok(Self::Developer),
+                "system" => Ok(Self::System),
+                "user" => Ok(Self::User),
+                "assistant" => Ok(Self::Assistant),
+                "tool" => Ok(Self::Tool),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChoiceDeltaRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChoiceDeltaRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A tool call fragment (OpenAI compatibility; Parallel sends none).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChoiceDeltaToolCall {
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub function: ::std::option::Option<ChoiceDeltaToolCallFunction>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Kept for OpenAI compatibility.
+        pub index: i64,
+        ///Kept for OpenAI compatibility.
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<ChoiceDeltaToolCallType>,
+    }
+    impl ChoiceDeltaToolCall {
+        pub fn builder() -> builder::ChoiceDeltaToolCall {
+            Default::default()
+        }
+    }
+    ///The function of a tool call fragment (OpenAI compatibility).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ChoiceDeltaToolCallFunction {
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub arguments: ::std::option::Option<::std::string::String>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl ChoiceDeltaToolCallFunction {
+        pub fn builder() -> builder::ChoiceDeltaToolCallFunction {
+            Default::default()
+        }
+    }
+    ///Kept for OpenAI compatibility.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChoiceDeltaToolCallType {
+        #[serde(rename = "function")]
+        Function,
+    }
+    impl ::std::fmt::Display for ChoiceDeltaToolCallType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Function => f.write_str("function"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChoiceDeltaToolCallType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "function" => Ok(Self::Function),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChoiceDeltaToolCallType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChoiceDeltaToolCallType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Why the answer ended; set on the last chunk of a stream and on every non-streamed choice.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ChoiceFinishReason {
+        #[serde(rename = "stop")]
+        Stop,
+        #[serde(rename = "length")]
+        Length,
+        #[serde(rename = "tool_calls")]
+        ToolCalls,
+        #[serde(rename = "content_filter")]
+        ContentFilter,
+        #[serde(rename = "function_call")]
+        FunctionCall,
+    }
+    impl ::std::fmt::Display for ChoiceFinishReason {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Stop => f.write_str("stop"),
+                Self::Length => f.write_str("length"),
+                Self::ToolCalls => f.write_str("tool_calls"),
+                Self::ContentFilter => f.write_str("content_filter"),
+                Self::FunctionCall => f.write_str("function_call"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChoiceFinishReason {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "stop" => Ok(Self::Stop),
+                "length" => Ok(Self::Length),
+                "tool_calls" => Ok(Self::ToolCalls),
+                "content_filter" => Ok(Self::ContentFilter),
+                "function_call" => Ok(Self::FunctionCall),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChoiceFinishReason {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChoiceFinishReason {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Token log probabilities (OpenAI compatibility; Parallel sends none).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ChoiceLogprobs {
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content: ::std::option::Option<::std::vec::Vec<ChatCompletionTokenLogprob>>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refusal: ::std::option::Option<::std::vec::Vec<ChatCompletionTokenLogprob>>,
+    }
+    impl ChoiceLogprobs {
+        pub fn builder() -> builder::ChoiceLogprobs {
+            Default::default()
+        }
+    }
     ///A web source backing one field of an output.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Citation {
@@ -185,6 +1043,48 @@ pub mod types {
     }
     impl Citation {
         pub fn builder() -> builder::Citation {
+            Default::default()
+        }
+    }
+    ///A breakdown of the answer's tokens.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CompletionTokensDetails {
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub accepted_prediction_tokens: ::std::option::Option<i64>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_tokens: ::std::option::Option<i64>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reasoning_tokens: ::std::option::Option<i64>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rejected_prediction_tokens: ::std::option::Option<i64>,
+    }
+    impl CompletionTokensDetails {
+        pub fn builder() -> builder::CompletionTokensDetails {
+            Default::default()
+        }
+    }
+    ///How many tokens a completion used.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CompletionUsage {
+        ///Tokens in the answer.
+        pub completion_tokens: i64,
+        ///A breakdown of the answer's tokens, when reported.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completion_tokens_details: ::std::option::Option<CompletionTokensDetails>,
+        ///Tokens in the messages.
+        pub prompt_tokens: i64,
+        ///A breakdown of the messages' tokens, when reported.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt_tokens_details: ::std::option::Option<PromptTokensDetails>,
+        ///The sum of both.
+        pub total_tokens: i64,
+    }
+    impl CompletionUsage {
+        pub fn builder() -> builder::CompletionUsage {
             Default::default()
         }
     }
@@ -803,6 +1703,199 @@ pub mod types {
     impl McpToolCall {
         pub fn builder() -> builder::McpToolCall {
             Default::default()
+        }
+    }
+    ///A breakdown of the messages' tokens.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PromptTokensDetails {
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_tokens: ::std::option::Option<i64>,
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cached_tokens: ::std::option::Option<i64>,
+    }
+    impl PromptTokensDetails {
+        pub fn builder() -> builder::PromptTokensDetails {
+            Default::default()
+        }
+    }
+    ///Answer with a JSON object of the model's choosing.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ResponseFormatJsonObject {
+        ///Always `json_object`.
+        #[serde(rename = "type")]
+        pub type_: ResponseFormatJsonObjectType,
+    }
+    impl ResponseFormatJsonObject {
+        pub fn builder() -> builder::ResponseFormatJsonObject {
+            Default::default()
+        }
+    }
+    ///Always `json_object`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ResponseFormatJsonObjectType {
+        #[serde(rename = "json_object")]
+        JsonObject,
+    }
+    impl ::std::fmt::Display for ResponseFormatJsonObjectType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::JsonObject => f.write_str("json_object"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ResponseFormatJsonObjectType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "json_object" => Ok(Self::JsonObject),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ResponseFormatJsonObjectType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ResponseFormatJsonObjectType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Answer with JSON that matches the given schema.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ResponseFormatJsonSchema {
+        pub json_schema: ChatJsonSchema,
+        ///Always `json_schema`.
+        #[serde(rename = "type")]
+        pub type_: ResponseFormatJsonSchemaType,
+    }
+    impl ResponseFormatJsonSchema {
+        pub fn builder() -> builder::ResponseFormatJsonSchema {
+            Default::default()
+        }
+    }
+    ///Always `json_schema`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ResponseFormatJsonSchemaType {
+        #[serde(rename = "json_schema")]
+        JsonSchema,
+    }
+    impl ::std::fmt::Display for ResponseFormatJsonSchemaType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::JsonSchema => f.write_str("json_schema"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ResponseFormatJsonSchemaType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "json_schema" => Ok(Self::JsonSchema),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ResponseFormatJsonSchemaType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ResponseFormatJsonSchemaType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Answer in plain text (the default).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ResponseFormatText {
+        ///Always `text`.
+        #[serde(rename = "type")]
+        pub type_: ResponseFormatTextType,
+    }
+    impl ResponseFormatText {
+        pub fn builder() -> builder::ResponseFormatText {
+            Default::default()
+        }
+    }
+    ///Always `text`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ResponseFormatTextType {
+        #[serde(rename = "text")]
+        Text,
+    }
+    impl ::std::fmt::Display for ResponseFormatTextType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Text => f.write_str("text"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ResponseFormatTextType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "text" => Ok(Self::Text),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ResponseFormatTextType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ResponseFormatTextType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///A web search (beta-era shape).
@@ -1965,6 +3058,22 @@ pub mod types {
             TextSchemaType::Text
         }
     }
+    ///An alternative token and its log probability (OpenAI compatibility).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TopLogprob {
+        ///Kept for OpenAI compatibility.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub bytes: ::std::option::Option<::std::vec::Vec<i64>>,
+        ///Kept for OpenAI compatibility.
+        pub logprob: f64,
+        ///Kept for OpenAI compatibility.
+        pub token: ::std::string::String,
+    }
+    impl TopLogprob {
+        pub fn builder() -> builder::TopLogprob {
+            Default::default()
+        }
+    }
     ///One billed unit of a call and its count.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UsageItem {
@@ -2657,6 +3766,1389 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ChatCompletion {
+            basis: ::std::result::Result<::std::vec::Vec<super::FieldBasis>, ::std::string::String>,
+            choices: ::std::result::Result<::std::vec::Vec<super::Choice>, ::std::string::String>,
+            created: ::std::result::Result<i64, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            interaction_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            object: ::std::result::Result<super::ChatCompletionObject, ::std::string::String>,
+            service_tier: ::std::result::Result<
+                ::std::option::Option<super::ChatCompletionServiceTier>,
+                ::std::string::String,
+            >,
+            system_fingerprint: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            usage: ::std::result::Result<
+                ::std::option::Option<super::CompletionUsage>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatCompletion {
+            fn default() -> Self {
+                Self {
+                    basis: Ok(Default::default()),
+                    choices: Err("no value supplied for choices".to_string()),
+                    created: Err("no value supplied for created".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    interaction_id: Ok(Default::default()),
+                    model: Err("no value supplied for model".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    service_tier: Ok(Default::default()),
+                    system_fingerprint: Ok(Default::default()),
+                    usage: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChatCompletion {
+            pub fn basis<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FieldBasis>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.basis = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for basis: {e}"));
+                self
+            }
+            pub fn choices<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Choice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.choices = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for choices: {e}"));
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn interaction_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.interaction_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for interaction_id: {e}")
+                });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatCompletionObject>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+            pub fn service_tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChatCompletionServiceTier>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.service_tier = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for service_tier: {e}"));
+                self
+            }
+            pub fn system_fingerprint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.system_fingerprint = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for system_fingerprint: {e}")
+                });
+                self
+            }
+            pub fn usage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CompletionUsage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.usage = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for usage: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatCompletion> for super::ChatCompletion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatCompletion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    basis: value.basis?,
+                    choices: value.choices?,
+                    created: value.created?,
+                    id: value.id?,
+                    interaction_id: value.interaction_id?,
+                    model: value.model?,
+                    object: value.object?,
+                    service_tier: value.service_tier?,
+                    system_fingerprint: value.system_fingerprint?,
+                    usage: value.usage?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatCompletion> for ChatCompletion {
+            fn from(value: super::ChatCompletion) -> Self {
+                Self {
+                    basis: Ok(value.basis),
+                    choices: Ok(value.choices),
+                    created: Ok(value.created),
+                    id: Ok(value.id),
+                    interaction_id: Ok(value.interaction_id),
+                    model: Ok(value.model),
+                    object: Ok(value.object),
+                    service_tier: Ok(value.service_tier),
+                    system_fingerprint: Ok(value.system_fingerprint),
+                    usage: Ok(value.usage),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatCompletionMessage {
+            content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refusal: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<super::ChatCompletionMessageRole, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatCompletionMessage {
+            fn default() -> Self {
+                Self {
+                    content: Err("no value supplied for content".to_string()),
+                    refusal: Ok(Default::default()),
+                    role: Err("no value supplied for role".to_string()),
+                }
+            }
+        }
+        impl ChatCompletionMessage {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for content: {e}"));
+                self
+            }
+            pub fn refusal<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refusal = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for refusal: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatCompletionMessageRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatCompletionMessage> for super::ChatCompletionMessage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatCompletionMessage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    refusal: value.refusal?,
+                    role: value.role?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatCompletionMessage> for ChatCompletionMessage {
+            fn from(value: super::ChatCompletionMessage) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    refusal: Ok(value.refusal),
+                    role: Ok(value.role),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatCompletionRequest {
+            frequency_penalty:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            max_tokens: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            messages:
+                ::std::result::Result<::std::vec::Vec<super::ChatMessage>, ::std::string::String>,
+            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            n: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            presence_penalty:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            previous_interaction_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            response_format: ::std::result::Result<
+                ::std::option::Option<super::ChatCompletionRequestResponseFormat>,
+                ::std::string::String,
+            >,
+            stream: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            temperature: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            top_p: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatCompletionRequest {
+            fn default() -> Self {
+                Self {
+                    frequency_penalty: Ok(Default::default()),
+                    max_tokens: Ok(Default::default()),
+                    messages: Err("no value supplied for messages".to_string()),
+                    model: Err("no value supplied for model".to_string()),
+                    n: Ok(Default::default()),
+                    presence_penalty: Ok(Default::default()),
+                    previous_interaction_id: Ok(Default::default()),
+                    response_format: Ok(Default::default()),
+                    stream: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    top_p: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChatCompletionRequest {
+            pub fn frequency_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frequency_penalty = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for frequency_penalty: {e}")
+                });
+                self
+            }
+            pub fn max_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for max_tokens: {e}"));
+                self
+            }
+            pub fn messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ChatMessage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.messages = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for messages: {e}"));
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn presence_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.presence_penalty = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for presence_penalty: {e}")
+                });
+                self
+            }
+            pub fn previous_interaction_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.previous_interaction_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for previous_interaction_id: {e}")
+                });
+                self
+            }
+            pub fn response_format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::ChatCompletionRequestResponseFormat>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response_format = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for response_format: {e}")
+                });
+                self
+            }
+            pub fn stream<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stream = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for stream: {e}"));
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for temperature: {e}"));
+                self
+            }
+            pub fn top_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_p = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for top_p: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatCompletionRequest> for super::ChatCompletionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatCompletionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frequency_penalty: value.frequency_penalty?,
+                    max_tokens: value.max_tokens?,
+                    messages: value.messages?,
+                    model: value.model?,
+                    n: value.n?,
+                    presence_penalty: value.presence_penalty?,
+                    previous_interaction_id: value.previous_interaction_id?,
+                    response_format: value.response_format?,
+                    stream: value.stream?,
+                    temperature: value.temperature?,
+                    top_p: value.top_p?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatCompletionRequest> for ChatCompletionRequest {
+            fn from(value: super::ChatCompletionRequest) -> Self {
+                Self {
+                    frequency_penalty: Ok(value.frequency_penalty),
+                    max_tokens: Ok(value.max_tokens),
+                    messages: Ok(value.messages),
+                    model: Ok(value.model),
+                    n: Ok(value.n),
+                    presence_penalty: Ok(value.presence_penalty),
+                    previous_interaction_id: Ok(value.previous_interaction_id),
+                    response_format: Ok(value.response_format),
+                    stream: Ok(value.stream),
+                    temperature: Ok(value.temperature),
+                    top_p: Ok(value.top_p),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatCompletionResponseChunk {
+            basis: ::std::result::Result<::std::vec::Vec<super::FieldBasis>, ::std::string::String>,
+            choices: ::std::result::Result<::std::vec::Vec<super::Choice>, ::std::string::String>,
+            created: ::std::result::Result<i64, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            interaction_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            object: ::std::result::Result<
+                super::ChatCompletionResponseChunkObject,
+                ::std::string::String,
+            >,
+            service_tier: ::std::result::Result<
+                ::std::option::Option<super::ChatCompletionResponseChunkServiceTier>,
+                ::std::string::String,
+            >,
+            system_fingerprint: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                super::ChatCompletionResponseChunkType,
+                ::std::string::String,
+            >,
+            usage: ::std::result::Result<
+                ::std::option::Option<super::CompletionUsage>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatCompletionResponseChunk {
+            fn default() -> Self {
+                Self {
+                    basis: Ok(Default::default()),
+                    choices: Err("no value supplied for choices".to_string()),
+                    created: Err("no value supplied for created".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    interaction_id: Ok(Default::default()),
+                    model: Err("no value supplied for model".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    service_tier: Ok(Default::default()),
+                    system_fingerprint: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    usage: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChatCompletionResponseChunk {
+            pub fn basis<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FieldBasis>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.basis = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for basis: {e}"));
+                self
+            }
+            pub fn choices<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Choice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.choices = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for choices: {e}"));
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn interaction_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.interaction_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for interaction_id: {e}")
+                });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatCompletionResponseChunkObject>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for object: {e}"));
+                self
+            }
+            pub fn service_tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::ChatCompletionResponseChunkServiceTier>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.service_tier = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for service_tier: {e}"));
+                self
+            }
+            pub fn system_fingerprint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.system_fingerprint = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for system_fingerprint: {e}")
+                });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatCompletionResponseChunkType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+            pub fn usage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CompletionUsage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.usage = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for usage: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatCompletionResponseChunk> for super::ChatCompletionResponseChunk {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatCompletionResponseChunk,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    basis: value.basis?,
+                    choices: value.choices?,
+                    created: value.created?,
+                    id: value.id?,
+                    interaction_id: value.interaction_id?,
+                    model: value.model?,
+                    object: value.object?,
+                    service_tier: value.service_tier?,
+                    system_fingerprint: value.system_fingerprint?,
+                    type_: value.type_?,
+                    usage: value.usage?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatCompletionResponseChunk> for ChatCompletionResponseChunk {
+            fn from(value: super::ChatCompletionResponseChunk) -> Self {
+                Self {
+                    basis: Ok(value.basis),
+                    choices: Ok(value.choices),
+                    created: Ok(value.created),
+                    id: Ok(value.id),
+                    interaction_id: Ok(value.interaction_id),
+                    model: Ok(value.model),
+                    object: Ok(value.object),
+                    service_tier: Ok(value.service_tier),
+                    system_fingerprint: Ok(value.system_fingerprint),
+                    type_: Ok(value.type_),
+                    usage: Ok(value.usage),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatCompletionTokenLogprob {
+            bytes: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+                ::std::string::String,
+            >,
+            logprob: ::std::result::Result<f64, ::std::string::String>,
+            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            top_logprobs:
+                ::std::result::Result<::std::vec::Vec<super::TopLogprob>, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatCompletionTokenLogprob {
+            fn default() -> Self {
+                Self {
+                    bytes: Ok(Default::default()),
+                    logprob: Err("no value supplied for logprob".to_string()),
+                    token: Err("no value supplied for token".to_string()),
+                    top_logprobs: Err("no value supplied for top_logprobs".to_string()),
+                }
+            }
+        }
+        impl ChatCompletionTokenLogprob {
+            pub fn bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bytes = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for bytes: {e}"));
+                self
+            }
+            pub fn logprob<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logprob = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for logprob: {e}"));
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for token: {e}"));
+                self
+            }
+            pub fn top_logprobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TopLogprob>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_logprobs = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for top_logprobs: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatCompletionTokenLogprob> for super::ChatCompletionTokenLogprob {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatCompletionTokenLogprob,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bytes: value.bytes?,
+                    logprob: value.logprob?,
+                    token: value.token?,
+                    top_logprobs: value.top_logprobs?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatCompletionTokenLogprob> for ChatCompletionTokenLogprob {
+            fn from(value: super::ChatCompletionTokenLogprob) -> Self {
+                Self {
+                    bytes: Ok(value.bytes),
+                    logprob: Ok(value.logprob),
+                    token: Ok(value.token),
+                    top_logprobs: Ok(value.top_logprobs),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatJsonSchema {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            schema: ::std::result::Result<
+                ::std::option::Option<crate::schema_text::SchemaText>,
+                ::std::string::String,
+            >,
+            strict: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatJsonSchema {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    schema: Ok(Default::default()),
+                    strict: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChatJsonSchema {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn schema<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::schema_text::SchemaText>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.schema = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for schema: {e}"));
+                self
+            }
+            pub fn strict<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.strict = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for strict: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatJsonSchema> for super::ChatJsonSchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatJsonSchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                    schema: value.schema?,
+                    strict: value.strict?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatJsonSchema> for ChatJsonSchema {
+            fn from(value: super::ChatJsonSchema) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    schema: Ok(value.schema),
+                    strict: Ok(value.strict),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatMessage {
+            content: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<super::ChatMessageRole, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatMessage {
+            fn default() -> Self {
+                Self {
+                    content: Err("no value supplied for content".to_string()),
+                    name: Ok(Default::default()),
+                    role: Err("no value supplied for role".to_string()),
+                }
+            }
+        }
+        impl ChatMessage {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for content: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatMessageRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatMessage> for super::ChatMessage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatMessage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    name: value.name?,
+                    role: value.role?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatMessage> for ChatMessage {
+            fn from(value: super::ChatMessage) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    name: Ok(value.name),
+                    role: Ok(value.role),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Choice {
+            delta: ::std::result::Result<super::ChoiceDelta, ::std::string::String>,
+            finish_reason: ::std::result::Result<
+                ::std::option::Option<super::ChoiceFinishReason>,
+                ::std::string::String,
+            >,
+            index: ::std::result::Result<i64, ::std::string::String>,
+            logprobs: ::std::result::Result<
+                ::std::option::Option<super::ChoiceLogprobs>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<super::ChatCompletionMessage>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Choice {
+            fn default() -> Self {
+                Self {
+                    delta: Err("no value supplied for delta".to_string()),
+                    finish_reason: Ok(Default::default()),
+                    index: Err("no value supplied for index".to_string()),
+                    logprobs: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                }
+            }
+        }
+        impl Choice {
+            pub fn delta<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChoiceDelta>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.delta = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for delta: {e}"));
+                self
+            }
+            pub fn finish_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChoiceFinishReason>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.finish_reason = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for finish_reason: {e}"));
+                self
+            }
+            pub fn index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.index = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for index: {e}"));
+                self
+            }
+            pub fn logprobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChoiceLogprobs>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logprobs = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for logprobs: {e}"));
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChatCompletionMessage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Choice> for super::Choice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Choice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    delta: value.delta?,
+                    finish_reason: value.finish_reason?,
+                    index: value.index?,
+                    logprobs: value.logprobs?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Choice> for Choice {
+            fn from(value: super::Choice) -> Self {
+                Self {
+                    delta: Ok(value.delta),
+                    finish_reason: Ok(value.finish_reason),
+                    index: Ok(value.index),
+                    logprobs: Ok(value.logprobs),
+                    message: Ok(value.message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChoiceDelta {
+            content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            function_call: ::std::result::Result<
+                ::std::option::Option<super::ChoiceDeltaFunctionCall>,
+                ::std::string::String,
+            >,
+            refusal: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<super::ChoiceDeltaRole>,
+                ::std::string::String,
+            >,
+            tool_calls: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ChoiceDeltaToolCall>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChoiceDelta {
+            fn default() -> Self {
+                Self {
+                    content: Ok(Default::default()),
+                    function_call: Ok(Default::default()),
+                    refusal: Ok(Default::default()),
+                    role: Ok(Default::default()),
+                    tool_calls: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChoiceDelta {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for content: {e}"));
+                self
+            }
+            pub fn function_call<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChoiceDeltaFunctionCall>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.function_call = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for function_call: {e}"));
+                self
+            }
+            pub fn refusal<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refusal = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for refusal: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChoiceDeltaRole>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+            pub fn tool_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::ChoiceDeltaToolCall>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tool_calls = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for tool_calls: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChoiceDelta> for super::ChoiceDelta {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChoiceDelta,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    function_call: value.function_call?,
+                    refusal: value.refusal?,
+                    role: value.role?,
+                    tool_calls: value.tool_calls?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChoiceDelta> for ChoiceDelta {
+            fn from(value: super::ChoiceDelta) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    function_call: Ok(value.function_call),
+                    refusal: Ok(value.refusal),
+                    role: Ok(value.role),
+                    tool_calls: Ok(value.tool_calls),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChoiceDeltaFunctionCall {
+            arguments: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChoiceDeltaFunctionCall {
+            fn default() -> Self {
+                Self {
+                    arguments: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChoiceDeltaFunctionCall {
+            pub fn arguments<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.arguments = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for arguments: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChoiceDeltaFunctionCall> for super::ChoiceDeltaFunctionCall {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChoiceDeltaFunctionCall,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    arguments: value.arguments?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChoiceDeltaFunctionCall> for ChoiceDeltaFunctionCall {
+            fn from(value: super::ChoiceDeltaFunctionCall) -> Self {
+                Self {
+                    arguments: Ok(value.arguments),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChoiceDeltaToolCall {
+            function: ::std::result::Result<
+                ::std::option::Option<super::ChoiceDeltaToolCallFunction>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            index: ::std::result::Result<i64, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::ChoiceDeltaToolCallType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChoiceDeltaToolCall {
+            fn default() -> Self {
+                Self {
+                    function: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    index: Err("no value supplied for index".to_string()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChoiceDeltaToolCall {
+            pub fn function<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::ChoiceDeltaToolCallFunction>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.function = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for function: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.index = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for index: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChoiceDeltaToolCallType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChoiceDeltaToolCall> for super::ChoiceDeltaToolCall {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChoiceDeltaToolCall,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    function: value.function?,
+                    id: value.id?,
+                    index: value.index?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChoiceDeltaToolCall> for ChoiceDeltaToolCall {
+            fn from(value: super::ChoiceDeltaToolCall) -> Self {
+                Self {
+                    function: Ok(value.function),
+                    id: Ok(value.id),
+                    index: Ok(value.index),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChoiceDeltaToolCallFunction {
+            arguments: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChoiceDeltaToolCallFunction {
+            fn default() -> Self {
+                Self {
+                    arguments: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChoiceDeltaToolCallFunction {
+            pub fn arguments<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.arguments = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for arguments: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChoiceDeltaToolCallFunction> for super::ChoiceDeltaToolCallFunction {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChoiceDeltaToolCallFunction,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    arguments: value.arguments?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChoiceDeltaToolCallFunction> for ChoiceDeltaToolCallFunction {
+            fn from(value: super::ChoiceDeltaToolCallFunction) -> Self {
+                Self {
+                    arguments: Ok(value.arguments),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChoiceLogprobs {
+            content: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ChatCompletionTokenLogprob>>,
+                ::std::string::String,
+            >,
+            refusal: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ChatCompletionTokenLogprob>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChoiceLogprobs {
+            fn default() -> Self {
+                Self {
+                    content: Ok(Default::default()),
+                    refusal: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChoiceLogprobs {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::ChatCompletionTokenLogprob>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for content: {e}"));
+                self
+            }
+            pub fn refusal<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::ChatCompletionTokenLogprob>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refusal = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for refusal: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChoiceLogprobs> for super::ChoiceLogprobs {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChoiceLogprobs,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    refusal: value.refusal?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChoiceLogprobs> for ChoiceLogprobs {
+            fn from(value: super::ChoiceLogprobs) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    refusal: Ok(value.refusal),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Citation {
             excerpts: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -2729,6 +5221,193 @@ pub mod types {
                     excerpts: Ok(value.excerpts),
                     title: Ok(value.title),
                     url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CompletionTokensDetails {
+            accepted_prediction_tokens:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            audio_tokens: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            reasoning_tokens:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            rejected_prediction_tokens:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for CompletionTokensDetails {
+            fn default() -> Self {
+                Self {
+                    accepted_prediction_tokens: Ok(Default::default()),
+                    audio_tokens: Ok(Default::default()),
+                    reasoning_tokens: Ok(Default::default()),
+                    rejected_prediction_tokens: Ok(Default::default()),
+                }
+            }
+        }
+        impl CompletionTokensDetails {
+            pub fn accepted_prediction_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accepted_prediction_tokens = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for accepted_prediction_tokens: {e}")
+                });
+                self
+            }
+            pub fn audio_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for audio_tokens: {e}"));
+                self
+            }
+            pub fn reasoning_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reasoning_tokens = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for reasoning_tokens: {e}")
+                });
+                self
+            }
+            pub fn rejected_prediction_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rejected_prediction_tokens = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for rejected_prediction_tokens: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CompletionTokensDetails> for super::CompletionTokensDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CompletionTokensDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    accepted_prediction_tokens: value.accepted_prediction_tokens?,
+                    audio_tokens: value.audio_tokens?,
+                    reasoning_tokens: value.reasoning_tokens?,
+                    rejected_prediction_tokens: value.rejected_prediction_tokens?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CompletionTokensDetails> for CompletionTokensDetails {
+            fn from(value: super::CompletionTokensDetails) -> Self {
+                Self {
+                    accepted_prediction_tokens: Ok(value.accepted_prediction_tokens),
+                    audio_tokens: Ok(value.audio_tokens),
+                    reasoning_tokens: Ok(value.reasoning_tokens),
+                    rejected_prediction_tokens: Ok(value.rejected_prediction_tokens),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CompletionUsage {
+            completion_tokens: ::std::result::Result<i64, ::std::string::String>,
+            completion_tokens_details: ::std::result::Result<
+                ::std::option::Option<super::CompletionTokensDetails>,
+                ::std::string::String,
+            >,
+            prompt_tokens: ::std::result::Result<i64, ::std::string::String>,
+            prompt_tokens_details: ::std::result::Result<
+                ::std::option::Option<super::PromptTokensDetails>,
+                ::std::string::String,
+            >,
+            total_tokens: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for CompletionUsage {
+            fn default() -> Self {
+                Self {
+                    completion_tokens: Err("no value supplied for completion_tokens".to_string()),
+                    completion_tokens_details: Ok(Default::default()),
+                    prompt_tokens: Err("no value supplied for prompt_tokens".to_string()),
+                    prompt_tokens_details: Ok(Default::default()),
+                    total_tokens: Err("no value supplied for total_tokens".to_string()),
+                }
+            }
+        }
+        impl CompletionUsage {
+            pub fn completion_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_tokens = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for completion_tokens: {e}")
+                });
+                self
+            }
+            pub fn completion_tokens_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CompletionTokensDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completion_tokens_details = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for completion_tokens_details: {e}")
+                });
+                self
+            }
+            pub fn prompt_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt_tokens: {e}"));
+                self
+            }
+            pub fn prompt_tokens_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PromptTokensDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_tokens_details = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for prompt_tokens_details: {e}")
+                });
+                self
+            }
+            pub fn total_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for total_tokens: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CompletionUsage> for super::CompletionUsage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CompletionUsage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    completion_tokens: value.completion_tokens?,
+                    completion_tokens_details: value.completion_tokens_details?,
+                    prompt_tokens: value.prompt_tokens?,
+                    prompt_tokens_details: value.prompt_tokens_details?,
+                    total_tokens: value.total_tokens?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CompletionUsage> for CompletionUsage {
+            fn from(value: super::CompletionUsage) -> Self {
+                Self {
+                    completion_tokens: Ok(value.completion_tokens),
+                    completion_tokens_details: Ok(value.completion_tokens_details),
+                    prompt_tokens: Ok(value.prompt_tokens),
+                    prompt_tokens_details: Ok(value.prompt_tokens_details),
+                    total_tokens: Ok(value.total_tokens),
                 }
             }
         }
@@ -4010,6 +6689,196 @@ pub mod types {
                     server_name: Ok(value.server_name),
                     tool_call_id: Ok(value.tool_call_id),
                     tool_name: Ok(value.tool_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PromptTokensDetails {
+            audio_tokens: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            cached_tokens: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for PromptTokensDetails {
+            fn default() -> Self {
+                Self {
+                    audio_tokens: Ok(Default::default()),
+                    cached_tokens: Ok(Default::default()),
+                }
+            }
+        }
+        impl PromptTokensDetails {
+            pub fn audio_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for audio_tokens: {e}"));
+                self
+            }
+            pub fn cached_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cached_tokens = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for cached_tokens: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PromptTokensDetails> for super::PromptTokensDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PromptTokensDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    audio_tokens: value.audio_tokens?,
+                    cached_tokens: value.cached_tokens?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PromptTokensDetails> for PromptTokensDetails {
+            fn from(value: super::PromptTokensDetails) -> Self {
+                Self {
+                    audio_tokens: Ok(value.audio_tokens),
+                    cached_tokens: Ok(value.cached_tokens),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResponseFormatJsonObject {
+            type_:
+                ::std::result::Result<super::ResponseFormatJsonObjectType, ::std::string::String>,
+        }
+        impl ::std::default::Default for ResponseFormatJsonObject {
+            fn default() -> Self {
+                Self {
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl ResponseFormatJsonObject {
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResponseFormatJsonObjectType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResponseFormatJsonObject> for super::ResponseFormatJsonObject {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResponseFormatJsonObject,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResponseFormatJsonObject> for ResponseFormatJsonObject {
+            fn from(value: super::ResponseFormatJsonObject) -> Self {
+                Self {
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResponseFormatJsonSchema {
+            json_schema: ::std::result::Result<super::ChatJsonSchema, ::std::string::String>,
+            type_:
+                ::std::result::Result<super::ResponseFormatJsonSchemaType, ::std::string::String>,
+        }
+        impl ::std::default::Default for ResponseFormatJsonSchema {
+            fn default() -> Self {
+                Self {
+                    json_schema: Err("no value supplied for json_schema".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl ResponseFormatJsonSchema {
+            pub fn json_schema<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatJsonSchema>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.json_schema = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for json_schema: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResponseFormatJsonSchemaType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResponseFormatJsonSchema> for super::ResponseFormatJsonSchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResponseFormatJsonSchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    json_schema: value.json_schema?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResponseFormatJsonSchema> for ResponseFormatJsonSchema {
+            fn from(value: super::ResponseFormatJsonSchema) -> Self {
+                Self {
+                    json_schema: Ok(value.json_schema),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResponseFormatText {
+            type_: ::std::result::Result<super::ResponseFormatTextType, ::std::string::String>,
+        }
+        impl ::std::default::Default for ResponseFormatText {
+            fn default() -> Self {
+                Self {
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl ResponseFormatText {
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResponseFormatTextType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResponseFormatText> for super::ResponseFormatText {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResponseFormatText,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResponseFormatText> for ResponseFormatText {
+            fn from(value: super::ResponseFormatText) -> Self {
+                Self {
+                    type_: Ok(value.type_),
                 }
             }
         }
@@ -6126,6 +8995,77 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct TopLogprob {
+            bytes: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+                ::std::string::String,
+            >,
+            logprob: ::std::result::Result<f64, ::std::string::String>,
+            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for TopLogprob {
+            fn default() -> Self {
+                Self {
+                    bytes: Ok(Default::default()),
+                    logprob: Err("no value supplied for logprob".to_string()),
+                    token: Err("no value supplied for token".to_string()),
+                }
+            }
+        }
+        impl TopLogprob {
+            pub fn bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bytes = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for bytes: {e}"));
+                self
+            }
+            pub fn logprob<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logprob = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for logprob: {e}"));
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for token: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TopLogprob> for super::TopLogprob {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TopLogprob,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bytes: value.bytes?,
+                    logprob: value.logprob?,
+                    token: value.token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TopLogprob> for TopLogprob {
+            fn from(value: super::TopLogprob) -> Self {
+                Self {
+                    bytes: Ok(value.bytes),
+                    logprob: Ok(value.logprob),
+                    token: Ok(value.token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct UsageItem {
             count: ::std::result::Result<i64, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -7294,9 +10234,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/// Client for Parallel Task API
+/// Client for Parallel API
 ///
-/// The Task Run, Task Group, Search and Extract endpoints of the Parallel API, as used by the parallel-web-rs crates. Task runs perform web research and return cited, structured output; task groups batch many runs and report on them as one. Search finds web pages for an objective; extract reads given pages.
+/// The Task Run, Task Group, Search, Extract and Chat endpoints of the Parallel API, as used by the parallel-web-rs crates. Task runs perform web research and return cited, structured output; task groups batch many runs and report on them as one. Search finds web pages for an objective; extract reads given pages; chat answers in the OpenAI-compatible completions format, from the web.
 ///
 /// Version: 0.1.2
 pub struct Client {
@@ -7785,6 +10725,21 @@ impl Client {
     /// ```
     pub fn beta_extract(&self) -> builder::BetaExtract<'_> {
         builder::BetaExtract::new(self)
+    }
+    /// Create a chat completion
+    ///
+    /// Answers a conversation with one of Parallel's models, in the shape OpenAI's chat completions use. The `speed` model answers at once; the research models (`lite`, `base`, `core`) run a task behind the scenes and add a `basis`. With `stream: true` the answer arrives as server-sent events, one chunk per `data` line, ending with `data: [DONE]`.
+    ///
+    /// Sends a `POST` request to `/v1beta/chat/completions`
+    ///
+    /// ```ignore
+    /// let response = client.chat_completions()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn chat_completions(&self) -> builder::ChatCompletions<'_> {
+        builder::ChatCompletions::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -9786,6 +12741,84 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "beta_extract",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::chat_completions`]
+    ///
+    /// [`Client::chat_completions`]: super::Client::chat_completions
+    #[derive(Debug, Clone)]
+    pub struct ChatCompletions<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ChatCompletionRequest, String>,
+    }
+    impl<'a> ChatCompletions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ChatCompletionRequest>,
+            <V as std::convert::TryInto<types::ChatCompletionRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `ChatCompletionRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::ChatCompletionRequest,
+                ) -> types::builder::ChatCompletionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/chat/completions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ChatCompletion>, Error<types::ApiError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::ChatCompletionRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/chat/completions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "chat_completions",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

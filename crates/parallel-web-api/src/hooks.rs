@@ -24,6 +24,15 @@ pub const STREAM_OPERATIONS: &[&str] = &[
     "beta_task_run_events",
 ];
 
+/// Operations that answer JSON, or a `text/event-stream` when the request
+/// body asks for it: (operationId, the name of the handwritten call that
+/// asks for the stream). The generated method reads the JSON answer; the
+/// streaming call gets the stream treatment of [`STREAM_OPERATIONS`].
+pub const JSON_OR_STREAM_OPERATIONS: &[(&str, &str)] = &[(
+    "chat_completions",
+    crate::chat_stream::CHAT_COMPLETIONS_STREAM,
+)];
+
 /// progenitor sends the spec's `info.version` in this header on every
 /// request; the API does not use it, so it is not sent.
 const API_VERSION_HEADER: &str = "api-version";
@@ -35,9 +44,14 @@ const API_VERSION_HEADER: &str = "api-version";
 ///
 /// assert!(is_stream_operation("task_group_events"));
 /// assert!(!is_stream_operation("task_run_result"));
+/// assert!(is_stream_operation("chat_completions_stream"));
+/// assert!(!is_stream_operation("chat_completions"));
 /// ```
 pub fn is_stream_operation(operation_id: &str) -> bool {
     STREAM_OPERATIONS.contains(&operation_id)
+        || JSON_OR_STREAM_OPERATIONS
+            .iter()
+            .any(|(_, streamed)| *streamed == operation_id)
 }
 
 impl ClientHooks<ClientExtras> for Client {

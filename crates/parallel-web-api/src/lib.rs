@@ -74,6 +74,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body_limit;
+mod chat_stream;
 mod config;
 // The generated docs come from spec prose, which is not written as rustdoc.
 mod extras;
@@ -89,13 +90,14 @@ pub mod open;
 mod schema_text;
 
 pub use body_limit::{ERROR_BODY_KEPT_BYTES, ErrorBodyTooLong, ResponseTooLarge, find_in_chain};
+pub use chat_stream::CHAT_COMPLETIONS_STREAM;
 pub use config::{
     ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_READ_TIMEOUT, install_tls_provider,
 };
 pub use extras::ClientExtras;
 pub use generated::*;
-pub use hooks::{STREAM_OPERATIONS, is_stream_operation};
+pub use hooks::{JSON_OR_STREAM_OPERATIONS, STREAM_OPERATIONS, is_stream_operation};
 pub use input_value::{InputValue, InputValueError};
 pub use schema_text::{SchemaText, SchemaTextError};
 

@@ -4,7 +4,7 @@
 use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
 use crate::handlers::{
-    events_stream, extract, groups, ledger, run_events, runs, runs_stream, search,
+    chat, events_stream, extract, groups, ledger, run_events, runs, runs_stream, search,
 };
 use crate::state::AppState;
 use crate::stats::RequestRecord;
@@ -56,9 +56,9 @@ macro_rules! beta_only {
     };
 }
 
-/// Every endpoint of API-NOTES §2, search and extract, and the emulator's
-/// own (`/_emulator`).
-static ENDPOINTS: [Endpoint; 17] = [
+/// Every endpoint of API-NOTES §2, search, extract and chat completions,
+/// and the emulator's own (`/_emulator`).
+static ENDPOINTS: [Endpoint; 18] = [
     Endpoint {
         method: Method::POST,
         path: "/tasks/groups",
@@ -124,6 +124,13 @@ static ENDPOINTS: [Endpoint; 17] = [
         path: "/tasks/runs/{run_id}/result",
         names: ga_only!("task_run_result"),
         handler: |m| on(m, runs::run_result),
+    },
+    // Chat exists only under /v1beta; the SDK calls it `client.chat()`.
+    Endpoint {
+        method: Method::POST,
+        path: "/chat/completions",
+        names: &[("/v1beta", "chat_completions")],
+        handler: |m| on(m, chat::chat_completions),
     },
     Endpoint {
         method: Method::POST,
@@ -258,12 +265,24 @@ async fn admit(st: &AppState, op: &'static str, req: Request, next: Next) -> Res
     let key_ok = req
         .headers()
         .get("x-api-key")
-        .is_some_and(|v| v.as_bytes() == st.config.api_key.as_bytes());
+        .is_some_and(|v| v.as_bytes() == st.config.api_key.as_bytes())
+        || (path == chat::PATH && bearer_key_ok(&req, &st.config.api_key));
     if !key_ok {
         return ApiError::unauthorized().into_response();
     }
     let span = tracing::debug_span!("request", method = %method, %path, op);
     next.run(req).instrument(span).await
+}
+
+/// True when `req` carries `Authorization: Bearer <key>`: how OpenAI's
+/// SDKs send the key, which Parallel's docs tell chat users to pass to
+/// them. Accepted on the chat path only (an assumption; see the README).
+fn bearer_key_ok(req: &Request, key: &str) -> bool {
+    req.headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| token.as_bytes() == key.as_bytes())
 }
 
 fn fault_response(kind: &FaultKind) -> ApiError {
@@ -329,8 +348,9 @@ mod tests {
             }
         }
         // 7 operations in both versions, 4 in /v1 only, search and extract
-        // with one handler per version, 2 of the emulator's.
-        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 2);
+        // with one handler per version, chat in /v1beta only, 2 of the
+        // emulator's.
+        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 2);
     }
 
     #[test]

@@ -45,6 +45,7 @@
 //!   fixed number of cases or for `PW_FUZZ_SECONDS`.
 #![deny(missing_docs)]
 
+mod chat;
 mod client;
 mod error;
 mod extract;
@@ -57,6 +58,7 @@ mod spec;
 mod streams;
 mod waiter;
 
+pub use chat::{CHAT_MODELS, Chat, ChatChunk, ChatCompletion, ChatStream};
 pub use client::options::RequestOptions;
 pub use client::read::ReadRequest;
 pub use client::retry::{Jitter, RetryClass, RetryPolicy};

@@ -110,6 +110,14 @@ pub const HANDWRITTEN_TYPES: &[(&str, &str, &str, &str)] = &[
         "SchemaText",
         "crate::schema_text::SchemaText",
     ),
+    // The same for the JSON Schema of a chat answer's `json_schema`
+    // response format (named `ChatJsonSchema` in the generated code).
+    (
+        "JSONSchema",
+        "schema",
+        "ChatSchemaText",
+        "crate::schema_text::SchemaText",
+    ),
 ];
 
 /// Lifts every inline schema of [`HANDWRITTEN_TYPES`] into its own component.

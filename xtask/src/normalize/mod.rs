@@ -5,6 +5,7 @@
 //! only place that decides their order. The reasons for each rewrite are on
 //! the functions (and in the project's progenitor notes).
 
+mod component_names;
 mod errors;
 mod extensions;
 mod keywords;
@@ -72,6 +73,7 @@ pub fn normalize(mut doc: Value) -> Result<Value, String> {
     errors::unify_error_responses(&mut doc);
     lenient::relax_omitted_required(&mut doc);
     prune::prune_components(&mut doc);
+    component_names::rename_components(&mut doc)?;
     for_each_schema(&mut doc, &mut rewrite_schema);
     scope::set_openapi_version(&mut doc);
     Ok(doc)
@@ -144,7 +146,7 @@ mod tests {
         let doc = normalize(our_spec()).unwrap();
         assert_eq!(doc["openapi"], "3.0.3");
         let operations = operations(&doc);
-        assert_eq!(operations.len(), 22);
+        assert_eq!(operations.len(), 23);
         for (name, operation) in &operations {
             let id = operation["operationId"].as_str().unwrap();
             assert_eq!(rename::short_operation_id(id), Some(id), "{name}");

@@ -84,6 +84,12 @@ const RENAMES: &[(&str, &str)] = &[
     ("extract_v1_extract_post", "extract"),
     ("web_search_v1beta_search_post", "beta_search"),
     ("beta_extract_v1beta_extract_post", "beta_extract"),
+    // Chat exists only under /v1beta, and the SDK calls it `client.chat()`:
+    // no `beta_` prefix, which would only say where it lives today.
+    (
+        "chat_completions_v1beta_chat_completions_post",
+        "chat_completions",
+    ),
 ];
 
 /// The short name for `id`, if `id` is an official id or already short.

@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 /// Path prefixes of the in-scope operations: the Task Group API (GA and beta)
-/// and the Task Run API. Everything else in the published document (FindAll,
-/// monitors, chat) is left out.
+/// and the Task Run API, plus the paths in [`IN_SCOPE_PATHS`] (search,
+/// extract and chat completions). Everything else in the published document
+/// (FindAll, monitors) is left out.
 const IN_SCOPE_PREFIXES: &[&str] = &["/v1/tasks/groups", "/v1beta/tasks/groups", "/v1/tasks/runs"];
 
 /// Single in-scope paths outside those prefixes.
@@ -14,6 +15,7 @@ const IN_SCOPE_PATHS: &[&str] = &[
     "/v1/extract",
     "/v1beta/search",
     "/v1beta/extract",
+    "/v1beta/chat/completions",
 ];
 
 /// True when `path` belongs to the API this project wraps.

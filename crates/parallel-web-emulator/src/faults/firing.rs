@@ -73,6 +73,12 @@ impl FaultSet {
 
     /// If a drop-stream fault fires for a stream on `path`, after how many events to cut it.
     pub fn stream_cut(&self, path: &str) -> Option<u64> {
+        self.stream_cut_for("GET", path)
+    }
+
+    /// [`Self::stream_cut`] for a stream answering a `method` request (a
+    /// streamed chat completion is a POST).
+    pub fn stream_cut_for(&self, method: &str, path: &str) -> Option<u64> {
         let mut cut = None;
         for i in 0..self.armed.len() {
             let f = &self.armed[i].fault;
@@ -80,7 +86,7 @@ impl FaultSet {
                 min_events,
                 max_events,
             } = f.kind
-                && f.applies_to("GET", path)
+                && f.applies_to(method, path)
                 && self.try_fire(i)
             {
                 let span = u64::from(max_events - min_events) + 1;

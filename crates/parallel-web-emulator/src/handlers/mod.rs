@@ -4,10 +4,12 @@
 //! - [`groups`]: create, retrieve, add runs, retrieve a group's run (G1–G3, G6)
 //! - [`runs`]: create, retrieve, input, result long-poll (R1–R4)
 //! - [`runs_stream`], [`events_stream`], [`run_events`]: the SSE endpoints (G4, G5, R5)
+//! - [`chat`]: OpenAI-compatible chat completions, whole or streamed
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
 //! - [`search`], [`extract`]: search and extract over the synthetic web ([`crate::web`])
 
 pub mod body;
+pub mod chat;
 pub mod events_stream;
 pub mod extract;
 pub mod groups;

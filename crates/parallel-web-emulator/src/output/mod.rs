@@ -13,6 +13,8 @@ use crate::world::RunView;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use schema_fill::gen_value;
+
+pub mod chat;
 use serde_json::{Value, json};
 
 /// What kind of output a task spec asks for.

@@ -176,6 +176,20 @@ pub enum Error {
         last_event_id: Option<String>,
     },
 
+    /// A streamed chat completion stopped before its `data: [DONE]` end
+    /// marker (a dropped connection, a server that closed early): the
+    /// answer is incomplete. Chat streams cannot be resumed: send the
+    /// request again.
+    #[error(
+        "chat stream: {reason} after {chunks} chunks; the answer is incomplete and chat streams cannot be resumed: send the request again"
+    )]
+    ChatStreamEnded {
+        /// What ended it.
+        reason: String,
+        /// How many chunks had arrived.
+        chunks: usize,
+    },
+
     /// The server sent an `error` event inside a stream.
     #[error("the server reported an error in the stream: {message} (ref_id {ref_id})")]
     ServerEvent {

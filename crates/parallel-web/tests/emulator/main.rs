@@ -3,6 +3,7 @@
 
 mod basics;
 mod batching;
+mod chat;
 mod options;
 mod search_extract;
 mod spec_fields;
