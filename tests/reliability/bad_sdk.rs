@@ -25,8 +25,8 @@ use crate::hostile_server;
 use crate::secrets::CANARY_KEY;
 
 mod cases;
-mod search_cases;
 mod chat_cases;
+mod search_cases;
 
 use cases::sdk_cases;
 use search_cases::search_cases;

@@ -69,8 +69,9 @@ pub struct RequestRecord {
     pub status: u16,
 }
 
-/// How many requests [`Counters`] keeps in its log; later ones are counted
-/// in [`Stats::requests`] but not logged (a long load run would otherwise
+/// How many requests the emulator keeps in its request log
+/// ([`crate::EmulatorHandle::request_log`]); later ones are counted in
+/// [`Stats::requests`] but not logged (a long load run would otherwise
 /// grow without bound).
 pub const REQUEST_LOG_CAPACITY: usize = 100_000;
 
