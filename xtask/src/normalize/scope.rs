@@ -49,7 +49,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn only_task_search_and_extract_paths_are_kept() {
+    fn only_task_search_extract_and_chat_paths_are_kept() {
         let mut doc = json!({"paths": {
             "/v1/tasks/groups": {}, "/v1beta/tasks/groups/{id}/runs": {}, "/v1/tasks/runs/{id}/result": {},
             "/v1beta/tasks/runs/{run_id}/events": {}, "/v1beta/search": {}, "/v1/tasks/runsx": {},
@@ -64,7 +64,8 @@ mod tests {
                 "/v1beta/tasks/groups/{id}/runs",
                 "/v1/tasks/runs/{id}/result",
                 "/v1beta/tasks/runs/{run_id}/events",
-                "/v1beta/search"
+                "/v1beta/search",
+                "/v1beta/chat/completions"
             ]
         );
         assert!(doc.get("webhooks").is_none());
