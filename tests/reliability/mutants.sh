@@ -27,6 +27,7 @@ MODULES=(
   "resume|parallel-web|crates/parallel-web/src/streams/resume.rs|-C --lib|--skip fuzz"
   "sse|parallel-web|crates/parallel-web/src/streams/sse.rs|-C --lib|streams::sse"
   "batching|parallel-web|crates/parallel-web/src/groups/batching.rs|-C --lib|--skip fuzz"
+  "journal|parallel-web-cli|crates/parallel-web-cli/src/journal.rs|-C --bin=parallel-web|journal::"
 )
 
 wanted=("$@")
