@@ -28,6 +28,7 @@ MODULES=(
   "sse|parallel-web|crates/parallel-web/src/streams/sse.rs|-C --lib|streams::sse"
   "batching|parallel-web|crates/parallel-web/src/groups/batching.rs|-C --lib|--skip fuzz"
   "journal|parallel-web-cli|crates/parallel-web-cli/src/journal.rs|-C --bin=parallel-web|journal::"
+  "ids|parallel-web-emulator|crates/parallel-web-emulator/src/ids.rs|-C --lib|ids::"
 )
 
 wanted=("$@")
