@@ -22,6 +22,27 @@ pub enum Kind {
     Stream { runs: usize },
     /// Add `inputs` runs to a new group, `per_call` per SDK call.
     Submit { inputs: usize, per_call: usize },
+    /// `calls` sequential calls to one API (search, or extract of 10 URLs).
+    Calls { api: Api, calls: usize },
+}
+
+/// The API of a [`Kind::Calls`] workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// `POST /v1/search`.
+    Search,
+    /// `POST /v1/extract`, 10 URLs per call.
+    Extract,
+}
+
+impl Api {
+    /// Its name on the clients' command lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Search => "search",
+            Api::Extract => "extract",
+        }
+    }
 }
 
 /// One workload of the report.
@@ -36,11 +57,20 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// Runs streamed or submitted, for the per-run figures.
+    /// What [`units`](Self::units) counts, for the per-unit column.
+    pub fn unit(&self) -> &'static str {
+        match self.kind {
+            Kind::Stream { .. } | Kind::Submit { .. } => "run",
+            Kind::Calls { .. } => "call",
+        }
+    }
+
+    /// Runs streamed or submitted, or calls made, for the per-unit figures.
     pub fn units(&self) -> usize {
         match self.kind {
             Kind::Stream { runs } => runs,
             Kind::Submit { inputs, .. } => inputs,
+            Kind::Calls { calls, .. } => calls,
         }
     }
 }
@@ -72,6 +102,22 @@ pub fn workloads() -> Vec<Workload> {
             kind: Kind::Submit {
                 inputs: 100_000,
                 per_call: 100_000,
+            },
+        },
+        Workload {
+            slug: "search-1k",
+            title: "1,000 sequential search calls",
+            kind: Kind::Calls {
+                api: Api::Search,
+                calls: 1_000,
+            },
+        },
+        Workload {
+            slug: "extract-1k",
+            title: "1,000 sequential extract calls of 10 URLs",
+            kind: Kind::Calls {
+                api: Api::Extract,
+                calls: 1_000,
             },
         },
     ]
@@ -110,7 +156,9 @@ impl Client {
                 Client::TypeScript,
                 Client::Curl,
             ],
-            Kind::Submit { .. } => vec![Client::Rust, Client::Python, Client::TypeScript],
+            Kind::Submit { .. } | Kind::Calls { .. } => {
+                vec![Client::Rust, Client::Python, Client::TypeScript]
+            }
         }
     }
 }
@@ -176,6 +224,13 @@ impl Tools {
                     .args(["--runtime", &self.runtime]);
                 c
             }
+            (Client::Rust, Kind::Calls { api, calls }) => {
+                let mut c = Command::new(self.bin_dir.join("rust_calls"));
+                c.args(["--base-url", base_url, "--api-key", API_KEY])
+                    .args(["--api", api.name(), "--calls", &calls.to_string()])
+                    .args(["--runtime", &self.runtime]);
+                c
+            }
             (Client::Python, kind) => {
                 let python = self.python.as_ref().map_err(Clone::clone)?;
                 let mut c = Command::new(python);
@@ -188,6 +243,9 @@ impl Tools {
                     Kind::Submit { inputs, per_call } => c
                         .args(["bench/python/submit.py", base_url, API_KEY])
                         .args([inputs.to_string(), per_call.to_string()]),
+                    Kind::Calls { api, calls } => c
+                        .args(["bench/python/calls.py", base_url, API_KEY, api.name()])
+                        .arg(calls.to_string()),
                 };
                 c
             }
@@ -202,6 +260,9 @@ impl Tools {
                     Kind::Submit { inputs, per_call } => c
                         .args(["bench/node/submit.js", base_url, API_KEY])
                         .args([inputs.to_string(), per_call.to_string()]),
+                    Kind::Calls { api, calls } => c
+                        .args(["bench/node/calls.js", base_url, API_KEY, api.name()])
+                        .arg(calls.to_string()),
                 };
                 c
             }
@@ -213,7 +274,9 @@ impl Tools {
                 ));
                 c
             }
-            (Client::Curl, Kind::Submit { .. }) => return Err("curl only reads streams".into()),
+            (Client::Curl, Kind::Submit { .. } | Kind::Calls { .. }) => {
+                return Err("curl only reads streams".into());
+            }
         };
         cmd.env_remove("PARALLEL_API_KEY")
             .env_remove("PARALLEL_BASE_URL")
@@ -259,6 +322,15 @@ pub fn check_output(
                 return Err(format!("expected {inputs} run ids, got {last}"));
             }
             Ok(None)
+        }
+        Kind::Calls { calls, .. } => {
+            if count("calls") != calls as u64 || count("items") == 0 {
+                return Err(format!(
+                    "expected {calls} calls that read results, got {last}"
+                ));
+            }
+            // Every client must have read the same number of results.
+            Ok(Some(count("items")))
         }
     }
 }
@@ -367,5 +439,15 @@ mod tests {
             Ok(None)
         );
         assert!(check_output(Client::TypeScript, submit, "", 0).is_err());
+        let calls = Kind::Calls {
+            api: Api::Search,
+            calls: 2,
+        };
+        let ok = r#"{"client":"python","calls":2,"items":20}"#;
+        assert_eq!(check_output(Client::Python, calls, ok, 0), Ok(Some(20)));
+        let short = r#"{"client":"python","calls":1,"items":10}"#;
+        assert!(check_output(Client::Python, calls, short, 0).is_err());
+        let empty = r#"{"client":"python","calls":2,"items":0}"#;
+        assert!(check_output(Client::Python, calls, empty, 0).is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! What the benchmark's binaries share: the company-research types of the
 //! seed example and the input generator every client uses (so the Rust,
-//! Python and TypeScript loops send and read the same data), the runtime
+//! Python and TypeScript loops send and read the same data), the search and
+//! extract requests of the call workloads, the runtime
 //! choice of the Rust clients, and the measuring of a child process.
 
 pub mod measure;
@@ -36,6 +37,26 @@ impl CompanyInput {
     }
 }
 
+/// The `i`-th search of the call workloads: every client sends exactly this
+/// objective and these queries (10 results each, the default).
+pub fn search_request(i: usize) -> (String, [String; 2]) {
+    (
+        "Find recent news about grid battery storage".to_owned(),
+        [
+            "grid battery storage".to_owned(),
+            format!("battery projects {i}"),
+        ],
+    )
+}
+
+/// The 10 URLs of the `i`-th extract of the call workloads: pages of the
+/// emulator's synthetic web, the same for every client.
+pub fn extract_urls(i: usize) -> Vec<String> {
+    (0..10)
+        .map(|k| format!("https://example.org/reports/battery-storage-{i}-{k}"))
+        .collect()
+}
+
 /// The tokio runtime a client binary runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Runtime {
@@ -54,5 +75,27 @@ impl Runtime {
         }
         .enable_all()
         .build()
+    }
+}
+
+/// What every Rust client binary's `main` does: builds the `runtime`, runs
+/// `work` on it, and turns an error into a message on stderr, prefixed with
+/// the binary's `name`, and a failing exit status.
+pub fn run_client<F>(name: &str, runtime: Runtime, work: F) -> std::process::ExitCode
+where
+    F: std::future::Future<Output = Result<(), Box<dyn std::error::Error>>>,
+{
+    match runtime.build() {
+        Ok(rt) => match rt.block_on(work) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("{name}: tokio runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }

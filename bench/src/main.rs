@@ -44,7 +44,8 @@ struct Args {
     #[arg(long, default_value = "bench/REPORT.md")]
     out: PathBuf,
     /// Only these workloads (by id: stream-100k, stream-1m,
-    /// submit-100k-per-500, submit-100k-one-call). Repeatable.
+    /// submit-100k-per-500, submit-100k-one-call, search-1k, extract-1k).
+    /// Repeatable.
     #[arg(long = "workload", value_name = "ID")]
     only: Vec<String>,
     /// Only these clients (rust, python, typescript, curl). Repeatable.
@@ -135,7 +136,7 @@ fn run(args: &Args) -> Result<(), String> {
         }
         let fixture_bytes = match w.kind {
             Kind::Stream { runs } => sizes.get(&runs).copied(),
-            Kind::Submit { .. } => None,
+            Kind::Submit { .. } | Kind::Calls { .. } => None,
         };
         let mut checksum: Option<(Client, u64)> = None;
         // Round-robin over the clients, so slow drift of the machine hits all alike.
@@ -234,9 +235,10 @@ fn sample(
     log: &Path,
     fixture_bytes: Option<u64>,
 ) -> Result<(measure::Sample, Option<u64>), String> {
-    // A fresh emulator for each submission, so every client adds to an empty one.
+    // A fresh emulator for each submission (so every client adds to an
+    // empty one) and each series of calls.
     let emulator = match w.kind {
-        Kind::Submit { .. } => Some(Emulator::start(
+        Kind::Submit { .. } | Kind::Calls { .. } => Some(Emulator::start(
             emulator_bin,
             &log.with_extension("emulator.err"),
         )?),
@@ -245,7 +247,9 @@ fn sample(
     let (base, group) = match (&emulator, w.kind) {
         (Some(e), _) => (e.base_url.clone(), String::new()),
         (None, Kind::Stream { runs }) => (static_url.to_string(), group_id(runs)),
-        (None, Kind::Submit { .. }) => unreachable!("submissions start an emulator"),
+        (None, Kind::Submit { .. } | Kind::Calls { .. }) => {
+            unreachable!("submissions and calls start an emulator")
+        }
     };
     let cmd = tools.command(client, w.kind, &base, &group)?;
     let launcher = tools.bin_dir.join("rusage_exec");

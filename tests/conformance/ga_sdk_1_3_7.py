@@ -2,33 +2,48 @@
 
 Uses `client.task_group` (create, retrieve, add_runs, events, get_runs,
 retrieve_run) and `client.task_run` (create, retrieve, retrieve_input, result,
-events, execute), and checks types, ids, statuses, counts and cursors.
+events, execute) on clients with strict response validation, and checks ids,
+statuses, counts, cursors, and the exact status, SDK exception class, body
+shape and headers of each error.
 """
 
 import parallel
-from parallel import Parallel
-from parallel.types import TaskRun, TaskRunResult, TaskSpecParam, JsonSchemaParam
-from parallel.types import TaskGroup, TaskGroupRunResponse, TaskRunEvent, RunInput, TaskGroupStatusEvent, RunInputParam
+from parallel.types import TaskSpecParam, JsonSchemaParam
+from parallel.types import TaskRunEvent, TaskGroupStatusEvent, RunInputParam
 
-from harness import API_KEY, BASE_URL, check, check_task_group_methods, check_task_run_methods, raises, run
+from harness import (
+    api_error,
+    check,
+    check_strict_validation,
+    check_task_group_methods,
+    check_task_run_methods,
+    make_client,
+    run,
+)
 
 
 def main():
     check("sdk version is 1.3.7", parallel.__version__ == "1.3.7", parallel.__version__)
-    client = Parallel(api_key=API_KEY, base_url=BASE_URL)
-    strict = client.with_options(max_retries=0)
+    client = make_client()
+    no_retry = make_client(max_retries=0)
+    check_strict_validation(client)
+    check_strict_validation(no_retry)
     tg = client.task_group
-    gid, first, plain = check_task_group_methods(
-        tg, strict.task_group, (TaskGroup, TaskGroupRunResponse), (TaskRunEvent, TaskGroupStatusEvent), RunInputParam
-    )
+    gid, first, plain = check_task_group_methods(tg, no_retry.task_group, (TaskRunEvent, TaskGroupStatusEvent), RunInputParam)
 
     # retrieve_run (GA only)
     one = tg.retrieve_run(first.run_ids[1], task_group_id=gid)
-    check("retrieve_run returns the run", isinstance(one, TaskRun) and one.run_id == first.run_ids[1] and one.status == "completed")
-    raises("retrieve_run of another group's run is 404", parallel.NotFoundError, lambda: strict.task_group.retrieve_run(first.run_ids[1], task_group_id=plain.task_group_id))
+    check("retrieve_run returns the run", one.run_id == first.run_ids[1] and one.status == "completed" and one.task_group_id == gid)
+    api_error(
+        "retrieve_run of another group's run",
+        parallel.NotFoundError,
+        404,
+        lambda: no_retry.task_group.retrieve_run(first.run_ids[1], task_group_id=plain.task_group_id),
+        message="Run id not found",
+    )
 
     # task_run: create / retrieve / retrieve_input / result / events / execute
-    run_ = check_task_run_methods(client.task_run, TaskRun, TaskRunResult)
+    run_ = check_task_run_methods(client.task_run, no_retry.task_run)
     warned = client.task_run.create(
         input={"other": 1},
         processor="lite",
@@ -37,30 +52,40 @@ def main():
             output_schema="a summary",
         ),
     )
-    check("input missing required fields gets a typed warning", warned.warnings and warned.warnings[0].type == "input_validation_warning")
+    check("input missing required fields gets a typed warning", bool(warned.warnings) and warned.warnings[0].type == "input_validation_warning")
     check("runs without problems have no warnings", run_.warnings is None)
     inp = client.task_run.retrieve_input(run_.run_id)
-    check("task_run.retrieve_input", isinstance(inp, RunInput) and inp.input == "What is the capital of France?" and inp.processor == "base")
+    check("task_run.retrieve_input", inp.input == "What is the capital of France?" and inp.processor == "base" and inp.metadata == {"k": "v"})
     group_inp = client.task_run.retrieve_input(first.run_ids[0])
     check("group run input carries the default spec", group_inp.task_spec is not None and group_inp.metadata == {"row": 0})
+    api_error(
+        "input of an unknown run",
+        parallel.NotFoundError,
+        404,
+        lambda: no_retry.task_run.retrieve_input("trun_" + "0" * 32),
+        message="Run id not found",
+    )
     executed = client.task_run.execute(input={"q": "execute"}, processor="lite", output="one short sentence")
-    check("task_run.execute", isinstance(executed, TaskRunResult) and executed.output.type == "text")
+    check("task_run.execute", executed.run.status == "completed" and executed.output.type == "text" and isinstance(executed.output.content, str))
     in_group = client.task_run.retrieve(first.run_ids[0])
     check("group run has taskgroup_id", in_group.task_group_id == gid)
 
-    # errors
-    raises("unknown group is 404", parallel.NotFoundError, lambda: strict.task_group.retrieve("tgrp_0000"))
-    raises("unknown run is 404", parallel.NotFoundError, lambda: strict.task_run.retrieve("trun_" + "0" * 32))
-    raises("unknown processor on create is 403", parallel.PermissionDeniedError, lambda: strict.task_run.create(input="x", processor="mega"))
-    raises(
-        "too many inputs is 422",
-        parallel.UnprocessableEntityError,
-        lambda: strict.task_group.add_runs(gid, inputs=[{"input": "x", "processor": "lite"}] * 1001),
+    # authentication
+    bad = make_client(api_key="wrong-key", max_retries=0)
+    api_error(
+        "wrong key",
+        parallel.AuthenticationError,
+        401,
+        lambda: bad.task_group.create(),
+        message="Unauthorized: invalid or missing credentials",
     )
-    slow = client.task_run.create(input="slow", processor="ultra8x")
-    raises("result timeout is 408", parallel.APIStatusError, lambda: strict.task_run.result(slow.run_id, api_timeout=0))
-    bad = Parallel(api_key="wrong-key", base_url=BASE_URL, max_retries=0)
-    raises("wrong key is 401", parallel.AuthenticationError, lambda: bad.task_group.create())
+    api_error(
+        "wrong key on a run",
+        parallel.AuthenticationError,
+        401,
+        lambda: bad.task_run.retrieve(run_.run_id),
+        message="Unauthorized: invalid or missing credentials",
+    )
 
 
 run(main)

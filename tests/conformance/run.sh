@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Conformance: drive the emulator binary with the official Python SDKs.
+# Conformance: drive the emulator binary with the official Python and TypeScript SDKs.
 #
 #   tests/conformance/run.sh            (debug build; CONFORMANCE_PROFILE=release for release)
 #
-# Builds the emulator, makes one virtualenv per SDK version under
-# target/conformance/ (pip install of the exact version), starts the emulator
-# on 127.0.0.1:0 with a fast time scale, runs every script, always stops the
-# emulator, and exits non-zero on any failed check.
+# Builds the emulator, makes one virtualenv per Python SDK version and one npm
+# directory for the TypeScript SDK under target/conformance/ (exact versions),
+# starts the emulator on 127.0.0.1:0 with a fast time scale, runs every script,
+# always stops the emulators, and exits non-zero on any failed check.
 set -u
 cd "$(dirname "$0")/../.."
 profile="${CONFORMANCE_PROFILE:-debug}"
 python="${PYTHON:-python3}"
+node="${NODE:-node}"
+npm="${NPM:-npm}"
+ts_version="1.3.3"
 work="target/conformance"
 mkdir -p "$work"
 
@@ -32,13 +35,39 @@ venv_for() {
     echo "$venv"
 }
 
+# The TypeScript SDK in its own directory (no dependencies of its own), reused
+# when it already has that version.
+ts_sdk_dir() {
+    local version="$1" dir="$work/ts-$1"
+    if ! (cd "$dir" 2>/dev/null && "$node" -e "process.exit(require('parallel-web/version').VERSION === '$version' ? 0 : 1)") 2>/dev/null; then
+        rm -rf "$dir"
+        mkdir -p "$dir" || return 1
+        echo '{"private": true}' >"$dir/package.json"
+        "$npm" install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "parallel-web@$version" >&2 || return 1
+    fi
+    echo "$dir"
+}
+
 emu_pids=()
 stop_emulators() {
     for pid in "${emu_pids[@]}"; do
         kill "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
-    emu_pids=()
+    # The TypeScript SDK in its own directory (no dependencies of its own), reused
+# when it already has that version.
+ts_sdk_dir() {
+    local version="$1" dir="$work/ts-$1"
+    if ! (cd "$dir" 2>/dev/null && "$node" -e "process.exit(require('parallel-web/version').VERSION === '$version' ? 0 : 1)") 2>/dev/null; then
+        rm -rf "$dir"
+        mkdir -p "$dir" || return 1
+        echo '{"private": true}' >"$dir/package.json"
+        "$npm" install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "parallel-web@$version" >&2 || return 1
+    fi
+    echo "$dir"
+}
+
+emu_pids=()
 }
 trap stop_emulators EXIT
 trap 'stop_emulators; exit 130' INT TERM
@@ -52,6 +81,8 @@ key="conformance-key"
 start_emulator() {
     local name="$1" out="$work/$1.out"
     shift
+    # A previous run's file would announce a dead emulator's address.
+    rm -f "$out"
     "$bin" --addr 127.0.0.1:0 --api-key "$key" --seed 7 "$@" >"$out" 2>"$work/$name.err" &
     emu_pids+=($!)
     base_url=""
@@ -69,17 +100,30 @@ start_emulator() {
 
 passed=0
 failed=0
+# run_script VERSION SCRIPT: a .py script with that Python SDK, a .mjs script with that TypeScript SDK.
 run_script() {
-    local version="$1" script="$2" venv log
-    if ! venv="$(venv_for "$version")"; then
-        echo "FAIL could not install parallel-web==$version"
-        failed=$((failed + 1))
-        return
-    fi
-    log="$work/$(basename "$script" .py).log"
+    local version="$1" script="$2" dir log cmd
+    case "$script" in
+        *.py)
+            if ! dir="$(venv_for "$version")"; then
+                echo "FAIL could not install parallel-web==$version (PyPI)"
+                failed=$((failed + 1))
+                return
+            fi
+            cmd=("../../$dir/bin/python" -W ignore::DeprecationWarning "$script") ;;
+        *.mjs)
+            if ! dir="$(ts_sdk_dir "$version")"; then
+                echo "FAIL could not install parallel-web@$version (npm)"
+                failed=$((failed + 1))
+                return
+            fi
+            cmd=("$node" "$script") ;;
+    esac
+    log="$work/${script%.*}.log"
     echo "== $script (parallel-web $version)"
     (cd tests/conformance && EMULATOR_BASE_URL="$base_url" EMULATOR_API_KEY="$key" \
-        timeout 300 "../../$venv/bin/python" -W ignore::DeprecationWarning "$script") >"$log" 2>&1
+        EMULATOR_LIMITED_URL="${limited_url:-}" TS_SDK_DIR="../../$dir" \
+        timeout 300 "${cmd[@]}") >"$log" 2>&1
     local status=$?
     grep -E '^(FAIL|RESULT)' "$log"
     local result
@@ -109,17 +153,36 @@ run_script 0.5.1 seed_example_beta.py
 run_script 0.5.1 beta_sdk_0_5_1.py
 run_script 1.3.7 seed_example_ga.py
 run_script 1.3.7 ga_sdk_1_3_7.py
+run_script "$ts_version" ts_sdk_1_3_3.mjs
+run_script 0.5.1 search_extract_beta_0_5_1.py
+run_script 1.3.7 search_extract_ga_1_3_7.py
+run_script "$ts_version" search_extract_ts_1_3_3.mjs
 
-if start_emulator faulty --time-scale 0 \
-    --fault "status:code=429,retry-after-ms=20,times=2,path=/v1/tasks/groups" \
-    --fault "ambiguous-add-runs:times=1" \
-    --fault "status:code=503,retry-after-ms=20,times=1,path=/events" \
-    --fault "drop-stream:after=1,times=1,path=/runs"; then
-    echo "emulator with faults at $base_url"
-    run_script 1.3.7 faults_ga_1_3_7.py
-else
-    failed=$((failed + 1))
-fi
+# run_faults VERSION SCRIPT: SCRIPT against a fresh emulator with faults
+# (EMULATOR_BASE_URL) and a fresh one allowing one run-creating POST per
+# minute (EMULATOR_LIMITED_URL); the faults fire a fixed number of times, so
+# each script gets emulators of its own.
+run_faults() {
+    local version="$1" script="$2"
+    if ! start_emulator "limited-${script%.*}" --time-scale 0 --rate-limit 1; then
+        failed=$((failed + 1))
+        return
+    fi
+    limited_url="$base_url"
+    if ! start_emulator "faulty-${script%.*}" --time-scale 0 \
+        --fault "status:code=429,retry-after-ms=20,times=3,path=/v1/tasks/groups" \
+        --fault "ambiguous-add-runs:times=1" \
+        --fault "status:code=503,retry-after-ms=20,times=1,path=/events" \
+        --fault "drop-stream:after=1,times=1,path=/runs"; then
+        failed=$((failed + 1))
+        return
+    fi
+    echo "emulator with faults at $base_url, rate-limited one at $limited_url"
+    run_script "$version" "$script"
+    limited_url=""
+}
+run_faults 1.3.7 faults_ga_1_3_7.py
+run_faults "$ts_version" faults_ts_1_3_3.mjs
 
 stop_emulators
 echo "conformance: $passed passed, $failed failed"

@@ -1,7 +1,7 @@
 # The "Complete Example" of the Task Group seed document, run verbatim against
 # the emulator with parallel-web==0.5.1. Changed: the client's base URL and API
-# key (from the environment) and the poll interval (10 s -> 0.2 s); the checks
-# at the bottom are ours.
+# key (from the environment), strict response validation on, and the poll
+# interval (10 s -> 0.2 s); the checks at the bottom are ours.
 import asyncio
 import os
 import pydantic
@@ -70,7 +70,7 @@ async def get_all_results(client: AsyncParallel, taskgroup_id: str):
 
 
 async def batch_company_research():
-    client = AsyncParallel(api_key=os.environ["EMULATOR_API_KEY"], base_url=os.environ["EMULATOR_BASE_URL"])
+    client = AsyncParallel(api_key=os.environ["EMULATOR_API_KEY"], base_url=os.environ["EMULATOR_BASE_URL"], _strict_response_validation=True)
 
     # Create task group
     task_group = await client.beta.task_group.create()

@@ -1,7 +1,8 @@
 # The seed's "Complete Example" translated to the GA SDK, parallel-web==1.3.7
 # (which has no `client.beta.task_group`): `client.beta.task_group` ->
 # `client.task_group`, and the beta type imports -> their GA names. Also changed,
-# as in the beta copy: base URL, API key and poll interval. Checks are ours.
+# as in the beta copy: base URL, API key, strict response validation and poll
+# interval. Checks are ours.
 import asyncio
 import os
 import pydantic
@@ -69,7 +70,7 @@ async def get_all_results(client: AsyncParallel, taskgroup_id: str):
 
 
 async def batch_company_research():
-    client = AsyncParallel(api_key=os.environ["EMULATOR_API_KEY"], base_url=os.environ["EMULATOR_BASE_URL"])
+    client = AsyncParallel(api_key=os.environ["EMULATOR_API_KEY"], base_url=os.environ["EMULATOR_BASE_URL"], _strict_response_validation=True)
 
     # Create task group
     task_group = await client.task_group.create()

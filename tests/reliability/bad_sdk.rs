@@ -25,8 +25,10 @@ use crate::hostile_server;
 use crate::secrets::CANARY_KEY;
 
 mod cases;
+mod search_cases;
 
 use cases::sdk_cases;
+use search_cases::search_cases;
 
 /// What a case's call returned: a one-line summary of a success, or the error.
 pub(crate) type Outcome = Result<String, Error>;
@@ -258,6 +260,7 @@ pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 /// Every case of the table: the SDK's and the hostile servers'.
 pub(crate) fn all_cases() -> Vec<Case> {
     let mut cases = sdk_cases();
+    cases.extend(search_cases());
     cases.extend(hostile_server::cases());
     cases
 }

@@ -172,7 +172,7 @@ async fn seed_run(rows: usize, kills: usize, seed: u64) -> (Figures, Vec<String>
     rerun_changes_nothing(&emulator, &dir, code, &mut problems).await;
 
     let stats = emulator.stats().await;
-    let faults = stats["faults_fired"]
+    let faults: BTreeMap<String, u64> = stats["faults_fired"]
         .as_object()
         .map(|m| {
             m.iter()
@@ -182,6 +182,21 @@ async fn seed_run(rows: usize, kills: usize, seed: u64) -> (Figures, Vec<String>
         .unwrap_or_default();
     if log.seconds == 0 {
         problems.push("no second process was started while another held the journal".into());
+    }
+    // The test's name promises kills and faults: a schedule whose kills all
+    // came too late, or a fault that never fired, would prove nothing.
+    if kills > 0 && log.kills.values().sum::<usize>() == 0 {
+        problems.push(format!("none of the {kills} kills landed"));
+    }
+    for prefix in [
+        "drop-stream",
+        "status:code=429",
+        "status:code=503",
+        "ambiguous-add-runs",
+    ] {
+        if !faults.iter().any(|(k, n)| k.starts_with(prefix) && *n > 0) {
+            problems.push(format!("the {prefix} fault never fired"));
+        }
     }
     if !emulator.terminate().success() {
         problems.push("the emulator did not exit cleanly".into());

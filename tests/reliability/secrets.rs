@@ -139,6 +139,11 @@ fn debug_of_the_client_and_its_builders_never_shows_the_key() {
         format!("{:?}", group.events()),
         format!("{:?}", group.wait()),
         format!("{:?}", client.task_runs().result("trun_1")),
+        format!("{:?}", client.search().query("q").session_id("session_1")),
+        format!(
+            "{:?}",
+            client.extract(["https://example.com"]).full_content(true)
+        ),
         format!(
             "{:?}",
             parallel_web::Client::builder()

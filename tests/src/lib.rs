@@ -5,7 +5,12 @@
 //! binary, starts it on a free loopback port, reads the address from its
 //! first stdout line, and stops it with SIGTERM when dropped.
 //! [`cli_binary`] finds (or builds) the `parallel-web` command the same way,
-//! for tests that run it as a user would.
+//! for tests that run it as a user would. [`check_rows_got_their_own_results`]
+//! checks that each row of an enriched table got its own run's result.
+
+mod rows;
+
+pub use rows::{RunRecord, STATUS_COLUMNS, check_rows_got_their_own_results};
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

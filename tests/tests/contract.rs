@@ -10,7 +10,10 @@
 //!   enum value) and invalid ones (each field given each JSON type its
 //!   schema refuses, each enum and const a wrong value, each `date` a
 //!   non-date, each required field removed, at every depth), plus each query
-//!   parameter given a value of the wrong type. Each goes to the emulator
+//!   parameter given values its type refuses (a word, an empty string, a
+//!   fraction for an integer, a value outside its enum) and values it
+//!   takes (each enum value and boolean spelling, a negative number where no
+//!   minimum is documented). Each goes to the emulator
 //!   binary over HTTP: an invalid one must get 422 with an error at the
 //!   field's location, a valid one 2xx.
 //! - [`every_response_and_event_matches_the_response_schemas`]: drives every
@@ -53,7 +56,14 @@ fn official_documents() -> Option<Vec<(String, Value)>> {
 
 /// The in-scope paths, as `xtask/src/normalize/scope.rs` defines them.
 fn in_scope(path: &str) -> bool {
-    path == "/v1beta/tasks/runs/{run_id}/events"
+    [
+        "/v1beta/tasks/runs/{run_id}/events",
+        "/v1/search",
+        "/v1/extract",
+        "/v1beta/search",
+        "/v1beta/extract",
+    ]
+    .contains(&path)
         || ["/v1/tasks/groups", "/v1beta/tasks/groups", "/v1/tasks/runs"]
             .iter()
             .any(|p| path == *p || path.starts_with(&format!("{p}/")))
@@ -196,6 +206,20 @@ fn valid_value(root: &Value, schema: &Value, full: bool, depth: usize) -> Value 
             Value::Object(map)
         }
     }
+}
+
+/// Where a body the schema accepts breaks a rule the document states only
+/// in its prose: the beta-era search needs an objective or search queries
+/// ("at least one of objective or search_queries must be provided").
+fn refused_by_prose(path: &str, body: &Value) -> Option<Vec<Value>> {
+    let given = |field: &str| match &body[field] {
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Array(items) => items
+            .iter()
+            .any(|q| q.as_str().is_some_and(|q| !q.trim().is_empty())),
+        _ => false,
+    };
+    (path == "/v1beta/search" && !given("objective") && !given("search_queries")).then(Vec::new)
 }
 
 /// One body or parameter value to send, and what must come back.
@@ -608,6 +632,17 @@ async fn schema_derived_request_corpus() {
                         case.what
                     );
                 }
+                for case in &mut cases {
+                    if case.invalid_at.is_none()
+                        && let Some(at) = refused_by_prose(&path, &case.body)
+                    {
+                        case.what = format!(
+                            "{} (refused by a rule the document states in prose)",
+                            case.what
+                        );
+                        case.invalid_at = Some(at);
+                    }
+                }
             }
             let tally = counts.entry(label.clone()).or_default();
             for case in &cases {
@@ -671,8 +706,25 @@ async fn schema_derived_request_corpus() {
                         ("true".into(), true),
                         ("false".into(), true),
                     ]);
-                } else if allowed.contains("integer") || allowed.contains("number") {
-                    values.extend([("soon".into(), false), ("5".into(), true)]);
+                } else if allowed.contains("number") {
+                    // No minimum in the documents: a negative one is valid.
+                    values.extend([
+                        ("soon".into(), false),
+                        (String::new(), false),
+                        ("NaN".into(), false),
+                        ("5".into(), true),
+                        ("0.5".into(), true),
+                        ("-1".into(), true),
+                    ]);
+                } else if allowed.contains("integer") {
+                    values.extend([
+                        ("soon".into(), false),
+                        (String::new(), false),
+                        ("0.5".into(), false),
+                        ("1e3".into(), false),
+                        ("5".into(), true),
+                        ("-1".into(), true),
+                    ]);
                 } else {
                     continue; // a free string: nothing in the documents makes one invalid
                 }
@@ -1009,6 +1061,8 @@ async fn every_response_and_event_matches_the_response_schemas() {
                         let a = send(http.get(format!("{}?timeout=0.5", url(&path)))).await;
                         c.check(m, &path, &with("events"), &a, 200);
                         let a = send(http.get(format!("{}?timeout=-1", url(&path)))).await;
+                        c.check(m, &path, &with("negative timeout: no wait"), &a, 200);
+                        let a = send(http.get(format!("{}?timeout=soon", url(&path)))).await;
                         c.check(m, &path, &with("bad timeout"), &a, 422);
                         let a =
                             send(http.get(format!("{base}{}", fill(&path, "tgrp_unknown", ""))))
@@ -1114,6 +1168,93 @@ async fn every_response_and_event_matches_the_response_schemas() {
                             send(http.get(format!("{base}{}", fill(&path, "", "trun_unknown"))))
                                 .await;
                         c.check(m, &path, &with("unknown run"), &a, 404);
+                    }
+                    ("post", "/search") => {
+                        let beta = path.starts_with("/v1beta");
+                        let settings = json!({
+                            "source_policy": {"include_domains": [".gov", "example.edu"], "after_date": "2020-01-01"},
+                            "fetch_policy": {"max_age_seconds": 3600, "timeout_seconds": 5},
+                            "location": "de",
+                            "max_results": 3
+                        });
+                        let good = if beta {
+                            let mut all = settings.clone();
+                            all["objective"] = json!("solar storage policy");
+                            all["mode"] = json!("agentic");
+                            all["excerpts"] =
+                                json!({"max_chars_per_result": 500, "max_chars_total": 4000});
+                            vec![
+                                json!({"objective": "solar storage"}),
+                                json!({"search_queries": ["grid batteries"]}),
+                                all,
+                            ]
+                        } else {
+                            vec![
+                                json!({"search_queries": ["grid batteries"]}),
+                                json!({"objective": "solar storage", "search_queries": ["grid batteries"], "mode": "turbo", "session_id": "session_x", "max_chars_total": 2500,
+                                       "advanced_settings": {"excerpt_settings": {"max_chars_per_result": 500}}}),
+                                json!({"search_queries": ["grid batteries"], "advanced_settings": settings}),
+                            ]
+                        };
+                        for body in good {
+                            let a = post(&http, base, &path, &body).await;
+                            c.check(m, &path, &with(&format!("body {body}")), &a, 200);
+                        }
+                        let bad = if beta {
+                            json!({"mode": "fast"})
+                        } else {
+                            json!({"search_queries": []})
+                        };
+                        let a = post(&http, base, &path, &bad).await;
+                        c.check(m, &path, &with("no objective or queries"), &a, 422);
+                        let domains: Vec<String> =
+                            (0..201).map(|i| format!("d{i}.example")).collect();
+                        let policy = json!({"exclude_domains": domains});
+                        let body = if beta {
+                            json!({"objective": "x", "source_policy": policy})
+                        } else {
+                            json!({"search_queries": ["x"], "advanced_settings": {"source_policy": policy}})
+                        };
+                        let a = post(&http, base, &path, &body).await;
+                        c.check(m, &path, &with("201 policy domains"), &a, 422);
+                    }
+                    ("post", "/extract") => {
+                        let beta = path.starts_with("/v1beta");
+                        let urls = json!([
+                            "https://example.com/guides/solar-storage",
+                            "https://unknown-host.test/page",
+                            "not a url",
+                            "https://example.org/missing/page"
+                        ]);
+                        let good = if beta {
+                            vec![
+                                json!({"urls": urls, "objective": "storage"}),
+                                json!({"urls": urls, "excerpts": false, "full_content": true}),
+                                json!({"urls": urls, "excerpts": {"max_chars_total": 1500}, "full_content": {"max_chars_per_result": 300}, "fetch_policy": {"max_age_seconds": 600}}),
+                            ]
+                        } else {
+                            vec![
+                                json!({"urls": urls, "objective": "storage", "search_queries": ["batteries"], "session_id": "session_y"}),
+                                json!({"urls": urls, "advanced_settings": {"full_content": true}}),
+                                json!({"urls": urls, "max_chars_total": 1200, "advanced_settings": {"full_content": {"max_chars_per_result": 300}, "excerpt_settings": {"max_chars_per_result": 10}}}),
+                            ]
+                        };
+                        for body in good {
+                            let a = post(&http, base, &path, &body).await;
+                            c.check(m, &path, &with(&format!("body {body}")), &a, 200);
+                        }
+                        let many: Vec<String> = (0..21)
+                            .map(|i| format!("https://example.com/p{i}"))
+                            .collect();
+                        let a = post(&http, base, &path, &json!({"urls": many})).await;
+                        c.check(m, &path, &with("21 URLs"), &a, 422);
+                        let stale = if beta {
+                            json!({"urls": urls, "fetch_policy": {"max_age_seconds": 5}})
+                        } else {
+                            json!({"urls": urls, "advanced_settings": {"fetch_policy": {"max_age_seconds": 5}}})
+                        };
+                        let a = post(&http, base, &path, &stale).await;
+                        c.check(m, &path, &with("max_age_seconds under 600"), &a, 422);
                     }
                     other => c.failures.push(format!("no driver for {other:?}: add one")),
                 }

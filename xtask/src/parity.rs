@@ -81,6 +81,13 @@ const ALLOWED: &[(Applies, &str)] = &[
         |d| matches!(d, Difference::MissingInReference { key, .. } if is_newer_than_reference(key)),
         "fields the newest official SDKs send that no published OpenAPI document lists yet",
     ),
+    (
+        |d| {
+            matches!(d, Difference::Differs { key, ours, reference }
+            if WIDER_ENUMS_THAN_REFERENCE.contains(&key.as_str()) && only_widens_enum(ours, reference))
+        },
+        "enum values the newest official SDKs send that no published OpenAPI document lists yet",
+    ),
 ];
 
 /// Schemas and fields (fact keys, or their prefixes up to a `.`) that the
@@ -91,6 +98,71 @@ const NEWER_THAN_REFERENCE: &[&str] = &[
     "schema TaskAdvancedSettings.data_sources",
     "schema TaskDataSources",
 ];
+
+/// Fields whose enum the newest official SDK widens beyond every published
+/// document: ours may list more values (the SDK's), never fewer or others.
+/// `V1SearchRequest.mode`: the Python SDK 1.3.7 sends `turbo` and `fast`
+/// besides the documented `basic` and `advanced`.
+const WIDER_ENUMS_THAN_REFERENCE: &[&str] = &["schema V1SearchRequest.mode"];
+
+/// Operations and schemas of one API era that the other era's document does
+/// not have: the GA document dropped the beta-era `/v1beta` search and
+/// extract, the beta-era document predates `/v1` search and extract. Each is
+/// allowed to be missing from a reference only as a whole (see
+/// [`missing_as_a_whole`]), never field by field.
+const ONE_ERA_ONLY: &[&str] = &[
+    "POST /v1/search",
+    "POST /v1/extract",
+    "schema V1SearchRequest",
+    "schema V1SearchResponse",
+    "schema V1WebSearchResult",
+    "schema V1ExcerptSettings",
+    "schema AdvancedSearchSettings",
+    "schema V1ExtractRequest",
+    "schema V1ExtractResponse",
+    "schema V1ExtractResult",
+    "schema AdvancedExtractSettings",
+    "POST /v1beta/search",
+    "POST /v1beta/extract",
+    "schema SearchRequest",
+    "schema SearchResponse",
+    "schema WebSearchResult",
+    "schema ExcerptSettings",
+    "schema ExtractRequest",
+    "schema ExtractResponse",
+    "schema ExtractResult",
+];
+
+const ONE_ERA_ONLY_WHY: &str = "search and extract of the other API era: the GA document no longer lists the /v1beta shapes, the beta-era one does not yet list the /v1 ones; we keep both";
+
+/// True when `difference` is a fact of a [`ONE_ERA_ONLY`] operation or
+/// schema that the reference lacks entirely (no fact of that subject at all).
+fn missing_as_a_whole(difference: &Difference, reference: &BTreeMap<String, String>) -> bool {
+    let Difference::MissingInReference { key, .. } = difference else {
+        return false;
+    };
+    let whole = subject(key);
+    ONE_ERA_ONLY.contains(&whole) && !reference.keys().any(|k| subject(k) == whole)
+}
+
+/// True when `ours` and `reference` differ only in that ours lists more
+/// values in its `enum[..]`, keeping every value of the reference's.
+fn only_widens_enum(ours: &str, reference: &str) -> bool {
+    fn split(summary: &str) -> Option<(&str, Vec<&str>, &str)> {
+        let start = summary.find("enum[")? + "enum[".len();
+        let end = start + summary[start..].find(']')?;
+        let values = summary[start..end].split(',').collect();
+        Some((&summary[..start], values, &summary[end..]))
+    }
+    match (split(ours), split(reference)) {
+        (Some((o_head, o_values, o_tail)), Some((r_head, r_values, r_tail))) => {
+            o_head == r_head
+                && o_tail == r_tail
+                && r_values.iter().all(|value| o_values.contains(value))
+        }
+        _ => false,
+    }
+}
 
 fn is_newer_than_reference(key: &str) -> bool {
     NEWER_THAN_REFERENCE.iter().any(|known| {
@@ -110,6 +182,16 @@ fn allowed_because(difference: &Difference) -> Option<&'static str> {
         .iter()
         .find(|(applies, _)| applies(difference))
         .map(|(_, why)| *why)
+}
+
+/// Why `difference` is allowed against `reference`, if it is: the
+/// [`ALLOWED`] list, or a [`ONE_ERA_ONLY`] subject the reference lacks.
+fn allowed_against(
+    difference: &Difference,
+    reference: &BTreeMap<String, String>,
+) -> Option<&'static str> {
+    allowed_because(difference)
+        .or_else(|| missing_as_a_whole(difference, reference).then_some(ONE_ERA_ONLY_WHY))
 }
 
 /// Every difference between two fact sets, in key order.
@@ -157,7 +239,7 @@ pub fn spec_parity(ours_path: &Path, reference_path: &Path) -> Result<(), String
     let mut allowed: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut failures = 0;
     for difference in &differences {
-        match allowed_because(difference) {
+        match allowed_against(difference, &reference) {
             Some(why) => {
                 *allowed
                     .entry(why)
@@ -286,6 +368,45 @@ mod tests {
             reference: "b".into(),
         };
         assert!(allowed_because(&changed).is_none());
+    }
+
+    #[test]
+    fn an_enum_may_only_gain_values_where_the_sdk_widens_it() {
+        let differs = |key: &str, ours: &str| Difference::Differs {
+            key: key.into(),
+            ours: ours.into(),
+            reference: r#"required=false, type=anyOf(enum["basic","advanced"]), nullable=true"#
+                .into(),
+        };
+        let key = "schema V1SearchRequest.mode";
+        let wider =
+            r#"required=false, type=anyOf(enum["turbo","fast","basic","advanced"]), nullable=true"#;
+        assert!(allowed_because(&differs(key, wider)).is_some());
+        let lost = r#"required=false, type=anyOf(enum["turbo","basic"]), nullable=true"#;
+        assert!(allowed_because(&differs(key, lost)).is_none());
+        let not_nullable =
+            r#"required=false, type=anyOf(enum["turbo","basic","advanced"]), nullable=false"#;
+        assert!(allowed_because(&differs(key, not_nullable)).is_none());
+        assert!(allowed_because(&differs("schema TaskRun.status", wider)).is_none());
+    }
+
+    #[test]
+    fn an_era_only_schema_may_be_missing_only_as_a_whole() {
+        let added = |key: &str| Difference::MissingInReference {
+            key: key.into(),
+            ours: "x".into(),
+        };
+        let legacy = facts(&[("schema SearchRequest.mode", "m")]);
+        assert!(allowed_against(&added("schema V1SearchRequest.mode"), &legacy).is_some());
+        assert!(allowed_against(&added("POST /v1/search operation"), &legacy).is_some());
+        // The reference has SearchRequest: a field only ours has is a real difference.
+        assert!(allowed_against(&added("schema SearchRequest.extra"), &legacy).is_none());
+        assert!(allowed_against(&added("schema TaskRun.extra"), &legacy).is_none());
+        let missing_ours = Difference::MissingInOurs {
+            key: "schema V1SearchRequest.mode".into(),
+            reference: "x".into(),
+        };
+        assert!(allowed_against(&missing_ours, &BTreeMap::new()).is_none());
     }
 
     #[test]

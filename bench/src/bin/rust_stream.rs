@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use futures::StreamExt;
-use parallel_web_bench::{CompanyInput, CompanyOutput, Runtime};
+use parallel_web_bench::{CompanyInput, CompanyOutput, Runtime, run_client};
 
 /// Stream a group's runs with the Rust SDK and count them.
 #[derive(Parser)]
@@ -30,18 +30,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let result = args
-        .runtime
-        .build()
-        .map_err(|e| e.into())
-        .and_then(|rt| rt.block_on(run(&args)));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("rust_stream: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run_client("rust_stream", args.runtime, run(&args))
 }
 
 async fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use parallel_web::TaskSpec;
-use parallel_web_bench::{CompanyInput, CompanyOutput, Runtime};
+use parallel_web_bench::{CompanyInput, CompanyOutput, Runtime, run_client};
 
 /// Submit runs with the Rust SDK.
 #[derive(Parser)]
@@ -32,18 +32,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let result = args
-        .runtime
-        .build()
-        .map_err(|e| e.into())
-        .and_then(|rt| rt.block_on(run(&args)));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("rust_submit: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run_client("rust_submit", args.runtime, run(&args))
 }
 
 async fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {

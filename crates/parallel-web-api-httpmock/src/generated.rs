@@ -1182,6 +1182,190 @@ pub mod operations {
             )
         }
     }
+    pub struct SearchWhen(::httpmock::When);
+    impl SearchWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1/search$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn body(self, value: &types::V1SearchRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct SearchThen(::httpmock::Then);
+    impl SearchThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::V1SearchResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct ExtractWhen(::httpmock::When);
+    impl ExtractWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1/extract$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn body(self, value: &types::V1ExtractRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct ExtractThen(::httpmock::Then);
+    impl ExtractThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::V1ExtractResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct BetaSearchWhen(::httpmock::When);
+    impl BetaSearchWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/search$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::SearchRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct BetaSearchThen(::httpmock::Then);
+    impl BetaSearchThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::SearchResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct BetaExtractWhen(::httpmock::When);
+    impl BetaExtractWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/extract$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::ExtractRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct BetaExtractThen(::httpmock::Then);
+    impl BetaExtractThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::ExtractResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
 }
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that
 /// adds a method for each operation. These are the equivalent of
@@ -1244,6 +1428,18 @@ pub trait MockServerExt {
             operations::BetaTaskGroupRetrieveRunWhen,
             operations::BetaTaskGroupRetrieveRunThen,
         );
+    fn search<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::SearchWhen, operations::SearchThen);
+    fn extract<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ExtractWhen, operations::ExtractThen);
+    fn beta_search<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::BetaSearchWhen, operations::BetaSearchThen);
+    fn beta_extract<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::BetaExtractWhen, operations::BetaExtractThen);
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn task_group_create<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
@@ -1444,6 +1640,50 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::BetaTaskGroupRetrieveRunWhen::new(when),
                 operations::BetaTaskGroupRetrieveRunThen::new(then),
+            )
+        })
+    }
+    fn search<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::SearchWhen, operations::SearchThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::SearchWhen::new(when),
+                operations::SearchThen::new(then),
+            )
+        })
+    }
+    fn extract<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ExtractWhen, operations::ExtractThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ExtractWhen::new(when),
+                operations::ExtractThen::new(then),
+            )
+        })
+    }
+    fn beta_search<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::BetaSearchWhen, operations::BetaSearchThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::BetaSearchWhen::new(when),
+                operations::BetaSearchThen::new(then),
+            )
+        })
+    }
+    fn beta_extract<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::BetaExtractWhen, operations::BetaExtractThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::BetaExtractWhen::new(when),
+                operations::BetaExtractThen::new(then),
             )
         })
     }

@@ -8,6 +8,81 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///Fine-grained extract settings. Leave them out unless needed: they can change quality and latency.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct AdvancedExtractSettings {
+        ///Bounds on excerpt length; defaults apply when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub excerpt_settings: ::std::option::Option<V1ExcerptSettings>,
+        ///Cached versus live page content. By default the service decides per URL and objective; live fetching makes an extract much slower.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fetch_policy: ::std::option::Option<FetchPolicy>,
+        ///Whether to return each page's full text: `true` with default bounds, `false` not at all, or settings with a length bound.
+        #[serde(default = "defaults::advanced_extract_settings_full_content")]
+        pub full_content: AdvancedExtractSettingsFullContent,
+    }
+    impl ::std::default::Default for AdvancedExtractSettings {
+        fn default() -> Self {
+            Self {
+                excerpt_settings: Default::default(),
+                fetch_policy: Default::default(),
+                full_content: defaults::advanced_extract_settings_full_content(),
+            }
+        }
+    }
+    impl AdvancedExtractSettings {
+        pub fn builder() -> builder::AdvancedExtractSettings {
+            Default::default()
+        }
+    }
+    ///Whether to return each page's full text: `true` with default bounds, `false` not at all, or settings with a length bound.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AdvancedExtractSettingsFullContent {
+        FullContentSettings(FullContentSettings),
+        Boolean(bool),
+    }
+    impl ::std::default::Default for AdvancedExtractSettingsFullContent {
+        fn default() -> Self {
+            AdvancedExtractSettingsFullContent::Boolean(false)
+        }
+    }
+    impl ::std::convert::From<FullContentSettings> for AdvancedExtractSettingsFullContent {
+        fn from(value: FullContentSettings) -> Self {
+            Self::FullContentSettings(value)
+        }
+    }
+    impl ::std::convert::From<bool> for AdvancedExtractSettingsFullContent {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///Fine-grained search settings. Leave them out unless needed: they can change quality and latency.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct AdvancedSearchSettings {
+        ///Bounds on excerpt length; defaults apply when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub excerpt_settings: ::std::option::Option<V1ExcerptSettings>,
+        ///Cached versus live page content. By default only cached content is used; live fetching makes a search much slower.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fetch_policy: ::std::option::Option<FetchPolicy>,
+        ///Two-letter ISO 3166-1 country code; results are targeted at that country.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<::std::string::String>,
+        ///The most results to return; 10 when not given.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_results: ::std::option::Option<i64>,
+        ///Which domains and publication dates results may come from.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_policy: ::std::option::Option<SourcePolicy>,
+    }
+    impl AdvancedSearchSettings {
+        pub fn builder() -> builder::AdvancedSearchSettings {
+            Default::default()
+        }
+    }
     ///An error body: the API's own error object, or a request validation error.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -301,6 +376,228 @@ pub mod types {
             value.parse()
         }
     }
+    ///How long excerpts may be (beta-era shape).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ExcerptSettings {
+        ///The most characters of excerpts per URL. Excerpts may be shorter when less is relevant; values under 1,000 count as 1,000.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_chars_per_result: ::std::option::Option<i64>,
+        ///The most characters of excerpts over all URLs together, on top of the per-URL bound. Values under 1,000 count as 1,000.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_chars_total: ::std::option::Option<i64>,
+    }
+    impl ExcerptSettings {
+        pub fn builder() -> builder::ExcerptSettings {
+            Default::default()
+        }
+    }
+    ///Why one requested page is missing from the results.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExtractError {
+        ///The body the page answered with on an HTTP error, when there was one.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub content: ::std::option::Option<::std::string::String>,
+        ///Kind of failure, for example `fetch_error`.
+        pub error_type: ::std::string::String,
+        ///The HTTP status the page answered with, when there was one.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub http_status_code: ::std::option::Option<i64>,
+        ///The page that could not be read.
+        pub url: ::std::string::String,
+    }
+    impl ExtractError {
+        pub fn builder() -> builder::ExtractError {
+            Default::default()
+        }
+    }
+    ///Content to pull out of given pages (beta-era shape).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExtractRequest {
+        ///Name of the model that will read the results, so the service can tune its defaults for it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_model: ::std::option::Option<::std::string::String>,
+        ///Whether to return excerpts (`true`, `false`, or settings with length bounds). Without an objective or queries, excerpts repeat the full content.
+        #[serde(default = "defaults::extract_request_excerpts")]
+        pub excerpts: ExtractRequestExcerpts,
+        ///Cached versus live page content; by default the service decides per URL and objective.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fetch_policy: ::std::option::Option<FetchPolicy>,
+        ///Whether to return each page's full text (`true`, `false`, or settings with a length bound).
+        #[serde(default = "defaults::extract_request_full_content")]
+        pub full_content: ExtractRequestFullContent,
+        ///What the content is needed for; excerpts are chosen to serve it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub objective: ::std::option::Option<::std::string::String>,
+        ///Keyword queries that pick the excerpts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub search_queries: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Ties this call to earlier search and extract calls of the same larger task (at most 1,000 characters). Passing the id a previous response returned can improve the relevance of later answers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<ExtractRequestSessionId>,
+        ///The pages to read.
+        pub urls: ::std::vec::Vec<::std::string::String>,
+    }
+    impl ExtractRequest {
+        pub fn builder() -> builder::ExtractRequest {
+            Default::default()
+        }
+    }
+    ///Whether to return excerpts (`true`, `false`, or settings with length bounds). Without an objective or queries, excerpts repeat the full content.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum ExtractRequestExcerpts {
+        Boolean(bool),
+        ExcerptSettings(ExcerptSettings),
+    }
+    impl ::std::default::Default for ExtractRequestExcerpts {
+        fn default() -> Self {
+            ExtractRequestExcerpts::Boolean(true)
+        }
+    }
+    impl ::std::convert::From<bool> for ExtractRequestExcerpts {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    impl ::std::convert::From<ExcerptSettings> for ExtractRequestExcerpts {
+        fn from(value: ExcerptSettings) -> Self {
+            Self::ExcerptSettings(value)
+        }
+    }
+    ///Whether to return each page's full text (`true`, `false`, or settings with a length bound).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum ExtractRequestFullContent {
+        Boolean(bool),
+        FullContentSettings(FullContentSettings),
+    }
+    impl ::std::default::Default for ExtractRequestFullContent {
+        fn default() -> Self {
+            ExtractRequestFullContent::Boolean(false)
+        }
+    }
+    impl ::std::convert::From<bool> for ExtractRequestFullContent {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    impl ::std::convert::From<FullContentSettings> for ExtractRequestFullContent {
+        fn from(value: FullContentSettings) -> Self {
+            Self::FullContentSettings(value)
+        }
+    }
+    ///Ties this call to earlier search and extract calls of the same larger task (at most 1,000 characters). Passing the id a previous response returned can improve the relevance of later answers.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ExtractRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for ExtractRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ExtractRequestSessionId> for ::std::string::String {
+        fn from(value: ExtractRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ExtractRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ExtractRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ExtractRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExtractRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What an extract read, and what it could not (beta-era shape).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExtractResponse {
+        ///The requested pages that could not be read, one entry each.
+        pub errors: ::std::vec::Vec<ExtractError>,
+        ///Identifier of this extract, `extract_` followed by 32 hex digits.
+        pub extract_id: ::std::string::String,
+        ///The pages that were read.
+        pub results: ::std::vec::Vec<ExtractResult>,
+        ///What the extract was billed for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub usage: ::std::option::Option<::std::vec::Vec<UsageItem>>,
+        ///Non-fatal problems with the request, if any.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub warnings: ::std::option::Option<::std::vec::Vec<Warning>>,
+    }
+    impl ExtractResponse {
+        pub fn builder() -> builder::ExtractResponse {
+            Default::default()
+        }
+    }
+    ///What was read from one page (beta-era shape).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExtractResult {
+        ///Passages of the page relevant to the objective and queries, in markdown.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub excerpts: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///The page's text in markdown, when full content was asked for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub full_content: ::std::option::Option<::std::string::String>,
+        ///When the page was published (`YYYY-MM-DD`), when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub publish_date: ::std::option::Option<::std::string::String>,
+        ///The page title, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Address of the page.
+        pub url: ::std::string::String,
+    }
+    impl ExtractResult {
+        pub fn builder() -> builder::ExtractResult {
+            Default::default()
+        }
+    }
+    ///When to serve cached page content and when to fetch pages live.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct FetchPolicy {
+        ///When a live fetch fails or times out: `false` falls back to older cached content, `true` reports an error instead.
+        #[serde(default)]
+        pub disable_cache_fallback: bool,
+        ///Cached content older than this many seconds is fetched again live. The smallest accepted value is 600 (ten minutes).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_age_seconds: ::std::option::Option<i64>,
+        ///How long a live fetch may take, in seconds, when the cache cannot be used.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timeout_seconds: ::std::option::Option<f64>,
+    }
+    impl FetchPolicy {
+        pub fn builder() -> builder::FetchPolicy {
+            Default::default()
+        }
+    }
     ///The evidence behind one field of an output: sources, reasoning and, for some processors, a confidence level.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FieldBasis {
@@ -317,6 +614,18 @@ pub mod types {
     }
     impl FieldBasis {
         pub fn builder() -> builder::FieldBasis {
+            Default::default()
+        }
+    }
+    ///How much of each page's full text to return.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct FullContentSettings {
+        ///The most characters of full content per URL; the text is cut off at this length, always from the start of the page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_chars_per_result: ::std::option::Option<i64>,
+    }
+    impl FullContentSettings {
+        pub fn builder() -> builder::FullContentSettings {
             Default::default()
         }
     }
@@ -493,6 +802,243 @@ pub mod types {
     }
     impl McpToolCall {
         pub fn builder() -> builder::McpToolCall {
+            Default::default()
+        }
+    }
+    ///A web search (beta-era shape).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SearchRequest {
+        ///Name of the model that will read the results, so the service can tune its defaults for it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_model: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub excerpts: ::std::option::Option<ExcerptSettings>,
+        ///Cached versus live page content; only cached content by default.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fetch_policy: ::std::option::Option<FetchPolicy>,
+        ///Two-letter ISO 3166-1 country code; results are targeted at that country.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<::std::string::String>,
+        ///Replaced by `excerpts.max_chars_per_result`; still accepted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_chars_per_result: ::std::option::Option<i64>,
+        ///The most results to return; 10 when not given.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_results: ::std::option::Option<i64>,
+        ///Preset for the other settings: `one-shot` (the default) gives fuller results and longer excerpts for answering from one response, `agentic` gives shorter, token-thrifty results for a loop of calls, `fast` gives up some quality for speed.
+        #[serde(default = "defaults::search_request_mode")]
+        pub mode: ::std::option::Option<SearchRequestMode>,
+        ///What the search is for, in plain language; may say which sources or how recent. Give this, `search_queries`, or both.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub objective: ::std::option::Option<::std::string::String>,
+        ///Replaced by `mode`; still accepted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub processor: ::std::option::Option<SearchRequestProcessor>,
+        ///Keyword queries, search operators allowed. Give these, `objective`, or both.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub search_queries: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Ties this call to earlier search and extract calls of the same larger task (at most 1,000 characters). Passing the id a previous response returned can improve the relevance of later answers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<SearchRequestSessionId>,
+        ///Which domains and publication dates results may come from.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_policy: ::std::option::Option<SourcePolicy>,
+    }
+    impl ::std::default::Default for SearchRequest {
+        fn default() -> Self {
+            Self {
+                client_model: Default::default(),
+                excerpts: Default::default(),
+                fetch_policy: Default::default(),
+                location: Default::default(),
+                max_chars_per_result: Default::default(),
+                max_results: Default::default(),
+                mode: defaults::search_request_mode(),
+                objective: Default::default(),
+                processor: Default::default(),
+                search_queries: Default::default(),
+                session_id: Default::default(),
+                source_policy: Default::default(),
+            }
+        }
+    }
+    impl SearchRequest {
+        pub fn builder() -> builder::SearchRequest {
+            Default::default()
+        }
+    }
+    ///Preset for the other settings: `one-shot` (the default) gives fuller results and longer excerpts for answering from one response, `agentic` gives shorter, token-thrifty results for a loop of calls, `fast` gives up some quality for speed.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum SearchRequestMode {
+        #[serde(rename = "one-shot")]
+        OneShot,
+        #[serde(rename = "agentic")]
+        Agentic,
+        #[serde(rename = "fast")]
+        Fast,
+    }
+    impl ::std::fmt::Display for SearchRequestMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::OneShot => f.write_str("one-shot"),
+                Self::Agentic => f.write_str("agentic"),
+                Self::Fast => f.write_str("fast"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SearchRequestMode {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "one-shot" => Ok(Self::OneShot),
+                "agentic" => Ok(Self::Agentic),
+                "fast" => Ok(Self::Fast),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchRequestMode {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchRequestMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Replaced by `mode`; still accepted.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum SearchRequestProcessor {
+        #[serde(rename = "base")]
+        Base,
+        #[serde(rename = "pro")]
+        Pro,
+    }
+    impl ::std::fmt::Display for SearchRequestProcessor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Base => f.write_str("base"),
+                Self::Pro => f.write_str("pro"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SearchRequestProcessor {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "base" => Ok(Self::Base),
+                "pro" => Ok(Self::Pro),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchRequestProcessor {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchRequestProcessor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Ties this call to earlier search and extract calls of the same larger task (at most 1,000 characters). Passing the id a previous response returned can improve the relevance of later answers.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SearchRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for SearchRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SearchRequestSessionId> for ::std::string::String {
+        fn from(value: SearchRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SearchRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SearchRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What a search found (beta-era shape).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SearchResponse {
+        ///The pages found, most relevant first.
+        pub results: ::std::vec::Vec<WebSearchResult>,
+        ///Identifier of this search, `search_` followed by 32 hex digits.
+        pub search_id: ::std::string::String,
+        ///What the search was billed for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub usage: ::std::option::Option<::std::vec::Vec<UsageItem>>,
+        ///Non-fatal problems with the request, if any.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub warnings: ::std::option::Option<::std::vec::Vec<Warning>>,
+    }
+    impl SearchResponse {
+        pub fn builder() -> builder::SearchResponse {
             Default::default()
         }
     }
@@ -1419,6 +1965,336 @@ pub mod types {
             TextSchemaType::Text
         }
     }
+    ///One billed unit of a call and its count.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UsageItem {
+        ///How many of that unit the call used.
+        pub count: i64,
+        ///The billing unit (SKU) counted.
+        pub name: ::std::string::String,
+    }
+    impl UsageItem {
+        pub fn builder() -> builder::UsageItem {
+            Default::default()
+        }
+    }
+    ///How long the excerpts of each result may be.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct V1ExcerptSettings {
+        ///The most characters of excerpts per URL. Excerpts may be shorter when less is relevant; values under 1,000 count as 1,000.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_chars_per_result: ::std::option::Option<i64>,
+    }
+    impl V1ExcerptSettings {
+        pub fn builder() -> builder::V1ExcerptSettings {
+            Default::default()
+        }
+    }
+    ///Content to pull out of given pages.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct V1ExtractRequest {
+        ///Fetch policy, excerpt bounds and full content. When omitted, excerpts are returned and full content is not.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub advanced_settings: ::std::option::Option<AdvancedExtractSettings>,
+        ///Name of the model that will read the results, so the service can tune its defaults for it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_model: ::std::option::Option<::std::string::String>,
+        ///The most characters of excerpts over all pages together.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_chars_total: ::std::option::Option<i64>,
+        ///What the content is needed for, in plain language; excerpts are chosen to serve it (with `search_queries`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub objective: ::std::option::Option<::std::string::String>,
+        ///Keyword queries that, with `objective`, pick the excerpts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub search_queries: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Ties this call to earlier search and extract calls of the same larger task (at most 1,000 characters). Passing the id a previous response returned can improve the relevance of later answers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<V1ExtractRequestSessionId>,
+        ///The pages to read, at most 20.
+        pub urls: ::std::vec::Vec<::std::string::String>,
+    }
+    impl V1ExtractRequest {
+        pub fn builder() -> builder::V1ExtractRequest {
+            Default::default()
+        }
+    }
+    ///Ties this call to earlier search and extract calls of the same larger task (at most 1,000 characters). Passing the id a previous response returned can improve the relevance of later answers.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct V1ExtractRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for V1ExtractRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<V1ExtractRequestSessionId> for ::std::string::String {
+        fn from(value: V1ExtractRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for V1ExtractRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for V1ExtractRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for V1ExtractRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for V1ExtractRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What an extract read, and what it could not.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct V1ExtractResponse {
+        ///The requested pages that could not be read, one entry each.
+        pub errors: ::std::vec::Vec<ExtractError>,
+        ///Identifier of this extract, `extract_` followed by 32 hex digits.
+        pub extract_id: ::std::string::String,
+        ///The pages that were read.
+        pub results: ::std::vec::Vec<V1ExtractResult>,
+        ///The request's session id, or a new one when it had none. Pass it to the later search and extract calls of the same task.
+        pub session_id: ::std::string::String,
+        ///What the extract was billed for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub usage: ::std::option::Option<::std::vec::Vec<UsageItem>>,
+        ///Non-fatal problems with the request, if any.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub warnings: ::std::option::Option<::std::vec::Vec<Warning>>,
+    }
+    impl V1ExtractResponse {
+        pub fn builder() -> builder::V1ExtractResponse {
+            Default::default()
+        }
+    }
+    ///What was read from one page.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct V1ExtractResult {
+        ///Passages of the page relevant to the objective and queries, in markdown.
+        pub excerpts: ::std::vec::Vec<::std::string::String>,
+        ///The page's text in markdown, when full content was asked for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub full_content: ::std::option::Option<::std::string::String>,
+        ///When the page was published (`YYYY-MM-DD`), when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub publish_date: ::std::option::Option<::std::string::String>,
+        ///The page title, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Address of the page.
+        pub url: ::std::string::String,
+    }
+    impl V1ExtractResult {
+        pub fn builder() -> builder::V1ExtractResult {
+            Default::default()
+        }
+    }
+    ///A web search.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct V1SearchRequest {
+        ///Source policy, fetch policy, excerpt bounds, location and result count. Excerpts are on when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub advanced_settings: ::std::option::Option<AdvancedSearchSettings>,
+        ///Name of the model that will read the results, so the service can tune its defaults for it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_model: ::std::option::Option<::std::string::String>,
+        ///The most characters of excerpts over all results together.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_chars_total: ::std::option::Option<i64>,
+        ///Speed versus quality preset: `turbo` answers fastest, `fast` aims at about a second, `basic` is quick and works best with two or three good queries, `advanced` (the default) retrieves and condenses most thoroughly.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<V1SearchRequestMode>,
+        ///What the search is for, in plain language and with enough context to stand alone. Steers which results and excerpts are chosen, together with `search_queries`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub objective: ::std::option::Option<::std::string::String>,
+        ///Short keyword queries (a few words each). At least one is needed; two or three work best.
+        pub search_queries: ::std::vec::Vec<::std::string::String>,
+        ///Ties this call to earlier search and extract calls of the same larger task (at most 1,000 characters). Passing the id a previous response returned can improve the relevance of later answers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<V1SearchRequestSessionId>,
+    }
+    impl V1SearchRequest {
+        pub fn builder() -> builder::V1SearchRequest {
+            Default::default()
+        }
+    }
+    ///Speed versus quality preset: `turbo` answers fastest, `fast` aims at about a second, `basic` is quick and works best with two or three good queries, `advanced` (the default) retrieves and condenses most thoroughly.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum V1SearchRequestMode {
+        #[serde(rename = "turbo")]
+        Turbo,
+        #[serde(rename = "fast")]
+        Fast,
+        #[serde(rename = "basic")]
+        Basic,
+        #[serde(rename = "advanced")]
+        Advanced,
+    }
+    impl ::std::fmt::Display for V1SearchRequestMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Turbo => f.write_str("turbo"),
+                Self::Fast => f.write_str("fast"),
+                Self::Basic => f.write_str("basic"),
+                Self::Advanced => f.write_str("advanced"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for V1SearchRequestMode {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "turbo" => Ok(Self::Turbo),
+                "fast" => Ok(Self::Fast),
+                "basic" => Ok(Self::Basic),
+                "advanced" => Ok(Self::Advanced),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for V1SearchRequestMode {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for V1SearchRequestMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Ties this call to earlier search and extract calls of the same larger task (at most 1,000 characters). Passing the id a previous response returned can improve the relevance of later answers.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct V1SearchRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for V1SearchRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<V1SearchRequestSessionId> for ::std::string::String {
+        fn from(value: V1SearchRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for V1SearchRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for V1SearchRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for V1SearchRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for V1SearchRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What a search found.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct V1SearchResponse {
+        ///The pages found, most relevant first.
+        pub results: ::std::vec::Vec<V1WebSearchResult>,
+        ///Identifier of this search, `search_` followed by 32 hex digits.
+        pub search_id: ::std::string::String,
+        ///The request's session id, or a new one when it had none. Pass it to the later search and extract calls of the same task.
+        pub session_id: ::std::string::String,
+        ///What the search was billed for.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub usage: ::std::option::Option<::std::vec::Vec<UsageItem>>,
+        ///Non-fatal problems with the request, if any.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub warnings: ::std::option::Option<::std::vec::Vec<Warning>>,
+    }
+    impl V1SearchResponse {
+        pub fn builder() -> builder::V1SearchResponse {
+            Default::default()
+        }
+    }
+    ///One page found by a search.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct V1WebSearchResult {
+        ///Passages of the page relevant to the search, in markdown.
+        pub excerpts: ::std::vec::Vec<::std::string::String>,
+        ///When the page was published (`YYYY-MM-DD`), when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub publish_date: ::std::option::Option<::std::string::String>,
+        ///The page title, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Address of the page.
+        pub url: ::std::string::String,
+    }
+    impl V1WebSearchResult {
+        pub fn builder() -> builder::V1WebSearchResult {
+            Default::default()
+        }
+    }
     ///One problem found while validating a request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ValidationError {
@@ -1469,6 +2345,26 @@ pub mod types {
     }
     impl Warning {
         pub fn builder() -> builder::Warning {
+            Default::default()
+        }
+    }
+    ///One page found by a search (beta-era shape).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WebSearchResult {
+        ///Passages of the page relevant to the search, in markdown.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub excerpts: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///When the page was published (`YYYY-MM-DD`), when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub publish_date: ::std::option::Option<::std::string::String>,
+        ///The page title, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Address of the page.
+        pub url: ::std::string::String,
+    }
+    impl WebSearchResult {
+        pub fn builder() -> builder::WebSearchResult {
             Default::default()
         }
     }
@@ -1535,6 +2431,191 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AdvancedExtractSettings {
+            excerpt_settings: ::std::result::Result<
+                ::std::option::Option<super::V1ExcerptSettings>,
+                ::std::string::String,
+            >,
+            fetch_policy: ::std::result::Result<
+                ::std::option::Option<super::FetchPolicy>,
+                ::std::string::String,
+            >,
+            full_content: ::std::result::Result<
+                super::AdvancedExtractSettingsFullContent,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AdvancedExtractSettings {
+            fn default() -> Self {
+                Self {
+                    excerpt_settings: Ok(Default::default()),
+                    fetch_policy: Ok(Default::default()),
+                    full_content: Ok(super::defaults::advanced_extract_settings_full_content()),
+                }
+            }
+        }
+        impl AdvancedExtractSettings {
+            pub fn excerpt_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::V1ExcerptSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpt_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for excerpt_settings: {e}")
+                });
+                self
+            }
+            pub fn fetch_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::FetchPolicy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fetch_policy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fetch_policy: {e}"));
+                self
+            }
+            pub fn full_content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AdvancedExtractSettingsFullContent>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for full_content: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AdvancedExtractSettings> for super::AdvancedExtractSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AdvancedExtractSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    excerpt_settings: value.excerpt_settings?,
+                    fetch_policy: value.fetch_policy?,
+                    full_content: value.full_content?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AdvancedExtractSettings> for AdvancedExtractSettings {
+            fn from(value: super::AdvancedExtractSettings) -> Self {
+                Self {
+                    excerpt_settings: Ok(value.excerpt_settings),
+                    fetch_policy: Ok(value.fetch_policy),
+                    full_content: Ok(value.full_content),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AdvancedSearchSettings {
+            excerpt_settings: ::std::result::Result<
+                ::std::option::Option<super::V1ExcerptSettings>,
+                ::std::string::String,
+            >,
+            fetch_policy: ::std::result::Result<
+                ::std::option::Option<super::FetchPolicy>,
+                ::std::string::String,
+            >,
+            location: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max_results: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            source_policy: ::std::result::Result<
+                ::std::option::Option<super::SourcePolicy>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AdvancedSearchSettings {
+            fn default() -> Self {
+                Self {
+                    excerpt_settings: Ok(Default::default()),
+                    fetch_policy: Ok(Default::default()),
+                    location: Ok(Default::default()),
+                    max_results: Ok(Default::default()),
+                    source_policy: Ok(Default::default()),
+                }
+            }
+        }
+        impl AdvancedSearchSettings {
+            pub fn excerpt_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::V1ExcerptSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpt_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for excerpt_settings: {e}")
+                });
+                self
+            }
+            pub fn fetch_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::FetchPolicy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fetch_policy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fetch_policy: {e}"));
+                self
+            }
+            pub fn location<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.location = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for location: {e}"));
+                self
+            }
+            pub fn max_results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_results = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for max_results: {e}"));
+                self
+            }
+            pub fn source_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SourcePolicy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_policy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for source_policy: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AdvancedSearchSettings> for super::AdvancedSearchSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AdvancedSearchSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    excerpt_settings: value.excerpt_settings?,
+                    fetch_policy: value.fetch_policy?,
+                    location: value.location?,
+                    max_results: value.max_results?,
+                    source_policy: value.source_policy?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AdvancedSearchSettings> for AdvancedSearchSettings {
+            fn from(value: super::AdvancedSearchSettings) -> Self {
+                Self {
+                    excerpt_settings: Ok(value.excerpt_settings),
+                    fetch_policy: Ok(value.fetch_policy),
+                    location: Ok(value.location),
+                    max_results: Ok(value.max_results),
+                    source_policy: Ok(value.source_policy),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct AutoSchema {
             type_: ::std::result::Result<super::AutoSchemaType, ::std::string::String>,
@@ -1892,6 +2973,593 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ExcerptSettings {
+            max_chars_per_result:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            max_chars_total:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for ExcerptSettings {
+            fn default() -> Self {
+                Self {
+                    max_chars_per_result: Ok(Default::default()),
+                    max_chars_total: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExcerptSettings {
+            pub fn max_chars_per_result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_chars_per_result = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for max_chars_per_result: {e}")
+                });
+                self
+            }
+            pub fn max_chars_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_chars_total = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for max_chars_total: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExcerptSettings> for super::ExcerptSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExcerptSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    max_chars_per_result: value.max_chars_per_result?,
+                    max_chars_total: value.max_chars_total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExcerptSettings> for ExcerptSettings {
+            fn from(value: super::ExcerptSettings) -> Self {
+                Self {
+                    max_chars_per_result: Ok(value.max_chars_per_result),
+                    max_chars_total: Ok(value.max_chars_total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExtractError {
+            content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+            http_status_code:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ExtractError {
+            fn default() -> Self {
+                Self {
+                    content: Err("no value supplied for content".to_string()),
+                    error_type: Err("no value supplied for error_type".to_string()),
+                    http_status_code: Err("no value supplied for http_status_code".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl ExtractError {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for content: {e}"));
+                self
+            }
+            pub fn error_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error_type: {e}"));
+                self
+            }
+            pub fn http_status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.http_status_code = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for http_status_code: {e}")
+                });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExtractError> for super::ExtractError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExtractError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    error_type: value.error_type?,
+                    http_status_code: value.http_status_code?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExtractError> for ExtractError {
+            fn from(value: super::ExtractError) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    error_type: Ok(value.error_type),
+                    http_status_code: Ok(value.http_status_code),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExtractRequest {
+            client_model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            excerpts: ::std::result::Result<super::ExtractRequestExcerpts, ::std::string::String>,
+            fetch_policy: ::std::result::Result<
+                ::std::option::Option<super::FetchPolicy>,
+                ::std::string::String,
+            >,
+            full_content:
+                ::std::result::Result<super::ExtractRequestFullContent, ::std::string::String>,
+            objective: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            search_queries: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<super::ExtractRequestSessionId>,
+                ::std::string::String,
+            >,
+            urls: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExtractRequest {
+            fn default() -> Self {
+                Self {
+                    client_model: Ok(Default::default()),
+                    excerpts: Ok(super::defaults::extract_request_excerpts()),
+                    fetch_policy: Ok(Default::default()),
+                    full_content: Ok(super::defaults::extract_request_full_content()),
+                    objective: Ok(Default::default()),
+                    search_queries: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    urls: Err("no value supplied for urls".to_string()),
+                }
+            }
+        }
+        impl ExtractRequest {
+            pub fn client_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for client_model: {e}"));
+                self
+            }
+            pub fn excerpts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExtractRequestExcerpts>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpts = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for excerpts: {e}"));
+                self
+            }
+            pub fn fetch_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::FetchPolicy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fetch_policy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fetch_policy: {e}"));
+                self
+            }
+            pub fn full_content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExtractRequestFullContent>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for full_content: {e}"));
+                self
+            }
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+            pub fn search_queries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_queries = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for search_queries: {e}")
+                });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExtractRequestSessionId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for session_id: {e}"));
+                self
+            }
+            pub fn urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.urls = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for urls: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExtractRequest> for super::ExtractRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExtractRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    client_model: value.client_model?,
+                    excerpts: value.excerpts?,
+                    fetch_policy: value.fetch_policy?,
+                    full_content: value.full_content?,
+                    objective: value.objective?,
+                    search_queries: value.search_queries?,
+                    session_id: value.session_id?,
+                    urls: value.urls?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExtractRequest> for ExtractRequest {
+            fn from(value: super::ExtractRequest) -> Self {
+                Self {
+                    client_model: Ok(value.client_model),
+                    excerpts: Ok(value.excerpts),
+                    fetch_policy: Ok(value.fetch_policy),
+                    full_content: Ok(value.full_content),
+                    objective: Ok(value.objective),
+                    search_queries: Ok(value.search_queries),
+                    session_id: Ok(value.session_id),
+                    urls: Ok(value.urls),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExtractResponse {
+            errors:
+                ::std::result::Result<::std::vec::Vec<super::ExtractError>, ::std::string::String>,
+            extract_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            results:
+                ::std::result::Result<::std::vec::Vec<super::ExtractResult>, ::std::string::String>,
+            usage: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::UsageItem>>,
+                ::std::string::String,
+            >,
+            warnings: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Warning>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExtractResponse {
+            fn default() -> Self {
+                Self {
+                    errors: Err("no value supplied for errors".to_string()),
+                    extract_id: Err("no value supplied for extract_id".to_string()),
+                    results: Err("no value supplied for results".to_string()),
+                    usage: Ok(Default::default()),
+                    warnings: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExtractResponse {
+            pub fn errors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ExtractError>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errors = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for errors: {e}"));
+                self
+            }
+            pub fn extract_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extract_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extract_id: {e}"));
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ExtractResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for results: {e}"));
+                self
+            }
+            pub fn usage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::UsageItem>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.usage = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for usage: {e}"));
+                self
+            }
+            pub fn warnings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<super::Warning>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.warnings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for warnings: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExtractResponse> for super::ExtractResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExtractResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    errors: value.errors?,
+                    extract_id: value.extract_id?,
+                    results: value.results?,
+                    usage: value.usage?,
+                    warnings: value.warnings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExtractResponse> for ExtractResponse {
+            fn from(value: super::ExtractResponse) -> Self {
+                Self {
+                    errors: Ok(value.errors),
+                    extract_id: Ok(value.extract_id),
+                    results: Ok(value.results),
+                    usage: Ok(value.usage),
+                    warnings: Ok(value.warnings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExtractResult {
+            excerpts: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            full_content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            publish_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ExtractResult {
+            fn default() -> Self {
+                Self {
+                    excerpts: Ok(Default::default()),
+                    full_content: Ok(Default::default()),
+                    publish_date: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl ExtractResult {
+            pub fn excerpts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpts = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for excerpts: {e}"));
+                self
+            }
+            pub fn full_content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for full_content: {e}"));
+                self
+            }
+            pub fn publish_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.publish_date = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for publish_date: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExtractResult> for super::ExtractResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExtractResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    excerpts: value.excerpts?,
+                    full_content: value.full_content?,
+                    publish_date: value.publish_date?,
+                    title: value.title?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExtractResult> for ExtractResult {
+            fn from(value: super::ExtractResult) -> Self {
+                Self {
+                    excerpts: Ok(value.excerpts),
+                    full_content: Ok(value.full_content),
+                    publish_date: Ok(value.publish_date),
+                    title: Ok(value.title),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FetchPolicy {
+            disable_cache_fallback: ::std::result::Result<bool, ::std::string::String>,
+            max_age_seconds:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            timeout_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for FetchPolicy {
+            fn default() -> Self {
+                Self {
+                    disable_cache_fallback: Ok(Default::default()),
+                    max_age_seconds: Ok(Default::default()),
+                    timeout_seconds: Ok(Default::default()),
+                }
+            }
+        }
+        impl FetchPolicy {
+            pub fn disable_cache_fallback<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.disable_cache_fallback = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for disable_cache_fallback: {e}")
+                });
+                self
+            }
+            pub fn max_age_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_age_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for max_age_seconds: {e}")
+                });
+                self
+            }
+            pub fn timeout_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timeout_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for timeout_seconds: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FetchPolicy> for super::FetchPolicy {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FetchPolicy,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    disable_cache_fallback: value.disable_cache_fallback?,
+                    max_age_seconds: value.max_age_seconds?,
+                    timeout_seconds: value.timeout_seconds?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FetchPolicy> for FetchPolicy {
+            fn from(value: super::FetchPolicy) -> Self {
+                Self {
+                    disable_cache_fallback: Ok(value.disable_cache_fallback),
+                    max_age_seconds: Ok(value.max_age_seconds),
+                    timeout_seconds: Ok(value.timeout_seconds),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct FieldBasis {
             citations:
                 ::std::result::Result<::std::vec::Vec<super::Citation>, ::std::string::String>,
@@ -1974,6 +3642,47 @@ pub mod types {
                     confidence: Ok(value.confidence),
                     field: Ok(value.field),
                     reasoning: Ok(value.reasoning),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FullContentSettings {
+            max_chars_per_result:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for FullContentSettings {
+            fn default() -> Self {
+                Self {
+                    max_chars_per_result: Ok(Default::default()),
+                }
+            }
+        }
+        impl FullContentSettings {
+            pub fn max_chars_per_result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_chars_per_result = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for max_chars_per_result: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FullContentSettings> for super::FullContentSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FullContentSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    max_chars_per_result: value.max_chars_per_result?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FullContentSettings> for FullContentSettings {
+            fn from(value: super::FullContentSettings) -> Self {
+                Self {
+                    max_chars_per_result: Ok(value.max_chars_per_result),
                 }
             }
         }
@@ -2301,6 +4010,326 @@ pub mod types {
                     server_name: Ok(value.server_name),
                     tool_call_id: Ok(value.tool_call_id),
                     tool_name: Ok(value.tool_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SearchRequest {
+            client_model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            excerpts: ::std::result::Result<
+                ::std::option::Option<super::ExcerptSettings>,
+                ::std::string::String,
+            >,
+            fetch_policy: ::std::result::Result<
+                ::std::option::Option<super::FetchPolicy>,
+                ::std::string::String,
+            >,
+            location: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max_chars_per_result:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            max_results: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::SearchRequestMode>,
+                ::std::string::String,
+            >,
+            objective: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            processor: ::std::result::Result<
+                ::std::option::Option<super::SearchRequestProcessor>,
+                ::std::string::String,
+            >,
+            search_queries: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<super::SearchRequestSessionId>,
+                ::std::string::String,
+            >,
+            source_policy: ::std::result::Result<
+                ::std::option::Option<super::SourcePolicy>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SearchRequest {
+            fn default() -> Self {
+                Self {
+                    client_model: Ok(Default::default()),
+                    excerpts: Ok(Default::default()),
+                    fetch_policy: Ok(Default::default()),
+                    location: Ok(Default::default()),
+                    max_chars_per_result: Ok(Default::default()),
+                    max_results: Ok(Default::default()),
+                    mode: Ok(super::defaults::search_request_mode()),
+                    objective: Ok(Default::default()),
+                    processor: Ok(Default::default()),
+                    search_queries: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    source_policy: Ok(Default::default()),
+                }
+            }
+        }
+        impl SearchRequest {
+            pub fn client_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for client_model: {e}"));
+                self
+            }
+            pub fn excerpts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExcerptSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpts = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for excerpts: {e}"));
+                self
+            }
+            pub fn fetch_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::FetchPolicy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fetch_policy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fetch_policy: {e}"));
+                self
+            }
+            pub fn location<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.location = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for location: {e}"));
+                self
+            }
+            pub fn max_chars_per_result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_chars_per_result = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for max_chars_per_result: {e}")
+                });
+                self
+            }
+            pub fn max_results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_results = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for max_results: {e}"));
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SearchRequestMode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for mode: {e}"));
+                self
+            }
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+            pub fn processor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SearchRequestProcessor>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.processor = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for processor: {e}"));
+                self
+            }
+            pub fn search_queries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_queries = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for search_queries: {e}")
+                });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SearchRequestSessionId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for session_id: {e}"));
+                self
+            }
+            pub fn source_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SourcePolicy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_policy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for source_policy: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SearchRequest> for super::SearchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SearchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    client_model: value.client_model?,
+                    excerpts: value.excerpts?,
+                    fetch_policy: value.fetch_policy?,
+                    location: value.location?,
+                    max_chars_per_result: value.max_chars_per_result?,
+                    max_results: value.max_results?,
+                    mode: value.mode?,
+                    objective: value.objective?,
+                    processor: value.processor?,
+                    search_queries: value.search_queries?,
+                    session_id: value.session_id?,
+                    source_policy: value.source_policy?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SearchRequest> for SearchRequest {
+            fn from(value: super::SearchRequest) -> Self {
+                Self {
+                    client_model: Ok(value.client_model),
+                    excerpts: Ok(value.excerpts),
+                    fetch_policy: Ok(value.fetch_policy),
+                    location: Ok(value.location),
+                    max_chars_per_result: Ok(value.max_chars_per_result),
+                    max_results: Ok(value.max_results),
+                    mode: Ok(value.mode),
+                    objective: Ok(value.objective),
+                    processor: Ok(value.processor),
+                    search_queries: Ok(value.search_queries),
+                    session_id: Ok(value.session_id),
+                    source_policy: Ok(value.source_policy),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SearchResponse {
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::WebSearchResult>,
+                ::std::string::String,
+            >,
+            search_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            usage: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::UsageItem>>,
+                ::std::string::String,
+            >,
+            warnings: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Warning>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SearchResponse {
+            fn default() -> Self {
+                Self {
+                    results: Err("no value supplied for results".to_string()),
+                    search_id: Err("no value supplied for search_id".to_string()),
+                    usage: Ok(Default::default()),
+                    warnings: Ok(Default::default()),
+                }
+            }
+        }
+        impl SearchResponse {
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebSearchResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for results: {e}"));
+                self
+            }
+            pub fn search_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for search_id: {e}"));
+                self
+            }
+            pub fn usage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::UsageItem>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.usage = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for usage: {e}"));
+                self
+            }
+            pub fn warnings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<super::Warning>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.warnings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for warnings: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SearchResponse> for super::SearchResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SearchResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    results: value.results?,
+                    search_id: value.search_id?,
+                    usage: value.usage?,
+                    warnings: value.warnings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SearchResponse> for SearchResponse {
+            fn from(value: super::SearchResponse) -> Self {
+                Self {
+                    results: Ok(value.results),
+                    search_id: Ok(value.search_id),
+                    usage: Ok(value.usage),
+                    warnings: Ok(value.warnings),
                 }
             }
         }
@@ -4097,6 +6126,817 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct UsageItem {
+            count: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for UsageItem {
+            fn default() -> Self {
+                Self {
+                    count: Err("no value supplied for count".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl UsageItem {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for count: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UsageItem> for super::UsageItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UsageItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UsageItem> for UsageItem {
+            fn from(value: super::UsageItem) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V1ExcerptSettings {
+            max_chars_per_result:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for V1ExcerptSettings {
+            fn default() -> Self {
+                Self {
+                    max_chars_per_result: Ok(Default::default()),
+                }
+            }
+        }
+        impl V1ExcerptSettings {
+            pub fn max_chars_per_result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_chars_per_result = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for max_chars_per_result: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V1ExcerptSettings> for super::V1ExcerptSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V1ExcerptSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    max_chars_per_result: value.max_chars_per_result?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V1ExcerptSettings> for V1ExcerptSettings {
+            fn from(value: super::V1ExcerptSettings) -> Self {
+                Self {
+                    max_chars_per_result: Ok(value.max_chars_per_result),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V1ExtractRequest {
+            advanced_settings: ::std::result::Result<
+                ::std::option::Option<super::AdvancedExtractSettings>,
+                ::std::string::String,
+            >,
+            client_model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max_chars_total:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            objective: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            search_queries: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<super::V1ExtractRequestSessionId>,
+                ::std::string::String,
+            >,
+            urls: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V1ExtractRequest {
+            fn default() -> Self {
+                Self {
+                    advanced_settings: Ok(Default::default()),
+                    client_model: Ok(Default::default()),
+                    max_chars_total: Ok(Default::default()),
+                    objective: Ok(Default::default()),
+                    search_queries: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    urls: Err("no value supplied for urls".to_string()),
+                }
+            }
+        }
+        impl V1ExtractRequest {
+            pub fn advanced_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AdvancedExtractSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.advanced_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for advanced_settings: {e}")
+                });
+                self
+            }
+            pub fn client_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for client_model: {e}"));
+                self
+            }
+            pub fn max_chars_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_chars_total = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for max_chars_total: {e}")
+                });
+                self
+            }
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+            pub fn search_queries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_queries = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for search_queries: {e}")
+                });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::V1ExtractRequestSessionId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for session_id: {e}"));
+                self
+            }
+            pub fn urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.urls = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for urls: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V1ExtractRequest> for super::V1ExtractRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V1ExtractRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    advanced_settings: value.advanced_settings?,
+                    client_model: value.client_model?,
+                    max_chars_total: value.max_chars_total?,
+                    objective: value.objective?,
+                    search_queries: value.search_queries?,
+                    session_id: value.session_id?,
+                    urls: value.urls?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V1ExtractRequest> for V1ExtractRequest {
+            fn from(value: super::V1ExtractRequest) -> Self {
+                Self {
+                    advanced_settings: Ok(value.advanced_settings),
+                    client_model: Ok(value.client_model),
+                    max_chars_total: Ok(value.max_chars_total),
+                    objective: Ok(value.objective),
+                    search_queries: Ok(value.search_queries),
+                    session_id: Ok(value.session_id),
+                    urls: Ok(value.urls),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V1ExtractResponse {
+            errors:
+                ::std::result::Result<::std::vec::Vec<super::ExtractError>, ::std::string::String>,
+            extract_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::V1ExtractResult>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            usage: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::UsageItem>>,
+                ::std::string::String,
+            >,
+            warnings: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Warning>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V1ExtractResponse {
+            fn default() -> Self {
+                Self {
+                    errors: Err("no value supplied for errors".to_string()),
+                    extract_id: Err("no value supplied for extract_id".to_string()),
+                    results: Err("no value supplied for results".to_string()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                    usage: Ok(Default::default()),
+                    warnings: Ok(Default::default()),
+                }
+            }
+        }
+        impl V1ExtractResponse {
+            pub fn errors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ExtractError>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errors = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for errors: {e}"));
+                self
+            }
+            pub fn extract_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extract_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extract_id: {e}"));
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::V1ExtractResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for results: {e}"));
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for session_id: {e}"));
+                self
+            }
+            pub fn usage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::UsageItem>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.usage = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for usage: {e}"));
+                self
+            }
+            pub fn warnings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<super::Warning>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.warnings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for warnings: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V1ExtractResponse> for super::V1ExtractResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V1ExtractResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    errors: value.errors?,
+                    extract_id: value.extract_id?,
+                    results: value.results?,
+                    session_id: value.session_id?,
+                    usage: value.usage?,
+                    warnings: value.warnings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V1ExtractResponse> for V1ExtractResponse {
+            fn from(value: super::V1ExtractResponse) -> Self {
+                Self {
+                    errors: Ok(value.errors),
+                    extract_id: Ok(value.extract_id),
+                    results: Ok(value.results),
+                    session_id: Ok(value.session_id),
+                    usage: Ok(value.usage),
+                    warnings: Ok(value.warnings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V1ExtractResult {
+            excerpts: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            full_content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            publish_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for V1ExtractResult {
+            fn default() -> Self {
+                Self {
+                    excerpts: Err("no value supplied for excerpts".to_string()),
+                    full_content: Ok(Default::default()),
+                    publish_date: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl V1ExtractResult {
+            pub fn excerpts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpts = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for excerpts: {e}"));
+                self
+            }
+            pub fn full_content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for full_content: {e}"));
+                self
+            }
+            pub fn publish_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.publish_date = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for publish_date: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V1ExtractResult> for super::V1ExtractResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V1ExtractResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    excerpts: value.excerpts?,
+                    full_content: value.full_content?,
+                    publish_date: value.publish_date?,
+                    title: value.title?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V1ExtractResult> for V1ExtractResult {
+            fn from(value: super::V1ExtractResult) -> Self {
+                Self {
+                    excerpts: Ok(value.excerpts),
+                    full_content: Ok(value.full_content),
+                    publish_date: Ok(value.publish_date),
+                    title: Ok(value.title),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V1SearchRequest {
+            advanced_settings: ::std::result::Result<
+                ::std::option::Option<super::AdvancedSearchSettings>,
+                ::std::string::String,
+            >,
+            client_model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max_chars_total:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::V1SearchRequestMode>,
+                ::std::string::String,
+            >,
+            objective: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            search_queries: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<super::V1SearchRequestSessionId>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V1SearchRequest {
+            fn default() -> Self {
+                Self {
+                    advanced_settings: Ok(Default::default()),
+                    client_model: Ok(Default::default()),
+                    max_chars_total: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    objective: Ok(Default::default()),
+                    search_queries: Err("no value supplied for search_queries".to_string()),
+                    session_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl V1SearchRequest {
+            pub fn advanced_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AdvancedSearchSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.advanced_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for advanced_settings: {e}")
+                });
+                self
+            }
+            pub fn client_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for client_model: {e}"));
+                self
+            }
+            pub fn max_chars_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_chars_total = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for max_chars_total: {e}")
+                });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::V1SearchRequestMode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for mode: {e}"));
+                self
+            }
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+            pub fn search_queries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_queries = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for search_queries: {e}")
+                });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::V1SearchRequestSessionId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for session_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V1SearchRequest> for super::V1SearchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V1SearchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    advanced_settings: value.advanced_settings?,
+                    client_model: value.client_model?,
+                    max_chars_total: value.max_chars_total?,
+                    mode: value.mode?,
+                    objective: value.objective?,
+                    search_queries: value.search_queries?,
+                    session_id: value.session_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V1SearchRequest> for V1SearchRequest {
+            fn from(value: super::V1SearchRequest) -> Self {
+                Self {
+                    advanced_settings: Ok(value.advanced_settings),
+                    client_model: Ok(value.client_model),
+                    max_chars_total: Ok(value.max_chars_total),
+                    mode: Ok(value.mode),
+                    objective: Ok(value.objective),
+                    search_queries: Ok(value.search_queries),
+                    session_id: Ok(value.session_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V1SearchResponse {
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::V1WebSearchResult>,
+                ::std::string::String,
+            >,
+            search_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            session_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            usage: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::UsageItem>>,
+                ::std::string::String,
+            >,
+            warnings: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Warning>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V1SearchResponse {
+            fn default() -> Self {
+                Self {
+                    results: Err("no value supplied for results".to_string()),
+                    search_id: Err("no value supplied for search_id".to_string()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                    usage: Ok(Default::default()),
+                    warnings: Ok(Default::default()),
+                }
+            }
+        }
+        impl V1SearchResponse {
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::V1WebSearchResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for results: {e}"));
+                self
+            }
+            pub fn search_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for search_id: {e}"));
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for session_id: {e}"));
+                self
+            }
+            pub fn usage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::UsageItem>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.usage = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for usage: {e}"));
+                self
+            }
+            pub fn warnings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<super::Warning>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.warnings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for warnings: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V1SearchResponse> for super::V1SearchResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V1SearchResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    results: value.results?,
+                    search_id: value.search_id?,
+                    session_id: value.session_id?,
+                    usage: value.usage?,
+                    warnings: value.warnings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V1SearchResponse> for V1SearchResponse {
+            fn from(value: super::V1SearchResponse) -> Self {
+                Self {
+                    results: Ok(value.results),
+                    search_id: Ok(value.search_id),
+                    session_id: Ok(value.session_id),
+                    usage: Ok(value.usage),
+                    warnings: Ok(value.warnings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V1WebSearchResult {
+            excerpts: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            publish_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for V1WebSearchResult {
+            fn default() -> Self {
+                Self {
+                    excerpts: Err("no value supplied for excerpts".to_string()),
+                    publish_date: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl V1WebSearchResult {
+            pub fn excerpts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpts = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for excerpts: {e}"));
+                self
+            }
+            pub fn publish_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.publish_date = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for publish_date: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V1WebSearchResult> for super::V1WebSearchResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V1WebSearchResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    excerpts: value.excerpts?,
+                    publish_date: value.publish_date?,
+                    title: value.title?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V1WebSearchResult> for V1WebSearchResult {
+            fn from(value: super::V1WebSearchResult) -> Self {
+                Self {
+                    excerpts: Ok(value.excerpts),
+                    publish_date: Ok(value.publish_date),
+                    title: Ok(value.title),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ValidationError {
             loc: ::std::result::Result<
                 ::std::vec::Vec<super::ValidationErrorLocItem>,
@@ -4245,6 +7085,99 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct WebSearchResult {
+            excerpts: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            publish_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebSearchResult {
+            fn default() -> Self {
+                Self {
+                    excerpts: Ok(Default::default()),
+                    publish_date: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl WebSearchResult {
+            pub fn excerpts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpts = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for excerpts: {e}"));
+                self
+            }
+            pub fn publish_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.publish_date = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for publish_date: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebSearchResult> for super::WebSearchResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebSearchResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    excerpts: value.excerpts?,
+                    publish_date: value.publish_date?,
+                    title: value.title?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebSearchResult> for WebSearchResult {
+            fn from(value: super::WebSearchResult) -> Self {
+                Self {
+                    excerpts: Ok(value.excerpts),
+                    publish_date: Ok(value.publish_date),
+                    title: Ok(value.title),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Webhook {
             event_types: ::std::result::Result<
                 ::std::vec::Vec<super::WebhookEventTypesItem>,
@@ -4304,14 +7237,30 @@ pub mod types {
     }
     /// Generation of default values for serde.
     pub mod defaults {
+        pub(super) fn default_bool<const V: bool>() -> bool {
+            V
+        }
+        pub(super) fn advanced_extract_settings_full_content()
+        -> super::AdvancedExtractSettingsFullContent {
+            super::AdvancedExtractSettingsFullContent::Boolean(false)
+        }
         pub(super) fn auto_schema_type() -> super::AutoSchemaType {
             super::AutoSchemaType::Auto
+        }
+        pub(super) fn extract_request_excerpts() -> super::ExtractRequestExcerpts {
+            super::ExtractRequestExcerpts::Boolean(true)
+        }
+        pub(super) fn extract_request_full_content() -> super::ExtractRequestFullContent {
+            super::ExtractRequestFullContent::Boolean(false)
         }
         pub(super) fn json_schema_type() -> super::JsonSchemaType {
             super::JsonSchemaType::Json
         }
         pub(super) fn mcp_server_type() -> super::McpServerType {
             super::McpServerType::Url
+        }
+        pub(super) fn search_request_mode() -> ::std::option::Option<super::SearchRequestMode> {
+            ::std::option::Option::Some(super::SearchRequestMode::OneShot)
         }
         pub(super) fn text_schema_type() -> super::TextSchemaType {
             super::TextSchemaType::Text
@@ -4347,7 +7296,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /// Client for Parallel Task API
 ///
-/// The Task Run and Task Group endpoints of the Parallel API, as used by the parallel-web-rs crates. Task runs perform web research and return cited, structured output; task groups batch many runs and report on them as one.
+/// The Task Run, Task Group, Search and Extract endpoints of the Parallel API, as used by the parallel-web-rs crates. Task runs perform web research and return cited, structured output; task groups batch many runs and report on them as one. Search finds web pages for an objective; extract reads given pages.
 ///
 /// Version: 0.1.2
 pub struct Client {
@@ -4768,6 +7717,74 @@ impl Client {
     /// ```
     pub fn beta_task_group_retrieve_run(&self) -> builder::BetaTaskGroupRetrieveRun<'_> {
         builder::BetaTaskGroupRetrieveRun::new(self)
+    }
+    /// Search the web
+    ///
+    /// Finds web pages for an objective and keyword queries, and returns each with the passages relevant to them.
+    ///
+    /// Sends a `POST` request to `/v1/search`
+    ///
+    /// ```ignore
+    /// let response = client.search()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn search(&self) -> builder::Search<'_> {
+        builder::Search::new(self)
+    }
+    /// Extract page content
+    ///
+    /// Reads the given pages and returns the passages relevant to an objective, their full text, or both. Pages that cannot be read are listed in `errors`; the call still succeeds.
+    ///
+    /// Sends a `POST` request to `/v1/extract`
+    ///
+    /// ```ignore
+    /// let response = client.extract()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn extract(&self) -> builder::Extract<'_> {
+        builder::Extract::new(self)
+    }
+    /// Search the web (beta)
+    ///
+    /// The beta-era search: the same service with the older request shape. `/v1/search` is preferred.
+    ///
+    /// Sends a `POST` request to `/v1beta/search`
+    ///
+    /// Arguments:
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The beta SDKs send `search-extract-2025-10-10` here.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.beta_search()
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn beta_search(&self) -> builder::BetaSearch<'_> {
+        builder::BetaSearch::new(self)
+    }
+    /// Extract page content (beta)
+    ///
+    /// The beta-era extract: the same service with the older request shape. `/v1/extract` is preferred.
+    ///
+    /// Sends a `POST` request to `/v1beta/extract`
+    ///
+    /// Arguments:
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The beta SDKs send `search-extract-2025-10-10` here.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.beta_extract()
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn beta_extract(&self) -> builder::BetaExtract<'_> {
+        builder::BetaExtract::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -6440,6 +9457,342 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::search`]
+    ///
+    /// [`Client::search`]: super::Client::search
+    #[derive(Debug, Clone)]
+    pub struct Search<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V1SearchRequest, String>,
+    }
+    impl<'a> Search<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V1SearchRequest>,
+            <V as std::convert::TryInto<types::V1SearchRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `V1SearchRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::V1SearchRequest) -> types::builder::V1SearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/search`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::V1SearchResponse>, Error<types::ApiError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::V1SearchRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/search", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::extract`]
+    ///
+    /// [`Client::extract`]: super::Client::extract
+    #[derive(Debug, Clone)]
+    pub struct Extract<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V1ExtractRequest, String>,
+    }
+    impl<'a> Extract<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V1ExtractRequest>,
+            <V as std::convert::TryInto<types::V1ExtractRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `V1ExtractRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::V1ExtractRequest,
+                ) -> types::builder::V1ExtractRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/extract`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::V1ExtractResponse>, Error<types::ApiError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::V1ExtractRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/extract", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "extract",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::beta_search`]
+    ///
+    /// [`Client::beta_search`]: super::Client::beta_search
+    #[derive(Debug, Clone)]
+    pub struct BetaSearch<'a> {
+        client: &'a super::Client,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::SearchRequest, String>,
+    }
+    impl<'a> BetaSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SearchRequest>,
+            <V as std::convert::TryInto<types::SearchRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `SearchRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::SearchRequest) -> types::builder::SearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/search`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SearchResponse>, Error<types::ApiError>> {
+            let Self {
+                client,
+                parallel_beta,
+                body,
+            } = self;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/search", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "beta_search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::beta_extract`]
+    ///
+    /// [`Client::beta_extract`]: super::Client::beta_extract
+    #[derive(Debug, Clone)]
+    pub struct BetaExtract<'a> {
+        client: &'a super::Client,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::ExtractRequest, String>,
+    }
+    impl<'a> BetaExtract<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ExtractRequest>,
+            <V as std::convert::TryInto<types::ExtractRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `ExtractRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::ExtractRequest) -> types::builder::ExtractRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/extract`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ExtractResponse>, Error<types::ApiError>> {
+            let Self {
+                client,
+                parallel_beta,
+                body,
+            } = self;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::ExtractRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/extract", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "beta_extract",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 422u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),

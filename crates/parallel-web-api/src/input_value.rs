@@ -116,8 +116,12 @@ impl InputValue {
         self.decode().unwrap_or(serde_json::Value::Null)
     }
 
-    /// Length in characters of the JSON text (what the API's size limits count).
+    /// Length in characters, as the API's size limits count it: the text
+    /// of a plain-text input, the compact JSON text of an object.
     pub fn len_chars(&self) -> usize {
+        if let Some(text) = self.as_text() {
+            return text.chars().count();
+        }
         let json = self.json();
         if json.is_ascii() {
             json.len()
@@ -205,7 +209,7 @@ mod tests {
         assert_eq!(v.json(), r#"{"a":[1,2]}"#);
         assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"a":[1,2]}"#);
         let t: InputValue = serde_json::from_value(json!("hé")).unwrap();
-        assert_eq!((t.as_text().as_deref(), t.len_chars()), (Some("hé"), 4));
+        assert_eq!((t.as_text().as_deref(), t.len_chars()), (Some("hé"), 2));
     }
 
     #[test]

@@ -77,7 +77,9 @@ mod body_limit;
 mod config;
 // The generated docs come from spec prose, which is not written as rustdoc.
 mod extras;
-#[allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all)]
+// typify also emits a `default_bool::<V>` helper that it uses only for
+// `default: true` booleans; our spec's only boolean defaults are `false`.
+#[allow(missing_docs, dead_code, clippy::all, clippy::pedantic, rustdoc::all)]
 // ...except the one lint that checks std APIs against `rust-version`.
 #[warn(clippy::incompatible_msrv)]
 mod generated;

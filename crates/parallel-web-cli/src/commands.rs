@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cli::{GroupsCommand, RunsCommand};
-use crate::fail::{Failure, Result};
+use crate::fail::{Failure, Result, stdout_failure, to_stdout};
 
 /// Runs a `groups` subcommand.
 pub async fn groups(client: &Client, command: &GroupsCommand) -> Result<()> {
@@ -49,9 +49,7 @@ pub async fn groups(client: &Client, command: &GroupsCommand) -> Result<()> {
         } => {
             let mut request = groups.handle(id).runs();
             if let Some(s) = status {
-                let s: TaskRunStatus = serde_json::from_value(json!(s))
-                    .map_err(|_| Failure::new(format!("--status {s:?} is not a run status")))?;
-                request = request.status(s);
+                request = request.status(run_status(s)?);
             }
             if *include_input {
                 request = request.include_input();
@@ -69,12 +67,13 @@ pub async fn groups(client: &Client, command: &GroupsCommand) -> Result<()> {
                         "output": r.output,
                         "event_id": r.event_id,
                     });
-                    serde_json::to_writer(&mut out, &line)?;
-                    out.write_all(b"\n")?;
+                    serde_json::to_writer(&mut out, &line)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| out.write_all(b"\n"))
+                        .map_err(stdout_failure)?;
                 }
             }
-            out.flush()?;
-            Ok(())
+            out.flush().map_err(stdout_failure)
         }
     }
 }
@@ -94,6 +93,17 @@ pub async fn runs(client: &Client, command: &RunsCommand) -> Result<()> {
 }
 
 fn print_json(value: &impl Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    let text = serde_json::to_string_pretty(value)?;
+    to_stdout(|out| writeln!(out, "{text}"))
+}
+
+/// The run status `--status` names; an unknown one is refused here rather
+/// than sent (the SDK keeps unknown statuses, for statuses the API adds).
+fn run_status(name: &str) -> Result<TaskRunStatus> {
+    match TaskRunStatus::from(name) {
+        TaskRunStatus::Other(_) => Err(Failure::new(format!(
+            "--status {name:?} is not a run status; use one of queued, action_required, running, completed, failed, cancelling, cancelled"
+        ))),
+        known => Ok(known),
+    }
 }

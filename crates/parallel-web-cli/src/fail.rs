@@ -2,6 +2,7 @@
 //! do, printed on one line (never a backtrace), exit status 1.
 
 use std::fmt;
+use std::io::Write;
 
 /// A failure of the tool itself (as opposed to rows whose runs failed).
 #[derive(Debug)]
@@ -26,6 +27,23 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Writes to standard output with `write`, then flushes. A failure (the
+/// reading end of a pipe closed early, a full disk) is a message naming
+/// standard output, never a panic as with `println!`.
+pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(stdout_failure)
+}
+
+/// A failed write to standard output, said as such.
+pub fn stdout_failure(e: std::io::Error) -> Failure {
+    Failure(format!(
+        "cannot write to standard output: {e}; if it is a pipe, its reader stopped before the end"
+    ))
 }
 
 /// `error` and its sources, joined on one line.

@@ -105,6 +105,24 @@ pub struct Received {
     pub error: Option<String>,
 }
 
+/// True when `path` does not exist, is empty, or starts with SQLite's file
+/// header: the only files `--fresh` may delete. (A file it cannot read is
+/// not deleted either.)
+fn is_sqlite_or_absent(path: &Path) -> bool {
+    use std::io::Read;
+    const HEADER: &[u8; 16] = b"SQLite format 3\0";
+    match std::fs::File::open(path) {
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        Ok(file) => {
+            let mut start = Vec::with_capacity(16);
+            match file.take(16).read_to_end(&mut start) {
+                Ok(_) => start.is_empty() || start == HEADER,
+                Err(_) => false,
+            }
+        }
+    }
+}
+
 /// An open journal.
 pub struct Journal {
     conn: Connection,
@@ -117,6 +135,12 @@ impl Journal {
     /// Opens (or creates) the journal at `path`; `fresh` deletes it first.
     pub fn open(path: &Path, fresh: bool) -> Result<Journal> {
         if fresh {
+            if !is_sqlite_or_absent(path) {
+                return Err(Failure::new(format!(
+                    "{} is not a journal, so --fresh leaves it alone: pass --journal with another path",
+                    path.display()
+                )));
+            }
             Journal::remove(path).map_err(|e| {
                 Failure::new(format!(
                     "cannot remove the old journal {}: {e}",
@@ -127,17 +151,20 @@ impl Journal {
         let conn = Connection::open(path).map_err(|e| {
             Failure::new(format!("cannot open the journal {}: {e}", path.display()))
         })?;
-        // WAL: a crash at any point leaves the last commit intact. FULL:
-        // a commit is on disk before the POST it precedes is sent.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let not_a_journal = |e: rusqlite::Error| {
             Failure::new(format!(
-                "{} is not a journal this tool can use ({e}); pass --journal elsewhere or --fresh",
+                "{} is not a journal this tool can use ({e}); pass --journal with another path",
                 path.display()
             ))
         };
+        // WAL: a crash at any point leaves the last commit intact. FULL:
+        // a commit is on disk before the POST it precedes is sent. (The
+        // first statement to read the file: where another kind of file is
+        // found out.)
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(not_a_journal)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(META).map_err(not_a_journal)?;
         let journal = Journal {
             conn,
@@ -794,6 +821,291 @@ mod tests {
         Journal::remove(&path).unwrap();
     }
 
+    // ---- Crash safety: each transaction is all or nothing, durable once
+    // committed, and what a rerun reads back. ----
+
+    /// A journal in a fresh temporary file, and its path (to reopen it as
+    /// a rerun after a crash would).
+    fn journal_at(name: &str) -> (Journal, PathBuf) {
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-{name}-{}.journal",
+            std::process::id()
+        ));
+        (Journal::open(&path, true).unwrap(), path)
+    }
+
+    /// Makes SQLite fail the statement that writes `table` when `when`
+    /// holds for the new row, as a crash or a full disk would mid-way.
+    fn fail_writes(j: &Journal, table: &str, op: &str, when: &str) {
+        j.conn
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER injected BEFORE {op} ON {table} WHEN {when}
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+            ))
+            .unwrap();
+    }
+
+    fn received(run_id: &str, status: &str) -> Received {
+        Received {
+            run_id: run_id.to_owned(),
+            status: status.to_owned(),
+            output: (status == "completed").then(|| format!("{{\"for\":\"{run_id}\"}}")),
+            error: (status != "completed").then(|| "it failed".to_owned()),
+        }
+    }
+
+    /// Each row's (run, status, output) in input order.
+    fn results(j: &Journal) -> Vec<(Option<String>, Option<String>, Option<String>)> {
+        let mut out = Vec::new();
+        j.for_each_row(|row| {
+            out.push((row.run_id, row.status, row.output));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn the_journal_is_opened_in_wal_mode_with_full_synchronous_commits() {
+        let (j, path) = journal_at("pragmas");
+        let mode: String = j
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = j
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((mode.as_str(), sync), ("wal", 2), "2 is FULL");
+        drop(j);
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn results_and_the_cursor_after_them_are_committed_together_or_not_at_all() {
+        let (mut j, path) = journal_at("results-tx");
+        read(&mut j, &["A", "B"]);
+        send(&mut j);
+        assert_eq!(
+            j.record_results(&[received("A#0", "completed")], Some("cursor-1"))
+                .unwrap(),
+            1
+        );
+        // The second batch fails half-way (at B's result): neither A's new
+        // result nor the cursor after the batch may stay.
+        fail_writes(&j, "entries", "UPDATE", "NEW.run_id = 'B#1'");
+        let failed = j.record_results(
+            &[received("A#0", "failed"), received("B#1", "completed")],
+            Some("cursor-2"),
+        );
+        assert!(failed.is_err());
+        drop(j);
+        // A rerun sees the last commit: A completed, B without a result,
+        // and the cursor before the failed batch, from which it reads again.
+        let j = Journal::open(&path, false).unwrap();
+        assert_eq!(
+            j.meta("results_cursor").unwrap().as_deref(),
+            Some("cursor-1")
+        );
+        let got = results(&j);
+        assert_eq!(got[0].1.as_deref(), Some("completed"));
+        assert_eq!(got[0].2.as_deref(), Some("{\"for\":\"A#0\"}"));
+        assert_eq!(got[1], (Some("B#1".to_owned()), None, None));
+        assert_eq!(j.result_counts().unwrap(), (1, 1));
+        drop(j);
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn results_of_runs_not_in_the_journal_are_not_counted_and_no_cursor_keeps_the_last() {
+        let (mut j, path) = journal_at("results-other");
+        read(&mut j, &["A"]);
+        send(&mut j);
+        j.record_results(&[], Some("cursor-1")).unwrap();
+        // Another client's run in the same group: not ours, not stored.
+        let mine = j
+            .record_results(&[received("trun_other", "completed")], None)
+            .unwrap();
+        assert_eq!(mine, 0);
+        assert_eq!(
+            j.meta("results_cursor").unwrap().as_deref(),
+            Some("cursor-1")
+        );
+        assert_eq!(j.result_counts().unwrap(), (0, 0));
+        drop(j);
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn a_batchs_tags_are_durable_before_its_post_and_written_all_or_none() {
+        let (mut j, path) = journal_at("tags-tx");
+        read(&mut j, &["A", "B", "C"]);
+        let entries: Vec<u64> = j
+            .unsubmitted(-1, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect();
+        let first = j.new_batch(&entries[..1]).unwrap();
+        // The second batch fails at its second tag: no tag of it, no
+        // record of it as sent, and its number is not used up.
+        fail_writes(&j, "tags", "INSERT", "NEW.pos = 1");
+        assert!(j.new_batch(&entries[1..]).is_err());
+        drop(j);
+
+        // Reopened as after a crash: the first batch's tag is there.
+        let mut j = Journal::open(&path, false).unwrap();
+        assert_eq!(j.entry_of_tag(&first, 0).unwrap(), Some(entries[0]));
+        assert_eq!(j.unconfirmed_batches().unwrap().len(), 1);
+        let tagged: i64 = j
+            .conn
+            .query_row("SELECT COUNT(*) FROM tags", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tagged, 1);
+        // Batch ids go on from the journal, never repeating one sent before.
+        let second = j.new_batch(&entries[1..]).unwrap();
+        assert_ne!(second, first);
+        assert_eq!(
+            u64::from_str_radix(&second, 16).unwrap(),
+            u64::from_str_radix(&first, 16).unwrap().wrapping_add(1)
+        );
+        assert_eq!(j.entry_of_tag(&second, 1).unwrap(), Some(entries[2]));
+        drop(j);
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn run_ids_are_recorded_all_or_none_and_never_replace_a_journaled_one() {
+        let (mut j, path) = journal_at("runs-tx");
+        read(&mut j, &["A", "B"]);
+        let entries: Vec<u64> = j
+            .unsubmitted(-1, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect();
+        fail_writes(&j, "entries", "UPDATE", "NEW.run_id = 'trun_b'");
+        let both = [
+            (entries[0], "trun_a".to_owned()),
+            (entries[1], "trun_b".to_owned()),
+        ];
+        assert!(j.record_runs(&both).is_err());
+        assert_eq!(j.counts().unwrap(), (2, 0));
+        j.conn.execute_batch("DROP TRIGGER temp.injected").unwrap();
+        j.record_runs(&both).unwrap();
+        // A second answer for the same entry (a duplicate found while
+        // reconciling, say) does not replace the run the row has.
+        j.record_runs(&[(entries[0], "trun_a2".to_owned())])
+            .unwrap();
+        drop(j);
+        let j = Journal::open(&path, false).unwrap();
+        assert_eq!(runs(&j), ["trun_a", "trun_b"]);
+        assert_eq!(
+            j.run_of_entry(entries[0]).unwrap().as_deref(),
+            Some("trun_a")
+        );
+        drop(j);
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn a_read_of_the_input_that_fails_half_way_leaves_the_last_matches() {
+        let (mut j, path) = journal_at("rows-tx");
+        read(&mut j, &["A", "B"]);
+        send(&mut j);
+        j.begin_ingest().unwrap();
+        fail_writes(&j, "rows", "INSERT", "NEW.idx = 1");
+        assert!(j.insert_rows(&rows(&["B", "C"])).is_err());
+        // Nothing of the failed batch of rows: no new entry for C, and B's
+        // entry is not taken by half a read.
+        let entries: i64 = j
+            .conn
+            .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(entries, 2);
+        drop(j);
+        let mut j = Journal::open(&path, false).unwrap();
+        assert_eq!(read(&mut j, &["B", "A"]), matched(2, 2, 0, 0));
+        assert_eq!(runs(&j), ["B#1", "A#0"]);
+        drop(j);
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn a_journal_of_a_newer_schema_is_refused_and_left_as_it_was() {
+        let (j, path) = journal_at("v3");
+        j.set_meta("group_id", "tgrp_kept").unwrap();
+        j.set_meta("schema", "3").unwrap();
+        drop(j);
+        let message = Journal::open(&path, false).err().unwrap().0;
+        assert!(
+            message.contains("schema 3") && message.contains("--fresh"),
+            "{message}"
+        );
+        let conn = Connection::open(&path).unwrap();
+        let kept: (String, String) = conn
+            .query_row(
+                "SELECT (SELECT value FROM meta WHERE key = 'schema'),
+                        (SELECT value FROM meta WHERE key = 'group_id')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, ("3".to_owned(), "tgrp_kept".to_owned()));
+        drop(conn);
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_journal_is_refused_with_what_to_do_and_left_alone() {
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-notone-{}.journal",
+            std::process::id()
+        ));
+        let text = "id,name\n1,not a database\n".repeat(200);
+        std::fs::write(&path, &text).unwrap();
+        let message = Journal::open(&path, false).err().unwrap().0;
+        assert!(
+            message.contains("not a journal") && message.contains("--journal"),
+            "{message}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // --fresh deletes journals only, never a file of the user's.
+        let message = Journal::open(&path, true).err().unwrap().0;
+        assert!(
+            message.contains("not a journal") && message.contains("--fresh leaves it alone"),
+            "{message}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // A real journal is replaced.
+        let journal = path.with_extension("real");
+        drop(Journal::open(&journal, false).unwrap());
+        assert!(Journal::open(&journal, true).is_ok());
+        Journal::remove(&journal).unwrap();
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn a_journal_of_another_command_names_each_difference_by_its_path() {
+        let (j, path) = journal_at("bind");
+        let first =
+            serde_json::json!({"processor": "lite", "spec": {"columns": ["ceo"], "input": "all"}});
+        j.bind_command(&first).unwrap();
+        j.bind_command(&first).unwrap();
+        let other = serde_json::json!({"processor": "base", "spec": {"columns": ["ceo", "cfo"], "input": "all"}, "fresh": true});
+        let message = j.bind_command(&other).err().unwrap().0;
+        for line in [
+            r#"  processor: journal has "lite", this command has "base""#,
+            r#"  spec.columns: journal has ["ceo"], this command has ["ceo","cfo"]"#,
+            "  fresh: journal has nothing, this command has true",
+        ] {
+            assert!(message.contains(line), "{line:?} not in {message}");
+        }
+        assert!(!message.contains("spec.input"), "{message}");
+        drop(j);
+        Journal::remove(&path).unwrap();
+    }
+
     #[test]
     fn a_journal_belongs_to_one_command_and_names_each_difference() {
         let j = journal("bind");
@@ -1016,18 +1328,21 @@ mod tests {
 
     #[test]
     fn a_journal_that_cannot_be_removed_is_an_error_not_a_silent_reuse() {
-        // A directory where the journal should be: removing it fails.
+        // No journal, but a directory where its WAL file would be: removing
+        // that fails, and `--fresh` must say so rather than go on.
         let path = std::env::temp_dir().join(format!(
-            "parallel-web-journal-dir-{}.journal",
+            "parallel-web-journal-stuck-{}.journal",
             std::process::id()
         ));
-        std::fs::create_dir_all(&path).unwrap();
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::create_dir_all(&wal).unwrap();
         assert!(Journal::remove(&path).is_err());
         let message = Journal::open(&path, true).err().unwrap().0;
         assert!(
             message.contains("cannot remove the old journal"),
             "{message}"
         );
-        std::fs::remove_dir(&path).unwrap();
+        std::fs::remove_dir(&wal).unwrap();
     }
 }

@@ -61,5 +61,8 @@ mod tests {
         }
         assert!(filter_for(1).unwrap().contains("parallel_web=info"));
         assert!(filter_for(2).unwrap().contains("parallel_web=debug"));
+        // Three and more: everything, every crate at trace.
+        assert_eq!(filter_for(3), Some("trace"));
+        assert_eq!(filter_for(9), Some("trace"));
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Exit status: 0 when every row completed (or the command succeeded), 2
 //! when some rows failed (they are kept in the output with their error),
-//! 1 when the tool itself failed (the message says what to do).
+//! 1 when the tool itself failed or the command line is wrong (the message
+//! says what to do).
 
 mod cli;
 mod commands;
@@ -25,7 +26,16 @@ use cli::{Cli, Command};
 use fail::Result;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Not clap's own exit (status 2, which here means "some rows
+            // failed"): a wrong command line is the tool's failure, 1;
+            // `--help` and `--version` print and succeed.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     if let Err(e) = logging::init(cli.verbose) {
         eprintln!("error: {e}");
         return ExitCode::from(1);
@@ -64,12 +74,10 @@ async fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "parallel-web",
-                &mut std::io::stdout(),
-            );
+            // Into memory first: `generate` panics when its writer fails.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "parallel-web", &mut script);
+            fail::to_stdout(|out| out.write_all(&script))?;
             Ok(0)
         }
     }

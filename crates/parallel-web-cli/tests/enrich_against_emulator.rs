@@ -1,7 +1,8 @@
 //! End-to-end tests of `parallel-web enrich` against the emulator binary:
 //! each starts its own emulator process (fresh counters) and runs the CLI
-//! binary as a user would, then checks the output table and the emulator's
-//! `runs_created` counter (exactly one run per row).
+//! binary as a user would, then checks the output table (each row with its
+//! own run's result, against the emulator's ledger and outputs) and the
+//! emulator's `runs_created` counter (exactly one run per row).
 
 mod support;
 
@@ -10,24 +11,23 @@ use std::process::Command;
 
 use parallel_web_tests::EmulatorProcess;
 use serde_json::Value;
-use support::{CLI, COMPANIES, cli, run, scratch, spawn_paused_at, stats, write_jsonl};
+use support::{
+    CLI, COMPANIES, api_operations, assert_rows_got_their_own_results, cli, read_csv, read_jsonl,
+    run, scratch, spawn_paused_at, stats, write_jsonl,
+};
 
-/// Every output row, in order, has the input's id and a completed run,
-/// and no run id appears twice.
-fn assert_complete_jsonl(path: &Path, rows: usize) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+/// Every output row, in order, has the input's id and a completed run of
+/// its own, whose input was the row (`sent`: the columns sent, default
+/// all) and whose output is the row's `ceo`.
+fn assert_complete_jsonl(emu: &EmulatorProcess, path: &Path, rows: usize, sent: Option<&[&str]>) {
+    let lines = read_jsonl(path);
     assert_eq!(lines.len(), rows);
-    let mut ids = std::collections::HashSet::new();
     for (i, row) in lines.iter().enumerate() {
         assert_eq!(row["id"], i, "row {i} out of order");
         assert_eq!(row["_status"], "completed", "row {i}: {row}");
         assert!(row["ceo"].is_string(), "row {i}: {row}");
-        assert!(ids.insert(row["_run_id"].as_str().unwrap().to_owned()));
     }
+    assert_rows_got_their_own_results(emu, &lines, &["ceo"], sent);
 }
 
 #[test]
@@ -56,6 +56,12 @@ fn three_companies_are_enriched_in_input_order_with_status_columns() {
     }
     assert_eq!(lines.len(), 4);
     assert_eq!(stats(&emu)["runs_created"], 3);
+    assert_rows_got_their_own_results(
+        &emu,
+        &read_csv(&dir.join("out.csv")),
+        &["ceo", "founded"],
+        None,
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("submitted 3/3"), "{stderr}");
 }
@@ -69,10 +75,12 @@ fn ten_thousand_rows_under_faults_are_each_created_once_and_written_in_order() {
         "11",
         "--fault",
         "drop-stream:between=300-3000",
+        // Rates high enough to fire among the ~40 requests the run makes
+        // (at 5% and 3% they never did, and the test checked no fault).
         "--fault",
-        "status:code=429,rate=0.05,retry-after-ms=5",
+        "status:code=429,rate=0.2,retry-after-ms=5",
         "--fault",
-        "status:code=503,rate=0.03,retry-after-ms=5",
+        "status:code=503,rate=0.1,retry-after-ms=5",
         "--fault",
         "ambiguous-add-runs:times=3",
     ]);
@@ -90,14 +98,31 @@ fn ten_thousand_rows_under_faults_are_each_created_once_and_written_in_order() {
     .args(["--column", "ceo: CEO name", "--input-columns", "name"]);
     let out = run(c);
     assert_eq!(out.status.code(), Some(0));
-    assert_complete_jsonl(&dir.join("out.jsonl"), 10_000);
+    assert_complete_jsonl(&emu, &dir.join("out.jsonl"), 10_000, Some(&["name"]));
     let s = stats(&emu);
     assert_eq!(s["runs_created"], 10_000, "{s}");
+    // "Under faults": each one fired.
+    for fault in [
+        "drop-stream",
+        "status:code=429",
+        "status:code=503",
+        "ambiguous-add-runs",
+    ] {
+        let fired: u64 = s["faults_fired"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.starts_with(fault))
+            .map(|(_, n)| n.as_u64().unwrap())
+            .sum();
+        assert!(fired > 0, "{fault} never fired: {s}");
+    }
 }
 
 /// Runs the CLI until it reaches `pause` (see the test hook), kills it
-/// with SIGKILL there, then reruns the same command to the end.
-fn kill_at_then_rerun(pause: &str, rows: usize) {
+/// with SIGKILL there, then reruns the same command to the end. Returns
+/// how many events the rerun read from the group's runs stream.
+fn kill_at_then_rerun(pause: &str, rows: usize) -> u64 {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "5"]);
     let dir = scratch(&format!("kill-{}", pause.replace(':', "-")));
     write_jsonl(&dir.join("in.jsonl"), rows);
@@ -119,14 +144,18 @@ fn kill_at_then_rerun(pause: &str, rows: usize) {
     child.wait().unwrap();
     assert!(!dir.join("out.jsonl").exists());
 
+    let runs_events = |s: &Value| s["events_per_operation"]["task_group_get_runs"].as_u64();
+    let before = runs_events(&stats(&emu)).unwrap_or(0);
     let mut second = cli(&emu, &dir);
     second.args(args);
     let out = run(second);
     assert_eq!(out.status.code(), Some(0));
-    assert_complete_jsonl(&dir.join("out.jsonl"), rows);
+    // Counted before the checks below read the group's runs themselves.
     let s = stats(&emu);
     assert_eq!(s["runs_created"], rows, "{s}");
     assert_eq!(s["groups"], 1, "{s}");
+    assert_complete_jsonl(&emu, &dir.join("out.jsonl"), rows, None);
+    runs_events(&s).expect("the rerun read the group's runs") - before
 }
 
 #[test]
@@ -141,7 +170,19 @@ fn killed_after_the_post_but_before_journaling_run_ids_resumes_exactly_once() {
 
 #[test]
 fn killed_while_reading_results_resumes_from_the_saved_cursor() {
-    kill_at_then_rerun("results:2", 5_000);
+    // Killed once the second batch of 1,000 results (and the cursor after
+    // it) was journaled: the rerun reads the runs after that cursor. A
+    // rerun that ignored the cursor would read all 5,000 again and still
+    // end complete, so the count of events it read is what tells. (At
+    // most one more chunk of the killed process's stream may be counted
+    // after it died, hence a bound rather than an equality.)
+    let rows = 5_000;
+    let read = kill_at_then_rerun("results:2", rows);
+    let missing = rows as u64 - 2 * 1_000;
+    assert!(
+        read >= missing && read < rows as u64,
+        "the rerun read {read} runs; from the saved cursor it reads the {missing} after it, a full re-read {rows}"
+    );
 }
 
 #[test]
@@ -176,6 +217,7 @@ fn failed_rows_are_kept_with_their_error_and_the_exit_status_is_2() {
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(r["id"], i);
     }
+    assert_rows_got_their_own_results(&emu, &rows, &["ceo"], None);
 }
 
 #[test]
@@ -189,8 +231,11 @@ fn a_malformed_csv_row_is_reported_by_line_and_nothing_is_sent() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 3"), "{stderr}");
-    assert_eq!(stats(&emu)["runs_created"], 0);
-    assert_eq!(stats(&emu)["groups"], 0);
+    assert!(
+        api_operations(&emu).is_empty(),
+        "{:?}",
+        api_operations(&emu)
+    );
 }
 
 #[test]
@@ -223,7 +268,12 @@ fn rows_over_the_size_limit_and_missing_columns_are_refused_before_any_post() {
     let out = run(c);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no input column \"ticker\""));
-    assert_eq!(stats(&emu)["runs_created"], 0);
+    // Not even the group was created.
+    assert!(
+        api_operations(&emu).is_empty(),
+        "{:?}",
+        api_operations(&emu)
+    );
 }
 
 #[test]
@@ -282,47 +332,81 @@ fn without_a_key_or_base_url_it_says_how_to_set_one_or_start_the_emulator() {
 
 #[test]
 fn dry_run_prints_the_spec_and_first_post_body_and_sends_nothing() {
-    let out = Command::new(CLI)
-        .args([
-            "enrich",
-            COMPANIES,
-            "-o",
-            "-",
-            "--column",
-            "ceo: CEO name",
-            "--dry-run",
-        ])
+    let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
+    let dir = scratch("dry-run");
+    let args = [
+        "enrich",
+        COMPANIES,
+        "-o",
+        "-",
+        "--column",
+        "ceo: CEO name",
+        "--dry-run",
+    ];
+    // Pointed at an emulator with a valid key: it must still send nothing.
+    let mut c = cli(&emu, &dir);
+    c.args(args);
+    let with_key = run(c);
+    // And it needs neither a key nor a base URL.
+    let without_key = Command::new(CLI)
+        .args(args)
         .env_remove("PARALLEL_API_KEY")
         .env_remove("PARALLEL_BASE_URL")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("\"ceo\"") && stdout.contains("\"Salesforce\""),
-        "{stdout}"
-    );
-    let tag = format!("{}.2", parallel_web::AddRuns::PREVIEW_BATCH_ID);
-    assert!(stdout.contains(&tag), "{stdout}");
+    for out in [with_key, without_key] {
+        assert_eq!(out.status.code(), Some(0));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("\"ceo\"") && stdout.contains("\"Salesforce\""),
+            "{stdout}"
+        );
+        let tag = format!("{}.2", parallel_web::AddRuns::PREVIEW_BATCH_ID);
+        assert!(stdout.contains(&tag), "{stdout}");
+    }
+    let sent = api_operations(&emu);
+    assert!(sent.is_empty(), "a dry run sent {sent:?}");
 }
 
 #[test]
-fn groups_runs_lists_the_group_as_jsonl() {
-    let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
-    let dir = scratch("groups");
+fn a_parallel_cli_config_file_runs_unchanged() {
+    // The shape `parallel-cli enrich run` reads, keys it has that this
+    // tool ignores (`source_type`) included.
+    let emu = EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "13"]);
+    let dir = scratch("config");
+    std::fs::copy(COMPANIES, dir.join("companies.csv")).unwrap();
+    std::fs::write(
+        dir.join("enrich.yaml"),
+        "source_type: csv\nsource: companies.csv\ntarget: enriched.csv\n\
+         source_columns:\n  - name: company_name\n    description: The company\n\
+         enriched_columns:\n  - name: ceo\n    description: CEO name\n    type: str\n\
+         \x20 - name: founded\n    description: Year founded\n    type: int\n\
+         processor: lite\n",
+    )
+    .unwrap();
     let mut c = cli(&emu, &dir);
-    c.args([
-        "enrich", COMPANIES, "-o", "out.csv", "--column", "ceo", "-q",
-    ]);
-    assert_eq!(run(c).status.code(), Some(0));
-    let mut c = cli(&emu, &dir);
-    c.args(["groups", "create"]);
-    let created: Value = serde_json::from_slice(&run(c).stdout).unwrap();
-    assert!(created["taskgroup_id"].is_string());
-    let out = run({
-        let mut c = cli(&emu, &dir);
-        c.args(["runs", "result", "trun_missing"]);
-        c
-    });
-    assert_eq!(out.status.code(), Some(1));
+    c.args(["enrich", "--config", "enrich.yaml"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(0));
+    let rows = read_csv(&dir.join("enriched.csv"));
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["company_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Stripe", "Shopify", "Salesforce"]);
+    for row in &rows {
+        // `type: int` asked for an integer.
+        let founded = row["founded"].as_str().unwrap();
+        assert!(founded.parse::<i64>().is_ok(), "{row}");
+    }
+    // Only `source_columns` were sent, and each row got its run's result.
+    assert_rows_got_their_own_results(&emu, &rows, &["ceo", "founded"], Some(&["company_name"]));
+    let group = support::group_of(&out.stderr);
+    for entry in support::ledger(&emu, &group) {
+        assert_eq!(
+            entry.run_input["processor"], "lite",
+            "{:?}",
+            entry.run_input
+        );
+    }
 }

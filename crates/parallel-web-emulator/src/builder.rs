@@ -177,6 +177,21 @@ impl EmulatorHandle {
         self.state.stats()
     }
 
+    /// Every request received so far (up to
+    /// [`REQUEST_LOG_CAPACITY`](crate::REQUEST_LOG_CAPACITY)), in arrival
+    /// order, with its arrival time and answer status.
+    ///
+    /// ```
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use parallel_web_emulator::Emulator;
+    /// let emu = Emulator::builder().start().await?;
+    /// assert!(emu.request_log().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn request_log(&self) -> Vec<crate::RequestRecord> {
+        self.state.counters.logged()
+    }
+
     /// Stops serving: open streams end, then the server and driver stop.
     pub async fn shutdown(mut self) {
         self.state.close();

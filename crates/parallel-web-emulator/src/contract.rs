@@ -111,6 +111,16 @@ pub struct Violation {
     pub kind: String,
 }
 
+impl From<Violation> for crate::wire::ValidationError {
+    fn from(v: Violation) -> Self {
+        crate::wire::ValidationError {
+            loc: v.loc,
+            msg: v.msg,
+            kind: v.kind,
+        }
+    }
+}
+
 /// How many `$ref`s in a row the validator follows without reaching a new
 /// value (a cycle such as `A → $ref A` stops there instead of looping).
 const MAX_REF_HOPS: u32 = 64;
@@ -190,6 +200,107 @@ pub(crate) fn check_body(path: &str, method: &str, body: &Value) -> Vec<Violatio
         ),
         None => Vec::new(),
     }
+}
+
+/// Checks the query string of a request to `method` `path` (a spec path)
+/// against the contract's query parameters, as FastAPI reads them: each
+/// value is a string taken as the first type its schema allows that the
+/// string spells (an integer, a number, a FastAPI boolean such as `true` or
+/// `0`, else the string itself), then validated at `["query", name]`. A
+/// string no allowed type accepts is a `*_parsing` error, as pydantic names
+/// it. Names the operation does not define are ignored, as the API does.
+pub(crate) fn check_query(
+    path: &str,
+    method: &str,
+    query: &std::collections::HashMap<String, String>,
+) -> Vec<Violation> {
+    let root = requests();
+    let Some(parameters) = root
+        .get("paths")
+        .and_then(|p| p.get(path))
+        .and_then(|p| p.get(method))
+        .and_then(|op| op.get("parameters"))
+        .and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    let mut errors = Vec::new();
+    for parameter in parameters {
+        if parameter.get("in").and_then(Value::as_str) != Some("query") {
+            continue;
+        }
+        let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let schema = parameter.get("schema").unwrap_or(&Value::Bool(true));
+        let loc = [json!("query"), json!(name)];
+        let Some(raw) = query.get(name) else {
+            if parameter.get("required") == Some(&Value::Bool(true)) {
+                errors.push(Violation {
+                    loc: loc.to_vec(),
+                    msg: "Field required".to_owned(),
+                    kind: "missing".to_owned(),
+                });
+            }
+            continue;
+        };
+        let value = query_value(root, schema, raw);
+        let spelled = value.is_string();
+        errors.extend(
+            validate(root, schema, &value, Direction::Request, &loc)
+                .into_iter()
+                .map(|v| if spelled { as_parsing_error(v) } else { v }),
+        );
+    }
+    errors
+}
+
+/// The JSON value a query string stands for under `schema`.
+fn query_value(root: &Value, schema: &Value, raw: &str) -> Value {
+    let boolean = match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
+        _ => None,
+    };
+    // A number is read as such only where the schema takes a fraction
+    // (pydantic does not read `1e3` or `2.0` as an integer).
+    let takes_fractions = matches_type(root, schema, &json!(0.5), 0);
+    let candidates = [
+        raw.parse::<i64>().ok().map(Value::from),
+        raw.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && takes_fractions)
+            .map(Value::from),
+        boolean.map(Value::Bool),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|v| matches_type(root, schema, v, 0))
+        .unwrap_or_else(|| Value::String(raw.to_owned()))
+}
+
+/// A type error about a query string, in pydantic's words for a string that
+/// does not parse as that type.
+fn as_parsing_error(mut v: Violation) -> Violation {
+    let (kind, msg) = match v.kind.as_str() {
+        "int_type" => (
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        "float_type" => (
+            "float_parsing",
+            "Input should be a valid number, unable to parse string as a number",
+        ),
+        "bool_type" => (
+            "bool_parsing",
+            "Input should be a valid boolean, unable to interpret input",
+        ),
+        _ => return v,
+    };
+    v.kind = kind.to_owned();
+    v.msg = msg.to_owned();
+    v
 }
 
 /// The schema of an MCP server list inside a run input (for redaction).
@@ -711,6 +822,56 @@ mod tests {
         ] {
             assert!(body_schema(path, method).is_some(), "{method} {path}");
         }
+    }
+
+    #[test]
+    fn query_strings_are_read_as_their_schema_types() {
+        let query = |path: &str, pairs: &[(&str, &str)]| {
+            let q = pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            check_query(path, "get", &q)
+                .into_iter()
+                .map(|v| (v.loc, v.kind))
+                .collect::<Vec<_>>()
+        };
+        let result = "/v1/tasks/runs/{run_id}/result";
+        let runs = "/v1/tasks/groups/{taskgroup_id}/runs";
+        let events = "/v1beta/tasks/groups/{taskgroup_id}/events";
+        let at = |name: &str, kind: &str| (vec![json!("query"), json!(name)], kind.to_owned());
+        // An integer: whole numbers, negative ones too; no fraction, exponent or word.
+        for ok in ["0", "-1", "600"] {
+            assert_eq!(query(result, &[("timeout", ok)]), [], "{ok}");
+        }
+        for bad in ["0.2", "1e3", "", "soon", "NaN"] {
+            assert_eq!(
+                query(result, &[("timeout", bad)]),
+                [at("timeout", "int_parsing")],
+                "{bad}"
+            );
+        }
+        // A number or null: fractions and negatives; no word or infinity.
+        for ok in ["0.25", "-1", "3"] {
+            assert_eq!(query(events, &[("timeout", ok)]), [], "{ok}");
+        }
+        for bad in ["", "inf", "soon"] {
+            assert_eq!(query(events, &[("timeout", bad)]).len(), 1, "{bad}");
+        }
+        // Booleans in FastAPI's spellings; an enum by its values.
+        assert_eq!(
+            query(runs, &[("include_input", "Yes"), ("include_output", "0")]),
+            []
+        );
+        assert_eq!(
+            query(runs, &[("include_input", "maybe")]),
+            [at("include_input", "bool_parsing")]
+        );
+        assert_eq!(query(runs, &[("status", "completed")]), []);
+        assert_eq!(query(runs, &[("status", "finished")]).len(), 1);
+        // Names the operation does not define, and other operations, are ignored.
+        assert_eq!(query(runs, &[("beta", "x"), ("timeout", "soon")]), []);
+        assert_eq!(query("/v1/unknown", &[("timeout", "soon")]), []);
     }
 
     #[test]

@@ -20,13 +20,14 @@ mod state;
 mod stats;
 mod status;
 mod validate;
+mod web;
 mod wire;
 mod world;
 
 pub use builder::{Emulator, EmulatorBuilder, EmulatorHandle};
 pub use config::{DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, MAX_TIME_SCALE};
 pub use faults::{Fault, FaultKind, FaultParseError};
-pub use stats::Stats;
+pub use stats::{REQUEST_LOG_CAPACITY, RequestRecord, Stats};
 
 /// Names of every processor the emulator accepts (`lite` … `ultra8x`, each with a `-fast` variant).
 pub fn processor_names() -> impl Iterator<Item = &'static str> {

@@ -86,35 +86,46 @@ async fn main() -> std::io::Result<()> {
         builder = builder.fault(f);
     }
     let handle = builder.start().await?;
+    // Listen for signals before the address is printed: a caller that sends
+    // SIGTERM as soon as it reads the address must get a clean shutdown.
+    let stop = shutdown_signal();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", handle.base_url())?;
         out.flush()?;
     }
-    wait_for_signal().await;
+    stop.await;
     handle.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let term = signal(SignalKind::terminate());
-        match term {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+/// Registers for SIGTERM and SIGINT at once and returns a future that ends
+/// at the first of them.
+#[cfg(unix)]
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    async fn first(signal: Option<Signal>) {
+        match signal {
+            Some(mut s) => {
+                s.recv().await;
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            None => std::future::pending().await,
         }
     }
-    #[cfg(not(unix))]
-    {
+    let term = signal(SignalKind::terminate()).ok();
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        tokio::select! {
+            _ = first(term) => {}
+            _ = first(interrupt) => {}
+        }
+    }
+}
+
+/// Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    async {
         let _ = tokio::signal::ctrl_c().await;
     }
 }

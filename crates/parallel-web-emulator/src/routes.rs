@@ -3,8 +3,11 @@
 
 use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
-use crate::handlers::{events_stream, groups, ledger, run_events, runs, runs_stream};
+use crate::handlers::{
+    events_stream, extract, groups, ledger, run_events, runs, runs_stream, search,
+};
 use crate::state::AppState;
+use crate::stats::RequestRecord;
 use crate::wire::to_json;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -45,8 +48,17 @@ macro_rules! ga_only {
     };
 }
 
-/// Every endpoint of API-NOTES §2, and the emulator's own (`/_emulator`).
-static ENDPOINTS: [Endpoint; 13] = [
+/// Served under `/v1beta` only, as `beta_<name>`; for operations whose
+/// beta-era request shape differs from the GA one, so each has its handler.
+macro_rules! beta_only {
+    ($name:literal) => {
+        &[("/v1beta", concat!("beta_", $name))]
+    };
+}
+
+/// Every endpoint of API-NOTES §2, search and extract, and the emulator's
+/// own (`/_emulator`).
+static ENDPOINTS: [Endpoint; 17] = [
     Endpoint {
         method: Method::POST,
         path: "/tasks/groups",
@@ -114,6 +126,30 @@ static ENDPOINTS: [Endpoint; 13] = [
         handler: |m| on(m, runs::run_result),
     },
     Endpoint {
+        method: Method::POST,
+        path: "/search",
+        names: ga_only!("search"),
+        handler: |m| on(m, search::search),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/search",
+        names: beta_only!("search"),
+        handler: |m| on(m, search::beta_search),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/extract",
+        names: ga_only!("extract"),
+        handler: |m| on(m, extract::extract),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/extract",
+        names: beta_only!("extract"),
+        handler: |m| on(m, extract::beta_extract),
+    },
+    Endpoint {
         method: Method::GET,
         path: "/_emulator/stats",
         names: &[("", "emulator_stats")],
@@ -163,25 +199,38 @@ fn operation(operations: &Operations, method: &Method, matched: Option<&str>) ->
         .map_or("other", |(_, name)| *name)
 }
 
-/// Counts the request, applies latency and status faults, checks the API key,
+/// Counts and logs the request, applies latency and status faults, checks the API key,
 /// and numbers the `ref_id` of any error answer.
 async fn gate(
     State((st, operations)): State<(Arc<AppState>, Arc<Operations>)>,
     req: Request,
     next: Next,
 ) -> Response {
-    let resp = admit(&st, &operations, req, next).await;
-    st.ref_ids.number(resp)
-}
-
-async fn admit(st: &AppState, operations: &Operations, req: Request, next: Next) -> Response {
+    let at = st.counters.elapsed();
+    let method = req.method().as_str().to_owned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let op = operation(
-        operations,
+        &operations,
         req.method(),
         req.extensions()
             .get::<MatchedPath>()
             .map(MatchedPath::as_str),
     );
+    let resp = admit(&st, op, req, next).await;
+    st.counters.log(RequestRecord {
+        at,
+        method,
+        path,
+        operation: op.to_owned(),
+        status: resp.status().as_u16(),
+    });
+    st.ref_ids.number(resp)
+}
+
+async fn admit(st: &AppState, op: &'static str, req: Request, next: Next) -> Response {
     st.counters.request(op);
     let path = req.uri().path().to_owned();
     let method = req.method().as_str().to_owned();
@@ -279,8 +328,9 @@ mod tests {
                 assert!(routes.insert((e.method.clone(), path.clone())), "{path}");
             }
         }
-        // 7 operations in both versions, 4 in /v1 only, 2 of the emulator's.
-        assert_eq!(names.len(), 7 * 2 + 4 + 2);
+        // 7 operations in both versions, 4 in /v1 only, search and extract
+        // with one handler per version, 2 of the emulator's.
+        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 2);
     }
 
     #[test]

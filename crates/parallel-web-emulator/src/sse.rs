@@ -62,6 +62,7 @@ pub enum Next {
 /// The driver's own state around an endpoint's source state `S`.
 struct Driver<S, F> {
     st: Arc<AppState>,
+    operation: &'static str,
     source: Option<S>,
     step: F,
     budget: Budget,
@@ -73,8 +74,15 @@ struct Driver<S, F> {
 /// `step(source, allow)` produces the next [`Next`] with at most `allow`
 /// events, or `None` to end the stream. The driver, not the endpoints, counts
 /// events served and applies a drop-stream fault: once `cut_after` events are
-/// out it cuts the connection instead of asking for more.
-pub fn serve<S, F, Fut>(st: Arc<AppState>, cut_after: Option<u64>, source: S, step: F) -> Response
+/// out it cuts the connection instead of asking for more. `operation` names
+/// the endpoint in the per-operation event counts.
+pub fn serve<S, F, Fut>(
+    st: Arc<AppState>,
+    operation: &'static str,
+    cut_after: Option<u64>,
+    source: S,
+    step: F,
+) -> Response
 where
     S: Send + 'static,
     F: FnMut(S, usize) -> Fut + Send + 'static,
@@ -82,6 +90,7 @@ where
 {
     let driver = Driver {
         st,
+        operation,
         source: Some(source),
         step,
         budget: Budget::new(cut_after),
@@ -102,7 +111,7 @@ where
             Next::KeepAlive => Bytes::from_static(KEEP_ALIVE.as_bytes()),
             Next::Frames { text, count, last } => {
                 d.budget.spend(count);
-                d.st.counters.events(count as u64);
+                d.st.counters.events(d.operation, count as u64);
                 d.done = last;
                 Bytes::from(text)
             }

@@ -9,7 +9,7 @@ use crate::scheduler::{Scheduler, Timing};
 use crate::stats::{Counters, Stats};
 use crate::status::StatusCounts;
 use crate::world::World;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -31,6 +31,8 @@ pub struct AppState {
     pub faults: FaultSet,
     /// Numbers error bodies' `ref_id`s.
     pub ref_ids: RefIds,
+    /// Search and extract calls answered so far (numbers their ids).
+    pub web_calls: AtomicU64,
     rate_window: Mutex<(Instant, u32)>,
     closing: AtomicBool,
 }
@@ -63,6 +65,7 @@ impl AppState {
             counters: Counters::default(),
             faults,
             ref_ids: RefIds::new(config.seed),
+            web_calls: AtomicU64::new(0),
             rate_window: Mutex::new((Instant::now(), 0)),
             closing: AtomicBool::new(false),
             config,
@@ -102,7 +105,7 @@ impl AppState {
         }
     }
 
-    /// Counts a run-creating POST against the limit; `Err(wait)` when the
+    /// Counts a run-creating, search or extract POST against the limit; `Err(wait)` when the
     /// current window is full, with how long until it ends.
     pub fn take_rate_token(&self) -> Result<(), Duration> {
         let limit = self.config.rate_limit;

@@ -151,10 +151,7 @@ pub fn check_contract(path: &str, method: &str, body: &[u8]) -> Result<(), Error
     if violations.is_empty() {
         return Ok(());
     }
-    Err(violations
-        .into_iter()
-        .map(|v| err(v.loc, v.msg, &v.kind))
-        .collect())
+    Err(violations.into_iter().map(Into::into).collect())
 }
 
 /// Checks a metadata object against the documented limits.

@@ -175,10 +175,24 @@ async fn stats_endpoint_reports_counters_and_needs_the_key() {
     let (emu, api) = start().await;
     let g = api.group().await;
     api.add(&g, 5).await;
-    api.events(&g, "").await;
+    let group_events = api.events(&g, "").await.len();
+    // The runs stream from the second run's cursor: the 3 runs after it.
+    let runs = frames(&api.get(&format!("/v1/tasks/groups/{g}/runs")).await.text);
+    let cursor = runs[1].json()["event_id"]
+        .as_str()
+        .expect("a runs event has an id")
+        .to_owned();
+    let after = api
+        .get(&format!("/v1/tasks/groups/{g}/runs?last_event_id={cursor}"))
+        .await;
+    assert_eq!(frames(&after.text).len(), 3);
     let r = api.get("/_emulator/stats").await;
     assert_eq!(r.status, 200);
     let v = r.json();
+    let per_operation = &v["events_per_operation"];
+    assert_eq!(per_operation["task_group_events"], group_events as u64);
+    assert_eq!(per_operation["task_group_get_runs"], 5 + 3);
+    assert_eq!(v["events_served"], group_events as u64 + 5 + 3);
     assert_eq!(v["groups"], 1);
     assert_eq!(v["runs_created"], 5);
     assert_eq!(v["runs_per_group"][&g], 5);

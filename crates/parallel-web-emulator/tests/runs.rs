@@ -147,6 +147,24 @@ async fn unknown_run_is_404_on_every_run_endpoint() {
 }
 
 #[tokio::test]
+async fn unknown_run_messages_are_the_documented_404_descriptions() {
+    // OA: R2, R3 and R5 answer "Run id not found"; R4 (result) one message for
+    // both cases, "Run failed or run id not found".
+    let (_emu, api) = start().await;
+    let unknown = "trun_00000000000000000000000000000000";
+    for (path, message) in [
+        ("", "Run id not found"),
+        ("/input", "Run id not found"),
+        ("/events", "Run id not found"),
+        ("/result", "Run failed or run id not found"),
+    ] {
+        let r = api.get(&format!("/v1/tasks/runs/{unknown}{path}")).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.json()["error"]["message"], message, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn result_blocks_until_completed_and_returns_run_and_output() {
     let (_emu, api) = start().await;
     let id = api

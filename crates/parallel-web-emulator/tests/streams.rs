@@ -177,9 +177,12 @@ async fn events_stream_replays_the_log_and_closes_when_the_group_is_inactive() {
     }
 }
 
-#[tokio::test]
+// Paused tokio time (the emulator's scheduler runs on the tokio clock): the
+// clock moves only when every task waits, so each run step is its own moment
+// and the stream sees every change, however slow the machine.
+#[tokio::test(start_paused = true)]
 async fn events_stream_follows_a_live_group_until_it_finishes() {
-    let (_emu, api) = start_with(builder().time_scale(0.002)).await;
+    let (_emu, api) = start_with(builder().time_scale(1.0)).await;
     let g = api.group().await;
     api.add(&g, 3).await;
     let f = api.events(&g, "").await;
@@ -229,9 +232,13 @@ async fn events_stream_resumes_after_event_id_and_event_cursor() {
     );
 }
 
-#[tokio::test]
+// Paused time: at time scale 1 the keep-alive comes after 15 s and an
+// `ultra8x` run stays active far longer than the 20 s timeout, all on the
+// same virtual clock, so neither depends on how fast the machine is (and
+// the test takes no real 20 s).
+#[tokio::test(start_paused = true)]
 async fn events_stream_honours_timeout_and_sends_keep_alive_comments() {
-    let (_emu, api) = start_with(builder().time_scale(0.001)).await;
+    let (_emu, api) = start_with(builder().time_scale(1.0)).await;
     let g = api.group().await;
     api.post(
         &format!("/v1/tasks/groups/{g}/runs"),
@@ -239,7 +246,7 @@ async fn events_stream_honours_timeout_and_sends_keep_alive_comments() {
     )
     .await;
     let r = api
-        .get(&format!("/v1/tasks/groups/{g}/events?timeout=0.25"))
+        .get(&format!("/v1/tasks/groups/{g}/events?timeout=20"))
         .await;
     assert_eq!(r.status, 200);
     assert!(
@@ -309,9 +316,11 @@ async fn unknown_group_streams_are_404() {
     }
 }
 
-#[tokio::test]
+// Paused time: run steps happen at distinct virtual moments, so statuses
+// with runs both running and queued are seen on any machine.
+#[tokio::test(start_paused = true)]
 async fn max_running_caps_concurrent_runs() {
-    let (_emu, api) = start_with(builder().time_scale(0.0005).max_running(2)).await;
+    let (_emu, api) = start_with(builder().time_scale(1.0).max_running(2)).await;
     let g = api.group().await;
     api.add(&g, 8).await;
     let f = api.events(&g, "").await;

@@ -443,3 +443,86 @@ async fn mcp_server_headers_are_never_echoed() {
     assert_eq!(frames[0].json()["input"]["mcp_servers"][0]["name"], "m");
     assert!(!stream.text.contains(secret), "{}", stream.text);
 }
+
+/// Status of an add-runs POST of `inputs`.
+async fn add_status(api: &common::Api, g: &str, inputs: Vec<Value>) -> u16 {
+    add(api, g, json!({ "inputs": inputs })).await.status
+}
+
+/// One `lite` run input with `input` and `extra` fields.
+fn run(input: Value, extra: Value) -> Value {
+    let mut run = json!({"input": input, "processor": "lite"});
+    if let (Some(run), Some(extra)) = (run.as_object_mut(), extra.as_object()) {
+        run.extend(extra.clone());
+    }
+    run
+}
+
+#[tokio::test]
+async fn documented_limits_hold_at_limit_minus_one_the_limit_and_limit_plus_one() {
+    // Each limit at n-1, n (accepted) and n+1 (refused). Lengths use `é`, a
+    // two-byte character: the limits count characters, not bytes.
+    let (emu, api) = start().await;
+    let g = api.group().await;
+    let expect = [200, 200, 422];
+    let at_each = |limit: usize| [limit - 1, limit, limit + 1];
+    let text = |n: usize| "é".repeat(n);
+
+    let mut got = Vec::new();
+    for n in at_each(1_000) {
+        got.push(add_status(&api, &g, vec![run(json!("x"), json!({})); n]).await);
+    }
+    assert_eq!(got, expect, "runs per add-runs POST");
+
+    let mut got = Vec::new();
+    for n in at_each(16) {
+        let meta = json!({"metadata": {text(n): "v"}});
+        got.push(add_status(&api, &g, vec![run(json!("x"), meta)]).await);
+    }
+    assert_eq!(got, expect, "metadata key characters");
+
+    let mut got = Vec::new();
+    for n in at_each(512) {
+        let meta = json!({"metadata": {"k": text(n)}});
+        got.push(add_status(&api, &g, vec![run(json!("x"), meta)]).await);
+    }
+    assert_eq!(got, expect, "metadata value characters");
+
+    // A string input counts its characters (no task spec here).
+    let mut got = Vec::new();
+    for n in at_each(25_000) {
+        got.push(add_status(&api, &g, vec![run(json!(text(n)), json!({}))]).await);
+    }
+    assert_eq!(got, expect, "task spec plus input characters");
+
+    let mut got = Vec::new();
+    for n in at_each(200) {
+        let include: Vec<String> = (0..n / 2).map(|i| format!("a{i}.com")).collect();
+        let exclude: Vec<String> = (0..n - n / 2).map(|i| format!("b{i}.com")).collect();
+        let policy =
+            json!({"source_policy": {"include_domains": include, "exclude_domains": exclude}});
+        got.push(add_status(&api, &g, vec![run(json!("x"), policy)]).await);
+    }
+    assert_eq!(got, expect, "source policy domains");
+
+    let mut got = Vec::new();
+    for n in at_each(5) {
+        let spec = json!({"output_schema": {"type": "json", "json_schema": nested(n)}});
+        got.push(
+            add_status(
+                &api,
+                &g,
+                vec![run(json!("x"), json!({ "task_spec": spec }))],
+            )
+            .await,
+        );
+    }
+    assert_eq!(got, expect, "output schema depth");
+    // Every accepted POST created its runs; no refused one created any.
+    assert_eq!(
+        emu.stats().runs_created,
+        (999 + 1_000 + 2 * 5) as u64,
+        "{:?}",
+        emu.stats()
+    );
+}

@@ -16,7 +16,9 @@
 //! through the unpublished `parallel-web-test-support` crate; it lives here
 //! because this published package's own unit tests need it.
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::prop;
@@ -73,6 +75,78 @@ pub fn fuzz<S>(
         "{name}: {done} cases in {:.0} s, all passed",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// How often each precondition of a property held: a property whose
+/// interesting branch never runs proves nothing, so a test notes, per case,
+/// whether each precondition held ([`note`](Tally::note)), then
+/// [`require`](Tally::require)s a floor for each. The counts are printed
+/// (`--nocapture` shows them) and the test fails when a precondition held
+/// in fewer cases than its floor.
+///
+/// ```
+/// # // This file is also the `fuzz` module of `parallel-web-test-support`.
+/// use parallel_web_test_support::fuzz::{Tally, fuzz};
+/// let tally = Tally::new();
+/// fuzz(file!(), 500, 0..100u32, |n| {
+///     tally.note("even", n % 2 == 0);
+///     Ok(())
+/// });
+/// tally.require(&[("even", 0.2)]);
+/// ```
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Precondition → (cases in which it held, cases seen).
+    counts: Mutex<BTreeMap<&'static str, (u64, u64)>>,
+}
+
+impl Tally {
+    /// An empty tally.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records one case: whether `precondition` held in it.
+    pub fn note(&self, precondition: &'static str, held: bool) {
+        if let Ok(mut counts) = self.counts.lock() {
+            let entry = counts.entry(precondition).or_default();
+            entry.0 += u64::from(held);
+            entry.1 += 1;
+        }
+    }
+
+    /// (held, seen) for `precondition`.
+    pub fn count(&self, precondition: &str) -> (u64, u64) {
+        self.counts
+            .lock()
+            .ok()
+            .and_then(|c| c.get(precondition).copied())
+            .unwrap_or_default()
+    }
+
+    /// Prints every count, then panics (failing the test) if a precondition
+    /// in `floors` held in less than its share of the cases (a share of
+    /// 0.0 still needs one case), or was never noted at all.
+    pub fn require(&self, floors: &[(&'static str, f64)]) {
+        let name = std::thread::current().name().unwrap_or("?").to_owned();
+        let counts = self.counts.lock().map(|c| c.clone()).unwrap_or_default();
+        for (precondition, (held, seen)) in &counts {
+            eprintln!("{name}: `{precondition}` held in {held} of {seen} cases");
+        }
+        for (precondition, floor) in floors {
+            let (held, seen) = counts.get(precondition).copied().unwrap_or_default();
+            let share = if seen == 0 {
+                0.0
+            } else {
+                held as f64 / seen as f64
+            };
+            assert!(
+                held > 0 && share >= *floor,
+                "{name}: `{precondition}` held in {held} of {seen} cases, under the floor of {:.0} %: the generator does not exercise the property",
+                floor * 100.0
+            );
+        }
+    }
 }
 
 /// JSON values grown from `leaf` values into arrays and objects (keys from
@@ -144,5 +218,46 @@ pub fn json_remove(doc: &mut serde_json::Value, at: &str) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::Tally;
+
+    #[test]
+    fn a_precondition_that_held_often_enough_passes() {
+        let tally = Tally::new();
+        for n in 0..10 {
+            tally.note("small", n < 3);
+        }
+        assert_eq!(tally.count("small"), (3, 10));
+        tally.require(&[("small", 0.3)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "held in 0 of 10 cases")]
+    fn a_precondition_that_never_held_fails() {
+        let tally = Tally::new();
+        for _ in 0..10 {
+            tally.note("never", false);
+        }
+        tally.require(&[("never", 0.0)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "held in 1 of 10 cases")]
+    fn a_precondition_under_its_floor_fails() {
+        let tally = Tally::new();
+        for n in 0..10 {
+            tally.note("rare", n == 0);
+        }
+        tally.require(&[("rare", 0.5)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "held in 0 of 0 cases")]
+    fn a_precondition_never_noted_fails() {
+        Tally::new().require(&[("unnoted", 0.0)]);
     }
 }

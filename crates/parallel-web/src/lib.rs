@@ -13,6 +13,9 @@
 //!   their event streams ([`TaskRuns::events`], which cannot be resumed).
 //! - [`TaskSpec`], [`RunInput`], [`TypedRun`] and [`TypedResult`]: your own
 //!   types in and out; the wire model is the generated [`types`].
+//! - [`Client::search`] and [`Client::extract`]: web search and reading
+//!   given pages ([`ExtractResponse`] lists the pages that could not be read
+//!   beside the ones that were).
 //! - [`RequestOptions`] and [`WithOptions`]: per-call timeout, retries,
 //!   headers, query parameters and betas on every request builder, and
 //!   [`Client::with_options`] for a client view with other defaults.
@@ -34,6 +37,8 @@
 //!   self-resuming machine and event decoding, for any endpoint.
 //! - `runs/`: single runs, results, `execute` (create and wait) and a
 //!   run's own event stream.
+//! - `search.rs`, `extract.rs`: search and extract builders, their limit
+//!   checks and the extract response.
 //! - `spec/`: task specs, run inputs and the `parallel-beta` header.
 //! - `waiter.rs`: the deadline-and-backoff core both waiters share.
 //! - `fuzz_runner.rs` (tests only): runs the `fuzz_` property tests, for a
@@ -42,10 +47,12 @@
 
 mod client;
 mod error;
+mod extract;
 #[cfg(test)]
 mod fuzz_runner;
 mod groups;
 mod runs;
+mod search;
 mod spec;
 mod streams;
 mod waiter;
@@ -59,6 +66,7 @@ pub use client::{
     DEFAULT_SETTLE_WINDOW,
 };
 pub use error::{ApiError, DuplicatedInput, Error, FieldError, WaitTimeout};
+pub use extract::{Extract, ExtractResponse, ExtractResult, MAX_EXTRACT_URLS};
 pub use groups::add_runs::{AddRuns, BatchRuns, BatchRunsRequest};
 pub use groups::batching::{AddRunsOutcome, BATCH_TAG_KEY, MAX_RUNS_PER_POST};
 pub use groups::streams::{
@@ -70,6 +78,10 @@ pub use runs::events::{RunEventStream, RunEventsRequest};
 pub use runs::execute::{Execute, TypedExecute};
 pub use runs::result::{ResultRequest, TypedResult, TypedResultRequest};
 pub use runs::{CreateRun, TaskRuns};
+pub use search::{
+    MAX_POLICY_DOMAINS, MAX_SESSION_ID_CHARS, MIN_FETCH_MAX_AGE_SECONDS, Search, SearchMode,
+    SearchResponse, SearchResult,
+};
 pub use spec::beta;
 pub use spec::run_input::{
     MAX_METADATA_KEY_CHARS, MAX_METADATA_VALUE_CHARS, MAX_SPEC_AND_INPUT_CHARS, MetadataValue,

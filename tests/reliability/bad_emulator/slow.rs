@@ -10,6 +10,7 @@ use parallel_web_tests::{EmulatorProcess, TEST_API_KEY};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::oneshot;
 
 /// Bound on how long a stalled connection may stay open: generous, well over
 /// the emulator's 15 s, 10 s and 30 s deadlines. Reaching it means the server
@@ -125,8 +126,13 @@ fn stalls() -> Vec<Stall> {
 
 /// Plays one stalled client; `Ok` (with how long the connection stayed
 /// open, for the log) once the server has closed it having sent what the
-/// stall expects.
-async fn play(addr: String, stall: Stall) -> Result<Duration, String> {
+/// stall expects. `stalling` is told once the opening bytes are sent (or
+/// dropped if that failed), so the caller knows every stall is under way.
+async fn play(
+    addr: String,
+    stall: Stall,
+    stalling: oneshot::Sender<()>,
+) -> Result<Duration, String> {
     let started = std::time::Instant::now();
     let stream = TcpStream::connect(&addr)
         .await
@@ -136,6 +142,7 @@ async fn play(addr: String, stall: Stall) -> Result<Duration, String> {
         .write_all(&stall.opening)
         .await
         .map_err(|e| format!("write: {e}"))?;
+    let _ = stalling.send(());
     // The writing half lives in this task until the end: dropping it would
     // send a FIN, which is a different case (`Then::HalfClose`).
     let sender = tokio::spawn(async move {
@@ -198,16 +205,21 @@ pub async fn run() {
     let mut emulator = EmulatorProcess::spawn_capturing_stderr(&["--time-scale", "0"]);
     let client = client();
     let addr = authority(&emulator);
-    let players: Vec<_> = stalls()
+    let (players, stalling): (Vec<_>, Vec<_>) = stalls()
         .into_iter()
         .map(|s| {
             let name = s.name;
-            (name, tokio::spawn(play(addr.clone(), s)))
+            let (tx, rx) = oneshot::channel();
+            ((name, tokio::spawn(play(addr.clone(), s, tx))), rx)
         })
-        .collect();
+        .unzip();
 
-    // While they stall, others are served.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // While they stall (each has connected and sent its opening bytes;
+    // a player that failed first drops its sender and reports below),
+    // others are served.
+    for started in stalling {
+        let _ = started.await;
+    }
     let normal = Http {
         method: reqwest::Method::POST,
         path: "/v1/tasks/groups".to_owned(),

@@ -3,14 +3,11 @@
 //! table (every row, in input order, each with its own run's result) and
 //! the directory (no temporary output file left behind).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::time::Duration;
 
-use futures::StreamExt;
-use parallel_web::{Client, RetryPolicy};
-use parallel_web_tests::{EmulatorProcess, TEST_API_KEY};
-use serde_json::Value;
+use parallel_web_tests::{EmulatorProcess, RunRecord, check_rows_got_their_own_results};
+use serde_json::{Map, Value};
 
 /// Columns of the output: the input's, the added one, the status columns.
 const OUTPUT_COLUMNS: [&str; 6] = ["id", "name", "ceo", "_run_id", "_status", "_error"];
@@ -81,27 +78,17 @@ pub async fn finished_run(
         ));
     }
 
-    // The ledger of every group that has runs: run id -> (sent name, status).
-    let mut ledger: HashMap<String, (String, String)> = HashMap::with_capacity(rows.len());
-    let mut group_ids = Vec::new();
-    for (group, count) in stats["runs_per_group"].as_object().into_iter().flatten() {
-        if count.as_u64().unwrap_or_default() == 0 {
-            continue;
-        }
-        group_ids.push(group.clone());
-        for entry in emulator.ledger(group).await {
-            let input = &entry.run_input["input"];
-            let name = match input.as_object().map(|o| (o.len(), o.get("name"))) {
-                Some((1, Some(Value::String(name)))) => name.clone(),
-                _ => {
-                    problems.push(format!(
-                        "run {} was sent {input}, not a row's name alone",
-                        entry.run_id
-                    ));
-                    continue;
-                }
-            };
-            ledger.insert(entry.run_id, (name, entry.status));
+    // Every run of every group that has runs: the ledger's input and
+    // status, and the output the API serves for it.
+    let runs = emulator.runs_by_id().await;
+    let mut sent_names: Vec<&str> = Vec::with_capacity(runs.len());
+    for (run_id, run) in &runs {
+        match run.input.as_object().map(|o| (o.len(), o.get("name"))) {
+            Some((1, Some(Value::String(name)))) => sent_names.push(name),
+            _ => problems.push(format!(
+                "run {run_id} was sent {}, not a row's name alone",
+                run.input
+            )),
         }
     }
 
@@ -111,8 +98,8 @@ pub async fn finished_run(
         *expected.entry(r.name.as_str()).or_default() += 1;
     }
     let mut created: HashMap<&str, usize> = HashMap::with_capacity(expected.len());
-    for (name, _) in ledger.values() {
-        *created.entry(name.as_str()).or_default() += 1;
+    for name in sent_names {
+        *created.entry(name).or_default() += 1;
     }
     let mut wrong: Vec<String> = expected
         .iter()
@@ -136,8 +123,7 @@ pub async fn finished_run(
         ));
     }
 
-    let outputs = run_outputs(emulator, &group_ids).await;
-    let failed = check_output(dir, rows, &ledger, &outputs, problems);
+    let failed = check_output(dir, rows, &runs, problems);
     let want_code = if failed > 0 { 2 } else { 0 };
     if exit_code != want_code {
         problems.push(format!(
@@ -160,15 +146,14 @@ pub async fn finished_run(
     }
 }
 
-/// Every output row, in input order, is its row, with a run of its own
-/// whose sent content is the row's, the run's final status, and the run's
-/// own output (which, for this emulator, names the row's content).
-/// Returns the failed rows.
+/// Every output row, in input order, is its row, and carries its own
+/// run's result (the shared check: a run of its own, sent the row's name,
+/// with the row's status and the row's `ceo` as its output). Returns the
+/// failed rows.
 fn check_output(
     dir: &Path,
     rows: &[Row],
-    ledger: &HashMap<String, (String, String)>,
-    outputs: &HashMap<String, String>,
+    runs: &HashMap<String, RunRecord>,
     problems: &mut Vec<String>,
 ) -> usize {
     let mut reader = match csv::Reader::from_path(dir.join("out.csv")) {
@@ -187,60 +172,40 @@ fn check_output(
         return 0;
     }
     let mut wrong = Vec::new();
-    let mut seen_runs: HashSet<String> = HashSet::with_capacity(rows.len());
-    let mut failed = 0;
-    let mut count = 0;
+    let mut table = Vec::with_capacity(rows.len());
     for (i, record) in reader.records().enumerate() {
-        count += 1;
         let Ok(record) = record else {
             wrong.push(format!("output row {i} is not CSV"));
             continue;
         };
-        let field = |k: usize| record.get(k).unwrap_or_default();
-        let (id, name, ceo, run_id, status, error) =
-            (field(0), field(1), field(2), field(3), field(4), field(5));
-        let Some(row) = rows.get(i) else {
-            wrong.push(format!("output row {i} ({id}) is one row too many"));
-            continue;
-        };
-        if id != row.id || name != row.name {
-            wrong.push(format!("output row {i} is {id} {name:?}, not {}", row.id));
-            continue;
-        }
-        if !seen_runs.insert(run_id.to_owned()) {
-            wrong.push(format!("{id}: run {run_id:?} is also another row's"));
-        }
-        let Some((sent, run_status)) = ledger.get(run_id) else {
-            wrong.push(format!("{id}: run {run_id:?} is not in the ledger"));
-            continue;
-        };
-        if sent != name {
-            wrong.push(format!("{id}: run {run_id} was created for {sent:?}"));
-        }
-        if status != run_status {
-            wrong.push(format!(
-                "{id}: status {status:?}, its run is {run_status:?}"
-            ));
-        }
-        if run_status == "completed" {
-            let theirs = outputs.get(run_id).map_or("<no output>", String::as_str);
-            if ceo != theirs || !ceo.contains(name) {
-                wrong.push(format!(
-                    "{id}: ceo {ceo:?}, its run's output is {theirs:?} (for {name:?})"
-                ));
+        let row: Map<String, Value> = OUTPUT_COLUMNS
+            .iter()
+            .zip(record.iter())
+            .map(|(k, v)| ((*k).to_owned(), Value::String(v.to_owned())))
+            .collect();
+        let (id, name) = (&row["id"], &row["name"]);
+        match rows.get(i) {
+            None => wrong.push(format!("output row {i} ({id}) is one row too many")),
+            Some(r) if *id != r.id.as_str() || *name != r.name.as_str() => {
+                wrong.push(format!("output row {i} is {id} {name}, not {}", r.id));
             }
-        } else {
-            failed += 1;
-            if error.is_empty() || !ceo.is_empty() {
-                wrong.push(format!(
-                    "{id}: {status} with ceo {ceo:?} and error {error:?}"
-                ));
-            }
+            Some(_) => {}
         }
+        table.push(row);
     }
-    if count != rows.len() {
-        wrong.push(format!("{count} output rows for {} input rows", rows.len()));
+    if table.len() != rows.len() {
+        wrong.push(format!(
+            "{} output rows for {} input rows",
+            table.len(),
+            rows.len()
+        ));
     }
+    wrong.extend(check_rows_got_their_own_results(
+        runs,
+        &table,
+        &["ceo"],
+        Some(&["name"]),
+    ));
     if !wrong.is_empty() {
         problems.push(format!(
             "{} output rows are wrong: {}",
@@ -248,42 +213,7 @@ fn check_output(
             shorten(&wrong)
         ));
     }
-    failed
-}
-
-/// The `ceo` the emulator gave each completed run of these groups, read
-/// with a client that rides out the injected faults.
-async fn run_outputs(emulator: &EmulatorProcess, groups: &[String]) -> HashMap<String, String> {
-    let quick = RetryPolicy::default()
-        .max_retries(12)
-        .initial_delay(Duration::from_millis(5))
-        .max_delay(Duration::from_millis(100));
-    let client = Client::builder()
-        .api_key(TEST_API_KEY)
-        .base_url(emulator.base_url())
-        .retry_policy(quick.clone())
-        .stream_backoff(quick)
-        .stream_max_reconnects(20)
-        .build()
-        .expect("client");
-    let mut outputs = HashMap::new();
-    for group in groups {
-        let mut runs = client
-            .task_groups()
-            .handle(group)
-            .runs()
-            .include_output()
-            .typed::<Value, Value>()
-            .await
-            .unwrap_or_else(|e| panic!("open the runs of {group}: {e}"));
-        while let Some(run) = runs.next().await {
-            let run = run.unwrap_or_else(|e| panic!("read the runs of {group}: {e}"));
-            if let Some(ceo) = run.output.as_ref().and_then(|o| o["ceo"].as_str()) {
-                outputs.insert(run.run.run_id.clone(), ceo.to_owned());
-            }
-        }
-    }
-    outputs
+    table.iter().filter(|r| r["_status"] != "completed").count()
 }
 
 /// The first few items of a long list, and how many more there are.

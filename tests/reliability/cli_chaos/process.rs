@@ -30,6 +30,10 @@ pub fn enrich_command(emulator: &EmulatorProcess, dir: &Path) -> Command {
         .args(["--column", "ceo: CEO name", "--input-columns", "name"])
         .env("PARALLEL_BASE_URL", emulator.base_url())
         .env("PARALLEL_API_KEY", TEST_API_KEY)
+        // The emulator commits a cut-after-commit POST before cutting it
+        // (no late-commit faults here), so a 1 s settle window is as safe as
+        // the default 60 s and keeps each cut from costing a minute.
+        .env("PARALLEL_SETTLE_WINDOW", "1")
         .env_remove("PARALLEL_WEB_CLI_TEST_PAUSE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

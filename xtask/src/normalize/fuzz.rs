@@ -6,6 +6,11 @@
 //! time, never copied here) broken at random places, [`normalize`] never
 //! panics: it returns a document or an error message; it is deterministic;
 //! and normalising its own output again changes nothing (idempotence).
+//! Idempotence is only tested when a document normalises, so one property
+//! puts generated 3.1 schemas (type arrays with `null`, `anyOf` with
+//! `null`, `const`, `examples`, `exclusiveMinimum`, nested) into the
+//! properties of our own spec, which normalises; every property tallies how
+//! often its precondition held and fails when it never did.
 //!
 //! Why proptest and not `cargo fuzz`: cargo-fuzz needs a nightly toolchain
 //! (for its sanitizer flags) and this project builds on stable only.
@@ -21,7 +26,7 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use parallel_web_test_support::fuzz::{json_places as places, json_remove, json_tree};
+use parallel_web_test_support::fuzz::{Tally, json_places as places, json_remove, json_tree};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
@@ -190,11 +195,13 @@ fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
     }
 }
 
-/// The properties every input must have.
-fn check(doc: Value) -> Result<(), TestCaseError> {
+/// The properties every input must have; notes in `tally` whether the
+/// document normalised (the precondition of idempotence).
+fn check(doc: Value, tally: &Tally) -> Result<(), TestCaseError> {
     let first = normalize(doc.clone());
     let second = normalize(doc);
     prop_assert!(first == second, "not deterministic");
+    tally.note("normalised (idempotence checked)", first.is_ok());
     if let Ok(out) = first {
         match normalize(out.clone()) {
             Ok(again) => prop_assert!(
@@ -209,38 +216,141 @@ fn check(doc: Value) -> Result<(), TestCaseError> {
 }
 
 #[test]
-fn fuzz_normalize_any_json_never_panics_and_is_idempotent() {
-    fuzz(4000, openapi_like(), check);
+fn fuzz_normalize_any_json_never_panics_and_is_deterministic() {
+    // Bare random documents never normalise (they lack what a spec needs),
+    // so this target checks only "no panic, deterministic"; idempotence on
+    // random trees is `fuzz_normalize_any_json_in_a_real_spec_is_idempotent`.
+    let tally = Tally::new();
+    fuzz(4000, openapi_like(), |doc| check(doc, &tally));
+    tally.require(&[]);
 }
 
 #[test]
 fn fuzz_normalize_broken_real_specs_never_panic_and_are_idempotent() {
     let case = (any::<Index>(), prop::collection::vec(mutation(), 1..6));
+    let tally = Tally::new();
     fuzz(180, case, |(which, mutations)| {
         let seeds = seeds();
         let mut doc = seeds[which.index(seeds.len())].1.clone();
         mutate(&mut doc, &mutations);
-        check(doc)
+        check(doc, &tally)
     });
+    tally.require(&[("normalised (idempotence checked)", 0.1)]);
 }
 
-#[test]
-fn every_seed_document_normalises_idempotently() {
-    for (n, (path, doc)) in seeds().iter().enumerate() {
-        match normalize(doc.clone()) {
-            Ok(out) => assert_eq!(normalize(out.clone()).as_ref(), Ok(&out), "{path}"),
-            // Ours must translate; an official document may hold what the
-            // normaliser refuses by design (e.g. two operations that would
-            // get the same method name).
-            Err(e) => assert!(n > 0, "{path}: {e}"),
+/// A schema in OpenAPI 3.1 forms the rewrites translate to 3.0, nested.
+fn schema_31() -> impl Strategy<Value = Value> {
+    let scalar = prop::sample::select(vec!["string", "integer", "number", "boolean"]);
+    let leaf = prop_oneof![
+        scalar.clone().prop_map(|t| json!({"type": t})),
+        scalar.clone().prop_map(|t| json!({"type": [t, "null"]})),
+        scalar.prop_map(|t| json!({"anyOf": [{"type": t}, {"type": "null"}]})),
+        "[a-z]{1,6}".prop_map(|c| json!({"const": c})),
+        (any::<i32>(), any::<i32>())
+            .prop_map(|(a, b)| json!({"type": "integer", "examples": [a, b]})),
+        any::<i32>().prop_map(|n| json!({"type": "number", "exclusiveMinimum": n})),
+        Just(json!({"$ref": "#/components/schemas/TaskSpec"})),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::btree_map("[a-z]{1,5}", inner.clone(), 1..4).prop_map(|m| {
+                json!({"type": ["object", "null"], "properties": m, "title": "T"})
+            }),
+            inner
+                .clone()
+                .prop_map(|i| json!({"type": "array", "items": i, "examples": [[]]})),
+            (inner.clone(), inner).prop_map(|(a, b)| json!({"anyOf": [a, b, {"type": "null"}]})),
+        ]
+    })
+}
+
+/// Whether `value` holds a 3.1 form the rewrites translate.
+fn has_31_form(value: &Value) -> bool {
+    let mut todo = vec![value];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::Object(m) => {
+                if m.get("type").is_some_and(Value::is_array)
+                    || ["const", "examples", "exclusiveMinimum"]
+                        .iter()
+                        .any(|k| m.contains_key(*k))
+                {
+                    return true;
+                }
+                todo.extend(m.values());
+            }
+            Value::Array(a) => todo.extend(a),
+            _ => {}
         }
     }
+    false
+}
+
+/// Every property schema of every component of our spec, as JSON pointers:
+/// where a generated schema goes.
+fn property_slots() -> &'static [String] {
+    static SLOTS: OnceLock<Vec<String>> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        places(&seeds()[0].1)
+            .into_iter()
+            .filter(|p| {
+                let parts: Vec<&str> = p.split('/').collect();
+                parts.len() == 6 && parts[1] == "components" && parts[4] == "properties"
+            })
+            .collect()
+    })
+}
+
+/// Our spec with each schema put at its slot.
+fn ours_with(inserts: &[(Index, Value)]) -> Value {
+    let slots = property_slots();
+    let mut doc = seeds()[0].1.clone();
+    for (at, schema) in inserts {
+        if let Some(slot) = doc.pointer_mut(&slots[at.index(slots.len())]) {
+            *slot = schema.clone();
+        }
+    }
+    doc
 }
 
 #[test]
-fn a_document_that_is_not_an_object_is_an_error_not_a_panic() {
-    for doc in [json!(1), json!([]), json!("openapi"), json!(true)] {
-        let err = normalize(doc.clone()).unwrap_err();
-        assert!(err.contains("JSON object"), "{doc}: {err}");
-    }
+fn fuzz_normalize_any_json_in_a_real_spec_is_idempotent() {
+    // Random trees where a schema goes: the document around them normalises,
+    // so idempotence is checked, not skipped.
+    assert!(
+        !property_slots().is_empty(),
+        "our spec has component properties"
+    );
+    let case = prop::collection::vec((any::<Index>(), openapi_like()), 1..4);
+    let tally = Tally::new();
+    fuzz(300, case, |inserts| check(ours_with(&inserts), &tally));
+    tally.require(&[("normalised (idempotence checked)", 0.5)]);
+}
+
+#[test]
+fn fuzz_normalize_31_schemas_in_our_spec_are_rewritten_idempotently() {
+    assert!(
+        !property_slots().is_empty(),
+        "our spec has component properties"
+    );
+    let plain = normalize(seeds()[0].1.clone()).expect("our spec normalises");
+    let case = prop::collection::vec((any::<Index>(), schema_31()), 1..4);
+    let tally = Tally::new();
+    fuzz(300, case, |inserts| {
+        tally.note(
+            "an inserted schema holds a 3.1 form to rewrite",
+            inserts.iter().any(|(_, s)| has_31_form(s)),
+        );
+        let doc = ours_with(&inserts);
+        tally.note(
+            "it normalised, and the inserts changed the output",
+            normalize(doc.clone()).is_ok_and(|out| out != plain),
+        );
+        check(doc, &tally)
+    });
+    tally.require(&[
+        ("an inserted schema holds a 3.1 form to rewrite", 0.5),
+        ("it normalised, and the inserts changed the output", 0.5),
+        ("normalised (idempotence checked)", 0.5),
+    ]);
 }

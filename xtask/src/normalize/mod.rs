@@ -144,7 +144,7 @@ mod tests {
         let doc = normalize(our_spec()).unwrap();
         assert_eq!(doc["openapi"], "3.0.3");
         let operations = operations(&doc);
-        assert_eq!(operations.len(), 18);
+        assert_eq!(operations.len(), 22);
         for (name, operation) in &operations {
             let id = operation["operationId"].as_str().unwrap();
             assert_eq!(rename::short_operation_id(id), Some(id), "{name}");

@@ -80,6 +80,10 @@ const RENAMES: &[(&str, &str)] = &[
         "tasks_runs_events_get_v1beta_tasks_runs__run_id__events_get",
         "beta_task_run_events",
     ),
+    ("v1_search_v1_search_post", "search"),
+    ("extract_v1_extract_post", "extract"),
+    ("web_search_v1beta_search_post", "beta_search"),
+    ("beta_extract_v1beta_extract_post", "beta_extract"),
 ];
 
 /// The short name for `id`, if `id` is an official id or already short.

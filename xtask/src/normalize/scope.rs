@@ -3,12 +3,18 @@
 use serde_json::Value;
 
 /// Path prefixes of the in-scope operations: the Task Group API (GA and beta)
-/// and the Task Run API. Everything else in the published document (search,
-/// extract, FindAll, monitors, chat) is left out.
+/// and the Task Run API. Everything else in the published document (FindAll,
+/// monitors, chat) is left out.
 const IN_SCOPE_PREFIXES: &[&str] = &["/v1/tasks/groups", "/v1beta/tasks/groups", "/v1/tasks/runs"];
 
 /// Single in-scope paths outside those prefixes.
-const IN_SCOPE_PATHS: &[&str] = &["/v1beta/tasks/runs/{run_id}/events"];
+const IN_SCOPE_PATHS: &[&str] = &[
+    "/v1beta/tasks/runs/{run_id}/events",
+    "/v1/search",
+    "/v1/extract",
+    "/v1beta/search",
+    "/v1beta/extract",
+];
 
 /// True when `path` belongs to the API this project wraps.
 pub fn is_in_scope(path: &str) -> bool {
@@ -41,11 +47,11 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn only_task_group_and_task_run_paths_are_kept() {
+    fn only_task_search_and_extract_paths_are_kept() {
         let mut doc = json!({"paths": {
             "/v1/tasks/groups": {}, "/v1beta/tasks/groups/{id}/runs": {}, "/v1/tasks/runs/{id}/result": {},
             "/v1beta/tasks/runs/{run_id}/events": {}, "/v1beta/search": {}, "/v1/tasks/runsx": {},
-            "/v1beta/findall/runs": {}
+            "/v1beta/findall/runs": {}, "/v1/search/extra": {}, "/v1beta/chat/completions": {}
         }, "webhooks": {}});
         keep_in_scope_paths(&mut doc);
         let kept: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
@@ -55,7 +61,8 @@ mod tests {
                 "/v1/tasks/groups",
                 "/v1beta/tasks/groups/{id}/runs",
                 "/v1/tasks/runs/{id}/result",
-                "/v1beta/tasks/runs/{run_id}/events"
+                "/v1beta/tasks/runs/{run_id}/events",
+                "/v1beta/search"
             ]
         );
         assert!(doc.get("webhooks").is_none());

@@ -260,11 +260,17 @@ fn dry_run(plan: &mut Plan, format: Format) -> Result<()> {
     let client = Client::builder().api_key("dry-run").build()?;
     let group = client.task_groups().handle("<group>");
     let bodies = submit::add_runs(&group, inputs, plan).preview()?;
-    println!("task spec:");
-    println!("{}", serde_json::to_string_pretty(&plan.spec.to_json())?);
-    println!("first POST /v1/tasks/groups/<group>/runs body:");
-    if let Some(body) = bodies.first() {
-        println!("{}", serde_json::to_string_pretty(body)?);
-    }
-    Ok(())
+    let spec = serde_json::to_string_pretty(&plan.spec.to_json())?;
+    let body = bodies
+        .first()
+        .map(serde_json::to_string_pretty)
+        .transpose()?;
+    crate::fail::to_stdout(|out| {
+        writeln!(out, "task spec:\n{spec}")?;
+        writeln!(out, "first POST /v1/tasks/groups/<group>/runs body:")?;
+        if let Some(body) = body {
+            writeln!(out, "{body}")?;
+        }
+        Ok(())
+    })
 }

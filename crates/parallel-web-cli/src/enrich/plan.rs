@@ -344,7 +344,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.source.as_deref(), Some("in.csv"));
-        assert_eq!(config.enriched_columns[0].kind.as_deref(), Some("str"));
+        assert_eq!(config.target.as_deref(), Some("out.csv"));
+        let source = &config.source_columns[..];
+        assert_eq!(source.len(), 1);
+        assert_eq!(
+            (source[0].name.as_str(), source[0].description.as_deref()),
+            ("company", Some("The company"))
+        );
+        let enriched = &config.enriched_columns[..];
+        assert_eq!(enriched.len(), 1);
+        assert_eq!(
+            (
+                enriched[0].name.as_str(),
+                enriched[0].description.as_deref(),
+                enriched[0].kind.as_deref()
+            ),
+            ("ceo", Some("CEO name"), Some("str"))
+        );
         assert_eq!(config.processor.as_deref(), Some("lite-fast"));
     }
 }

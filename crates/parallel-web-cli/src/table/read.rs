@@ -285,11 +285,16 @@ mod tests {
     #[test]
     fn an_error_from_each_is_returned_not_taken_for_a_stop() {
         let mut each = |_: Item| -> Result<Next> { Err(Failure::new("journal full")) };
-        let read = read_json("t", "[{\"a\":1},{\"a\":2}]".as_bytes(), &mut each);
-        assert_eq!(
-            read.err().map(|f| f.to_string()).as_deref(),
-            Some("journal full")
-        );
+        let csv = read_csv("t", "a\n1\n2\n".as_bytes(), &mut each).map(drop);
+        let jsonl = read_jsonl("t", "{\"a\":1}\n{\"a\":2}\n".as_bytes(), &mut each);
+        let json = read_json("t", "[{\"a\":1},{\"a\":2}]".as_bytes(), &mut each);
+        for (format, read) in [("csv", csv), ("jsonl", jsonl), ("json", json)] {
+            assert_eq!(
+                read.err().map(|f| f.to_string()).as_deref(),
+                Some("journal full"),
+                "{format}"
+            );
+        }
         let (read, lines) = read_until(Format::Json, "[{\"a\":1},{\"a\":2}", 5);
         assert!(read.is_err(), "a cut array is still an error: {lines:?}");
     }

@@ -1,7 +1,8 @@
 //! Helpers shared by the end-to-end test targets of `parallel-web enrich`:
 //! a scratch directory per test, the CLI binary pointed at an emulator
-//! process, the emulator's counters and ledger, and a way to stop the CLI
-//! at a test-hook point.
+//! process, the emulator's counters and ledger, the check that each output
+//! row got its own run's result, and a way to stop the CLI at a test-hook
+//! point.
 
 #![allow(dead_code)] // each test target uses its own subset
 
@@ -9,8 +10,10 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use parallel_web_tests::{EmulatorProcess, LedgerEntry, TEST_API_KEY};
-use serde_json::Value;
+use parallel_web_tests::{
+    EmulatorProcess, LedgerEntry, TEST_API_KEY, check_rows_got_their_own_results,
+};
+use serde_json::{Map, Value};
 
 pub const CLI: &str = env!("CARGO_BIN_EXE_parallel-web");
 pub const COMPANIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/companies.csv");
@@ -45,7 +48,8 @@ pub fn run(mut c: Command) -> Output {
     out
 }
 
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+/// Runs `f` to its end on a runtime of its own (for SDK calls from a test).
+pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
     parallel_web::install_tls_provider();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -59,9 +63,73 @@ pub fn stats(emu: &EmulatorProcess) -> Value {
     block_on(emu.stats())
 }
 
+/// The API operations the emulator was asked for (its own `/_emulator`
+/// endpoints left out).
+pub fn api_operations(emu: &EmulatorProcess) -> Vec<String> {
+    stats(emu)["requests_per_operation"]
+        .as_object()
+        .expect("requests per operation")
+        .keys()
+        .filter(|op| !op.starts_with("emulator_"))
+        .cloned()
+        .collect()
+}
+
 /// The emulator's record of every run of a group.
 pub fn ledger(emu: &EmulatorProcess, group: &str) -> Vec<LedgerEntry> {
     block_on(emu.ledger(group))
+}
+
+/// Panics unless every row of `rows` carries its own run's result: the
+/// run it names was sent the row's content (all of it but `enriched` and
+/// the status columns, or `sent_columns`), has the row's status, and gave
+/// the row's `enriched` values (`parallel_web_tests::check_rows_got_their_own_results`).
+pub fn assert_rows_got_their_own_results(
+    emu: &EmulatorProcess,
+    rows: &[Value],
+    enriched: &[&str],
+    sent_columns: Option<&[&str]>,
+) {
+    let runs = block_on(emu.runs_by_id());
+    let rows: Vec<Map<String, Value>> = rows
+        .iter()
+        .map(|r| r.as_object().expect("a row is an object").clone())
+        .collect();
+    let wrong = check_rows_got_their_own_results(&runs, &rows, enriched, sent_columns);
+    assert!(
+        wrong.is_empty(),
+        "{} problems with rows and their runs:\n{}",
+        wrong.len(),
+        wrong
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// The rows of a CSV table, each cell as a JSON string.
+pub fn read_csv(path: &Path) -> Vec<Value> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            let row: Map<String, Value> = header
+                .iter()
+                .zip(r.iter())
+                .map(|(k, v)| (k.clone(), Value::String(v.to_owned())))
+                .collect();
+            Value::Object(row)
+        })
+        .collect()
 }
 
 /// The group id a run printed (`group: tgrp_...`).

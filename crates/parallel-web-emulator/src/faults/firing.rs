@@ -44,6 +44,9 @@ impl FaultSet {
     fn try_fire(&self, i: usize) -> bool {
         let a = &self.armed[i];
         let n = a.seen.fetch_add(1, Ordering::Relaxed);
+        if n < a.fault.skip {
+            return false;
+        }
         if ids::unit(ids::hash(self.seed, &[i as u64, n, 0xfa])) >= a.fault.rate {
             return false;
         }
@@ -115,5 +118,16 @@ mod tests {
             .filter(|_| set.firing("GET", "/x", |_| true).count() > 0)
             .count();
         assert_eq!(fired, 2);
+    }
+
+    #[test]
+    fn skip_lets_the_first_eligible_requests_through() {
+        let set = FaultSet::new(1, vec![Fault::status(503).skip(2).times(1).path("/runs")]);
+        let fired: Vec<bool> = ["/runs", "/other", "/runs", "/runs", "/runs"]
+            .iter()
+            .map(|p| set.firing("POST", p, |_| true).count() > 0)
+            .collect();
+        // `/other` is not eligible, so it does not count towards the skip.
+        assert_eq!(fired, [false, false, false, true, false]);
     }
 }

@@ -65,7 +65,9 @@ pub enum FaultKind {
 /// ```
 ///
 /// Every kind also takes `rate=P` (share of eligible requests, default 1),
-/// `times=N` (fire at most N times; default unlimited), `path=S` (only
+/// `times=N` (fire at most N times; default unlimited), `skip=N` (let the
+/// first N eligible requests through, e.g. to hit the second chunk of a
+/// batch and not the first), `path=S` (only
 /// requests whose path contains S) and `method=M` (only requests with HTTP method M). Options are comma-separated, e.g.
 /// `status:code=429,rate=0.2,retry-after-ms=100,times=5,path=/runs`.
 /// Decisions are reproducible: the n-th eligible request of fault i fires iff
@@ -82,6 +84,7 @@ pub struct Fault {
     kind: FaultKind,
     rate: f64,
     times: Option<u32>,
+    skip: u64,
     path: Option<String>,
     method: Option<String>,
 }
@@ -92,6 +95,7 @@ impl Fault {
             kind,
             rate: 1.0,
             times: None,
+            skip: 0,
             path: None,
             method: None,
         }
@@ -159,6 +163,19 @@ impl Fault {
     /// Fire at most `n` times.
     pub fn times(mut self, n: u32) -> Self {
         self.times = Some(n);
+        self
+    }
+
+    /// Let the first `n` eligible requests through untouched; the fault can
+    /// fire from the `n+1`-th on (`skip(2).times(1)`: only the third).
+    ///
+    /// ```
+    /// use parallel_web_emulator::Fault;
+    /// let f = Fault::ambiguous_add_runs().skip(2).times(1);
+    /// assert_eq!(f.to_string(), "ambiguous-add-runs:times=1,skip=2");
+    /// ```
+    pub fn skip(mut self, n: u64) -> Self {
+        self.skip = n;
         self
     }
 
@@ -264,6 +281,9 @@ impl fmt::Display for Fault {
         if let Some(n) = self.times {
             opts.push(format!("times={n}"));
         }
+        if self.skip > 0 {
+            opts.push(format!("skip={}", self.skip));
+        }
         if let Some(p) = &self.path {
             opts.push(format!("path={p}"));
         }
@@ -368,6 +388,9 @@ impl FromStr for Fault {
         if let Some(n) = num("times")? {
             fault = fault.times(n as u32);
         }
+        if let Some(n) = num("skip")? {
+            fault = fault.skip(n);
+        }
         if let Some(p) = get("path") {
             fault = fault.path(p);
         }
@@ -384,6 +407,7 @@ impl FromStr for Fault {
             "ms",
             "rate",
             "times",
+            "skip",
             "path",
             "method",
         ];
@@ -405,6 +429,7 @@ mod tests {
             "drop-stream:between=3-10,times=2",
             "status:code=429,retry-after=1,retry-after-ms=100,should-retry=true,rate=0.2,times=4,path=/runs,method=POST",
             "ambiguous-add-runs:times=1",
+            "ambiguous-add-runs:times=1,skip=2,path=/runs",
             "latency:ms=50",
             "late-commit:ms=1500,rate=0.5,times=3",
         ] {
@@ -423,6 +448,7 @@ mod tests {
             "latency:ms=x",
             "late-commit",
             "late-commit:ms=-1",
+            "ambiguous-add-runs:skip=x",
             "status:code=429,colour=red",
         ] {
             assert!(s.parse::<Fault>().is_err(), "{s}");

@@ -72,7 +72,13 @@ pub async fn group_events(
         pos: start,
     };
     let cut_after = st.faults.stream_cut(uri.path());
-    Ok(sse::serve(st, cut_after, source, events_next))
+    Ok(sse::serve(
+        st,
+        "task_group_events",
+        cut_after,
+        source,
+        events_next,
+    ))
 }
 
 /// The next events of the log (at most `allow`), a keep-alive, or the end.

@@ -5,14 +5,17 @@
 //! - [`runs`]: create, retrieve, input, result long-poll (R1–R4)
 //! - [`runs_stream`], [`events_stream`], [`run_events`]: the SSE endpoints (G4, G5, R5)
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
+//! - [`search`], [`extract`]: search and extract over the synthetic web ([`crate::web`])
 
 pub mod body;
 pub mod events_stream;
+pub mod extract;
 pub mod groups;
 pub mod ledger;
 pub mod run_events;
 pub mod runs;
 pub mod runs_stream;
+pub mod search;
 
 use crate::error::ApiError;
 use crate::render::Renderer;
@@ -23,8 +26,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// Query parameters by name (last one wins; unknown names such as `beta` are
-/// ignored). A malformed query string is a 422 in FastAPI's shape rather than
-/// axum's plain-text rejection.
+/// ignored), checked against the operation's query parameters in the
+/// contract ([`crate::contract`]): a value its schema refuses is a 422 at
+/// `["query", name]`. A malformed query string is a 422 in FastAPI's shape
+/// rather than axum's plain-text rejection.
 #[derive(Debug, Default)]
 pub struct Params(pub HashMap<String, String>);
 
@@ -42,15 +47,26 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, ApiError> {
-        axum::extract::Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
-            .map(|q| Params(q.0))
+        let query = axum::extract::Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
             .map_err(|e| {
                 ApiError::validation(
                     &[json!("query")],
                     format!("Malformed query string: {e}"),
                     "value_error",
                 )
-            })
+            })?
+            .0;
+        // The route's template is the spec path (see `routes::ENDPOINTS`).
+        if let Some(path) = parts.extensions.get::<axum::extract::MatchedPath>() {
+            let method = parts.method.as_str().to_ascii_lowercase();
+            let violations = crate::contract::check_query(path.as_str(), &method, &query);
+            if !violations.is_empty() {
+                return Err(ApiError::Validation(
+                    violations.into_iter().map(Into::into).collect(),
+                ));
+            }
+        }
+        Ok(Params(query))
     }
 }
 
@@ -95,7 +111,7 @@ fn path_error(text: String) -> ApiError {
     )
 }
 
-/// Parses a FastAPI-style boolean query parameter.
+/// Reads a boolean query parameter ([`Params`] has checked its spelling).
 pub fn bool_param(params: &Params, name: &str, default: bool) -> Result<bool, ApiError> {
     match params.get(name).map(|v| v.to_ascii_lowercase()) {
         None => Ok(default),
@@ -111,16 +127,17 @@ pub fn bool_param(params: &Params, name: &str, default: bool) -> Result<bool, Ap
     }
 }
 
-/// Parses an optional non-negative number-of-seconds query parameter.
+/// Reads an optional number-of-seconds query parameter ([`Params`] has
+/// checked that it is a number of the type the contract names). The
+/// documents give no minimum: a negative number means no wait at all.
 pub fn seconds_param(params: &Params, name: &str) -> Result<Option<f64>, ApiError> {
     match params.get(name) {
         None => Ok(None),
-        Some(v) if v.is_empty() || v == "null" => Ok(None),
         Some(v) => match v.parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+            Ok(x) if x.is_finite() => Ok(Some(x.max(0.0))),
             _ => Err(ApiError::validation(
                 &[json!("query"), json!(name)],
-                "Input should be a valid non-negative number",
+                "Input should be a valid number, unable to parse string as a number",
                 "float_parsing",
             )),
         },

@@ -64,7 +64,13 @@ pub async fn run_events(
         last_meter: None,
     };
     let cut_after = st.faults.stream_cut(uri.path());
-    Ok(sse::serve(st, cut_after, source, run_events_next))
+    Ok(sse::serve(
+        st,
+        "task_run_events",
+        cut_after,
+        source,
+        run_events_next,
+    ))
 }
 
 /// How far along a run is (0..=1), and the µs span its progress covers.

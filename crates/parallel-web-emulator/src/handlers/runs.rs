@@ -115,18 +115,26 @@ fn render_run(
     ))
 }
 
+/// R4's 404, for an unknown run and for a failed one alike.
+fn result_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "Run failed or run id not found")
+}
+
 /// R4 `GET /v1/tasks/runs/{run_id}/result`: blocks until the run ends or `timeout` passes.
 pub async fn run_result(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
     PathIds(id): PathIds<String>,
-    params: Params,
+    params: Result<Params, ApiError>,
 ) -> Result<Response, ApiError> {
+    // The task-run endpoints answer validation errors as `ErrorResponse`s.
+    let params = params.map_err(ApiError::into_error_response)?;
     let timeout = seconds_param(&params, "timeout")
         .map_err(ApiError::into_error_response)?
         .unwrap_or(DEFAULT_RESULT_TIMEOUT)
         .min(3600.0);
-    let index = run_view(&st, &id)?.index;
+    // R4 documents one 404 for both cases: "Run failed or run id not found".
+    let index = run_view(&st, &id).map_err(|_| result_not_found())?.index;
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(timeout);
     let mut changes = st.changes.subscribe();
     loop {
@@ -134,16 +142,12 @@ pub async fn run_result(
         if !view.run.status.is_active() {
             if view.run.status == RunStatus::Failed {
                 return Err(
-                    ApiError::new(StatusCode::NOT_FOUND, "Run failed or run id not found")
-                        .with_detail(json!({ "run_id": id, "status": "failed" })),
+                    result_not_found().with_detail(json!({ "run_id": id, "status": "failed" }))
                 );
             }
             return match renderer(&st, &headers).result(&view) {
                 Some(body) => Ok(json_response(StatusCode::OK, body)),
-                None => Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "Run failed or run id not found",
-                )),
+                None => Err(result_not_found()),
             };
         }
         if st.is_closing() {

@@ -69,7 +69,13 @@ pub async fn group_runs(
         with_input,
         with_output,
     };
-    Ok(sse::serve(st, cut_after, source, runs_next))
+    Ok(sse::serve(
+        st,
+        "task_group_get_runs",
+        cut_after,
+        source,
+        runs_next,
+    ))
 }
 
 /// The next runs of the snapshot (at most `allow`), or the end.

@@ -23,7 +23,8 @@ use crate::types::{
 pub const MAX_METADATA_KEY_CHARS: usize = 16;
 /// Longest metadata value accepted by the API.
 pub const MAX_METADATA_VALUE_CHARS: usize = 512;
-/// Largest task spec plus input, in characters of compact JSON.
+/// Largest task spec plus input, in characters: the spec's compact JSON
+/// plus the input's text (a plain-text input) or compact JSON (an object).
 pub const MAX_SPEC_AND_INPUT_CHARS: usize = 25_000;
 
 /// Metadata as the wire has it.
@@ -621,7 +622,8 @@ mod tests {
 
     #[test]
     fn oversized_inputs_and_bad_kinds_are_rejected() {
-        assert!(wire(&RunInput::new("x".repeat(MAX_SPEC_AND_INPUT_CHARS))).is_err());
+        assert!(wire(&RunInput::new("x".repeat(MAX_SPEC_AND_INPUT_CHARS))).is_ok());
+        assert!(wire(&RunInput::new("x".repeat(MAX_SPEC_AND_INPUT_CHARS + 1))).is_err());
         let err = wire(&RunInput::new(42)).unwrap_err();
         assert!(err.to_string().contains("not a number"), "{err}");
         assert!(
@@ -637,10 +639,25 @@ mod tests {
             spec_chars: MAX_SPEC_AND_INPUT_CHARS - 5,
         };
         assert!(
-            RunInput::new("abc").check(None, &d, None).is_ok(),
+            RunInput::new("abcde").check(None, &d, None).is_ok(),
             "5 chars fit"
         );
-        assert!(RunInput::new("abcd").check(None, &d, None).is_err());
+        assert!(RunInput::new("abcdef").check(None, &d, None).is_err());
+        // An object counts as its compact JSON text: `{"k":"v"}` is 9.
+        let d = Defaults {
+            spec_chars: MAX_SPEC_AND_INPUT_CHARS - 9,
+            ..d
+        };
+        assert!(
+            RunInput::new(json!({"k": "v"}))
+                .check(None, &d, None)
+                .is_ok()
+        );
+        assert!(
+            RunInput::new(json!({"k": "vv"}))
+                .check(None, &d, None)
+                .is_err()
+        );
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! levels (built in code, as a caller could), neither panics nor overflows
 //! the stack; every refusal is an `Error::InvalidInput` on a `task_spec`
 //! field; a schema nested past [`MAX_JSON_NESTING`] is refused as too deep;
-//! and what `validate` accepts keeps the documented limits, checked here
-//! by independent, iterative walks.
+//! what `validate` accepts keeps the documented limits, checked here by
+//! independent, iterative walks; and specs generated within a few
+//! characters and properties of the limits are refused exactly when over
+//! one. Each property tallies how often its precondition held and fails
+//! when it never did (`Tally` in `fuzz_runner.rs`).
 //!
 //! Why proptest and not `cargo fuzz`: see `fuzz_runner.rs` (no nightly).
 
@@ -17,7 +20,7 @@ use super::{
     MAX_JSON_NESTING, MAX_SCHEMA_DEPTH, MAX_SCHEMA_PROPERTIES, MAX_SPEC_CHARS, TaskSpec, drop_flat,
 };
 use crate::error::Error;
-use crate::fuzz_runner::{fuzz, json_tree};
+use crate::fuzz_runner::{Tally, fuzz, json_tree};
 
 /// JSON that looks like schemas: schema keywords as keys, type names and
 /// `$ref`s as values, and anything else.
@@ -161,10 +164,15 @@ fn is_task_spec_input_error(e: &Error) -> bool {
 #[test]
 fn fuzz_task_spec_any_json_is_checked_without_panic() {
     let case = (prop::option::of(schema_like()), schema_like());
+    let tally = Tally::new();
     fuzz(file!(), 2500, case, |(input, output)| {
         let unusable = |v: &Value| !v.is_object() || nesting(v) > MAX_JSON_NESTING;
         let refusable = input.as_ref().is_some_and(unusable) || unusable(&output);
+        tally.note("a usable schema pair", !refusable);
         let output_copy = output.clone();
+        // A second spec built independently from copies: the verdict is a
+        // function of the schemas, not of one object's state.
+        let twin = TaskSpec::from_json_schemas(input.clone(), output.clone());
         let spec = match TaskSpec::from_json_schemas(input, output) {
             Ok(spec) => spec,
             Err(e) => {
@@ -174,7 +182,21 @@ fn fuzz_task_spec_any_json_is_checked_without_panic() {
             }
         };
         prop_assert!(!refusable, "a schema that is not an object was accepted");
-        match spec.validate() {
+        let verdict = spec.validate();
+        tally.note(
+            "validate accepted (the limits were checked)",
+            verdict.is_ok(),
+        );
+        tally.note("validate refused", verdict.is_err());
+        match twin {
+            Ok(twin) => prop_assert_eq!(
+                format!("{verdict:?}"),
+                format!("{:?}", twin.validate()),
+                "two specs built from the same schemas got different verdicts"
+            ),
+            Err(e) => prop_assert!(false, "the same schemas were refused the second time: {e}"),
+        }
+        match verdict {
             Ok(()) => {
                 prop_assert!(spec.len_chars() <= MAX_SPEC_CHARS);
                 let all = spec.to_json();
@@ -203,13 +225,90 @@ fn fuzz_task_spec_any_json_is_checked_without_panic() {
             }
             Err(e) => prop_assert!(is_task_spec_input_error(&e), "{e:?}"),
         }
-        // The same spec, the same verdict.
-        prop_assert_eq!(
-            format!("{:?}", spec.validate()),
-            format!("{:?}", spec.validate())
-        );
         Ok(())
     });
+    tally.require(&[
+        ("a usable schema pair", 0.2),
+        ("validate accepted (the limits were checked)", 0.2),
+        ("validate refused", 0.01),
+    ]);
+}
+
+/// A flat object output schema with `properties` string properties and a
+/// description padded with `pad` (`é` when `wide`, a 2-byte character, so
+/// a byte count would differ from the character count the limit uses).
+fn flat_schema(properties: usize, pad: usize, wide: bool) -> Value {
+    let props: serde_json::Map<String, Value> = (0..properties)
+        .map(|i| (format!("p{i}"), json!({"type": "string"})))
+        .collect();
+    let pad: String = std::iter::repeat_n(if wide { 'é' } else { 'x' }, pad).collect();
+    json!({"type": "object", "description": pad, "properties": props})
+}
+
+/// Characters of the spec's compact JSON, counted here, not by the spec.
+fn chars_of(spec: &TaskSpec) -> usize {
+    serde_json::to_string(&spec.to_json())
+        .map(|s| s.chars().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn fuzz_task_spec_size_and_property_limits_hold_at_their_boundaries() {
+    // Specs within 40 characters and 3 properties of the limits, on both
+    // sides: `validate` refuses exactly those over a limit, naming it.
+    let case = (
+        (MAX_SCHEMA_PROPERTIES - 3)..=(MAX_SCHEMA_PROPERTIES + 3),
+        (MAX_SPEC_CHARS - 40)..=(MAX_SPEC_CHARS + 40),
+        any::<bool>(),
+    );
+    let tally = Tally::new();
+    fuzz(file!(), 600, case, |(properties, target, wide)| {
+        let bare = TaskSpec::from_json_schemas(None, flat_schema(properties, 0, wide)).unwrap();
+        let pad = target.saturating_sub(chars_of(&bare));
+        let spec = TaskSpec::from_json_schemas(None, flat_schema(properties, pad, wide)).unwrap();
+        let chars = chars_of(&spec);
+        prop_assert_eq!(chars, target, "the generator missed its target");
+        prop_assert_eq!(spec.len_chars(), chars);
+        let too_long = chars > MAX_SPEC_CHARS;
+        let too_many = properties > MAX_SCHEMA_PROPERTIES;
+        tally.note("over the character limit", too_long);
+        tally.note("at the character limit exactly", chars == MAX_SPEC_CHARS);
+        tally.note("over the property limit only", too_many && !too_long);
+        tally.note(
+            "at the property limit exactly",
+            properties == MAX_SCHEMA_PROPERTIES,
+        );
+        tally.note("within both limits", !too_long && !too_many);
+        match spec.validate() {
+            Ok(()) => prop_assert!(
+                !too_long && !too_many,
+                "{chars} chars, {properties} properties accepted"
+            ),
+            Err(e) => {
+                let text = e.to_string();
+                if too_long {
+                    prop_assert!(
+                        text.contains(&format!("the spec is {chars} characters")),
+                        "{text}"
+                    );
+                } else {
+                    prop_assert!(
+                        too_many,
+                        "{chars} chars, {properties} properties refused: {text}"
+                    );
+                    prop_assert!(text.contains(&format!("{properties} properties")), "{text}");
+                }
+            }
+        }
+        Ok(())
+    });
+    tally.require(&[
+        ("over the character limit", 0.2),
+        ("at the character limit exactly", 0.0),
+        ("over the property limit only", 0.1),
+        ("at the property limit exactly", 0.0),
+        ("within both limits", 0.1),
+    ]);
 }
 
 #[test]

@@ -21,7 +21,7 @@ use proptest::sample::Index;
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::fuzz_runner::{fuzz, json_places as places, json_remove, json_tree};
+use crate::fuzz_runner::{Tally, fuzz, json_places as places, json_remove, json_tree};
 use crate::streams::events::{GroupEvent, TypedRun};
 use crate::streams::events::{GroupEvents, TypedRuns};
 use crate::streams::resume::Decode;
@@ -131,6 +131,24 @@ fn sorted(value: &Value) -> String {
         Value::Array(a) => format!("[{}]", a.iter().map(sorted).collect::<Vec<_>>().join(",")),
         leaf => leaf.to_string(),
     }
+}
+
+/// Notes in `tally` which of [`check_invariants`]'s checks had something
+/// to check in this case.
+fn note_exercised(tally: &Tally, decoded: &Decoded, data: &[u8]) {
+    let failed = |r: Option<&Result<String, Error>>| matches!(r, Some(Err(Error::Decode { .. })));
+    tally.note(
+        "a decoder failed (its error was checked)",
+        failed(decoded.group.as_ref())
+            || failed(Some(&decoded.run))
+            || failed(decoded.typed_any.as_ref())
+            || failed(decoded.typed_strict.as_ref()),
+    );
+    tally.note("the run decoder succeeded", decoded.run.is_ok());
+    tally.note(
+        "a string event_id (the cursor was checked)",
+        matches!(serde_json::from_slice::<Value>(data), Ok(Value::Object(o)) if o.get("event_id").is_some_and(Value::is_string)),
+    );
 }
 
 /// The invariants that hold for any input.
@@ -360,17 +378,28 @@ fn fuzz_events_arbitrary_bytes_never_panic_and_fail_typed() {
         prop::collection::vec(any::<u8>(), 0..64),
         "[{}\\[\\]\":,0-9a-z \\\\]{0,48}".prop_map(String::into_bytes),
     ];
+    let tally = Tally::new();
     fuzz(file!(), 8000, (event_name, data), |(event, data)| {
-        check_invariants(&event, &data).map(drop)
+        note_exercised(&tally, &check_invariants(&event, &data)?, &data);
+        Ok(())
     });
+    tally.require(&[("a decoder failed (its error was checked)", 0.5)]);
 }
 
 #[test]
 fn fuzz_events_arbitrary_json_never_panics_and_fails_typed() {
     let event_name = prop::sample::select(vec!["", "task_run.state", "task_group_status", "error"]);
+    let tally = Tally::new();
     fuzz(file!(), 3000, (event_name, any_json()), |(event, data)| {
-        check_invariants(event.as_bytes(), data.to_string().as_bytes()).map(drop)
+        let data = data.to_string();
+        let decoded = check_invariants(event.as_bytes(), data.as_bytes())?;
+        note_exercised(&tally, &decoded, data.as_bytes());
+        Ok(())
     });
+    tally.require(&[
+        ("a decoder failed (its error was checked)", 0.3),
+        ("a string event_id (the cursor was checked)", 0.0),
+    ]);
 }
 
 #[test]
@@ -380,6 +409,7 @@ fn fuzz_events_broken_valid_events_fail_typed_and_keep_the_cursor() {
         prop::collection::vec(mutation(), 1..4),
         prop::option::of((any::<Index>(), any::<u8>())),
     );
+    let tally = Tally::new();
     fuzz(file!(), 3000, case, |(which, mutations, bad_byte)| {
         let events = valid_events();
         let mut data = mutate(events[which.index(events.len())].clone(), &mutations);
@@ -387,8 +417,13 @@ fn fuzz_events_broken_valid_events_fail_typed_and_keep_the_cursor() {
             // A byte that is not UTF-8 where it breaks a string or the syntax.
             data.insert(at.index(data.len() + 1), 0x80 | byte);
         }
-        check_invariants(b"", &data).map(drop)
+        note_exercised(&tally, &check_invariants(b"", &data)?, &data);
+        Ok(())
     });
+    tally.require(&[
+        ("a decoder failed (its error was checked)", 0.3),
+        ("a string event_id (the cursor was checked)", 0.1),
+    ]);
 }
 
 #[test]
@@ -398,9 +433,11 @@ fn fuzz_events_decode_the_same_in_any_field_order_and_with_unknown_fields() {
         prop::collection::vec(any::<Index>(), 64),
         prop::collection::vec(("x_[a-z]{1,6}", any_json()), 0..6),
     );
+    let tally = Tally::new();
     fuzz(file!(), 2000, case, |(which, order, extra)| {
         let events = valid_events();
         let event = events[which.index(events.len())].clone();
+        tally.note("unknown fields were added", !extra.is_empty());
         let plain = check_invariants(b"", event.to_string().as_bytes())?;
         prop_assert!(plain.run.is_ok(), "a valid event failed: {:?}", plain.run);
         let mut varied = event;
@@ -409,6 +446,8 @@ fn fuzz_events_decode_the_same_in_any_field_order_and_with_unknown_fields() {
         let mut text = String::new();
         write_shuffled(&varied, &mut order.into_iter(), &mut text);
         let shuffled = check_invariants(b"", text.as_bytes())?;
+        let unshuffled = varied.to_string();
+        tally.note("the shuffle changed the text", text != unshuffled);
         prop_assert_eq!(
             format!("{sorted:?}"),
             format!("{shuffled:?}"),
@@ -435,6 +474,10 @@ fn fuzz_events_decode_the_same_in_any_field_order_and_with_unknown_fields() {
         }
         Ok(())
     });
+    tally.require(&[
+        ("unknown fields were added", 0.5),
+        ("the shuffle changed the text", 0.5),
+    ]);
 }
 
 #[test]

@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 
 use super::{Framer, MAX_EVENT_BYTES, TooLarge};
-use crate::fuzz_runner::fuzz;
+use crate::fuzz_runner::{Tally, fuzz};
 
 /// What a body gives: its events as (event, data), then whether it ended
 /// with the size error.
@@ -197,7 +197,7 @@ fn random_body() -> impl Strategy<Value = Vec<u8>> {
 /// which the framer holds back until it can tell, never decides it).
 fn case() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, usize)> {
     let body = prop_oneof![3 => sse_body(), 1 => random_body()];
-    let limit = prop_oneof![Just(MAX_EVENT_BYTES), 3usize..48];
+    let limit = prop_oneof![3 => Just(MAX_EVENT_BYTES), 1 => 3usize..48];
     (body, prop::collection::vec(any::<Index>(), 0..12), limit).prop_map(|(body, cuts, limit)| {
         let mut cuts: Vec<usize> = cuts.iter().map(|c| c.index(body.len() + 1)).collect();
         cuts.sort_unstable();
@@ -207,8 +207,21 @@ fn case() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, usize)> {
 
 #[test]
 fn fuzz_sse_any_chunking_gives_the_events_of_the_whatwg_rules() {
+    let tally = Tally::new();
     fuzz(file!(), 5000, case(), |(body, cuts, limit)| {
         let whole = framed(&body, &[], limit);
+        // Splits only matter where there is something to split.
+        tally.note("at least one event", !whole.events.is_empty());
+        tally.note("two or more events", whole.events.len() >= 2);
+        tally.note("the size limit was reached", whole.too_large);
+        tally.note(
+            "cut inside the body",
+            cuts.iter().any(|&c| c > 0 && c < body.len()),
+        );
+        tally.note(
+            "a CR LF pair in the body",
+            body.windows(2).any(|w| w == b"\r\n"),
+        );
         prop_assert_eq!(&whole, &reference(&body, limit), "one chunk");
         prop_assert_eq!(&framed(&body, &cuts, limit), &whole, "cut at {:?}", cuts);
         let every_byte: Vec<usize> = (1..body.len()).collect();
@@ -219,6 +232,13 @@ fn fuzz_sse_any_chunking_gives_the_events_of_the_whatwg_rules() {
         );
         Ok(())
     });
+    tally.require(&[
+        ("at least one event", 0.2),
+        ("two or more events", 0.05),
+        ("the size limit was reached", 0.05),
+        ("cut inside the body", 0.5),
+        ("a CR LF pair in the body", 0.1),
+    ]);
 }
 
 #[test]

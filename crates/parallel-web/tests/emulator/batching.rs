@@ -34,9 +34,11 @@ async fn twenty_five_hundred_inputs_arrive_as_three_posts_with_ids_in_input_orde
 
 #[tokio::test]
 async fn an_ambiguous_add_runs_failure_creates_no_duplicate_runs() {
-    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    let fault = Fault::ambiguous_add_runs().times(1);
+    let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let (group, out) = group_with(&client, 10).await;
+    assert_eq!(fired(&emu, &fault), 1);
 
     let stats = emu.stats();
     assert_eq!(stats.runs_per_group.get(group.id()), Some(&10), "{stats:?}");
@@ -50,27 +52,181 @@ async fn an_ambiguous_add_runs_failure_creates_no_duplicate_runs() {
     );
 }
 
+/// How often the emulator fired `fault`.
+fn fired(emu: &EmulatorHandle, fault: &Fault) -> u64 {
+    emu.stats()
+        .faults_fired
+        .get(&fault.to_string())
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Checks that `out.run_ids[i]` is the run the server holds for input `{"n": i}`
+/// among the runs created after the first `skip` runs of `group`.
+async fn assert_ids_match_inputs(group: &TaskGroup, out: &AddRunsOutcome, skip: usize) {
+    let mut runs = group
+        .runs()
+        .include_input()
+        .typed::<Question, serde_json::Value>()
+        .await
+        .unwrap();
+    let mut listed = Vec::new();
+    while let Some(run) = runs.next().await {
+        let run = run.unwrap();
+        listed.push((run.run.run_id, run.input.unwrap().n as usize));
+    }
+    assert_eq!(listed.len(), skip + out.run_ids.len(), "each input once");
+    for (id, n) in &listed[skip..] {
+        assert_eq!(out.run_ids.get(*n), Some(id), "run id of input {n}");
+    }
+}
+
+/// The add-runs POSTs and run listings the emulator saw, in arrival order,
+/// as (method, path with query, status).
+fn add_runs_traffic(emu: &EmulatorHandle) -> Vec<(String, String, u16)> {
+    emu.request_log()
+        .into_iter()
+        .filter(|r| ["task_group_add_runs", "task_group_get_runs"].contains(&r.operation.as_str()))
+        .map(|r| (r.method, r.path, r.status))
+        .collect()
+}
+
+/// The event id the group's run listing gives run `run_id`.
+async fn cursor_of(group: &TaskGroup, run_id: &str) -> String {
+    let mut stream = group.runs().send().await.unwrap();
+    while let Some(event) = stream.next().await {
+        if let GroupEvent::RunState(r) = event.unwrap()
+            && r.run.run_id == run_id
+        {
+            return r.event_id.expect("group run events carry a cursor");
+        }
+    }
+    panic!("{run_id} is not listed");
+}
+
 #[tokio::test]
 async fn an_ambiguous_failure_in_a_later_chunk_only_resends_what_is_missing() {
-    // The second POST is committed and cut; its runs are found, not resent.
-    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    // add-runs POSTs: the setup add, then chunks 1 (inputs 0..1000), 2
+    // (1000..2000) and 3 (2000..2500). Chunk 2 is committed and cut; its runs
+    // are found from the cursor chunk 1's answer gave (the last run before
+    // chunk 1: the server's cursors never run ahead of what is committed),
+    // and nothing is sent twice.
+    let fault = Fault::ambiguous_add_runs().skip(2).times(1).path("/runs");
+    let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let group = client.task_groups().create().send().await.unwrap();
-    add_questions(&group, 3).await;
+    let setup = add_questions(&group, 3).await;
     let out = group
-        .add_runs(questions(1_200))
+        .add_runs(questions(2_500))
         .processor("lite")
         .concurrency(1)
         .send()
         .await
         .unwrap();
-    assert_eq!(out.run_ids.len(), 1_200);
-    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&1_203));
+    let traffic = add_runs_traffic(&emu);
+    assert_eq!(fired(&emu, &fault), 1, "the fault hit chunk 2");
+    assert_eq!(
+        out.recovered, 1_000,
+        "chunk 2's runs were found, not resent"
+    );
+    assert_eq!(
+        ops(&emu, "task_group_add_runs"),
+        4,
+        "setup + three chunks, none sent twice"
+    );
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&2_503));
+    assert_ids_match_inputs(&group, &out, 3).await;
+
+    // The reconciliation read started from the saved, non-empty cursor
+    // (after the setup's runs), not at the start of the group.
+    let cut = traffic
+        .iter()
+        .position(|(m, _, _)| m == "POST")
+        .map(|first| first + 2)
+        .unwrap();
+    let (method, path, _) = &traffic[cut + 1];
+    assert_eq!(method, "GET", "{traffic:?}");
+    assert!(path.contains("last_event_id="), "{path}");
+    let cursor = cursor_of(&group, &setup.run_ids[2]).await;
+    assert!(
+        path.ends_with(&format!("last_event_id={cursor}")),
+        "the read after the cut started at {path}, not after the setup's runs ({cursor})"
+    );
+}
+
+#[tokio::test]
+async fn a_5xx_on_a_later_chunk_resends_that_chunk_only() {
+    // The third add-runs POST (chunk 2) gets a 500 before the handler runs:
+    // nothing of it exists. The read from chunk 1's cursor finds none of its
+    // inputs, so chunk 2 alone is sent again; chunks 1 and 3 are sent once.
+    let fault = Fault::status(500)
+        .skip(2)
+        .times(1)
+        .path("/runs")
+        .method("POST");
+    let emu = start(instant().fault(fault.clone())).await;
+    let client = quick_settle(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    add_questions(&group, 3).await;
+    let out = group
+        .add_runs(questions(2_500))
+        .processor("lite")
+        .concurrency(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fired(&emu, &fault), 1, "the fault hit chunk 2");
+    assert_eq!(out.recovered, 0, "the 500 created nothing");
+    assert_eq!(ops(&emu, "task_group_add_runs"), 5, "chunk 2 twice");
+    let statuses: Vec<(String, u16)> = add_runs_traffic(&emu)
+        .into_iter()
+        .map(|(m, _, s)| (m, s))
+        .collect();
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&2_503));
+    assert_ids_match_inputs(&group, &out, 3).await;
+    let post = |s| ("POST".to_owned(), s);
+    let get = ("GET".to_owned(), 200);
+    assert!(
+        statuses.ends_with(&[post(200), post(500), get.clone(), post(200), post(200), get]),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cut_chunk_is_read_back_from_the_cursor_before_it_not_one_a_later_answer_gave() {
+    // Two chunks in flight. The first POST to reach the server is committed
+    // and cut; the other is held 100 ms, commits after it, and answers with a
+    // cursor that already lies past the cut chunk's runs. The cut chunk's
+    // read-back (after a 2 s settle window, so the later answer is in by
+    // then) must start from the cursor known before its own POST, or it
+    // misses its runs and sends them again.
+    let cut = Fault::ambiguous_add_runs().times(1).path("/runs");
+    let held = Fault::latency(Duration::from_millis(100))
+        .skip(1)
+        .times(1)
+        .path("/runs")
+        .method("POST");
+    let emu = start(instant().fault(cut.clone()).fault(held.clone())).await;
+    let client = configured(&emu, |b| b.settle_window(Duration::from_secs(2)));
+    let group = client.task_groups().create().send().await.unwrap();
+    let out = group
+        .add_runs(questions(2_000))
+        .processor("lite")
+        .concurrency(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((fired(&emu, &cut), fired(&emu, &held)), (1, 1));
+    assert_eq!(out.recovered, 1_000, "the cut chunk was found, not resent");
+    assert_eq!(ops(&emu, "task_group_add_runs"), 2);
+    assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&2_000));
+    assert_ids_match_inputs(&group, &out, 0).await;
 }
 
 #[tokio::test]
 async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_in_order() {
-    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(2))).await;
+    let fault = Fault::ambiguous_add_runs().times(2);
+    let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let group = client.task_groups().create().send().await.unwrap();
     let out = group
@@ -80,6 +236,7 @@ async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_
         .send()
         .await
         .unwrap();
+    assert_eq!(fired(&emu, &fault), 2, "two of the three chunks were cut");
     assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&3_000));
     assert_eq!(
         out.recovered, 2_000,
@@ -99,9 +256,11 @@ async fn concurrent_chunks_hit_by_ambiguous_failures_still_create_each_run_once_
 
 #[tokio::test]
 async fn a_5xx_on_add_runs_is_reconciled_then_only_missing_runs_are_sent() {
-    let emu = start(instant().fault(Fault::status(500).times(1).path("/runs"))).await;
+    let fault = Fault::status(500).times(1).path("/runs");
+    let emu = start(instant().fault(fault.clone())).await;
     let client = quick_settle(&emu);
     let (_, out) = group_with(&client, 4).await;
+    assert_eq!(fired(&emu, &fault), 1);
     assert_eq!(out.run_ids.len(), 4);
     assert_eq!(out.recovered, 0, "the 500 created nothing");
     assert_eq!(emu.stats().runs_created, 4);
@@ -114,7 +273,8 @@ async fn a_5xx_on_add_runs_is_reconciled_then_only_missing_runs_are_sent() {
 
 #[tokio::test]
 async fn without_batch_tags_an_ambiguous_failure_is_reported_not_retried() {
-    let emu = start(instant().fault(Fault::ambiguous_add_runs().times(1))).await;
+    let fault = Fault::ambiguous_add_runs().times(1);
+    let emu = start(instant().fault(fault.clone())).await;
     let client = client_for(&emu);
     let group = client.task_groups().create().send().await.unwrap();
     let err = group
@@ -136,6 +296,7 @@ async fn without_batch_tags_an_ambiguous_failure_is_reported_not_retried() {
         "{err:?}"
     );
     assert_eq!(ops(&emu, "task_group_add_runs"), 1);
+    assert_eq!(fired(&emu, &fault), 1);
     assert_eq!(
         emu.stats().runs_created,
         2,
@@ -143,22 +304,43 @@ async fn without_batch_tags_an_ambiguous_failure_is_reported_not_retried() {
     );
 }
 
-#[tokio::test]
-async fn rate_limit_answers_are_retried_after_the_delay_the_server_asks_for() {
-    let emu =
-        start(instant().fault(Fault::status(429).times(2).retry_after_ms(20).path("/runs"))).await;
-    // A computed backoff of an hour: only the server's retry-after lets this finish.
-    let client = configured(&emu, |b| {
-        b.retry_policy(RetryPolicy::default().initial_delay(Duration::from_secs(3600)))
-    });
-    let group = client.task_groups().create().send().await.unwrap();
-    let out = tokio::time::timeout(
-        Duration::from_secs(120),
-        group.add_runs(questions(2)).processor("lite").send(),
-    )
-    .await
-    .expect("retry-after was not honoured")
-    .unwrap();
+/// A client whose own backoff is a millisecond at most: any longer wait
+/// between a 429 and its retry can only come from the server's headers.
+fn impatient(emu: &EmulatorHandle) -> Client {
+    configured(emu, |b| {
+        b.retry_policy(
+            RetryPolicy::default()
+                .max_retries(3)
+                .initial_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(1))
+                .jitter(Jitter::None),
+        )
+    })
+}
+
+/// For each add-runs POST the emulator answered with 429: how long after
+/// its arrival the next add-runs POST arrived, as the server saw it.
+fn gaps_after_429(emu: &EmulatorHandle) -> Vec<Duration> {
+    let posts: Vec<_> = emu
+        .request_log()
+        .into_iter()
+        .filter(|r| r.operation == "task_group_add_runs")
+        .collect();
+    posts
+        .windows(2)
+        .filter(|w| w[0].status == 429)
+        .map(|w| w[1].at - w[0].at)
+        .collect()
+}
+
+/// Two 429s carrying `fault`'s retry headers, then success; returns the
+/// server-observed gaps after each 429.
+async fn retried_after(fault: Fault) -> Vec<Duration> {
+    let fault = fault.times(2).path("/runs").method("POST");
+    let emu = start(instant().fault(fault.clone())).await;
+    let client = impatient(&emu);
+    let (_, out) = group_with(&client, 2).await;
+    assert_eq!(fired(&emu, &fault), 2);
     assert_eq!(out.run_ids.len(), 2);
     assert_eq!(
         ops(&emu, "task_group_add_runs"),
@@ -166,22 +348,63 @@ async fn rate_limit_answers_are_retried_after_the_delay_the_server_asks_for() {
         "two 429s, then success"
     );
     assert_eq!(emu.stats().runs_created, 2);
+    gaps_after_429(&emu)
+}
+
+#[tokio::test]
+async fn a_429_is_retried_no_earlier_than_its_retry_after_ms() {
+    let gaps = retried_after(Fault::status(429).retry_after_ms(400)).await;
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    for gap in gaps {
+        assert!(
+            gap >= Duration::from_millis(400),
+            "retried {gap:?} after a 429 asking for 400 ms"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_retried_no_earlier_than_its_retry_after_seconds() {
+    let gaps = retried_after(Fault::status(429).retry_after_secs(0.4)).await;
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    for gap in gaps {
+        assert!(
+            gap >= Duration::from_millis(400),
+            "retried {gap:?} after a 429 asking for 0.4 s"
+        );
+    }
+}
+
+#[tokio::test]
+async fn retry_after_ms_takes_precedence_over_retry_after() {
+    // `retry-after` alone would allow a retry after 1 ms; `retry-after-ms`,
+    // read first by the official SDKs, asks for 400 ms.
+    let gaps = retried_after(
+        Fault::status(429)
+            .retry_after_secs(0.001)
+            .retry_after_ms(400),
+    )
+    .await;
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    for gap in gaps {
+        assert!(
+            gap >= Duration::from_millis(400),
+            "retried {gap:?}: retry-after-ms was not the one obeyed"
+        );
+    }
 }
 
 #[tokio::test]
 async fn a_503_with_should_retry_true_is_retried_for_add_runs() {
-    let emu = start(
-        instant().fault(
-            Fault::status(503)
-                .times(1)
-                .should_retry(true)
-                .retry_after_ms(10)
-                .path("/runs"),
-        ),
-    )
-    .await;
+    let fault = Fault::status(503)
+        .times(1)
+        .should_retry(true)
+        .retry_after_ms(10)
+        .path("/runs");
+    let emu = start(instant().fault(fault.clone())).await;
     let client = client_for(&emu);
     let (_, out) = group_with(&client, 3).await;
+    assert_eq!(fired(&emu, &fault), 1);
     assert_eq!((out.run_ids.len(), out.recovered), (3, 0));
     assert_eq!(ops(&emu, "task_group_add_runs"), 2);
 }
@@ -251,20 +474,17 @@ async fn a_client_side_timeout_on_add_runs_is_reconciled_without_duplicates() {
     // connection before any handling, so it never commits. (A POST whose
     // handling has begun commits even so: `late_commit.rs` in the
     // reliability suite covers that.)
-    let emu = start(
-        instant().fault(
-            Fault::latency(Duration::from_secs(1))
-                .path("/runs")
-                .method("POST")
-                .times(1),
-        ),
-    )
-    .await;
+    let fault = Fault::latency(Duration::from_secs(1))
+        .path("/runs")
+        .method("POST")
+        .times(1);
+    let emu = start(instant().fault(fault.clone())).await;
     let client = configured(&emu, |b| {
         b.read_timeout(Some(Duration::from_millis(200)))
             .settle_window(Duration::from_millis(500))
     });
     let (group, out) = group_with(&client, 3).await;
+    assert_eq!(fired(&emu, &fault), 1);
     assert_eq!(emu.stats().runs_per_group.get(group.id()), Some(&3));
     let listed: Vec<String> = group
         .runs()
@@ -460,4 +680,84 @@ async fn preview_without_a_batch_id_uses_the_placeholder_and_runs_the_checks() {
         matches!(&err, Error::InvalidInput { field, .. } if field == "batch_id"),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn client_side_limits_hold_at_limit_minus_one_the_limit_and_limit_plus_one() {
+    // Checked before sending (`preview` runs the same checks and sends
+    // nothing). `é` is two bytes: the limits count characters.
+    let emu = start(instant()).await;
+    let client = client_for(&emu);
+    let group = client.task_groups().create().send().await.unwrap();
+    let before = emu.stats().requests;
+    let text = |n: usize| "é".repeat(n);
+    fn ok<T>(r: Result<T, Error>) -> &'static str {
+        match r {
+            Ok(_) => "ok",
+            Err(Error::InvalidInput { .. }) => "refused",
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    let chunks: Vec<Vec<usize>> = [999, 1_000, 1_001]
+        .into_iter()
+        .map(|n| {
+            let bodies = group.add_runs(questions(n)).processor("lite").preview();
+            bodies.unwrap().iter().map(|b| b.inputs.len()).collect()
+        })
+        .collect();
+    assert_eq!(chunks, [vec![999], vec![1_000], vec![1_000, 1]]);
+
+    let keys: Vec<_> = [15, 16, 17]
+        .into_iter()
+        .map(|n| {
+            let input = RunInput::new("x").metadata([(text(n), "v")]);
+            ok(group.add_run_inputs([input]).processor("lite").preview())
+        })
+        .collect();
+    assert_eq!(keys, ["ok", "ok", "refused"], "metadata key characters");
+
+    let values: Vec<_> = [511, 512, 513]
+        .into_iter()
+        .map(|n| {
+            let input = RunInput::new("x").metadata([("k", text(n))]);
+            ok(group.add_run_inputs([input]).processor("lite").preview())
+        })
+        .collect();
+    assert_eq!(values, ["ok", "ok", "refused"], "metadata value characters");
+
+    // A text input counts its characters, as the emulator does.
+    let inputs: Vec<_> = [
+        parallel_web::MAX_SPEC_AND_INPUT_CHARS - 1,
+        parallel_web::MAX_SPEC_AND_INPUT_CHARS,
+        parallel_web::MAX_SPEC_AND_INPUT_CHARS + 1,
+    ]
+    .into_iter()
+    .map(|n| ok(group.add_runs([text(n)]).processor("lite").preview()))
+    .collect();
+    assert_eq!(
+        inputs,
+        ["ok", "ok", "refused"],
+        "task spec plus input characters"
+    );
+
+    let specs: Vec<_> = [
+        parallel_web::MAX_SPEC_CHARS - 1,
+        parallel_web::MAX_SPEC_CHARS,
+        parallel_web::MAX_SPEC_CHARS + 1,
+    ]
+    .into_iter()
+    .map(|n| {
+        let bare = TaskSpec::text("");
+        let spec = TaskSpec::text(text(n - bare.len_chars()));
+        assert_eq!(spec.len_chars(), n);
+        ok(group
+            .add_runs(["x"])
+            .processor("lite")
+            .default_spec(&spec)
+            .preview())
+    })
+    .collect();
+    assert_eq!(specs, ["ok", "ok", "refused"], "task spec characters");
+    assert_eq!(emu.stats().requests, before, "nothing was sent");
 }

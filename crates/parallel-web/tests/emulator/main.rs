@@ -4,6 +4,7 @@
 mod basics;
 mod batching;
 mod options;
+mod search_extract;
 mod spec_fields;
 mod streams;
 mod waiting;
@@ -13,8 +14,8 @@ pub(crate) use std::time::Duration;
 
 pub(crate) use futures::StreamExt;
 pub(crate) use parallel_web::{
-    AddRunsOutcome, ApiVersion, Client, ClientBuilder, Error, GroupEvent, RetryPolicy, RunInput,
-    RunStreamEvent, TaskGroup, TaskSpec,
+    AddRunsOutcome, ApiVersion, Client, ClientBuilder, Error, GroupEvent, Jitter, RetryPolicy,
+    RunInput, RunStreamEvent, TaskGroup, TaskSpec,
 };
 pub(crate) use parallel_web_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, Fault};
 pub(crate) use schemars::JsonSchema;

@@ -41,11 +41,14 @@ async fn an_unknown_cursor_is_an_error_not_a_replay() {
     assert!(matches!(err.status(), Some(400..=499)), "{err:?}");
 }
 
-#[tokio::test]
+// Paused tokio time (the emulator's scheduler and the SDK's delays run on
+// the tokio clock): each run step is its own virtual moment, so the stream
+// sees the steps whatever the machine's speed.
+#[tokio::test(start_paused = true)]
 async fn the_events_stream_resumes_after_drops_and_ends_when_the_group_is_inactive() {
     let emu = start(
         Emulator::builder()
-            .time_scale(0.001)
+            .time_scale(1.0)
             .seed(5)
             .fault(Fault::drop_stream_after(2).path("/events")),
     )
@@ -143,9 +146,12 @@ async fn run_and_its_events(client: &Client) -> Vec<Result<RunStreamEvent, Error
         .await
 }
 
-#[tokio::test]
+// Paused tokio time (the emulator's scheduler and the SDK's delays run on
+// the tokio clock): each run step is its own virtual moment, so the stream
+// sees the steps whatever the machine's speed.
+#[tokio::test(start_paused = true)]
 async fn a_runs_event_stream_goes_from_its_state_through_progress_to_the_final_state() {
-    let emu = start(Emulator::builder().time_scale(0.001).seed(21)).await;
+    let emu = start(Emulator::builder().time_scale(1.0).seed(21)).await;
     let events: Vec<RunStreamEvent> = run_and_its_events(&client_for(&emu))
         .await
         .into_iter()
@@ -174,11 +180,14 @@ async fn a_runs_event_stream_goes_from_its_state_through_progress_to_the_final_s
     assert_eq!(ops(&emu, "task_run_events"), 1);
 }
 
-#[tokio::test]
+// Paused tokio time (the emulator's scheduler and the SDK's delays run on
+// the tokio clock): each run step is its own virtual moment, so the stream
+// sees the steps whatever the machine's speed.
+#[tokio::test(start_paused = true)]
 async fn a_dropped_run_event_stream_is_an_error_item_not_a_replay() {
     let emu = start(
         Emulator::builder()
-            .time_scale(0.001)
+            .time_scale(1.0)
             .seed(22)
             .fault(Fault::drop_stream_after(2).path("/events")),
     )

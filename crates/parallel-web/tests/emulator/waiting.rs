@@ -103,10 +103,12 @@ async fn wait_gives_up_at_max_wait_saying_how_long_and_how_often() {
     }
 }
 
-#[tokio::test]
+// Paused tokio time: the emulator's run (10-20 s for lite-fast at time
+// scale 1) and its 1 s long polls share one virtual clock, so the run
+// outlasts the first poll however slowly the machine gets the request there.
+#[tokio::test(start_paused = true)]
 async fn result_wait_repeats_the_long_poll_after_each_408_until_the_run_is_done() {
-    // lite-fast takes 10-20 s, scaled to 1.2-2.4 s: longer than one 1 s poll.
-    let emu = start(Emulator::builder().time_scale(0.12).seed(9)).await;
+    let emu = start(Emulator::builder().time_scale(1.0).seed(9)).await;
     let client = client_for(&emu);
     let run = client
         .task_runs()
