@@ -1105,4 +1105,244 @@ mod tests {
         drop(j);
         Journal::remove(&path).unwrap();
     }
+
+    #[test]
+    fn a_journal_belongs_to_one_command_and_names_each_difference() {
+        let j = journal("bind");
+        let first = serde_json::json!({"processor": "base", "spec": {"a": 1, "b": "x"}});
+        j.bind_command(&first).unwrap();
+        j.bind_command(&first).unwrap();
+        let other = serde_json::json!({"processor": "core", "spec": {"a": 1, "c": true}});
+        let message = j.bind_command(&other).unwrap_err().0;
+        let lines: Vec<&str> = message.lines().filter(|l| l.starts_with("  ")).collect();
+        assert_eq!(
+            lines,
+            [
+                "  processor: journal has \"base\", this command has \"core\"",
+                "  spec.b: journal has \"x\", this command has nothing",
+                "  spec.c: journal has nothing, this command has true",
+            ],
+            "{message}"
+        );
+        assert!(message.contains("--fresh"), "{message}");
+        // The stored command is the first one, not the refused one.
+        assert_eq!(j.meta("command").unwrap(), Some(first.to_string()));
+    }
+
+    #[test]
+    fn a_long_value_is_cut_short_in_a_difference() {
+        let long = "x".repeat(200);
+        let text = short(&Value::String(long));
+        assert_eq!(text.chars().count(), 121, "{text}");
+        assert!(text.ends_with('…'));
+        let exact = "y".repeat(118); // 120 characters with its quotes
+        assert_eq!(short(&Value::String(exact.clone())), format!("\"{exact}\""));
+        let mut lines = Vec::new();
+        differences("", &serde_json::json!(1), &serde_json::json!(2), &mut lines);
+        assert_eq!(lines, ["  : journal has 1, this command has 2"]);
+    }
+
+    #[test]
+    fn meta_values_are_stored_and_replaced_and_the_columns_kept() {
+        let mut j = journal("meta");
+        assert_eq!(j.meta("group").unwrap(), None);
+        j.set_meta("group", "tgrp_1").unwrap();
+        j.set_meta("group", "tgrp_2").unwrap();
+        assert_eq!(j.meta("group").unwrap().as_deref(), Some("tgrp_2"));
+        assert!(j.columns().unwrap().is_empty());
+        j.begin_ingest().unwrap();
+        j.insert_rows(&rows(&["A"])).unwrap();
+        j.finish_ingest(&["name".to_owned(), "url".to_owned()])
+            .unwrap();
+        assert_eq!(j.columns().unwrap(), ["name", "url"]);
+    }
+
+    #[test]
+    fn a_reopened_journal_keeps_its_state_and_fresh_starts_over() {
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-reopen-{}.journal",
+            std::process::id()
+        ));
+        let mut j = Journal::open(&path, true).unwrap();
+        read(&mut j, &["A", "B"]);
+        send(&mut j);
+        let base = j.meta("batch_base").unwrap().unwrap();
+        drop(j);
+        let mut j = Journal::open(&path, false).unwrap();
+        assert_eq!(j.meta("batch_base").unwrap(), Some(base.clone()));
+        assert_eq!(read(&mut j, &["A", "B"]), matched(2, 2, 0, 0));
+        drop(j);
+        let j = Journal::open(&path, true).unwrap();
+        assert_eq!(j.counts().unwrap(), (0, 0));
+        assert_ne!(j.meta("batch_base").unwrap(), Some(base));
+        drop(j);
+        Journal::remove(&path).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            assert!(!std::path::Path::new(&p).exists(), "{p:?}");
+        }
+        // Nothing to remove is not an error.
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn each_batch_gets_the_next_id_and_remembers_its_entries_and_when_it_left() {
+        let mut j = journal("batches");
+        read(&mut j, &["A", "B", "C"]);
+        let entries: Vec<u64> = j
+            .unsubmitted(-1, 10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        let before = unix_ms();
+        let first = j.new_batch(&entries[..2]).unwrap();
+        let second = j.new_batch(&entries[2..]).unwrap();
+        let base: u64 = j.meta("batch_base").unwrap().unwrap().parse().unwrap();
+        assert_eq!(first, format!("{base:016x}"));
+        assert_eq!(second, format!("{:016x}", base.wrapping_add(1)));
+        assert_eq!(j.entry_of_tag(&first, 0).unwrap(), Some(entries[0]));
+        assert_eq!(j.entry_of_tag(&first, 1).unwrap(), Some(entries[1]));
+        assert_eq!(j.entry_of_tag(&first, 2).unwrap(), None);
+        assert_eq!(j.entry_of_tag(&second, 0).unwrap(), Some(entries[2]));
+        let unconfirmed = j.unconfirmed_batches().unwrap();
+        assert_eq!(
+            unconfirmed.iter().map(|b| b.0.clone()).collect::<Vec<_>>(),
+            [first.clone(), second.clone()]
+        );
+        assert!(
+            unconfirmed
+                .iter()
+                .all(|b| b.1 >= before && b.1 <= unix_ms())
+        );
+        // Once the first batch's runs are known, only the second is in doubt.
+        j.record_runs(&[(entries[0], "run_a".into()), (entries[1], "run_b".into())])
+            .unwrap();
+        assert_eq!(j.unconfirmed_batches().unwrap().len(), 1);
+        assert_eq!(
+            j.run_of_entry(entries[0]).unwrap().as_deref(),
+            Some("run_a")
+        );
+        assert_eq!(j.run_of_entry(entries[2]).unwrap(), None);
+        // A run id already recorded is never replaced.
+        j.record_runs(&[(entries[0], "run_x".into())]).unwrap();
+        assert_eq!(
+            j.run_of_entry(entries[0]).unwrap().as_deref(),
+            Some("run_a")
+        );
+        assert_eq!(j.counts().unwrap(), (3, 2));
+    }
+
+    #[test]
+    fn results_go_to_their_own_rows_and_the_cursor_is_kept_with_them() {
+        let mut j = journal("results");
+        read(&mut j, &["A", "B", "C"]);
+        send(&mut j);
+        let received = |run: &str, status: &str, output: Option<&str>| Received {
+            run_id: run.into(),
+            status: status.into(),
+            output: output.map(str::to_owned),
+            error: (status == "failed").then(|| "boom".to_owned()),
+        };
+        let mine = j
+            .record_results(
+                &[
+                    received("A#0", "completed", Some("{\"a\":1}")),
+                    received("C#2", "failed", None),
+                    received("someone-else", "completed", None),
+                ],
+                Some("cur_1"),
+            )
+            .unwrap();
+        assert_eq!(mine, 2);
+        assert_eq!(j.meta("results_cursor").unwrap().as_deref(), Some("cur_1"));
+        assert_eq!(j.result_counts().unwrap(), (2, 1));
+        j.record_results(&[received("B#1", "completed", Some("2"))], None)
+            .unwrap();
+        assert_eq!(j.meta("results_cursor").unwrap().as_deref(), Some("cur_1"));
+        assert_eq!(j.result_counts().unwrap(), (3, 2));
+        let mut stored = Vec::new();
+        j.for_each_row(|row| {
+            stored.push((row.original, row.run_id, row.status, row.output, row.error));
+            Ok(())
+        })
+        .unwrap();
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            stored,
+            [
+                (
+                    s("\"A\"").unwrap(),
+                    s("A#0"),
+                    s("completed"),
+                    s("{\"a\":1}"),
+                    None
+                ),
+                (s("\"B\"").unwrap(), s("B#1"), s("completed"), s("2"), None),
+                (s("\"C\"").unwrap(), s("C#2"), s("failed"), None, s("boom")),
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_longer_than_a_limit_are_counted_and_the_first_shown() {
+        let mut j = journal("long");
+        read(
+            &mut j,
+            &["short", "a bit longer", "x", "the longest of all"],
+        );
+        // Inputs are JSON strings: the quotes count.
+        let (shown, count) = j.rows_longer_than(7, 1).unwrap();
+        assert_eq!((shown, count), (vec![(2, 14)], 2));
+        let (shown, count) = j.rows_longer_than(7, 10).unwrap();
+        assert_eq!((shown, count), (vec![(2, 14), (4, 20)], 2));
+        let (shown, count) = j.rows_longer_than(20, 10).unwrap();
+        assert_eq!((shown, count), (vec![], 0));
+    }
+
+    #[test]
+    fn unsubmitted_entries_are_paged_after_an_entry() {
+        let mut j = journal("paged");
+        read(&mut j, &["A", "B", "C"]);
+        let all = j.unsubmitted(-1, 10).unwrap();
+        assert_eq!(all.len(), 3);
+        let page = j.unsubmitted(all[0].0 as i64, 1).unwrap();
+        assert_eq!(page, [all[1].clone()]);
+    }
+
+    #[test]
+    fn batch_bases_differ_between_journals() {
+        let a: Vec<u64> = (0..8).map(|_| random_u64()).collect();
+        assert!(a.windows(2).any(|w| w[0] != w[1]), "{a:?}");
+        assert!(unix_ms() > 1_700_000_000_000);
+    }
+
+    #[test]
+    fn the_content_hash_is_fnv_1a_so_journals_outlive_the_build_that_wrote_them() {
+        // The FNV-1a 64-bit test vectors: a journal written by another
+        // build finds its entries only if this never changes.
+        assert_eq!(content_hash(""), 0xcbf2_9ce4_8422_2325_u64 as i64);
+        assert_eq!(content_hash("a"), 0xaf63_dc4c_8601_ec8c_u64 as i64);
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_removed_is_an_error_not_a_silent_reuse() {
+        // No journal, but a directory where its WAL file would be: removing
+        // that fails, and `--fresh` must say so rather than go on.
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-stuck-{}.journal",
+            std::process::id()
+        ));
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::create_dir_all(&wal).unwrap();
+        assert!(Journal::remove(&path).is_err());
+        let message = Journal::open(&path, true).err().unwrap().0;
+        assert!(
+            message.contains("cannot remove the old journal"),
+            "{message}"
+        );
+        std::fs::remove_dir(&wal).unwrap();
+    }
 }

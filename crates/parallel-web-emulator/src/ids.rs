@@ -220,4 +220,81 @@ mod tests {
             "2025-04-24T18:56:22.513132Z"
         );
     }
+
+    #[test]
+    fn group_ids_round_trip_and_are_not_run_ids() {
+        let c = Codec::new(7);
+        let id = c.group_id(42);
+        assert!(id.starts_with(GROUP_PREFIX) && id.len() == 5 + 32, "{id}");
+        assert_eq!(c.parse_group_id(&id), Some(42));
+        assert_eq!(c.parse_group_id(&c.group_id(0)), Some(0));
+        assert_eq!(c.parse_run_id(&id.replace(GROUP_PREFIX, RUN_PREFIX)), None);
+        assert_eq!(c.parse_group_id(&c.run_id(42)), None);
+    }
+
+    #[test]
+    fn cursors_of_any_length_or_alphabet_but_their_own_are_refused() {
+        let c = Codec::new(7);
+        let cur = c.cursor(Kind::RunCursor, 5, 1 << 39);
+        assert_eq!(c.parse_cursor(Kind::RunCursor, &cur), Some((5, 1 << 39)));
+        for bad in [
+            "",
+            "abc",
+            "0123456789abcdef",
+            &cur[..31],
+            &format!("{cur}0"),
+        ] {
+            assert_eq!(c.parse_cursor(Kind::RunCursor, bad), None, "{bad:?}");
+        }
+        let not_hex = format!("{}g", &cur[..31]);
+        assert_eq!(c.parse_cursor(Kind::RunCursor, &not_hex), None);
+    }
+
+    #[test]
+    fn every_seed_gives_its_own_ids() {
+        let ids: std::collections::HashSet<String> =
+            (0..64).map(|seed| Codec::new(seed).run_id(0)).collect();
+        assert_eq!(ids.len(), 64);
+    }
+
+    #[test]
+    fn byte_hashes_are_fnv_1a_then_seeded() {
+        // The FNV-1a 64-bit test vector for "a".
+        assert_eq!(hash_bytes(3, b"a"), hash(3, &[0xaf63_dc4c_8601_ec8c]));
+        assert_ne!(hash_bytes(3, b"a"), hash_bytes(3, b"b"));
+        assert_ne!(hash_bytes(3, b"a"), hash_bytes(4, b"a"));
+    }
+
+    #[test]
+    fn unit_maps_hash_words_onto_zero_to_one() {
+        assert_eq!(unit(0), 0.0);
+        assert_eq!(unit(1 << 63), 0.5);
+        assert!(unit(u64::MAX) < 1.0 && unit(u64::MAX) > 0.999_999);
+    }
+
+    #[test]
+    fn ref_ids_are_version_4_uuids_and_now_is_after_2023() {
+        let r = ref_id(0x0123_4567_89ab_cdef);
+        let parts: Vec<&str> = r.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12],
+            "{r}"
+        );
+        assert_eq!(&r[..18], "01234567-89ab-4def", "{r}");
+        assert!(matches!(parts[3].as_bytes()[0], b'8'..=b'b'), "{r}");
+        assert!(r.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()));
+        assert_ne!(ref_id(1), ref_id(2));
+        assert!(now_micros() > 1_700_000_000_000_000);
+    }
+
+    #[test]
+    fn a_hash_depends_on_every_word() {
+        for seed in [0, 7] {
+            let hashes: std::collections::HashSet<u64> = (0..16)
+                .flat_map(|a| (0..16).map(move |b| hash(seed, &[a, b])))
+                .collect();
+            assert_eq!(hashes.len(), 256, "seed {seed}");
+        }
+    }
 }

@@ -399,4 +399,127 @@ mod tests {
             min
         );
     }
+
+    /// A transport error from a real (refused) connection, for the
+    /// `Connection` and `Timeout` variants, which carry one.
+    async fn transport_error() -> reqwest::Error {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        crate::install_tls_provider();
+        reqwest::Client::new()
+            .get(format!("http://{addr}/"))
+            .send()
+            .await
+            .unwrap_err()
+    }
+
+    #[tokio::test]
+    async fn transport_failures_are_classified_by_whether_the_request_left() {
+        let refused = Error::Connection {
+            operation: "op",
+            before_sending: true,
+            source: transport_error().await,
+        };
+        assert_eq!(refused.retry_class(), RetryClass::Always);
+        assert!(refused.is_retryable() && !refused.is_ambiguous());
+        let broke = Error::Connection {
+            operation: "op",
+            before_sending: false,
+            source: transport_error().await,
+        };
+        assert_eq!(broke.retry_class(), RetryClass::IfIdempotent);
+        assert!(broke.is_retryable() && broke.is_ambiguous());
+        let timed_out = Error::Timeout {
+            operation: "op",
+            source: transport_error().await,
+        };
+        assert_eq!(timed_out.retry_class(), RetryClass::IfIdempotent);
+        let too_large = Error::ResponseTooLarge {
+            operation: "op",
+            limit: 1,
+        };
+        assert_eq!(too_large.retry_class(), RetryClass::IfIdempotent);
+        let refused_by_api = api(400, &[]);
+        assert!(!refused_by_api.is_retryable() && !refused_by_api.is_ambiguous());
+        let not_api = Error::Config("bad".into());
+        assert_eq!(not_api.retry_class(), RetryClass::Never);
+        let p = RetryPolicy::default();
+        assert_eq!(p.next_delay(&refused_by_api, 0, true), None);
+        assert_eq!(p.next_delay(&not_api, 0, true), None);
+    }
+
+    #[test]
+    fn random_fractions_vary_and_stay_below_one() {
+        let drawn: Vec<f64> = (0..64).map(|_| random_fraction()).collect();
+        assert!(drawn.iter().all(|f| (0.0..1.0).contains(f)), "{drawn:?}");
+        assert!(drawn.windows(2).any(|w| w[0] != w[1]), "{drawn:?}");
+        let raw: Vec<u64> = (0..64).map(|_| random_u64()).collect();
+        // Spread over all 64 bits, not only the low ones.
+        assert!(raw.iter().any(|r| *r > u64::MAX / 2), "{raw:?}");
+        assert_eq!(Jitter::None.fraction(), 0.0);
+        assert_eq!(Jitter::Fixed(0.3).fraction(), 0.3);
+        assert_eq!(Jitter::Fixed(7.0).fraction(), 1.0);
+        assert_eq!(Jitter::Fixed(-1.0).fraction(), 0.0);
+        assert!((0.0..1.0).contains(&Jitter::Random.fraction()));
+    }
+
+    #[test]
+    fn every_setting_of_the_policy_takes_effect() {
+        assert_eq!(RetryPolicy::none().get_max_retries(), 0);
+        assert_eq!(RetryPolicy::default().get_max_retries(), 2);
+        let p = RetryPolicy::default()
+            .max_retries(5)
+            .initial_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(300))
+            .max_server_delay(Duration::from_secs(2))
+            .jitter(Jitter::Fixed(1.0));
+        assert_eq!(p.get_max_retries(), 5);
+        // 100 ms, then 200 ms, then capped at 300 ms; all minus 25 %.
+        assert_eq!(p.backoff(0), Duration::from_millis(75));
+        assert_eq!(p.backoff(1), Duration::from_millis(150));
+        assert_eq!(p.backoff(2), Duration::from_millis(225));
+        let e = api(429, &[("retry-after", "2")]);
+        assert_eq!(p.next_delay(&e, 4, true), Some(Duration::from_secs(2)));
+        assert_eq!(p.next_delay(&e, 5, true), None);
+        let e = api(429, &[("retry-after", "3")]);
+        assert_eq!(p.next_delay(&e, 0, true), Some(Duration::from_millis(75)));
+    }
+
+    #[test]
+    fn a_server_delay_of_zero_or_at_the_limit_is_handled_at_the_boundary() {
+        let p = RetryPolicy::default().jitter(Jitter::None);
+        let e = api(429, &[("retry-after-ms", "0")]);
+        assert_eq!(p.next_delay(&e, 0, true), Some(Duration::from_millis(500)));
+        let e = api(429, &[("retry-after", "60")]);
+        assert_eq!(p.next_delay(&e, 0, true), Some(Duration::from_secs(60)));
+        let e = api(429, &[("retry-after", "61")]);
+        assert_eq!(p.next_delay(&e, 0, true), Some(Duration::from_millis(500)));
+        assert_eq!(p.next_delay(&e, 1, true), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn full_jitter_never_goes_below_min_even_when_max_is_smaller() {
+        let min = Duration::from_secs(4);
+        let max = Duration::from_secs(1);
+        assert_eq!(RetryPolicy::full_jitter(Jitter::None, min, max, 3), min);
+        let half = RetryPolicy::full_jitter(
+            Jitter::Fixed(0.5),
+            Duration::from_secs(1),
+            Duration::from_secs(30),
+            2,
+        );
+        assert_eq!(half, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn the_reconnect_backoff_grows_gives_up_and_resets() {
+        let mut b = Backoff::new(RetryPolicy::default().jitter(Jitter::None));
+        assert_eq!(b.fail(2), Some(Duration::from_millis(500)));
+        assert_eq!(b.fail(2), Some(Duration::from_secs(1)));
+        assert_eq!(b.fail(2), None);
+        b.reset();
+        assert_eq!(b.fail(2), Some(Duration::from_millis(500)));
+        assert_eq!(b.fail(0), None);
+    }
 }

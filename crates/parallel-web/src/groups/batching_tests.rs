@@ -38,6 +38,8 @@ struct FakeGroup {
     post_time: Duration,
     /// POSTs in flight now, and the most ever.
     in_flight: Mutex<(usize, usize)>,
+    /// The cursor each read of the group's runs started after.
+    read_cursors: Mutex<Vec<Option<String>>>,
 }
 
 fn timeout_error() -> Error {
@@ -89,7 +91,8 @@ impl FakeGroup {
         }
         Ok(PostOutcome {
             run_ids: runs[start..].iter().map(|(id, ..)| id.clone()).collect(),
-            run_cursor: None,
+            // The group's run stream up to here: `cur_<runs so far>`.
+            run_cursor: Some(format!("cur_{}", runs.len())),
             status: serde_json::from_value(serde_json::json!({"num_task_runs": runs.len(),
                 "task_run_status_counts": {"queued": runs.len()}, "is_active": true}))
             .unwrap(),
@@ -121,8 +124,9 @@ impl Submitter for FakeGroup {
         })
     }
 
-    fn find_tagged<'a>(&'a self, _cursor: Option<String>, batch: &'a str) -> BoxFut<'a, Tagged> {
+    fn find_tagged<'a>(&'a self, cursor: Option<String>, batch: &'a str) -> BoxFut<'a, Tagged> {
         Box::pin(async move {
+            self.read_cursors.lock().unwrap().push(cursor);
             let made = {
                 let mut reads = self.reads.lock().unwrap();
                 reads.push(Instant::now());
@@ -157,6 +161,7 @@ fn fake_chunks(scripts: impl IntoIterator<Item = (usize, Vec<Post>)>) -> FakeGro
         failing_reads_from: None,
         post_time: Duration::ZERO,
         in_flight: Mutex::new((0, 0)),
+        read_cursors: Mutex::new(Vec::new()),
     }
 }
 
@@ -183,6 +188,7 @@ async fn inputs_are_split_into_posts_of_at_most_a_thousand_in_order() {
         .await
         .unwrap();
     assert_eq!(*g.posts.lock().unwrap(), [1000, 1000, 500]);
+    assert_eq!(out.posts, 3);
     let expected: Vec<String> = (0..2_500).map(|i| format!("trun_{i}")).collect();
     assert_eq!(out.run_ids, expected);
 }
@@ -464,4 +470,42 @@ async fn a_failed_chunk_stops_later_chunks_and_is_the_reported_cause() {
         [1000, 1000],
         "the third chunk was not sent"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chunk_is_reconciled_from_the_cursor_before_it_and_the_final_read_from_the_first() {
+    // The first chunk lands (the server's cursor is then `cur_1000`); the
+    // second chunk's POST is cut, and lands.
+    let g = fake_chunks([(1_000, vec![cut_after(0.0)])]);
+    let progress = Progress::new(Some("cur_before".into()));
+    let out = submit_all(&g, 1_500, Some("b"), 1, &progress, WINDOW)
+        .await
+        .unwrap();
+    assert_eq!((out.posts, out.recovered), (1, 500));
+    assert_eq!(out.run_ids.len(), 1_500);
+    assert_eq!(
+        *g.read_cursors.lock().unwrap(),
+        [Some("cur_1000".to_owned()), Some("cur_before".to_owned())],
+        "the chunk's reconciliation, then the final read-back"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn resent_inputs_count_as_posts_once_they_land() {
+    // Lost, then resent and answered: one POST succeeded.
+    let g = fake([Post::Lost]);
+    let out = submit(&g, 3, true).await.unwrap();
+    assert_eq!((out.posts, out.recovered), (1, 0));
+}
+
+#[test]
+fn batch_ids_are_sixteen_lowercase_hex_digits_and_fresh_each_time() {
+    let id = new_batch_id();
+    assert_eq!(id.len(), 16, "{id}");
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{id}"
+    );
+    assert_ne!(id, new_batch_id());
 }

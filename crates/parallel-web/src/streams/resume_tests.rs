@@ -466,3 +466,68 @@ async fn headers_withheld_on_a_reconnect_are_asked_for_again_too() {
         [None, Some("c1".to_owned()), Some("c1".to_owned())]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_pause_shorter_than_the_idle_timeout_keeps_the_connection() {
+    // Event 1, then 20 s of silence (under the 30 s idle timeout), then
+    // event 2 and a clean end: one connection.
+    let (opener, calls) = one_event_then(|| {
+        futures::stream::once(async {
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            Ok(Bytes::from(run_event("2")))
+        })
+        .boxed()
+    });
+    let items = collect_with_idle_timeout(opener).await;
+    assert_eq!(ids(&items), ["1", "2"]);
+    assert_eq!(opened(&calls), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retryable_refusal_of_a_reconnect_backs_off_and_asks_again() {
+    let e1: &'static str = run_event("c1").leak();
+    let e2: &'static str = run_event("c2").leak();
+    let (opener, calls) = counted(move |n| async move {
+        match n {
+            1 => Ok(futures::stream::iter([
+                Ok(Bytes::from_static(e1.as_bytes())),
+                Err("reset".to_owned()),
+            ])
+            .boxed()),
+            2 => Err(Error::from_response(crate::error::ApiError::from_parts(
+                "op",
+                503,
+                &reqwest::header::HeaderMap::new(),
+                "{}",
+            ))),
+            _ => Ok(futures::stream::iter([Ok(Bytes::from_static(e2.as_bytes()))]).boxed()),
+        }
+    });
+    let started = tokio::time::Instant::now();
+    let items = collect_all(opener, EndRule::AtEndOfBody).await;
+    assert_eq!(ids(&items), ["c1", "c2"]);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        [None, Some("c1".to_owned()), Some("c1".to_owned())]
+    );
+    // The 503 is a failure: the backoff's first delay before the third.
+    assert_eq!(started.elapsed(), Duration::from_millis(500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn connections_quiet_until_the_idle_timeout_are_reopened_at_once_without_giving_up() {
+    // Five connections with headers but no event (more than the failure
+    // limit of 3), then one with an event: quiet is not a failure.
+    let e1: &'static str = run_event("c1").leak();
+    let (opener, calls) = counted(move |n| async move {
+        if n <= 5 {
+            return Ok(futures::stream::pending().boxed());
+        }
+        Ok(futures::stream::iter([Ok(Bytes::from_static(e1.as_bytes()))]).boxed())
+    });
+    let started = tokio::time::Instant::now();
+    let items = collect_with_idle_timeout(opener).await;
+    assert_eq!(ids(&items), ["c1"]);
+    assert_eq!(opened(&calls), 6);
+    assert_eq!(started.elapsed(), Duration::from_secs(5 * 30), "no backoff");
+}

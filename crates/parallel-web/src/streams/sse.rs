@@ -355,4 +355,23 @@ mod tests {
         framer.push(b"data: x");
         assert!(framer.buf.len() < 64, "{}", framer.buf.len());
     }
+
+    #[test]
+    fn the_limit_is_32_mib_of_line_and_an_event_at_it_passes() {
+        // One data line of exactly the limit (with its `data: ` prefix).
+        let line = |len: usize| {
+            let mut body = b"data: ".to_vec();
+            body.resize(len, b'x');
+            body
+        };
+        let mut framer = Framer::new();
+        framer.push(&line(32 * 1024 * 1024));
+        framer.push(b"\n\n");
+        let frame = framer.next_frame().unwrap().unwrap();
+        assert_eq!(frame.data.len(), 32 * 1024 * 1024 - 6);
+        let mut framer = Framer::new();
+        framer.push(&line(32 * 1024 * 1024 + 1));
+        framer.push(b"\n\n");
+        assert_eq!(framer.next_frame(), Err(TooLarge));
+    }
 }
