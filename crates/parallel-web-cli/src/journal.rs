@@ -136,7 +136,7 @@ impl Journal {
     pub fn open(path: &Path, fresh: bool) -> Result<Journal> {
         if fresh {
             if !is_sqlite_or_absent(path) {
-                return Err(Failure::new(format!(
+                return Err(Failure::usage(format!(
                     "{} is not a journal, so --fresh leaves it alone: pass --journal with another path",
                     path.display()
                 )));
@@ -232,7 +232,7 @@ impl Journal {
         }
         let mut lines = Vec::new();
         differences("", &stored, command, &mut lines);
-        Err(Failure::new(format!(
+        Err(Failure::usage(format!(
             "the journal {} belongs to a different command:\n{}\nrerun that command to finish it, pass --fresh to start over (a new group), or --journal to use another file",
             self.path.display(),
             lines.join("\n")
@@ -813,7 +813,7 @@ mod tests {
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'", [])
             .unwrap();
         drop(conn);
-        let message = Journal::open(&path, false).err().unwrap().0;
+        let message = Journal::open(&path, false).err().unwrap().message;
         assert!(
             message.contains("schema 1") && message.contains("--fresh"),
             "{message}"
@@ -1037,7 +1037,7 @@ mod tests {
         j.set_meta("group_id", "tgrp_kept").unwrap();
         j.set_meta("schema", "3").unwrap();
         drop(j);
-        let message = Journal::open(&path, false).err().unwrap().0;
+        let message = Journal::open(&path, false).err().unwrap().message;
         assert!(
             message.contains("schema 3") && message.contains("--fresh"),
             "{message}"
@@ -1064,14 +1064,14 @@ mod tests {
         ));
         let text = "id,name\n1,not a database\n".repeat(200);
         std::fs::write(&path, &text).unwrap();
-        let message = Journal::open(&path, false).err().unwrap().0;
+        let message = Journal::open(&path, false).err().unwrap().message;
         assert!(
             message.contains("not a journal") && message.contains("--journal"),
             "{message}"
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
         // --fresh deletes journals only, never a file of the user's.
-        let message = Journal::open(&path, true).err().unwrap().0;
+        let message = Journal::open(&path, true).err().unwrap().message;
         assert!(
             message.contains("not a journal") && message.contains("--fresh leaves it alone"),
             "{message}"
@@ -1093,7 +1093,7 @@ mod tests {
         j.bind_command(&first).unwrap();
         j.bind_command(&first).unwrap();
         let other = serde_json::json!({"processor": "base", "spec": {"columns": ["ceo", "cfo"], "input": "all"}, "fresh": true});
-        let message = j.bind_command(&other).err().unwrap().0;
+        let message = j.bind_command(&other).err().unwrap().message;
         for line in [
             r#"  processor: journal has "lite", this command has "base""#,
             r#"  spec.columns: journal has ["ceo"], this command has ["ceo","cfo"]"#,
@@ -1113,7 +1113,7 @@ mod tests {
         j.bind_command(&first).unwrap();
         j.bind_command(&first).unwrap();
         let other = serde_json::json!({"processor": "core", "spec": {"a": 1, "c": true}});
-        let message = j.bind_command(&other).unwrap_err().0;
+        let message = j.bind_command(&other).unwrap_err().message;
         let lines: Vec<&str> = message.lines().filter(|l| l.starts_with("  ")).collect();
         assert_eq!(
             lines,
@@ -1338,7 +1338,7 @@ mod tests {
         wal.push("-wal");
         std::fs::create_dir_all(&wal).unwrap();
         assert!(Journal::remove(&path).is_err());
-        let message = Journal::open(&path, true).err().unwrap().0;
+        let message = Journal::open(&path, true).err().unwrap().message;
         assert!(
             message.contains("cannot remove the old journal"),
             "{message}"

@@ -228,7 +228,7 @@ fn a_malformed_csv_row_is_reported_by_line_and_nothing_is_sent() {
     let mut c = cli(&emu, &dir);
     c.args(["enrich", "in.csv", "-o", "out.csv", "--column", "ceo"]);
     let out = run(c);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 3"), "{stderr}");
     assert!(
@@ -251,7 +251,7 @@ fn rows_over_the_size_limit_and_missing_columns_are_refused_before_any_post() {
     let mut c = cli(&emu, &dir);
     c.args(["enrich", "in.jsonl", "-o", "out.csv", "--column", "ceo"]);
     let out = run(c);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: the input is"));
 
     let mut c = cli(&emu, &dir);
@@ -266,7 +266,7 @@ fn rows_over_the_size_limit_and_missing_columns_are_refused_before_any_post() {
         "ticker",
     ]);
     let out = run(c);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no input column \"ticker\""));
     // Not even the group was created.
     assert!(
@@ -304,7 +304,7 @@ fn a_journal_from_another_command_is_refused_with_the_difference() {
         "base",
     ]);
     let out = run(c);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(r#"processor: journal has "lite", this command has "base""#),
@@ -321,7 +321,7 @@ fn without_a_key_or_base_url_it_says_how_to_set_one_or_start_the_emulator() {
         .env_remove("PARALLEL_BASE_URL")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("PARALLEL_API_KEY") && stderr.contains("parallel-web-emulator"),

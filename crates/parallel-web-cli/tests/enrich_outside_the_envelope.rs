@@ -319,7 +319,7 @@ fn input_columns_named_like_output_columns_are_refused_before_anything_is_sent()
     let mut c = cli(&emu, &dir);
     c.args(["enrich", "in.csv", "-o", "out.csv", "--column", "ceo: CEO"]);
     let out = run(c);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64));
     let stderr = stderr_of(&out);
     assert!(
         stderr.contains("\"ceo\"")
@@ -351,7 +351,7 @@ fn an_output_naming_the_input_directly_or_by_a_link_is_refused() {
         let mut c = cli(&emu, &dir);
         c.args(["enrich", "in.jsonl", "-o", output, "--column", "ceo"]);
         let out = run(c);
-        assert_eq!(out.status.code(), Some(1), "-o {output}");
+        assert_eq!(out.status.code(), Some(64), "-o {output}");
         assert!(stderr_of(&out).contains("is the input"), "-o {output}");
         assert_eq!(std::fs::read(dir.join("in.jsonl")).unwrap(), original);
     }
@@ -388,7 +388,7 @@ fn an_input_refused_during_checks_leaves_no_journal_behind() {
     std::fs::write(dir.join("in.csv"), "name,site\nA,a.com\nB\n").unwrap();
     let mut c = cli(&emu, &dir);
     c.args(["enrich", "in.csv", "-o", "out.csv", "--column", "ceo"]);
-    assert_eq!(run(c).status.code(), Some(1));
+    assert_eq!(run(c).status.code(), Some(64));
     let left: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -426,7 +426,7 @@ fn an_empty_base_url_is_an_error_naming_the_variable_not_the_production_url() {
         (groups, "PARALLEL_BASE_URL"),
     ] {
         let out = run(c);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(64));
         let stderr = stderr_of(&out);
         assert!(
             stderr.contains(name) && stderr.contains("empty"),

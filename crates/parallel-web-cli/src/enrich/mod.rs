@@ -8,7 +8,7 @@
 //! results, and `write_output` below writes the table.
 
 mod ingest;
-mod plan;
+pub(crate) mod plan;
 mod results;
 mod submit;
 
@@ -49,7 +49,7 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
     let client = crate::connect::client(conn)?;
     check_writable(&plan.output)?;
     if plan.input != "-" && !std::path::Path::new(&plan.input).is_file() {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "cannot read the input {}: no such file",
             plan.input
         )));
@@ -147,13 +147,13 @@ fn refuse_overwriting_input(plan: &Plan, journal: &Path) -> Result<()> {
     }
     let is_input = |path: &Path| same_file::is_same_file(&plan.input, path).unwrap_or(false);
     if plan.output != "-" && is_input(Path::new(&plan.output)) {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "the output {} is the input {} (the same file, or a link to it): writing it would replace the input; name another output file with -o",
             plan.output, plan.input
         )));
     }
     if is_input(journal) {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "the journal {} is the input {}: name another file with --journal",
             journal.display(),
             plan.input
@@ -237,7 +237,7 @@ fn dry_run(plan: &mut Plan, format: Format) -> Result<()> {
     let mut columns = Vec::new();
     let header = read::for_each_row(&plan.input, format, |item| {
         let row = item.map_err(|bad| {
-            Failure::new(format!(
+            Failure::usage(format!(
                 "{}: line {}: {}",
                 plan.input, bad.line, bad.message
             ))

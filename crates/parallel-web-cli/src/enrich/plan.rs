@@ -68,11 +68,11 @@ impl Plan {
             None => Config::default(),
         };
         let input = args.input.clone().or(config.source).ok_or_else(|| {
-            Failure::new("no input: name the input table (or `source` in --config)")
+            Failure::usage("no input: name the input table (or `source` in --config)")
         })?;
         let output =
             args.output.clone().or(config.target).ok_or_else(|| {
-                Failure::new("no output: pass -o OUTPUT (or `target` in --config)")
+                Failure::usage("no output: pass -o OUTPUT (or `target` in --config)")
             })?;
 
         let mut properties = Map::new();
@@ -82,7 +82,7 @@ impl Plan {
             !config.enriched_columns.is_empty(),
         ];
         if given.iter().filter(|g| **g).count() > 1 {
-            return Err(Failure::new(
+            return Err(Failure::usage(
                 "give the columns to add one way: --column, --output-schema or the config's enriched_columns",
             ));
         }
@@ -98,17 +98,11 @@ impl Plan {
                 add_property(&mut properties, c.name.clone(), schema)?;
             }
             if properties.is_empty() {
-                return Err(Failure::new(
+                return Err(Failure::usage(
                     "no columns to add: pass --column 'name: description' (repeatable), --output-schema FILE or --config FILE",
                 ));
             }
-            let required: Vec<&String> = properties.keys().collect();
-            json!({
-                "type": "object",
-                "properties": properties,
-                "required": required,
-                "additionalProperties": false,
-            })
+            object_schema(properties)
         };
         let enriched: Vec<String> = output_schema
             .get("properties")
@@ -117,7 +111,7 @@ impl Plan {
             .unwrap_or_default();
         for name in &enriched {
             if STATUS_COLUMNS.contains(&name.as_str()) {
-                return Err(Failure::new(format!(
+                return Err(Failure::usage(format!(
                     "the column name {name:?} is the tool's own; choose another"
                 )));
             }
@@ -142,7 +136,7 @@ impl Plan {
                 kv.split_once('=')
                     .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
                     .ok_or_else(|| {
-                        Failure::new(format!("--metadata {kv:?}: write it as key=value"))
+                        Failure::usage(format!("--metadata {kv:?}: write it as key=value"))
                     })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -200,13 +194,13 @@ impl Plan {
 
     fn build_spec(&self, output: Value, input: Option<Value>) -> Result<TaskSpec> {
         let spec = TaskSpec::from_json_schemas(input, output).map_err(|e| {
-            Failure::new(format!(
+            Failure::usage(format!(
                 "the columns to add do not make a valid task spec: {}",
                 crate::fail::chain(&e)
             ))
         })?;
         spec.validate().map_err(|e| {
-            Failure::new(format!(
+            Failure::usage(format!(
                 "the task spec is over the API's limits: {}",
                 crate::fail::chain(&e)
             ))
@@ -229,6 +223,28 @@ impl Plan {
     }
 }
 
+/// The object schema that `--column` flags describe (every column
+/// required), or `None` when there are none.
+pub(crate) fn schema_of_columns(columns: &[String]) -> Result<Option<Value>> {
+    let mut properties = Map::new();
+    for spec in columns {
+        let (name, schema) = parse_column(spec)?;
+        add_property(&mut properties, name, schema)?;
+    }
+    Ok((!properties.is_empty()).then(|| object_schema(properties)))
+}
+
+/// An object of these properties, each required, no others.
+fn object_schema(properties: Map<String, Value>) -> Value {
+    let required: Vec<&String> = properties.keys().collect();
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
 /// `name: description`, `name:type` or `name:type: description`.
 fn parse_column(spec: &str) -> Result<(String, Value)> {
     let (name, rest) = match spec.split_once(':') {
@@ -236,7 +252,7 @@ fn parse_column(spec: &str) -> Result<(String, Value)> {
         None => (spec.trim(), ""),
     };
     if name.is_empty() {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "--column {spec:?}: no name; write it as 'name: description' or 'name:type: description'"
         )));
     }
@@ -262,7 +278,7 @@ fn column_schema(name: &str, kind: Option<&str>, description: Option<&str>) -> R
         "bool" | "boolean" => json!({ "type": "boolean" }),
         "list" | "array" => json!({ "type": "array", "items": { "type": "string" } }),
         other => {
-            return Err(Failure::new(format!(
+            return Err(Failure::usage(format!(
                 "column {name:?}: unknown type {other:?}; use string, integer, number, boolean or list"
             )));
         }
@@ -273,7 +289,9 @@ fn column_schema(name: &str, kind: Option<&str>, description: Option<&str>) -> R
 
 fn add_property(properties: &mut Map<String, Value>, name: String, schema: Value) -> Result<()> {
     if properties.contains_key(&name) {
-        return Err(Failure::new(format!("the column {name:?} is given twice")));
+        return Err(Failure::usage(format!(
+            "the column {name:?} is given twice"
+        )));
     }
     properties.insert(name, schema);
     Ok(())
@@ -281,20 +299,20 @@ fn add_property(properties: &mut Map<String, Value>, name: String, schema: Value
 
 fn read_config(path: &Path) -> Result<Config> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(format!("cannot read the config {}: {e}", path.display())))?;
+        .map_err(|e| Failure::usage(format!("cannot read the config {}: {e}", path.display())))?;
     serde_norway::from_str(&text)
-        .map_err(|e| Failure::new(format!("the config {} is not valid: {e}", path.display())))
+        .map_err(|e| Failure::usage(format!("the config {} is not valid: {e}", path.display())))
 }
 
-fn read_output_schema(path: &Path) -> Result<Value> {
+pub(crate) fn read_output_schema(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::new(format!(
+        Failure::usage(format!(
             "cannot read the output schema {}: {e}",
             path.display()
         ))
     })?;
     let schema: Value = serde_json::from_str(&text).map_err(|e| {
-        Failure::new(format!(
+        Failure::usage(format!(
             "the output schema {} is not JSON: {e}",
             path.display()
         ))
@@ -304,7 +322,7 @@ fn read_output_schema(path: &Path) -> Result<Value> {
         .and_then(Value::as_object)
         .is_some_and(|p| !p.is_empty());
     if !has_properties {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "the output schema {} must be an object schema with `properties` (one per column to add)",
             path.display()
         )));
