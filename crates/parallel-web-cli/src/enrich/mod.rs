@@ -40,7 +40,10 @@ pub enum Outcome {
 /// Runs `parallel-web enrich`.
 pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
     let mut plan = Plan::from_args(args)?;
-    let in_format = Format::of(&plan.input)?;
+    let in_format = match plan.source_format {
+        Some(format) => format,
+        None => Format::of(&plan.input)?,
+    };
     let out_format = Format::of(&plan.output)?;
     if args.dry_run {
         dry_run(&mut plan, in_format)?;
