@@ -81,7 +81,11 @@ pub enum Command {
 
 /// `parallel-web enrich`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct EnrichArgs {
+    /// `enrich status`: where a journal or group stands.
+    #[command(subcommand)]
+    pub command: Option<EnrichCommand>,
     /// Input table: .csv, .jsonl or .json (`-` reads JSONL from stdin).
     /// Optional with --config, which may name it as `source`.
     pub input: Option<String>,
@@ -122,6 +126,26 @@ pub struct EnrichArgs {
     /// No progress output.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Submit every row, journal it and exit, printing the group id; the
+    /// same command without `--no-wait` later collects the results.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// `parallel-web enrich status`.
+#[derive(Debug, Subcommand)]
+pub enum EnrichCommand {
+    /// Where an enrichment stands: from its journal (rows, submitted,
+    /// results; and the group's own counts when a key is set) or from a
+    /// group id.
+    Status {
+        /// A journal, the output it belongs to (`OUTPUT.journal` is read),
+        /// or a group id (`tgrp_...`).
+        target: String,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `parallel-web groups ...`.

@@ -188,6 +188,37 @@ impl Journal {
         Ok(journal)
     }
 
+    /// Opens an existing journal to read it only (`enrich status`): nothing
+    /// is created or changed, and a file that is not a journal of this
+    /// version is refused.
+    pub fn open_read_only(path: &Path) -> Result<Journal> {
+        let refused = |why: String| {
+            Failure::usage(format!(
+                "{} is not a journal this tool can read ({why})",
+                path.display()
+            ))
+        };
+        if !path.is_file() || !is_sqlite_or_absent(path) {
+            return Err(refused("not an SQLite file".into()));
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| refused(e.to_string()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let journal = Journal {
+            conn,
+            path: path.to_owned(),
+            generation: 0,
+        };
+        match journal.meta("schema") {
+            Ok(Some(v)) if v == SCHEMA_VERSION => Ok(journal),
+            Ok(Some(v)) => Err(refused(format!(
+                "schema {v}; this version reads {SCHEMA_VERSION}"
+            ))),
+            Ok(None) => Err(refused("no schema version".into())),
+            Err(e) => Err(refused(e.message)),
+        }
+    }
+
     /// Deletes the journal at `path` and SQLite's files beside it, if any.
     pub fn remove(path: &Path) -> std::io::Result<()> {
         for suffix in ["", "-wal", "-shm"] {

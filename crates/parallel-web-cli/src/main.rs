@@ -75,6 +75,7 @@ async fn run(cli: Cli) -> Result<Exit> {
         Command::Enrich(args) => Ok(match enrich::run(args, &cli.connection).await? {
             enrich::Outcome::AllCompleted => Exit::Done,
             enrich::Outcome::SomeFailed => Exit::RowsFailed,
+            enrich::Outcome::Submitted => Exit::Done,
         }),
         Command::Groups(command) => {
             commands::groups(&client()?, command).await?;

@@ -10,6 +10,7 @@
 mod ingest;
 pub(crate) mod plan;
 mod results;
+mod status;
 mod submit;
 
 use std::ops::ControlFlow;
@@ -19,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use parallel_web::{Client, MAX_RUNS_PER_POST, RunInput};
 use serde_json::{Map, Value};
 
-use crate::cli::{Connection, EnrichArgs};
+use crate::cli::{Connection, EnrichArgs, EnrichCommand};
 use crate::fail::{Failure, Result};
 use crate::journal::{Journal, Matched, Stored};
 use crate::lock::JournalLock;
@@ -35,10 +36,17 @@ pub enum Outcome {
     AllCompleted,
     /// Some rows failed; they are in the output with their error (exit 2).
     SomeFailed,
+    /// `--no-wait`: every row was submitted, nothing collected yet (exit
+    /// 0); also `enrich status`.
+    Submitted,
 }
 
 /// Runs `parallel-web enrich`.
 pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
+    if let Some(EnrichCommand::Status { target, json }) = &args.command {
+        status::show(target, *json, conn).await?;
+        return Ok(Outcome::Submitted);
+    }
     let mut plan = Plan::from_args(args)?;
     let in_format = match plan.source_format {
         Some(format) => format,
@@ -123,6 +131,18 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
         client.settle_window(),
     )
     .await?;
+    if args.no_wait {
+        let p = lock(&progress);
+        p.finish();
+        p.note(&format!(
+            "submitted: {rows} rows in group {}; run the same command without --no-wait to collect the results (`parallel-web enrich status {}` shows where they stand)",
+            group.id(),
+            journal_path.display()
+        ));
+        drop(p);
+        crate::fail::to_stdout(|out| writeln!(out, "{}", group.id()))?;
+        return Ok(Outcome::Submitted);
+    }
     results::collect(&group, &mut journal, &progress).await?;
     lock(&progress).finish();
 
