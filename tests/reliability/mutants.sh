@@ -31,8 +31,8 @@ MODULES=(
   "batching|parallel-web|crates/parallel-web/src/groups/batching.rs|-C --lib|--skip fuzz|20"
   "journal|parallel-web-cli|crates/parallel-web-cli/src/journal.rs|-C --bin=parallel-web|journal::|20"
   "ids|parallel-web-emulator|crates/parallel-web-emulator/src/ids.rs|-C --lib|ids::|20"
-  "submit|parallel-web-cli|crates/parallel-web-cli/src/enrich/submit.rs|-C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
-  "results|parallel-web-cli|crates/parallel-web-cli/src/enrich/results.rs|-C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
+  "submit|parallel-web-cli|crates/parallel-web-cli/src/enrich/submit.rs|-C --bin=parallel-web -C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
+  "results|parallel-web-cli|crates/parallel-web-cli/src/enrich/results.rs|-C --bin=parallel-web -C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
 )
 
 wanted=("$@")
