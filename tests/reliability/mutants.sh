@@ -35,6 +35,7 @@ MODULES=(
   "results|parallel-web-cli|crates/parallel-web-cli/src/enrich/results.rs|-C --bin=parallel-web -C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
 )
 
+mkdir -p target/mutants
 wanted=("$@")
 for entry in "${MODULES[@]}"; do
   IFS='|' read -r name package file target args timeout <<<"$entry"
