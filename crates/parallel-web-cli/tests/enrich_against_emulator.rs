@@ -542,20 +542,33 @@ fn a_row_created_twice_under_its_tag_keeps_its_first_run_and_the_rerun_warns_of_
     assert_eq!(stats(&emu)["runs_created"], 20);
 
     // The server commits the POST of row 3 a second time (a late commit
-    // of a retried POST): same input, same batch tag.
+    // of a retried POST): the same run input, under the same batch tag.
     let group = meta(&dir, "group_id");
-    let ledger = support::ledger(&emu, &group);
-    let tag_of = |e: &parallel_web_tests::LedgerEntry| {
-        e.run_input["metadata"][parallel_web::BATCH_TAG_KEY]
-            .as_str()
-            .unwrap()
-            .to_owned()
+    let batch: String = journal(&dir)
+        .query_row("SELECT batch FROM tags WHERE pos = 3", [], |r| r.get(0))
+        .unwrap();
+    let runs_of_row_3 = || {
+        let client = parallel_web::Client::builder()
+            .api_key(parallel_web_tests::TEST_API_KEY)
+            .base_url(emu.base_url())
+            .build()
+            .unwrap();
+        let runs = support::block_on(
+            client
+                .task_groups()
+                .handle(&group)
+                .batch_runs(&batch)
+                .send(),
+        );
+        runs.unwrap()[&3].clone()
     };
+    let first_run = runs_of_row_3();
+    assert_eq!(first_run.len(), 1);
+    let ledger = support::ledger(&emu, &group);
     let original = ledger
         .iter()
-        .find(|e| tag_of(e).ends_with(".3"))
-        .expect("row 3's run")
-        .clone();
+        .find(|e| e.run_id == first_run[0])
+        .expect("row 3's run in the ledger");
     let command: Value = serde_json::from_str(&meta(&dir, "command")).unwrap();
     let body = serde_json::json!({
         "inputs": [original.run_input],
@@ -572,14 +585,9 @@ fn a_row_created_twice_under_its_tag_keeps_its_first_run_and_the_rerun_warns_of_
             .and_then(reqwest::Response::error_for_status)
             .expect("the second POST of row 3")
     });
-    let ledger = support::ledger(&emu, &group);
-    let under_the_tag: Vec<&str> = ledger
-        .iter()
-        .filter(|e| tag_of(e) == tag_of(&original))
-        .map(|e| e.run_id.as_str())
-        .collect();
-    assert_eq!(under_the_tag.len(), 2);
-    assert_eq!(under_the_tag[0], original.run_id);
+    let both = runs_of_row_3();
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[0], first_run[0], "oldest first");
 
     let out = enrich_to_the_end(&emu, &dir);
     assert_eq!(out.status.code(), Some(0));
@@ -596,7 +604,7 @@ fn a_row_created_twice_under_its_tag_keeps_its_first_run_and_the_rerun_warns_of_
     );
     assert_eq!(stats(&emu)["runs_created"], 21, "nothing sent by the rerun");
     let rows = read_jsonl(&dir.join("out.jsonl"));
-    assert_eq!(rows[3]["_run_id"], original.run_id.as_str());
+    assert_eq!(rows[3]["_run_id"], first_run[0].as_str());
     assert_complete_jsonl(&emu, &dir.join("out.jsonl"), 20, None);
 }
 
