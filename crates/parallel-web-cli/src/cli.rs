@@ -56,6 +56,10 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Add columns to a CSV/JSONL/JSON table: one run per row, resumable.
+    ///
+    /// Waits up to a week for the group to finish, then stops with an
+    /// error; rerunning the same command waits again, sending nothing
+    /// twice.
     Enrich(Box<EnrichArgs>),
     /// Task groups: create, status, wait, list runs.
     #[command(subcommand)]
