@@ -15,6 +15,8 @@ fn stream_item_name(path: &str) -> Option<&'static str> {
         Some("TaskGroupRunStreamItem")
     } else if path.contains("/tasks/runs/") && path.ends_with("/events") {
         Some("TaskRunEventStreamItem")
+    } else if path.starts_with("/v1beta/findall/runs/") && path.ends_with("/events") {
+        Some("FindAllEventStreamItem")
     } else {
         None
     }
@@ -22,7 +24,8 @@ fn stream_item_name(path: &str) -> Option<&'static str> {
 
 /// Lifts each inline `text/event-stream` response schema into
 /// `components.schemas` (`TaskGroupEventStreamItem`, `TaskGroupRunStreamItem`,
-/// `TaskRunEventStreamItem`) and leaves a `$ref` behind.
+/// `TaskRunEventStreamItem`, `FindAllEventStreamItem`) and leaves a `$ref`
+/// behind.
 ///
 /// progenitor answers a non-JSON response with raw bytes and ignores its
 /// schema, so without this the event unions would never be generated. The GA

@@ -146,7 +146,7 @@ mod tests {
         let doc = normalize(our_spec()).unwrap();
         assert_eq!(doc["openapi"], "3.0.3");
         let operations = operations(&doc);
-        assert_eq!(operations.len(), 23);
+        assert_eq!(operations.len(), 44);
         for (name, operation) in &operations {
             let id = operation["operationId"].as_str().unwrap();
             assert_eq!(rename::short_operation_id(id), Some(id), "{name}");
