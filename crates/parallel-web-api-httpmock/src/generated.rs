@@ -2053,26 +2053,6 @@ pub mod operations {
                 Self(self.0.query_param_missing("limit"))
             }
         }
-        pub fn status<'a, T>(self, value: T) -> Self
-        where
-            T: Into<Option<&'a ::std::vec::Vec<types::MonitorListStatusItem>>>,
-        {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("status", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("status"))
-            }
-        }
-        pub fn type_<'a, T>(self, value: T) -> Self
-        where
-            T: Into<Option<&'a ::std::vec::Vec<types::MonitorListTypeItem>>>,
-        {
-            if let Some(value) = value.into() {
-                Self(self.0.query_param("type", value.to_string()))
-            } else {
-                Self(self.0.query_param_missing("type"))
-            }
-        }
     }
     pub struct MonitorListThen(::httpmock::Then);
     impl MonitorListThen {

@@ -390,18 +390,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ChatCompletionRequestResponseFormat {
-        Text(ResponseFormatText),
         JsonSchema(ResponseFormatJsonSchema),
+        Text(ResponseFormatText),
         JsonObject(ResponseFormatJsonObject),
-    }
-    impl ::std::convert::From<ResponseFormatText> for ChatCompletionRequestResponseFormat {
-        fn from(value: ResponseFormatText) -> Self {
-            Self::Text(value)
-        }
     }
     impl ::std::convert::From<ResponseFormatJsonSchema> for ChatCompletionRequestResponseFormat {
         fn from(value: ResponseFormatJsonSchema) -> Self {
             Self::JsonSchema(value)
+        }
+    }
+    impl ::std::convert::From<ResponseFormatText> for ChatCompletionRequestResponseFormat {
+        fn from(value: ResponseFormatText) -> Self {
+            Self::Text(value)
         }
     }
     impl ::std::convert::From<ResponseFormatJsonObject> for ChatCompletionRequestResponseFormat {
@@ -3846,17 +3846,17 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum MonitorResponseSettings {
-        EventStreamResponseSettings(MonitorEventStreamResponseSettings),
         SnapshotResponseSettings(MonitorSnapshotResponseSettings),
-    }
-    impl ::std::convert::From<MonitorEventStreamResponseSettings> for MonitorResponseSettings {
-        fn from(value: MonitorEventStreamResponseSettings) -> Self {
-            Self::EventStreamResponseSettings(value)
-        }
+        EventStreamResponseSettings(MonitorEventStreamResponseSettings),
     }
     impl ::std::convert::From<MonitorSnapshotResponseSettings> for MonitorResponseSettings {
         fn from(value: MonitorSnapshotResponseSettings) -> Self {
             Self::SnapshotResponseSettings(value)
+        }
+    }
+    impl ::std::convert::From<MonitorEventStreamResponseSettings> for MonitorResponseSettings {
+        fn from(value: MonitorEventStreamResponseSettings) -> Self {
+            Self::EventStreamResponseSettings(value)
         }
     }
     ///`active` while it runs on its schedule, `cancelled` once stopped.
@@ -4222,8 +4222,8 @@ pub mod types {
     pub enum PaginatedMonitorEventsEventsItem {
         EventStreamEvent(MonitorEventStreamEvent),
         SnapshotEvent(MonitorSnapshotEvent),
-        CompletionEvent(MonitorCompletionEvent),
         ErrorEvent(MonitorErrorEvent),
+        CompletionEvent(MonitorCompletionEvent),
     }
     impl ::std::convert::From<MonitorEventStreamEvent> for PaginatedMonitorEventsEventsItem {
         fn from(value: MonitorEventStreamEvent) -> Self {
@@ -4235,14 +4235,14 @@ pub mod types {
             Self::SnapshotEvent(value)
         }
     }
-    impl ::std::convert::From<MonitorCompletionEvent> for PaginatedMonitorEventsEventsItem {
-        fn from(value: MonitorCompletionEvent) -> Self {
-            Self::CompletionEvent(value)
-        }
-    }
     impl ::std::convert::From<MonitorErrorEvent> for PaginatedMonitorEventsEventsItem {
         fn from(value: MonitorErrorEvent) -> Self {
             Self::ErrorEvent(value)
+        }
+    }
+    impl ::std::convert::From<MonitorCompletionEvent> for PaginatedMonitorEventsEventsItem {
+        fn from(value: MonitorCompletionEvent) -> Self {
+            Self::CompletionEvent(value)
         }
     }
     ///One page of monitors, newest first.
