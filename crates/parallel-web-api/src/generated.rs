@@ -1725,8 +1725,7 @@ pub mod types {
         ///A short text about the entity, to tell it apart from others of the same name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///Where the candidate stands: `generated` (not evaluated yet), `matched`, `unmatched` or `discarded`.
-        pub match_status: FindAllCandidateMatchStatus,
+        pub match_status: crate::open::FindAllMatchStatus,
         ///Name of the entity.
         pub name: ::std::string::String,
         ///What was found for each match condition and enrichment, keyed by their names.
@@ -1741,65 +1740,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///Where the candidate stands: `generated` (not evaluated yet), `matched`, `unmatched` or `discarded`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-    )]
-    pub enum FindAllCandidateMatchStatus {
-        #[serde(rename = "generated")]
-        Generated,
-        #[serde(rename = "matched")]
-        Matched,
-        #[serde(rename = "unmatched")]
-        Unmatched,
-        #[serde(rename = "discarded")]
-        Discarded,
-    }
-    impl ::std::fmt::Display for FindAllCandidateMatchStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Generated => f.write_str("generated"),
-                Self::Matched => f.write_str("matched"),
-                Self::Unmatched => f.write_str("unmatched"),
-                Self::Discarded => f.write_str("discarded"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for FindAllCandidateMatchStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "generated" => Ok(Self::Generated),
-                "matched" => Ok(Self::Matched),
-                "unmatched" => Ok(Self::Unmatched),
-                "discarded" => Ok(Self::Discarded),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for FindAllCandidateMatchStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for FindAllCandidateMatchStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Stream event carrying a candidate whose match status changed, or whose enrichment was filled.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FindAllCandidateMatchStatusEvent {
@@ -1808,76 +1748,12 @@ pub mod types {
         pub event_id: ::std::string::String,
         ///When the event happened.
         pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
-        ///What happened to the candidate: generated, matched, unmatched, discarded or enriched.
         #[serde(rename = "type")]
-        pub type_: FindAllCandidateMatchStatusEventType,
+        pub type_: crate::open::FindAllCandidateEventType,
     }
     impl FindAllCandidateMatchStatusEvent {
         pub fn builder() -> builder::FindAllCandidateMatchStatusEvent {
             Default::default()
-        }
-    }
-    ///What happened to the candidate: generated, matched, unmatched, discarded or enriched.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-    )]
-    pub enum FindAllCandidateMatchStatusEventType {
-        #[serde(rename = "findall.candidate.generated")]
-        FindallCandidateGenerated,
-        #[serde(rename = "findall.candidate.matched")]
-        FindallCandidateMatched,
-        #[serde(rename = "findall.candidate.unmatched")]
-        FindallCandidateUnmatched,
-        #[serde(rename = "findall.candidate.discarded")]
-        FindallCandidateDiscarded,
-        #[serde(rename = "findall.candidate.enriched")]
-        FindallCandidateEnriched,
-    }
-    impl ::std::fmt::Display for FindAllCandidateMatchStatusEventType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::FindallCandidateGenerated => f.write_str("findall.candidate.generated"),
-                Self::FindallCandidateMatched => f.write_str("findall.candidate.matched"),
-                Self::FindallCandidateUnmatched => f.write_str("findall.candidate.unmatched"),
-                Self::FindallCandidateDiscarded => f.write_str("findall.candidate.discarded"),
-                Self::FindallCandidateEnriched => f.write_str("findall.candidate.enriched"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for FindAllCandidateMatchStatusEventType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "findall.candidate.generated" => Ok(Self::FindallCandidateGenerated),
-                "findall.candidate.matched" => Ok(Self::FindallCandidateMatched),
-                "findall.candidate.unmatched" => Ok(Self::FindallCandidateUnmatched),
-                "findall.candidate.discarded" => Ok(Self::FindallCandidateDiscarded),
-                "findall.candidate.enriched" => Ok(Self::FindallCandidateEnriched),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for FindAllCandidateMatchStatusEventType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for FindAllCandidateMatchStatusEventType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///Candidate counts of a FindAll run.
@@ -2463,11 +2339,10 @@ pub mod types {
         ///True while the run is still working.
         pub is_active: bool,
         pub metrics: FindAllCandidateMetrics,
-        ///Stage of the run.
-        pub status: FindAllRunStatusStatus,
+        pub status: crate::open::FindAllStatus,
         ///Why the run stopped, once it has.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub termination_reason: ::std::option::Option<FindAllRunStatusTerminationReason>,
+        pub termination_reason: ::std::option::Option<crate::open::FindAllTerminationReason>,
     }
     impl FindAllRunStatus {
         pub fn builder() -> builder::FindAllRunStatus {
@@ -2531,148 +2406,6 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for FindAllRunStatusEventType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///Stage of the run.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-    )]
-    pub enum FindAllRunStatusStatus {
-        #[serde(rename = "queued")]
-        Queued,
-        #[serde(rename = "action_required")]
-        ActionRequired,
-        #[serde(rename = "running")]
-        Running,
-        #[serde(rename = "completed")]
-        Completed,
-        #[serde(rename = "failed")]
-        Failed,
-        #[serde(rename = "cancelling")]
-        Cancelling,
-        #[serde(rename = "cancelled")]
-        Cancelled,
-    }
-    impl ::std::fmt::Display for FindAllRunStatusStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Queued => f.write_str("queued"),
-                Self::ActionRequired => f.write_str("action_required"),
-                Self::Running => f.write_str("running"),
-                Self::Completed => f.write_str("completed"),
-                Self::Failed => f.write_str("failed"),
-                Self::Cancelling => f.write_str("cancelling"),
-                Self::Cancelled => f.write_str("cancelled"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for FindAllRunStatusStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "queued" => Ok(Self::Queued),
-                "action_required" => Ok(Self::ActionRequired),
-                "running" => Ok(Self::Running),
-                "completed" => Ok(Self::Completed),
-                "failed" => Ok(Self::Failed),
-                "cancelling" => Ok(Self::Cancelling),
-                "cancelled" => Ok(Self::Cancelled),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for FindAllRunStatusStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for FindAllRunStatusStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///Why the run stopped, once it has.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-    )]
-    pub enum FindAllRunStatusTerminationReason {
-        #[serde(rename = "low_match_rate")]
-        LowMatchRate,
-        #[serde(rename = "match_limit_met")]
-        MatchLimitMet,
-        #[serde(rename = "candidates_exhausted")]
-        CandidatesExhausted,
-        #[serde(rename = "user_cancelled")]
-        UserCancelled,
-        #[serde(rename = "error_occurred")]
-        ErrorOccurred,
-        #[serde(rename = "timeout")]
-        Timeout,
-        #[serde(rename = "insufficient_funds")]
-        InsufficientFunds,
-    }
-    impl ::std::fmt::Display for FindAllRunStatusTerminationReason {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::LowMatchRate => f.write_str("low_match_rate"),
-                Self::MatchLimitMet => f.write_str("match_limit_met"),
-                Self::CandidatesExhausted => f.write_str("candidates_exhausted"),
-                Self::UserCancelled => f.write_str("user_cancelled"),
-                Self::ErrorOccurred => f.write_str("error_occurred"),
-                Self::Timeout => f.write_str("timeout"),
-                Self::InsufficientFunds => f.write_str("insufficient_funds"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for FindAllRunStatusTerminationReason {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "low_match_rate" => Ok(Self::LowMatchRate),
-                "match_limit_met" => Ok(Self::MatchLimitMet),
-                "candidates_exhausted" => Ok(Self::CandidatesExhausted),
-                "user_cancelled" => Ok(Self::UserCancelled),
-                "error_occurred" => Ok(Self::ErrorOccurred),
-                "timeout" => Ok(Self::Timeout),
-                "insufficient_funds" => Ok(Self::InsufficientFunds),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for FindAllRunStatusTerminationReason {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for FindAllRunStatusTerminationReason {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -3777,8 +3510,7 @@ pub mod types {
         pub processor: MonitorResponseProcessor,
         ///Settings for the monitor's `type`.
         pub settings: MonitorResponseSettings,
-        ///`active` while it runs on its schedule, `cancelled` once stopped.
-        pub status: MonitorResponseStatus,
+        pub status: crate::open::MonitorStatus,
         ///The kind of monitor.
         #[serde(rename = "type")]
         pub type_: MonitorResponseType,
@@ -3857,57 +3589,6 @@ pub mod types {
     impl ::std::convert::From<MonitorEventStreamResponseSettings> for MonitorResponseSettings {
         fn from(value: MonitorEventStreamResponseSettings) -> Self {
             Self::EventStreamResponseSettings(value)
-        }
-    }
-    ///`active` while it runs on its schedule, `cancelled` once stopped.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-    )]
-    pub enum MonitorResponseStatus {
-        #[serde(rename = "active")]
-        Active,
-        #[serde(rename = "cancelled")]
-        Cancelled,
-    }
-    impl ::std::fmt::Display for MonitorResponseStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Active => f.write_str("active"),
-                Self::Cancelled => f.write_str("cancelled"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MonitorResponseStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "active" => Ok(Self::Active),
-                "cancelled" => Ok(Self::Cancelled),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MonitorResponseStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MonitorResponseStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///The kind of monitor.
@@ -9434,7 +9115,7 @@ pub mod types {
                 ::std::string::String,
             >,
             match_status:
-                ::std::result::Result<super::FindAllCandidateMatchStatus, ::std::string::String>,
+                ::std::result::Result<crate::open::FindAllMatchStatus, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             output: ::std::result::Result<
                 ::std::option::Option<
@@ -9492,7 +9173,7 @@ pub mod types {
             }
             pub fn match_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::FindAllCandidateMatchStatus>,
+                T: ::std::convert::TryInto<crate::open::FindAllMatchStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.match_status = value
@@ -9573,7 +9254,7 @@ pub mod types {
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                super::FindAllCandidateMatchStatusEventType,
+                crate::open::FindAllCandidateEventType,
                 ::std::string::String,
             >,
         }
@@ -9620,7 +9301,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::FindAllCandidateMatchStatusEventType>,
+                T: ::std::convert::TryInto<crate::open::FindAllCandidateEventType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -10633,9 +10314,9 @@ pub mod types {
         pub struct FindAllRunStatus {
             is_active: ::std::result::Result<bool, ::std::string::String>,
             metrics: ::std::result::Result<super::FindAllCandidateMetrics, ::std::string::String>,
-            status: ::std::result::Result<super::FindAllRunStatusStatus, ::std::string::String>,
+            status: ::std::result::Result<crate::open::FindAllStatus, ::std::string::String>,
             termination_reason: ::std::result::Result<
-                ::std::option::Option<super::FindAllRunStatusTerminationReason>,
+                ::std::option::Option<crate::open::FindAllTerminationReason>,
                 ::std::string::String,
             >,
         }
@@ -10672,7 +10353,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::FindAllRunStatusStatus>,
+                T: ::std::convert::TryInto<crate::open::FindAllStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -10683,7 +10364,7 @@ pub mod types {
             pub fn termination_reason<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<super::FindAllRunStatusTerminationReason>,
+                        ::std::option::Option<crate::open::FindAllTerminationReason>,
                     >,
                 T::Error: ::std::fmt::Display,
             {
@@ -12401,7 +12082,7 @@ pub mod types {
             processor:
                 ::std::result::Result<super::MonitorResponseProcessor, ::std::string::String>,
             settings: ::std::result::Result<super::MonitorResponseSettings, ::std::string::String>,
-            status: ::std::result::Result<super::MonitorResponseStatus, ::std::string::String>,
+            status: ::std::result::Result<crate::open::MonitorStatus, ::std::string::String>,
             type_: ::std::result::Result<super::MonitorResponseType, ::std::string::String>,
             webhook: ::std::result::Result<
                 ::std::option::Option<super::MonitorWebhook>,
@@ -12515,7 +12196,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MonitorResponseStatus>,
+                T: ::std::convert::TryInto<crate::open::MonitorStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value

@@ -8,7 +8,10 @@ mod support;
 
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
-use parallel_web_api::open::{TaskRunProgressMessageEventType, TaskRunStatus, WarningType};
+use parallel_web_api::open::{
+    FindAllCandidateEventType, FindAllMatchStatus, FindAllStatus, FindAllTerminationReason,
+    MonitorStatus, TaskRunProgressMessageEventType, TaskRunStatus, WarningType,
+};
 use parallel_web_api::types::{
     FindAllEventStreamItem, MemoryRetrieveResponse, MemoryRetrieveResponseResultsItem,
     MonitorResponse, MonitorResponseSettings, PaginatedMonitorEvents,
@@ -423,4 +426,38 @@ fn each_memory_kind_decodes_as_itself() {
         })
         .collect();
     assert_eq!(kinds, ["task", "monitor", "findall"]);
+}
+
+#[test]
+fn unknown_findall_statuses_and_candidate_kinds_are_kept_not_fatal() {
+    let status = r#"{"type":"findall.status","timestamp":"2026-01-02T03:04:05Z","event_id":"e1","data":{"findall_id":"findall_1","status":{"status":"paused","is_active":true,"metrics":{},"termination_reason":"budget_spent"},"generator":"core"}}"#;
+    let run = decode_as!(FindAllEventStreamItem::FindAllRunStatusEvent, status);
+    assert_eq!(
+        run.data.status.status,
+        FindAllStatus::Other("paused".into())
+    );
+    assert_eq!(
+        run.data.status.termination_reason,
+        Some(FindAllTerminationReason::Other("budget_spent".into()))
+    );
+    let candidate = r#"{"type":"findall.candidate.reviewed","timestamp":"2026-01-02T03:04:05Z","event_id":"e2","data":{"candidate_id":"c1","name":"Stripe","url":"https://stripe.com","match_status":"reviewed"}}"#;
+    let event = decode_as!(
+        FindAllEventStreamItem::FindAllCandidateMatchStatusEvent,
+        candidate
+    );
+    assert_eq!(
+        event.type_,
+        FindAllCandidateEventType::Other("findall.candidate.reviewed".into())
+    );
+    assert_eq!(
+        event.data.match_status,
+        FindAllMatchStatus::Other("reviewed".into())
+    );
+}
+
+#[test]
+fn an_unknown_monitor_status_does_not_fail_the_monitor() {
+    let monitor = EVENT_STREAM_MONITOR.replace(r#""status":"cancelled""#, r#""status":"paused""#);
+    let monitor: MonitorResponse = serde_json::from_str(&monitor).unwrap();
+    assert_eq!(monitor.status, MonitorStatus::Other("paused".into()));
 }

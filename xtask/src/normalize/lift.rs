@@ -89,6 +89,19 @@ pub const OPEN_ENUMS: &[(&str, &str, &str)] = &[
         "type",
         "TaskRunProgressMessageEventType",
     ),
+    ("FindAllRunStatus", "status", "FindAllStatus"),
+    (
+        "FindAllRunStatus",
+        "termination_reason",
+        "FindAllTerminationReason",
+    ),
+    ("FindAllCandidate", "match_status", "FindAllMatchStatus"),
+    (
+        "FindAllCandidateMatchStatusEvent",
+        "type",
+        "FindAllCandidateEventType",
+    ),
+    ("MonitorResponse", "status", "MonitorStatus"),
 ];
 
 /// Inline schemas the client replaces with a handwritten type: (component,
@@ -184,6 +197,21 @@ fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Re
              update OPEN_ENUMS in xtask/src/normalize/lift.rs"
         ));
     }
+    // A nullable enum (`anyOf: [{enum}, {type: null}]`): the enum
+    // alternative is lifted, the union stays nullable.
+    let inline = match nullable_alternative(inline) {
+        Some((key, index)) => &mut inline[key][index],
+        None => inline,
+    };
+    if let Some(reference) = inline.get("$ref") {
+        if *reference == component_ref(name)["$ref"] {
+            return Ok(());
+        }
+        return Err(format!(
+            "{component}.{property} now refers to {reference}, not {name}; \
+             update OPEN_ENUMS in xtask/src/normalize/lift.rs"
+        ));
+    }
     if inline.get("enum").is_none() {
         return Err(format!(
             "{component}.{property} is neither a $ref nor an enum"
@@ -220,6 +248,21 @@ fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Re
         }
     }
     Ok(())
+}
+
+/// Where the one non-null alternative of a nullable `anyOf`/`oneOf` is
+/// (keyword and index), if `schema` is one.
+fn nullable_alternative(schema: &Value) -> Option<(&'static str, usize)> {
+    let key = ["anyOf", "oneOf"]
+        .into_iter()
+        .find(|key| schema.get(*key).is_some())?;
+    let alternatives = schema.get(key)?.as_array()?;
+    let is_null = |a: &Value| a.get("type").and_then(Value::as_str) == Some("null");
+    if alternatives.len() != 2 || !alternatives.iter().any(is_null) {
+        return None;
+    }
+    let index = alternatives.iter().position(|a| !is_null(a))?;
+    Some((key, index))
 }
 
 fn components_schemas(doc: &mut Value) -> Result<&mut Map<String, Value>, String> {
@@ -369,6 +412,32 @@ mod tests {
             schemas["WarningType"],
             json!({"type": "string", "enum": ["warning"]})
         );
+    }
+
+    #[test]
+    fn a_nullable_open_enum_is_lifted_and_stays_nullable() {
+        let mut doc = json!({
+            "paths": {},
+            "components": {"schemas": {"FindAllRunStatus": {"properties": {
+                "termination_reason": {"anyOf": [
+                    {"type": "string", "enum": ["timeout", "user_cancelled"]},
+                    {"type": "null"}
+                ], "title": "Termination Reason"}
+            }}}}
+        });
+        lift_open_enums(&mut doc).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["FindAllRunStatus"]["properties"]["termination_reason"],
+            json!({"anyOf": [component_ref("FindAllTerminationReason"), {"type": "null"}], "title": "Termination Reason"})
+        );
+        assert_eq!(
+            schemas["FindAllTerminationReason"],
+            json!({"type": "string", "enum": ["timeout", "user_cancelled"]})
+        );
+        let before = doc.clone();
+        lift_open_enums(&mut doc).unwrap();
+        assert_eq!(doc, before, "lifting twice changes nothing");
     }
 
     #[test]
