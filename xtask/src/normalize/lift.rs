@@ -251,8 +251,16 @@ fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Re
 }
 
 /// Where the one non-null alternative of a nullable `anyOf`/`oneOf` is
-/// (keyword and index), if `schema` is one.
+/// (keyword and index), if `schema` is one; or the single `allOf` entry the
+/// normalised form of such a union has (`allOf: [{$ref}], nullable: true`).
 fn nullable_alternative(schema: &Value) -> Option<(&'static str, usize)> {
+    if schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .is_some_and(|all| all.len() == 1)
+    {
+        return Some(("allOf", 0));
+    }
     let key = ["anyOf", "oneOf"]
         .into_iter()
         .find(|key| schema.get(*key).is_some())?;
@@ -438,6 +446,14 @@ mod tests {
         let before = doc.clone();
         lift_open_enums(&mut doc).unwrap();
         assert_eq!(doc, before, "lifting twice changes nothing");
+        // The normalised form of the nullable reference is left alone too.
+        let property = "/components/schemas/FindAllRunStatus/properties/termination_reason";
+        *doc.pointer_mut(property).unwrap() = json!({
+            "allOf": [component_ref("FindAllTerminationReason")], "nullable": true
+        });
+        let normalised = doc.clone();
+        lift_open_enums(&mut doc).unwrap();
+        assert_eq!(doc, normalised);
     }
 
     #[test]
