@@ -3486,7 +3486,7 @@ pub mod types {
             value.parse()
         }
     }
-    ///A monitor. `type` decides the shape of `settings`: `MonitorEventStreamResponseSettings` for `event_stream`, `MonitorSnapshotResponseSettings` for `snapshot`.
+    ///A monitor. Its `type` tells which shape `settings` has: event-stream monitors carry `MonitorEventStreamResponseSettings`, snapshot monitors `MonitorSnapshotResponseSettings`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct MonitorResponse {
         ///When the monitor was created (RFC 3339).
@@ -3645,7 +3645,7 @@ pub mod types {
     ///A change a `snapshot` monitor found in a task run's output: the changed fields, each with its basis, and the whole previous output.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct MonitorSnapshotEvent {
-        ///Only the fields that changed since the previous check, each with its basis.
+        ///Only the fields whose value is new since the last check, each with its basis.
         pub changed_output: MonitorSnapshotEventChangedOutput,
         ///When the change happened, as an ISO 8601 date, possibly partial.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -3669,7 +3669,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Only the fields that changed since the previous check, each with its basis.
+    ///Only the fields whose value is new since the last check, each with its basis.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum MonitorSnapshotEventChangedOutput {
@@ -5410,7 +5410,7 @@ pub mod types {
         ///New type-specific settings (`event_stream` only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub settings: ::std::option::Option<UpdateMonitorEventStreamSettings>,
-        ///The type of the monitor; needed with `settings`, and then must be `event_stream` (snapshot monitors have no settings to change).
+        ///The monitor's type. Send it together with `settings`; only `event_stream` is accepted then, as a snapshot monitor has no settings to change.
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5476,7 +5476,7 @@ pub mod types {
             value.parse()
         }
     }
-    ///The type of the monitor; needed with `settings`, and then must be `event_stream` (snapshot monitors have no settings to change).
+    ///The monitor's type. Send it together with `settings`; only `event_stream` is accepted then, as a snapshot monitor has no settings to change.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
