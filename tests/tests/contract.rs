@@ -57,7 +57,11 @@ fn official_documents() -> Option<Vec<(String, Value)>> {
     Some(docs)
 }
 
-/// The in-scope paths, as `xtask/src/normalize/scope.rs` defines them.
+/// The in-scope paths, as `xtask/src/normalize/scope.rs` defines them,
+/// less the APIs the emulator does not serve yet. Issue 16: not yet
+/// `/v1beta/findall`, `/v1/monitors` and `/v1beta/memory`, which are in the
+/// spec and the generated client; they join this list with their emulator
+/// routes.
 fn in_scope(path: &str) -> bool {
     [
         "/v1beta/tasks/runs/{run_id}/events",
