@@ -129,6 +129,9 @@ pub struct Journal {
     path: PathBuf,
     /// The number of the current read of the input.
     generation: i64,
+    /// The current read of the input started with no entries: no row can
+    /// match an earlier one, so `insert_rows` looks nothing up.
+    first_read: bool,
 }
 
 impl Journal {
@@ -170,6 +173,7 @@ impl Journal {
             conn,
             path: path.to_owned(),
             generation: 0,
+            first_read: false,
         };
         match journal.meta("schema")? {
             None => journal.set_meta("schema", SCHEMA_VERSION)?,
@@ -208,6 +212,7 @@ impl Journal {
             conn,
             path: path.to_owned(),
             generation: 0,
+            first_read: false,
         };
         match journal.meta("schema") {
             Ok(Some(v)) if v == SCHEMA_VERSION => Ok(journal),
@@ -277,8 +282,19 @@ impl Journal {
         let generation = meta_in(&tx, "generation")?.map_or(0, |g| g + 1);
         set_meta_in(&tx, "generation", &generation.to_string())?;
         tx.execute("DELETE FROM rows", [])?;
+        let first_read: bool =
+            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM entries)", [], |r| {
+                r.get(0)
+            })?;
+        if first_read {
+            // Built once, sorted, by `finish_ingest`: a million inserts of
+            // random hashes into it rewrote pages all over the file. (A
+            // crash before that leaves it to `open`, which creates it.)
+            tx.execute("DROP INDEX IF EXISTS entries_by_content", [])?;
+        }
         tx.commit()?;
         self.generation = generation;
+        self.first_read = first_read;
         Ok(())
     }
 
@@ -309,9 +325,13 @@ impl Journal {
             for (idx, line, original, input) in rows {
                 let hash = content_hash(input);
                 let q = params![hash, input, generation];
-                let found: Option<i64> = match recent.query_row(q, |r| r.get(0)).optional()? {
-                    Some(id) => Some(id),
-                    None => older.query_row(q, |r| r.get(0)).optional()?,
+                let found: Option<i64> = if self.first_read {
+                    None
+                } else {
+                    match recent.query_row(q, |r| r.get(0)).optional()? {
+                        Some(id) => Some(id),
+                        None => older.query_row(q, |r| r.get(0)).optional()?,
+                    }
                 };
                 let entry = match found {
                     Some(id) => {
@@ -334,6 +354,9 @@ impl Journal {
     /// entries no row took that were never sent. Says how the rows matched.
     pub fn finish_ingest(&self, columns: &[String]) -> Result<Matched> {
         self.set_meta("columns", &serde_json::to_string(columns)?)?;
+        self.conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS entries_by_content ON entries (hash, claim, id);",
+        )?;
         self.conn.execute(
             "DELETE FROM entries WHERE claim < ?1 AND run_id IS NULL
              AND NOT EXISTS (SELECT 1 FROM tags WHERE tags.entry = entries.id)",
@@ -466,19 +489,21 @@ impl Journal {
         Ok(st.query_row([entry], |r| r.get(0)).optional()?.flatten())
     }
 
-    /// Records run ids `(entry, run id)` in one transaction.
-    pub fn record_runs(&mut self, runs: &[(u64, String)]) -> Result<()> {
+    /// Records run ids `(entry, run id)` in one transaction; returns how
+    /// many were new (a journaled run id is never replaced).
+    pub fn record_runs(&mut self, runs: &[(u64, String)]) -> Result<u64> {
         let tx = self.conn.transaction()?;
+        let mut recorded = 0;
         {
             let mut st = tx.prepare_cached(
                 "UPDATE entries SET run_id = ?2 WHERE id = ?1 AND run_id IS NULL",
             )?;
             for (entry, run) in runs {
-                st.execute(params![entry, run])?;
+                recorded += st.execute(params![entry, run])? as u64;
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(recorded)
     }
 
     /// Rows of the input, and rows with a run.
@@ -1256,8 +1281,8 @@ mod tests {
             Some("run_a")
         );
         assert_eq!(j.run_of_entry(entries[2]).unwrap(), None);
-        // A run id already recorded is never replaced.
-        j.record_runs(&[(entries[0], "run_x".into())]).unwrap();
+        // A run id already recorded is never replaced, nor counted as new.
+        assert_eq!(j.record_runs(&[(entries[0], "run_x".into())]).unwrap(), 0);
         assert_eq!(
             j.run_of_entry(entries[0]).unwrap().as_deref(),
             Some("run_a")

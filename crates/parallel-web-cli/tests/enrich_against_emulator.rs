@@ -163,7 +163,9 @@ fn kill_at_then_rerun(pause: &str, rows: usize) -> u64 {
 
 #[test]
 fn killed_after_journaling_tags_but_before_the_post_resumes_exactly_once() {
-    kill_at_then_rerun("tagged:2", 5_000);
+    // Two add-runs calls of the CLI's 16,000 rows (ROWS_PER_CALL): killed
+    // with the second call's tags journaled and its POSTs not sent.
+    kill_at_then_rerun("tagged:2", 20_000);
 }
 
 #[test]
@@ -173,15 +175,16 @@ fn killed_after_the_post_but_before_journaling_run_ids_resumes_exactly_once() {
 
 #[test]
 fn killed_while_reading_results_resumes_from_the_saved_cursor() {
-    // Killed once the second batch of 1,000 results (and the cursor after
-    // it) was journaled: the rerun reads the runs after that cursor. A
-    // rerun that ignored the cursor would read all 5,000 again and still
-    // end complete, so the count of events it read is what tells. (At
-    // most one more chunk of the killed process's stream may be counted
-    // after it died, hence a bound rather than an equality.)
-    let rows = 5_000;
+    // Killed once the second batch of 10,000 results (RESULTS_PER_COMMIT,
+    // and the cursor after it) was journaled: the rerun reads the runs
+    // after that cursor. A rerun that ignored the cursor would read all
+    // 25,000 again and still end complete, so the count of events it read
+    // is what tells. (At most one more chunk of the killed process's
+    // stream may be counted after it died, hence a bound rather than an
+    // equality.)
+    let rows = 25_000;
     let read = kill_at_then_rerun("results:2", rows);
-    let missing = rows as u64 - 2 * 1_000;
+    let missing = rows as u64 - 2 * 10_000;
     assert!(
         read >= missing && read < rows as u64,
         "the rerun read {read} runs; from the saved cursor it reads the {missing} after it, a full re-read {rows}"

@@ -235,12 +235,13 @@ fn killed_after_the_post_then_rerun_on_a_reversed_input_creates_each_row_once() 
     write_jsonl(&dir.join("in.jsonl"), n);
     let mut first = cli(&emu, &dir);
     first.args(ENRICH);
-    // After the first call's POSTs were answered (up to 4,000 rows), before
+    // After the first call's POSTs were answered (up to 16,000 rows: the
+    // CLI's ROWS_PER_CALL), before
     // their run ids were journaled.
     let mut child = spawn_paused_at(first, "posted:1");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(stats(&emu)["runs_created"], n.min(4_000));
+    assert_eq!(stats(&emu)["runs_created"], n.min(16_000));
 
     let text = std::fs::read_to_string(dir.join("in.jsonl")).unwrap();
     let reversed: Vec<&str> = text.lines().rev().collect();

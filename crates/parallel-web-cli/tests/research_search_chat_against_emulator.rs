@@ -244,7 +244,7 @@ fn research_refuses_bad_input_before_sending_and_names_api_failures() {
         ),
         (&["research", "run", "q", "--column", ":"], "no name"),
         (
-            &["research", "run", "q", "--column", "a:date"],
+            &["research", "run", "q", "--column", "a:colour"],
             "unknown type",
         ),
         (&["research", "run", "q", "--metadata", "k"], "key=value"),

@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::test_hook::checkpoint;
 
 /// Results journaled per transaction.
-const RESULTS_PER_COMMIT: usize = 1_000;
+const RESULTS_PER_COMMIT: usize = 10_000;
 /// How long to wait for a group before giving up (a rerun waits again):
 /// a week, as `enrich --help` says.
 const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);

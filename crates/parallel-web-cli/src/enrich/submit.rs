@@ -24,7 +24,7 @@ use crate::test_hook::checkpoint;
 
 /// Rows per `add_runs` call (the SDK sends them as POSTs of 1,000, a few
 /// at a time); also the most rows held in memory at once.
-pub const ROWS_PER_CALL: usize = 4_000;
+pub const ROWS_PER_CALL: usize = 16_000;
 
 /// Submits every row of the input whose content has no run yet.
 /// `settle_window` is the client's (see `reconcile`).
@@ -38,6 +38,9 @@ pub async fn submit_all(
     if journal.has_unconfirmed()? {
         reconcile(group, journal, progress, settle_window).await?;
     }
+    // Counted once, then kept up to date: a COUNT over the journal after
+    // every call read the whole journal 250 times for a million rows.
+    let (_, mut submitted) = journal.counts()?;
     let mut after = -1i64;
     loop {
         let pending = journal.unsubmitted(after, ROWS_PER_CALL)?;
@@ -80,8 +83,7 @@ pub async fn submit_all(
             .zip(run_ids)
             .filter_map(|(entry, id)| id.map(|id| (*entry, id)))
             .collect();
-        journal.record_runs(&created)?;
-        let (_, submitted) = journal.counts()?;
+        submitted += journal.record_runs(&created)?;
         lock(progress).update_submitted(submitted);
         if let Some(e) = error {
             return Err(Failure::from(e).context(
