@@ -14,19 +14,9 @@ use std::process::{Output, Stdio};
 use parallel_web_tests::EmulatorProcess;
 use serde_json::Value;
 use support::{
-    COMPANIES, api_operations, block_on, cli, group_of, ledger, read_csv, run, scratch, stats,
+    COMPANIES, api_operations, block_on, cli, group_of, ledger, pw, read_csv, run, scratch, stats,
+    stderr_of,
 };
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Runs `parallel-web <args>` against `emu` and returns its output.
-fn pw(emu: &EmulatorProcess, dir: &Path, args: &[&str]) -> Output {
-    let mut c = cli(emu, dir);
-    c.args(args);
-    run(c)
-}
 
 /// Stdout as one JSON document, after checking the exit status was 0.
 fn json_of(out: &Output) -> Value {

@@ -6,12 +6,9 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Output;
-
 use parallel_web_tests::EmulatorProcess;
 use serde_json::{Value, json};
-use support::{api_operations, cli, read_jsonl, run, scratch};
+use support::{api_operations, pw, read_jsonl, scratch, stderr_of};
 
 const USAGE: i32 = 64;
 
@@ -56,16 +53,6 @@ fn full_config(target: &str) -> String {
         ));
     }
     yaml
-}
-
-fn pw(emu: &EmulatorProcess, dir: &Path, args: &[&str]) -> Output {
-    let mut c = cli(emu, dir);
-    c.args(args);
-    run(c)
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Does `value` fit the column type `kind` the way pydantic would read it?

@@ -5,13 +5,12 @@
 mod support;
 
 use std::path::Path;
-use std::process::Output;
 
 use parallel_web_tests::EmulatorProcess;
 use serde_json::Value;
 use support::{
-    COMPANIES, api_operations, assert_rows_got_their_own_results, cli, ledger, read_csv, run,
-    scratch, stats,
+    COMPANIES, api_operations, assert_rows_got_their_own_results, cli, ledger, pw, read_csv, run,
+    scratch, stats, stderr_of, stdout_of,
 };
 
 const ENRICH: [&str; 8] = [
@@ -24,20 +23,6 @@ const ENRICH: [&str; 8] = [
     "--column",
     "ceo: CEO name",
 ];
-
-fn pw(emu: &EmulatorProcess, dir: &Path, args: &[&str]) -> Output {
-    let mut c = cli(emu, dir);
-    c.args(args);
-    run(c)
-}
-
-fn stdout_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn status_json(emu: &EmulatorProcess, dir: &Path, target: &str) -> Value {
     let out = pw(emu, dir, &["enrich", "status", target, "--json"]);

@@ -15,7 +15,7 @@ use parallel_web_tests::{EmulatorProcess, TEST_API_KEY};
 use serde_json::Value;
 use support::{
     CLI, api_operations, assert_rows_got_their_own_results, cli, read_jsonl, run, scratch,
-    spawn_paused_at, stats, write_jsonl,
+    spawn_paused_at, stats, stderr_of, write_jsonl,
 };
 
 const ENRICH: [&str; 7] = [
@@ -39,10 +39,6 @@ fn scaled_rows() -> usize {
 
 fn emulator() -> EmulatorProcess {
     EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "9"])
-}
-
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Every output row completed, under a run of its own that was sent

@@ -13,19 +13,13 @@ use std::process::{Output, Stdio};
 use parallel_web::Client;
 use parallel_web_tests::{EmulatorProcess, TEST_API_KEY};
 use serde_json::Value;
-use support::{api_operations, block_on, cli, run, scratch};
+use support::{api_operations, block_on, cli, pw, run, scratch, stderr_of, stdout_of};
 
 const USAGE: i32 = 64;
 const AUTHENTICATION: i32 = 3;
 const API: i32 = 4;
 const TIMEOUT: i32 = 5;
 const SOME_FAILED: i32 = 2;
-
-fn pw(emu: &EmulatorProcess, dir: &Path, args: &[&str]) -> Output {
-    let mut c = cli(emu, dir);
-    c.args(args);
-    run(c)
-}
 
 /// Runs `parallel-web <args>` with `stdin` piped in.
 fn pw_stdin(emu: &EmulatorProcess, dir: &Path, args: &[&str], stdin: &str) -> Output {
@@ -42,14 +36,6 @@ fn pw_stdin(emu: &EmulatorProcess, dir: &Path, args: &[&str], stdin: &str) -> Ou
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn stdout_of(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn assert_exit(out: &Output, code: i32) {
