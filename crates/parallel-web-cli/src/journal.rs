@@ -1273,8 +1273,10 @@ mod tests {
                 .all(|b| b.1 >= before && b.1 <= unix_ms())
         );
         // Once the first batch's runs are known, only the second is in doubt.
-        j.record_runs(&[(entries[0], "run_a".into()), (entries[1], "run_b".into())])
+        let recorded = j
+            .record_runs(&[(entries[0], "run_a".into()), (entries[1], "run_b".into())])
             .unwrap();
+        assert_eq!(recorded, 2, "both run ids are new");
         assert_eq!(j.unconfirmed_batches().unwrap().len(), 1);
         assert_eq!(
             j.run_of_entry(entries[0]).unwrap().as_deref(),
