@@ -16,7 +16,9 @@
 # Each module is tested by the tests that guard it: its unit tests
 # (`--lib`, with a name filter) or, for the CLI's submit and results, which
 # only the `parallel-web` binary against the emulator exercises, that
-# integration test target; so a mutant is built into one test binary only. Results go
+# integration test target; the emulator's streams, validation and contract,
+# its unit tests and the HTTP test targets that drive them (a mutant is
+# built into the library and relinked into each). Results go
 # to target/mutants/<module>/mutants.out (missed.txt lists survivors).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,8 +35,13 @@ MODULES=(
   "ids|parallel-web-emulator|crates/parallel-web-emulator/src/ids.rs|-C --lib|ids::|20"
   "submit|parallel-web-cli|crates/parallel-web-cli/src/enrich/submit.rs|-C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
   "results|parallel-web-cli|crates/parallel-web-cli/src/enrich/results.rs|-C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
+  "events_stream|parallel-web-emulator|crates/parallel-web-emulator/src/handlers/events_stream.rs|-C --lib -C --test=streams -C --test=validation||20"
+  "runs_stream|parallel-web-emulator|crates/parallel-web-emulator/src/handlers/runs_stream.rs|-C --lib -C --test=streams -C --test=validation||20"
+  "validate|parallel-web-emulator|crates/parallel-web-emulator/src/validate.rs|-C --lib -C --test=validation -C --test=runs -C --test=groups||20"
+  "contract|parallel-web-emulator|crates/parallel-web-emulator/src/contract.rs|-C --lib -C --test=validation||20"
 )
 
+mkdir -p target/mutants
 wanted=("$@")
 for entry in "${MODULES[@]}"; do
   IFS='|' read -r name package file target args timeout <<<"$entry"
