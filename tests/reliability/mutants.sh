@@ -14,11 +14,12 @@
 #                       # only the mutants the last run did not catch
 #
 # Each module is tested by the tests that guard it: its unit tests
-# (`--lib`, with a name filter) or, for the CLI's submit and results, which
-# only the `parallel-web` binary against the emulator exercises, that
-# integration test target; the emulator's streams, validation and contract,
-# its unit tests and the HTTP test targets that drive them (a mutant is
-# built into the library and relinked into each). Results go
+# (`--lib`, with a name filter) or, for code only integration tests reach
+# (the SDK's add_runs.rs: the `emulator` target; the CLI's submit and
+# results: the `parallel-web` binary against the emulator, plus the
+# binary's unit tests; the emulator's streams, validation and contract:
+# its unit tests and the HTTP test targets that drive them), those test
+# targets; so a mutant is built into as few test binaries as possible. Results go
 # to target/mutants/<module>/mutants.out (missed.txt lists survivors).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,10 +32,11 @@ MODULES=(
   "resume|parallel-web|crates/parallel-web/src/streams/resume.rs|-C --lib|--skip fuzz|20"
   "sse|parallel-web|crates/parallel-web/src/streams/sse.rs|-C --lib|streams::sse|20"
   "batching|parallel-web|crates/parallel-web/src/groups/batching.rs|-C --lib|--skip fuzz|20"
+  "add_runs|parallel-web|crates/parallel-web/src/groups/add_runs.rs|-C --test=emulator||60"
   "journal|parallel-web-cli|crates/parallel-web-cli/src/journal.rs|-C --bin=parallel-web|journal::|20"
   "ids|parallel-web-emulator|crates/parallel-web-emulator/src/ids.rs|-C --lib|ids::|20"
-  "submit|parallel-web-cli|crates/parallel-web-cli/src/enrich/submit.rs|-C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
-  "results|parallel-web-cli|crates/parallel-web-cli/src/enrich/results.rs|-C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
+  "submit|parallel-web-cli|crates/parallel-web-cli/src/enrich/submit.rs|-C --bin=parallel-web -C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
+  "results|parallel-web-cli|crates/parallel-web-cli/src/enrich/results.rs|-C --bin=parallel-web -C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
   "events_stream|parallel-web-emulator|crates/parallel-web-emulator/src/handlers/events_stream.rs|-C --lib -C --test=streams -C --test=validation||20"
   "runs_stream|parallel-web-emulator|crates/parallel-web-emulator/src/handlers/runs_stream.rs|-C --lib -C --test=streams -C --test=validation||20"
   "validate|parallel-web-emulator|crates/parallel-web-emulator/src/validate.rs|-C --lib -C --test=validation -C --test=runs -C --test=groups||20"

@@ -484,6 +484,14 @@ async fn the_cli_never_logs_the_key_even_at_trace_level() {
             None,
         ),
         (&["groups", "create"][..], Some("trace")),
+        // The commands of the other APIs, the chat path's Bearer header
+        // included.
+        (&["-vvv", "chat", "hi"][..], None),
+        (&["-vvv", "search", "x", "-q", "y"][..], None),
+        (
+            &["-vvv", "research", "run", "q", "-p", "lite", "--no-wait"][..],
+            None,
+        ),
     ] {
         let out = cli_output(&url, args, log).await;
         assert!(

@@ -16,8 +16,11 @@
 //!   minimum is documented). Each goes to the emulator
 //!   binary over HTTP: an invalid one must get 422 with an error at the
 //!   field's location, a valid one 2xx.
+//!   Chat bodies use a model the chat documentation names (see
+//!   [`documented_model`]).
 //! - [`every_response_and_event_matches_the_response_schemas`]: drives every
-//!   operation (GA and beta paths) and validates each answer and each SSE
+//!   operation but chat (which [`chat_answers_and_chunks_match_the_response_schemas`]
+//!   checks) (GA and beta paths) and validates each answer and each SSE
 //!   event against the documents' RESPONSE schema for its status code,
 //!   including the error answers; every event type in the streams'
 //!   discriminators must have been seen, except `error`, which the emulator
@@ -54,7 +57,11 @@ fn official_documents() -> Option<Vec<(String, Value)>> {
     Some(docs)
 }
 
-/// The in-scope paths, as `xtask/src/normalize/scope.rs` defines them.
+/// The in-scope paths, as `xtask/src/normalize/scope.rs` defines them,
+/// less the APIs the emulator does not serve yet. Issue 16: not yet
+/// `/v1beta/findall`, `/v1/monitors` and `/v1beta/memory`, which are in the
+/// spec and the generated client; they join this list with their emulator
+/// routes.
 fn in_scope(path: &str) -> bool {
     [
         "/v1beta/tasks/runs/{run_id}/events",
@@ -62,6 +69,7 @@ fn in_scope(path: &str) -> bool {
         "/v1/extract",
         "/v1beta/search",
         "/v1beta/extract",
+        "/v1beta/chat/completions",
     ]
     .contains(&path)
         || ["/v1/tasks/groups", "/v1beta/tasks/groups", "/v1/tasks/runs"]
@@ -220,6 +228,26 @@ fn refused_by_prose(path: &str, body: &Value) -> Option<Vec<Value>> {
         _ => false,
     };
     (path == "/v1beta/search" && !given("objective") && !given("search_queries")).then(Vec::new)
+}
+
+const CHAT_PATH: &str = "/v1beta/chat/completions";
+
+/// The chat documents type `model` as any string, but Parallel's chat
+/// documentation names the models (`speed`, `lite`, `base`, `core`) and the
+/// emulator refuses others (an assumption its README lists). A generated
+/// placeholder model is replaced by `speed` in every case, and one case
+/// keeps the placeholder, to be refused at `model`.
+fn documented_model(cases: &mut Vec<Case>, full: &Value) {
+    for case in cases.iter_mut() {
+        if case.body["model"] == json!("example") {
+            case.body["model"] = json!("speed");
+        }
+    }
+    cases.push(Case {
+        what: "model not one the chat documentation names".into(),
+        body: full.clone(),
+        invalid_at: Some(vec![json!("model")]),
+    });
 }
 
 /// One body or parameter value to send, and what must come back.
@@ -632,6 +660,9 @@ async fn schema_derived_request_corpus() {
                         case.what
                     );
                 }
+                if path == CHAT_PATH {
+                    documented_model(&mut cases, &full);
+                }
                 for case in &mut cases {
                     if case.invalid_at.is_none()
                         && let Some(at) = refused_by_prose(&path, &case.body)
@@ -948,6 +979,10 @@ async fn every_response_and_event_matches_the_response_schemas() {
             events: BTreeMap::new(),
         };
         for (method, path, _) in operations(doc) {
+            if path == CHAT_PATH {
+                // Checked by `chat_answers_and_chunks_match_the_response_schemas`.
+                continue;
+            }
             for (emu, flavour) in [
                 (&instant, "instant"),
                 (&failing, "failing"),

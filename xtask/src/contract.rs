@@ -153,7 +153,7 @@ mod tests {
                     "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}},
                     "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}}}
                 }},
-                "/v1beta/findall/runs": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Search"}}}}}}
+                "/v1alpha/monitors": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Search"}}}}}}
             },
             "components": {"schemas": {
                 "In": {"type": "object", "title": "In", "properties": {"description": {"type": "string", "description": "d"}, "nested": {"$ref": "#/components/schemas/Nested"}}},

@@ -1407,6 +1407,1261 @@ pub mod operations {
             )
         }
     }
+    pub struct FindallCandidatesWhen(::httpmock::When);
+    impl FindallCandidatesWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/findall/candidates$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn body(self, value: &types::FindAllCandidatesRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct FindallCandidatesThen(::httpmock::Then);
+    impl FindallCandidatesThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllCandidatesResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallIngestWhen(::httpmock::When);
+    impl FindallIngestWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/findall/ingest$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::IngestInput) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct FindallIngestThen(::httpmock::Then);
+    impl FindallIngestThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllSchema) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallCreateWhen(::httpmock::When);
+    impl FindallCreateWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/findall/runs$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::FindAllRunInput) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct FindallCreateThen(::httpmock::Then);
+    impl FindallCreateThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllRun) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn payment_required(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(402u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(429u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallRetrieveWhen(::httpmock::When);
+    impl FindallRetrieveWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/v1beta/findall/runs/[^/]*$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn findall_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!("^/v1beta/findall/runs/{}$", value.to_string()))
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+    }
+    pub struct FindallRetrieveThen(::httpmock::Then);
+    impl FindallRetrieveThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllRun) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallCancelWhen(::httpmock::When);
+    impl FindallCancelWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner.method(::httpmock::Method::POST).path_matches(
+                    regex::Regex::new("^/v1beta/findall/runs/[^/]*/cancel$").unwrap(),
+                ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn findall_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!(
+                "^/v1beta/findall/runs/{}/cancel$",
+                value.to_string()
+            ))
+            .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+    }
+    pub struct FindallCancelThen(::httpmock::Then);
+    impl FindallCancelThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &::serde_json::Value) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn conflict(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(409u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallEnrichWhen(::httpmock::When);
+    impl FindallEnrichWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner.method(::httpmock::Method::POST).path_matches(
+                    regex::Regex::new("^/v1beta/findall/runs/[^/]*/enrich$").unwrap(),
+                ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn findall_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!(
+                "^/v1beta/findall/runs/{}/enrich$",
+                value.to_string()
+            ))
+            .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::FindAllEnrichInput) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct FindallEnrichThen(::httpmock::Then);
+    impl FindallEnrichThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllSchema) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallEventsWhen(::httpmock::When);
+    impl FindallEventsWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner.method(::httpmock::Method::GET).path_matches(
+                    regex::Regex::new("^/v1beta/findall/runs/[^/]*/events$").unwrap(),
+                ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn findall_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!(
+                "^/v1beta/findall/runs/{}/events$",
+                value.to_string()
+            ))
+            .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn last_event_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("last_event_id", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("last_event_id"))
+            }
+        }
+        pub fn timeout<T>(self, value: T) -> Self
+        where
+            T: Into<Option<f64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("timeout", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("timeout"))
+            }
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+    }
+    pub struct FindallEventsThen(::httpmock::Then);
+    impl FindallEventsThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: ::serde_json::Value) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallExtendWhen(::httpmock::When);
+    impl FindallExtendWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner.method(::httpmock::Method::POST).path_matches(
+                    regex::Regex::new("^/v1beta/findall/runs/[^/]*/extend$").unwrap(),
+                ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn findall_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!(
+                "^/v1beta/findall/runs/{}/extend$",
+                value.to_string()
+            ))
+            .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::FindAllExtendInput) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct FindallExtendThen(::httpmock::Then);
+    impl FindallExtendThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllSchema) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallResultWhen(::httpmock::When);
+    impl FindallResultWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner.method(::httpmock::Method::GET).path_matches(
+                    regex::Regex::new("^/v1beta/findall/runs/[^/]*/result$").unwrap(),
+                ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn findall_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!(
+                "^/v1beta/findall/runs/{}/result$",
+                value.to_string()
+            ))
+            .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+    }
+    pub struct FindallResultThen(::httpmock::Then);
+    impl FindallResultThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllRunResult) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallSchemaWhen(::httpmock::When);
+    impl FindallSchemaWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner.method(::httpmock::Method::GET).path_matches(
+                    regex::Regex::new("^/v1beta/findall/runs/[^/]*/schema$").unwrap(),
+                ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn findall_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!(
+                "^/v1beta/findall/runs/{}/schema$",
+                value.to_string()
+            ))
+            .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+    }
+    pub struct FindallSchemaThen(::httpmock::Then);
+    impl FindallSchemaThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllSchema) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MonitorListWhen(::httpmock::When);
+    impl MonitorListWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/v1/monitors$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
+        pub fn limit<T>(self, value: T) -> Self
+        where
+            T: Into<Option<::std::num::NonZeroU64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("limit", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("limit"))
+            }
+        }
+    }
+    pub struct MonitorListThen(::httpmock::Then);
+    impl MonitorListThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::PaginatedMonitorResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MonitorCreateWhen(::httpmock::When);
+    impl MonitorCreateWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1/monitors$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn body(self, value: &types::CreateMonitorRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct MonitorCreateThen(::httpmock::Then);
+    impl MonitorCreateThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn created(self, value: &types::MonitorResponse) -> Self {
+            Self(
+                self.0
+                    .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MonitorRetrieveWhen(::httpmock::When);
+    impl MonitorRetrieveWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/v1/monitors/[^/]*$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn monitor_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!("^/v1/monitors/{}$", value.to_string())).unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct MonitorRetrieveThen(::httpmock::Then);
+    impl MonitorRetrieveThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::MonitorResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MonitorCancelWhen(::httpmock::When);
+    impl MonitorCancelWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1/monitors/[^/]*/cancel$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn monitor_id(self, value: &str) -> Self {
+            let re =
+                regex::Regex::new(&format!("^/v1/monitors/{}/cancel$", value.to_string())).unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct MonitorCancelThen(::httpmock::Then);
+    impl MonitorCancelThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::MonitorResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MonitorEventsWhen(::httpmock::When);
+    impl MonitorEventsWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/v1/monitors/[^/]*/events$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn monitor_id(self, value: &str) -> Self {
+            let re =
+                regex::Regex::new(&format!("^/v1/monitors/{}/events$", value.to_string())).unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
+        pub fn event_group_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("event_group_id", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("event_group_id"))
+            }
+        }
+        pub fn include_completions<T>(self, value: T) -> Self
+        where
+            T: Into<Option<bool>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("include_completions", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("include_completions"))
+            }
+        }
+        pub fn limit<T>(self, value: T) -> Self
+        where
+            T: Into<Option<::std::num::NonZeroU64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("limit", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("limit"))
+            }
+        }
+    }
+    pub struct MonitorEventsThen(::httpmock::Then);
+    impl MonitorEventsThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::PaginatedMonitorEvents) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MonitorTriggerWhen(::httpmock::When);
+    impl MonitorTriggerWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1/monitors/[^/]*/trigger$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn monitor_id(self, value: &str) -> Self {
+            let re = regex::Regex::new(&format!("^/v1/monitors/{}/trigger$", value.to_string()))
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct MonitorTriggerThen(::httpmock::Then);
+    impl MonitorTriggerThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn no_content(self) -> Self {
+            Self(self.0.status(204u16))
+        }
+        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MonitorUpdateWhen(::httpmock::When);
+    impl MonitorUpdateWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1/monitors/[^/]*/update$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn monitor_id(self, value: &str) -> Self {
+            let re =
+                regex::Regex::new(&format!("^/v1/monitors/{}/update$", value.to_string())).unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn body(self, value: &types::UpdateMonitorRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct MonitorUpdateThen(::httpmock::Then);
+    impl MonitorUpdateThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::MonitorResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(401u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn not_found(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(404u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MemoryRetrieveWhen(::httpmock::When);
+    impl MemoryRetrieveWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/memory/retrieve$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::MemoryRetrieveRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct MemoryRetrieveThen(::httpmock::Then);
+    impl MemoryRetrieveThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::MemoryRetrieveResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MemoryClearWhen(::httpmock::When);
+    impl MemoryClearWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/memory/clear$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::MemoryClearRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct MemoryClearThen(::httpmock::Then);
+    impl MemoryClearThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn no_content(self) -> Self {
+            Self(self.0.status(204u16))
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct MemoryEvictWhen(::httpmock::When);
+    impl MemoryEvictWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/memory/evict$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::MemoryEvictRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct MemoryEvictThen(::httpmock::Then);
+    impl MemoryEvictThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn no_content(self) -> Self {
+            Self(self.0.status(204u16))
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
+    pub struct FindallEntitySearchWhen(::httpmock::When);
+    impl FindallEntitySearchWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/v1beta/findall/entity-search$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn parallel_beta<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.header("parallel-beta", value.to_string()))
+            } else {
+                Self(self.0.header_missing("parallel-beta"))
+            }
+        }
+        pub fn body(self, value: &types::FindAllEntitySearchRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct FindallEntitySearchThen(::httpmock::Then);
+    impl FindallEntitySearchThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::FindAllEntitySearchResponse) -> Self {
+            Self(
+                self.0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn unprocessable_entity(self, value: &types::ApiError) -> Self {
+            Self(
+                self.0
+                    .status(422u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+    }
 }
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that
 /// adds a method for each operation. These are the equivalent of
@@ -1484,6 +2739,69 @@ pub trait MockServerExt {
     fn chat_completions<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ChatCompletionsWhen, operations::ChatCompletionsThen);
+    fn findall_candidates<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallCandidatesWhen, operations::FindallCandidatesThen);
+    fn findall_ingest<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallIngestWhen, operations::FindallIngestThen);
+    fn findall_create<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallCreateWhen, operations::FindallCreateThen);
+    fn findall_retrieve<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallRetrieveWhen, operations::FindallRetrieveThen);
+    fn findall_cancel<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallCancelWhen, operations::FindallCancelThen);
+    fn findall_enrich<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallEnrichWhen, operations::FindallEnrichThen);
+    fn findall_events<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallEventsWhen, operations::FindallEventsThen);
+    fn findall_extend<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallExtendWhen, operations::FindallExtendThen);
+    fn findall_result<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallResultWhen, operations::FindallResultThen);
+    fn findall_schema<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallSchemaWhen, operations::FindallSchemaThen);
+    fn monitor_list<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorListWhen, operations::MonitorListThen);
+    fn monitor_create<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorCreateWhen, operations::MonitorCreateThen);
+    fn monitor_retrieve<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorRetrieveWhen, operations::MonitorRetrieveThen);
+    fn monitor_cancel<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorCancelWhen, operations::MonitorCancelThen);
+    fn monitor_events<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorEventsWhen, operations::MonitorEventsThen);
+    fn monitor_trigger<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorTriggerWhen, operations::MonitorTriggerThen);
+    fn monitor_update<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorUpdateWhen, operations::MonitorUpdateThen);
+    fn memory_retrieve<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MemoryRetrieveWhen, operations::MemoryRetrieveThen);
+    fn memory_clear<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MemoryClearWhen, operations::MemoryClearThen);
+    fn memory_evict<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MemoryEvictWhen, operations::MemoryEvictThen);
+    fn findall_entity_search<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallEntitySearchWhen, operations::FindallEntitySearchThen);
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn task_group_create<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
@@ -1739,6 +3057,237 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::ChatCompletionsWhen::new(when),
                 operations::ChatCompletionsThen::new(then),
+            )
+        })
+    }
+    fn findall_candidates<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallCandidatesWhen, operations::FindallCandidatesThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallCandidatesWhen::new(when),
+                operations::FindallCandidatesThen::new(then),
+            )
+        })
+    }
+    fn findall_ingest<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallIngestWhen, operations::FindallIngestThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallIngestWhen::new(when),
+                operations::FindallIngestThen::new(then),
+            )
+        })
+    }
+    fn findall_create<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallCreateWhen, operations::FindallCreateThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallCreateWhen::new(when),
+                operations::FindallCreateThen::new(then),
+            )
+        })
+    }
+    fn findall_retrieve<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallRetrieveWhen, operations::FindallRetrieveThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallRetrieveWhen::new(when),
+                operations::FindallRetrieveThen::new(then),
+            )
+        })
+    }
+    fn findall_cancel<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallCancelWhen, operations::FindallCancelThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallCancelWhen::new(when),
+                operations::FindallCancelThen::new(then),
+            )
+        })
+    }
+    fn findall_enrich<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallEnrichWhen, operations::FindallEnrichThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallEnrichWhen::new(when),
+                operations::FindallEnrichThen::new(then),
+            )
+        })
+    }
+    fn findall_events<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallEventsWhen, operations::FindallEventsThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallEventsWhen::new(when),
+                operations::FindallEventsThen::new(then),
+            )
+        })
+    }
+    fn findall_extend<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallExtendWhen, operations::FindallExtendThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallExtendWhen::new(when),
+                operations::FindallExtendThen::new(then),
+            )
+        })
+    }
+    fn findall_result<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallResultWhen, operations::FindallResultThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallResultWhen::new(when),
+                operations::FindallResultThen::new(then),
+            )
+        })
+    }
+    fn findall_schema<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallSchemaWhen, operations::FindallSchemaThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallSchemaWhen::new(when),
+                operations::FindallSchemaThen::new(then),
+            )
+        })
+    }
+    fn monitor_list<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorListWhen, operations::MonitorListThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MonitorListWhen::new(when),
+                operations::MonitorListThen::new(then),
+            )
+        })
+    }
+    fn monitor_create<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorCreateWhen, operations::MonitorCreateThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MonitorCreateWhen::new(when),
+                operations::MonitorCreateThen::new(then),
+            )
+        })
+    }
+    fn monitor_retrieve<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorRetrieveWhen, operations::MonitorRetrieveThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MonitorRetrieveWhen::new(when),
+                operations::MonitorRetrieveThen::new(then),
+            )
+        })
+    }
+    fn monitor_cancel<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorCancelWhen, operations::MonitorCancelThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MonitorCancelWhen::new(when),
+                operations::MonitorCancelThen::new(then),
+            )
+        })
+    }
+    fn monitor_events<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorEventsWhen, operations::MonitorEventsThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MonitorEventsWhen::new(when),
+                operations::MonitorEventsThen::new(then),
+            )
+        })
+    }
+    fn monitor_trigger<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorTriggerWhen, operations::MonitorTriggerThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MonitorTriggerWhen::new(when),
+                operations::MonitorTriggerThen::new(then),
+            )
+        })
+    }
+    fn monitor_update<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MonitorUpdateWhen, operations::MonitorUpdateThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MonitorUpdateWhen::new(when),
+                operations::MonitorUpdateThen::new(then),
+            )
+        })
+    }
+    fn memory_retrieve<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MemoryRetrieveWhen, operations::MemoryRetrieveThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MemoryRetrieveWhen::new(when),
+                operations::MemoryRetrieveThen::new(then),
+            )
+        })
+    }
+    fn memory_clear<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MemoryClearWhen, operations::MemoryClearThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MemoryClearWhen::new(when),
+                operations::MemoryClearThen::new(then),
+            )
+        })
+    }
+    fn memory_evict<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::MemoryEvictWhen, operations::MemoryEvictThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::MemoryEvictWhen::new(when),
+                operations::MemoryEvictThen::new(then),
+            )
+        })
+    }
+    fn findall_entity_search<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::FindallEntitySearchWhen, operations::FindallEntitySearchThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::FindallEntitySearchWhen::new(when),
+                operations::FindallEntitySearchThen::new(then),
             )
         })
     }

@@ -58,6 +58,21 @@ pub mod types {
             Self::Boolean(value)
         }
     }
+    ///Optional fine-tuning of what an `event_stream` monitor searches.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AdvancedMonitorSettings {
+        ///Two-letter country code (ISO 3166-1 alpha-2) to search from, for local results.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<::std::string::String>,
+        ///Domains to prefer or leave out when the monitor searches.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_policy: ::std::option::Option<SourcePolicy>,
+    }
+    impl AdvancedMonitorSettings {
+        pub fn builder() -> builder::AdvancedMonitorSettings {
+            Default::default()
+        }
+    }
     ///Fine-grained search settings. Leave them out unless needed: they can change quality and latency.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
@@ -169,6 +184,21 @@ pub mod types {
     impl ::std::default::Default for AutoSchemaType {
         fn default() -> Self {
             AutoSchemaType::Auto
+        }
+    }
+    ///One entity suggested for an objective.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CandidateItem {
+        ///A short text about the entity.
+        pub description: ::std::string::String,
+        ///Name of the entity.
+        pub name: ::std::string::String,
+        ///The entity's main web address.
+        pub url: ::std::string::String,
+    }
+    impl CandidateItem {
+        pub fn builder() -> builder::CandidateItem {
+            Default::default()
         }
     }
     ///A whole (non-streamed) chat completion.
@@ -360,18 +390,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ChatCompletionRequestResponseFormat {
-        Text(ResponseFormatText),
         JsonSchema(ResponseFormatJsonSchema),
+        Text(ResponseFormatText),
         JsonObject(ResponseFormatJsonObject),
-    }
-    impl ::std::convert::From<ResponseFormatText> for ChatCompletionRequestResponseFormat {
-        fn from(value: ResponseFormatText) -> Self {
-            Self::Text(value)
-        }
     }
     impl ::std::convert::From<ResponseFormatJsonSchema> for ChatCompletionRequestResponseFormat {
         fn from(value: ResponseFormatJsonSchema) -> Self {
             Self::JsonSchema(value)
+        }
+    }
+    impl ::std::convert::From<ResponseFormatText> for ChatCompletionRequestResponseFormat {
+        fn from(value: ResponseFormatText) -> Self {
+            Self::Text(value)
         }
     }
     impl ::std::convert::From<ResponseFormatJsonObject> for ChatCompletionRequestResponseFormat {
@@ -1088,6 +1118,160 @@ pub mod types {
             Default::default()
         }
     }
+    ///Body for creating a monitor. `type` decides the shape of `settings`: `MonitorEventStreamSettings` for `event_stream`, `MonitorSnapshotSettings` for `snapshot`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateMonitorRequest {
+        ///How often to check: a number and a unit, `h` (hours), `d` (days) or `w` (weeks), e.g. `6h`. From 1h to 30d.
+        pub frequency: ::std::string::String,
+        ///Memory scope for this monitor: work created with the same key shares one memory. Leave it out for the account's personal memory, where there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory_scope_key: ::std::option::Option<::std::string::String>,
+        ///Your own string key/value pairs, kept with the monitor and returned with it and with its webhook deliveries.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+        ///Processor for each check: `lite` (the default) is quicker and cheaper, `base` looks closer at a higher cost.
+        #[serde(default = "defaults::create_monitor_request_processor")]
+        pub processor: CreateMonitorRequestProcessor,
+        ///Settings for the chosen `type`.
+        pub settings: CreateMonitorRequestSettings,
+        ///`event_stream` watches a search query for new events; `snapshot` watches the output of a finished task run for changes.
+        #[serde(rename = "type")]
+        pub type_: CreateMonitorRequestType,
+        ///Where to send notifications about the checks.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhook: ::std::option::Option<MonitorWebhook>,
+    }
+    impl CreateMonitorRequest {
+        pub fn builder() -> builder::CreateMonitorRequest {
+            Default::default()
+        }
+    }
+    ///Processor for each check: `lite` (the default) is quicker and cheaper, `base` looks closer at a higher cost.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum CreateMonitorRequestProcessor {
+        #[serde(rename = "lite")]
+        Lite,
+        #[serde(rename = "base")]
+        Base,
+    }
+    impl ::std::fmt::Display for CreateMonitorRequestProcessor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Lite => f.write_str("lite"),
+                Self::Base => f.write_str("base"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateMonitorRequestProcessor {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "lite" => Ok(Self::Lite),
+                "base" => Ok(Self::Base),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateMonitorRequestProcessor {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateMonitorRequestProcessor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for CreateMonitorRequestProcessor {
+        fn default() -> Self {
+            CreateMonitorRequestProcessor::Lite
+        }
+    }
+    ///Settings for the chosen `type`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum CreateMonitorRequestSettings {
+        EventStreamSettings(MonitorEventStreamSettings),
+        SnapshotSettings(MonitorSnapshotSettings),
+    }
+    impl ::std::convert::From<MonitorEventStreamSettings> for CreateMonitorRequestSettings {
+        fn from(value: MonitorEventStreamSettings) -> Self {
+            Self::EventStreamSettings(value)
+        }
+    }
+    impl ::std::convert::From<MonitorSnapshotSettings> for CreateMonitorRequestSettings {
+        fn from(value: MonitorSnapshotSettings) -> Self {
+            Self::SnapshotSettings(value)
+        }
+    }
+    ///`event_stream` watches a search query for new events; `snapshot` watches the output of a finished task run for changes.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum CreateMonitorRequestType {
+        #[serde(rename = "event_stream")]
+        EventStream,
+        #[serde(rename = "snapshot")]
+        Snapshot,
+    }
+    impl ::std::fmt::Display for CreateMonitorRequestType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EventStream => f.write_str("event_stream"),
+                Self::Snapshot => f.write_str("snapshot"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateMonitorRequestType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "event_stream" => Ok(Self::EventStream),
+                "snapshot" => Ok(Self::Snapshot),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateMonitorRequestType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateMonitorRequestType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///Body for opening a new, empty task group. `{}` is a valid body.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CreateTaskGroupRequest {
@@ -1288,6 +1472,19 @@ pub mod types {
     }
     impl ExcerptSettings {
         pub fn builder() -> builder::ExcerptSettings {
+            Default::default()
+        }
+    }
+    ///An entity the FindAll run should leave out of its results.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExcludeCandidate {
+        ///Name of the entity to leave out.
+        pub name: ::std::string::String,
+        ///Web address of the entity to leave out.
+        pub url: ::std::string::String,
+    }
+    impl ExcludeCandidate {
+        pub fn builder() -> builder::ExcludeCandidate {
             Default::default()
         }
     }
@@ -1517,6 +1714,857 @@ pub mod types {
             Default::default()
         }
     }
+    ///An entity a FindAll run considered. It is a match when it meets every match condition; `output` holds what was found for each condition (and each enrichment).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllCandidate {
+        ///Evidence for the output, field by field: citations, reasoning and confidence.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub basis: ::std::option::Option<::std::vec::Vec<FieldBasis>>,
+        ///Identifier of the candidate.
+        pub candidate_id: ::std::string::String,
+        ///A short text about the entity, to tell it apart from others of the same name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub match_status: crate::open::FindAllMatchStatus,
+        ///Name of the entity.
+        pub name: ::std::string::String,
+        ///What was found for each match condition and enrichment, keyed by their names.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output:
+            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ///A web address that identifies the entity.
+        pub url: ::std::string::String,
+    }
+    impl FindAllCandidate {
+        pub fn builder() -> builder::FindAllCandidate {
+            Default::default()
+        }
+    }
+    ///Stream event carrying a candidate whose match status changed, or whose enrichment was filled.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllCandidateMatchStatusEvent {
+        pub data: FindAllCandidate,
+        ///Identifier of the event; pass it as `last_event_id` to resume after it.
+        pub event_id: ::std::string::String,
+        ///When the event happened.
+        pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(rename = "type")]
+        pub type_: crate::open::FindAllCandidateEventType,
+    }
+    impl FindAllCandidateMatchStatusEvent {
+        pub fn builder() -> builder::FindAllCandidateMatchStatusEvent {
+            Default::default()
+        }
+    }
+    ///Candidate counts of a FindAll run.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct FindAllCandidateMetrics {
+        ///How many candidates were generated so far.
+        #[serde(default)]
+        pub generated_candidates_count: i64,
+        ///How many candidates met every match condition so far.
+        #[serde(default)]
+        pub matched_candidates_count: i64,
+    }
+    impl FindAllCandidateMetrics {
+        pub fn builder() -> builder::FindAllCandidateMetrics {
+            Default::default()
+        }
+    }
+    ///Body for asking which entities may fit an objective.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllCandidatesRequest {
+        ///The kind of entity to suggest.
+        pub entity_type: FindAllCandidatesRequestEntityType,
+        ///Most candidates to return, from 5 to 1000 (default 100); fewer may come back.
+        #[serde(default = "defaults::default_u64::<i64, 100>")]
+        pub match_limit: i64,
+        ///The entities wanted, in plain language.
+        pub objective: ::std::string::String,
+    }
+    impl FindAllCandidatesRequest {
+        pub fn builder() -> builder::FindAllCandidatesRequest {
+            Default::default()
+        }
+    }
+    ///The kind of entity to suggest.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllCandidatesRequestEntityType {
+        #[serde(rename = "company")]
+        Company,
+        #[serde(rename = "people")]
+        People,
+    }
+    impl ::std::fmt::Display for FindAllCandidatesRequestEntityType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Company => f.write_str("company"),
+                Self::People => f.write_str("people"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllCandidatesRequestEntityType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "company" => Ok(Self::Company),
+                "people" => Ok(Self::People),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllCandidatesRequestEntityType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllCandidatesRequestEntityType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Entities that may fit the objective, best first.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllCandidatesResponse {
+        ///Identifier of this set of candidates.
+        pub candidate_set_id: ::std::string::String,
+        ///The suggested entities, best first.
+        pub candidates: ::std::vec::Vec<CandidateItem>,
+    }
+    impl FindAllCandidatesResponse {
+        pub fn builder() -> builder::FindAllCandidatesResponse {
+            Default::default()
+        }
+    }
+    ///An enrichment: extra fields to fill for every matched candidate.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllEnrichInput {
+        ///MCP servers the processor may call while filling the fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mcp_servers: ::std::option::Option<::std::vec::Vec<McpServer>>,
+        pub output_schema: JsonSchema,
+        ///Processor that fills the fields.
+        #[serde(default = "defaults::find_all_enrich_input_processor")]
+        pub processor: ::std::string::String,
+    }
+    impl FindAllEnrichInput {
+        pub fn builder() -> builder::FindAllEnrichInput {
+            Default::default()
+        }
+    }
+    ///One entity found for an objective.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllEntity {
+        ///A short text about the entity.
+        pub description: ::std::string::String,
+        ///Name of the entity.
+        pub name: ::std::string::String,
+        ///The entity's main web address.
+        pub url: ::std::string::String,
+    }
+    impl FindAllEntity {
+        pub fn builder() -> builder::FindAllEntity {
+            Default::default()
+        }
+    }
+    ///Body for looking up entities that may fit an objective.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllEntitySearchRequest {
+        ///The kind of entity to look for.
+        pub entity_type: FindAllEntitySearchRequestEntityType,
+        ///Most entities to return, from 5 to 1000 (default 100); fewer may come back.
+        #[serde(default = "defaults::default_u64::<i64, 100>")]
+        pub match_limit: i64,
+        ///The entities wanted, in plain language.
+        pub objective: ::std::string::String,
+    }
+    impl FindAllEntitySearchRequest {
+        pub fn builder() -> builder::FindAllEntitySearchRequest {
+            Default::default()
+        }
+    }
+    ///The kind of entity to look for.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllEntitySearchRequestEntityType {
+        #[serde(rename = "people")]
+        People,
+        #[serde(rename = "companies")]
+        Companies,
+    }
+    impl ::std::fmt::Display for FindAllEntitySearchRequestEntityType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::People => f.write_str("people"),
+                Self::Companies => f.write_str("companies"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllEntitySearchRequestEntityType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "people" => Ok(Self::People),
+                "companies" => Ok(Self::Companies),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllEntitySearchRequestEntityType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllEntitySearchRequestEntityType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Entities that may fit the objective, best first.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllEntitySearchResponse {
+        ///The entities found, best first.
+        pub entities: ::std::vec::Vec<FindAllEntity>,
+        ///Identifier of this set of entities.
+        pub entity_set_id: ::std::string::String,
+    }
+    impl FindAllEntitySearchResponse {
+        pub fn builder() -> builder::FindAllEntitySearchResponse {
+            Default::default()
+        }
+    }
+    ///`FindAllEventStreamItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum FindAllEventStreamItem {
+        FindAllSchemaUpdatedEvent(FindAllSchemaUpdatedEvent),
+        FindAllRunStatusEvent(FindAllRunStatusEvent),
+        FindAllCandidateMatchStatusEvent(FindAllCandidateMatchStatusEvent),
+        ErrorEvent(ErrorEvent),
+    }
+    impl ::std::convert::From<FindAllSchemaUpdatedEvent> for FindAllEventStreamItem {
+        fn from(value: FindAllSchemaUpdatedEvent) -> Self {
+            Self::FindAllSchemaUpdatedEvent(value)
+        }
+    }
+    impl ::std::convert::From<FindAllRunStatusEvent> for FindAllEventStreamItem {
+        fn from(value: FindAllRunStatusEvent) -> Self {
+            Self::FindAllRunStatusEvent(value)
+        }
+    }
+    impl ::std::convert::From<FindAllCandidateMatchStatusEvent> for FindAllEventStreamItem {
+        fn from(value: FindAllCandidateMatchStatusEvent) -> Self {
+            Self::FindAllCandidateMatchStatusEvent(value)
+        }
+    }
+    impl ::std::convert::From<ErrorEvent> for FindAllEventStreamItem {
+        fn from(value: ErrorEvent) -> Self {
+            Self::ErrorEvent(value)
+        }
+    }
+    ///Body for raising the match limit of a FindAll run.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllExtendInput {
+        ///How many more matches to look for; added to the current match limit. Must be above 0.
+        pub additional_match_limit: i64,
+    }
+    impl FindAllExtendInput {
+        pub fn builder() -> builder::FindAllExtendInput {
+            Default::default()
+        }
+    }
+    ///A FindAll run remembered in a memory scope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllMemoryResult {
+        ///Identifier of the FindAll run.
+        pub id: ::std::string::String,
+        ///The start of the run's objective; it may be cut short.
+        pub input_excerpt: ::std::string::String,
+        ///Discriminator; always `findall`.
+        #[serde(default = "defaults::find_all_memory_result_kind")]
+        pub kind: FindAllMemoryResultKind,
+        ///How many entities the run has matched.
+        pub matched_count: i64,
+        ///When the run's result last changed (RFC 3339).
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl FindAllMemoryResult {
+        pub fn builder() -> builder::FindAllMemoryResult {
+            Default::default()
+        }
+    }
+    ///Discriminator; always `findall`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllMemoryResultKind {
+        #[serde(rename = "findall")]
+        Findall,
+    }
+    impl ::std::fmt::Display for FindAllMemoryResultKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Findall => f.write_str("findall"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllMemoryResultKind {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "findall" => Ok(Self::Findall),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllMemoryResultKind {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllMemoryResultKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for FindAllMemoryResultKind {
+        fn default() -> Self {
+            FindAllMemoryResultKind::Findall
+        }
+    }
+    ///A FindAll run: its status, generator and metadata.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllRun {
+        ///When the run was created (RFC 3339).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///Identifier of the FindAll run.
+        pub findall_id: ::std::string::String,
+        ///The generator that finds and evaluates candidates.
+        pub generator: FindAllRunGenerator,
+        ///Your own key/value pairs, as given at creation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, FindAllRunMetadataValue>,
+        >,
+        ///When the run's result last changed (RFC 3339).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified_at: ::std::option::Option<::std::string::String>,
+        pub status: FindAllRunStatus,
+    }
+    impl FindAllRun {
+        pub fn builder() -> builder::FindAllRun {
+            Default::default()
+        }
+    }
+    ///The generator that finds and evaluates candidates.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllRunGenerator {
+        #[serde(rename = "base")]
+        Base,
+        #[serde(rename = "core")]
+        Core,
+        #[serde(rename = "pro")]
+        Pro,
+        #[serde(rename = "preview")]
+        Preview,
+    }
+    impl ::std::fmt::Display for FindAllRunGenerator {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Base => f.write_str("base"),
+                Self::Core => f.write_str("core"),
+                Self::Pro => f.write_str("pro"),
+                Self::Preview => f.write_str("preview"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllRunGenerator {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "base" => Ok(Self::Base),
+                "core" => Ok(Self::Core),
+                "pro" => Ok(Self::Pro),
+                "preview" => Ok(Self::Preview),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllRunGenerator {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllRunGenerator {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Body for starting a FindAll run.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllRunInput {
+        ///The kind of entity to find, e.g. companies or people.
+        pub entity_type: ::std::string::String,
+        ///Entities to leave out of the results.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub exclude_list: ::std::option::Option<::std::vec::Vec<ExcludeCandidate>>,
+        ///The generator that finds and evaluates candidates: `base`, `core`, `pro` or `preview`.
+        pub generator: FindAllRunInputGenerator,
+        ///Conditions an entity must all meet to count as a match.
+        pub match_conditions: ::std::vec::Vec<MatchCondition>,
+        ///Most matches to find, from 5 to 1000; the run may end with fewer.
+        pub match_limit: i64,
+        ///Memory scope for this run: work created with the same key shares one memory. Leave it out for the account's personal memory, where there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory_scope_key: ::std::option::Option<::std::string::String>,
+        ///Your own key/value pairs, kept with the run and returned with it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, FindAllRunInputMetadataValue>,
+        >,
+        ///What to find, in plain language.
+        pub objective: ::std::string::String,
+        ///A URL to notify about the run.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhook: ::std::option::Option<Webhook>,
+    }
+    impl FindAllRunInput {
+        pub fn builder() -> builder::FindAllRunInput {
+            Default::default()
+        }
+    }
+    ///The generator that finds and evaluates candidates: `base`, `core`, `pro` or `preview`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllRunInputGenerator {
+        #[serde(rename = "base")]
+        Base,
+        #[serde(rename = "core")]
+        Core,
+        #[serde(rename = "pro")]
+        Pro,
+        #[serde(rename = "preview")]
+        Preview,
+    }
+    impl ::std::fmt::Display for FindAllRunInputGenerator {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Base => f.write_str("base"),
+                Self::Core => f.write_str("core"),
+                Self::Pro => f.write_str("pro"),
+                Self::Preview => f.write_str("preview"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllRunInputGenerator {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "base" => Ok(Self::Base),
+                "core" => Ok(Self::Core),
+                "pro" => Ok(Self::Pro),
+                "preview" => Ok(Self::Preview),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllRunInputGenerator {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllRunInputGenerator {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`FindAllRunInputMetadataValue`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum FindAllRunInputMetadataValue {
+        String(::std::string::String),
+        Integer(i64),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::fmt::Display for FindAllRunInputMetadataValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Integer(x) => x.fmt(f),
+                Self::Number(x) => x.fmt(f),
+                Self::Boolean(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for FindAllRunInputMetadataValue {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
+        }
+    }
+    impl ::std::convert::From<f64> for FindAllRunInputMetadataValue {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool> for FindAllRunInputMetadataValue {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///`FindAllRunMetadataValue`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum FindAllRunMetadataValue {
+        String(::std::string::String),
+        Integer(i64),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::fmt::Display for FindAllRunMetadataValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Integer(x) => x.fmt(f),
+                Self::Number(x) => x.fmt(f),
+                Self::Boolean(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for FindAllRunMetadataValue {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
+        }
+    }
+    impl ::std::convert::From<f64> for FindAllRunMetadataValue {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool> for FindAllRunMetadataValue {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///What a FindAll run has found at the time of the request: the run and every candidate evaluated so far.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllRunResult {
+        ///Every candidate evaluated so far, with its match status.
+        pub candidates: ::std::vec::Vec<FindAllCandidate>,
+        ///Identifier of the latest event of the run when this result was read; stream events from here with `last_event_id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_event_id: ::std::option::Option<::std::string::String>,
+        pub run: FindAllRun,
+    }
+    impl FindAllRunResult {
+        pub fn builder() -> builder::FindAllRunResult {
+            Default::default()
+        }
+    }
+    ///Where a FindAll run stands.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllRunStatus {
+        ///True while the run is still working.
+        pub is_active: bool,
+        pub metrics: FindAllCandidateMetrics,
+        pub status: crate::open::FindAllStatus,
+        ///Why the run stopped, once it has.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub termination_reason: ::std::option::Option<crate::open::FindAllTerminationReason>,
+    }
+    impl FindAllRunStatus {
+        pub fn builder() -> builder::FindAllRunStatus {
+            Default::default()
+        }
+    }
+    ///Stream event reporting a change to the run itself.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllRunStatusEvent {
+        pub data: FindAllRun,
+        ///Identifier of the event; pass it as `last_event_id` to resume after it.
+        pub event_id: ::std::string::String,
+        ///When the event happened.
+        pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Discriminator; always `findall.status`.
+        #[serde(rename = "type")]
+        pub type_: FindAllRunStatusEventType,
+    }
+    impl FindAllRunStatusEvent {
+        pub fn builder() -> builder::FindAllRunStatusEvent {
+            Default::default()
+        }
+    }
+    ///Discriminator; always `findall.status`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllRunStatusEventType {
+        #[serde(rename = "findall.status")]
+        FindallStatus,
+    }
+    impl ::std::fmt::Display for FindAllRunStatusEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FindallStatus => f.write_str("findall.status"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllRunStatusEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "findall.status" => Ok(Self::FindallStatus),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllRunStatusEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllRunStatusEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///What a FindAll run looks for. Returned by ingest as a draft, and by a run as its current schema.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllSchema {
+        ///Extra fields filled for each match.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enrichments: ::std::option::Option<::std::vec::Vec<FindAllEnrichInput>>,
+        ///The kind of entity to find.
+        pub entity_type: ::std::string::String,
+        ///The generator that finds and evaluates candidates.
+        #[serde(default = "defaults::find_all_schema_generator")]
+        pub generator: FindAllSchemaGenerator,
+        ///Conditions an entity must all meet to count as a match.
+        pub match_conditions: ::std::vec::Vec<MatchCondition>,
+        ///Most candidates to evaluate.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub match_limit: ::std::option::Option<i64>,
+        ///What to find, in plain language.
+        pub objective: ::std::string::String,
+    }
+    impl FindAllSchema {
+        pub fn builder() -> builder::FindAllSchema {
+            Default::default()
+        }
+    }
+    ///The generator that finds and evaluates candidates.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllSchemaGenerator {
+        #[serde(rename = "base")]
+        Base,
+        #[serde(rename = "core")]
+        Core,
+        #[serde(rename = "pro")]
+        Pro,
+        #[serde(rename = "preview")]
+        Preview,
+    }
+    impl ::std::fmt::Display for FindAllSchemaGenerator {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Base => f.write_str("base"),
+                Self::Core => f.write_str("core"),
+                Self::Pro => f.write_str("pro"),
+                Self::Preview => f.write_str("preview"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllSchemaGenerator {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "base" => Ok(Self::Base),
+                "core" => Ok(Self::Core),
+                "pro" => Ok(Self::Pro),
+                "preview" => Ok(Self::Preview),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllSchemaGenerator {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllSchemaGenerator {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for FindAllSchemaGenerator {
+        fn default() -> Self {
+            FindAllSchemaGenerator::Core
+        }
+    }
+    ///Stream event carrying the run's whole schema after it changed (an enrichment added, the limit raised).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllSchemaUpdatedEvent {
+        pub data: FindAllSchema,
+        ///Identifier of the event; pass it as `last_event_id` to resume after it.
+        pub event_id: ::std::string::String,
+        ///When the event happened.
+        pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Discriminator; always `findall.schema.updated`.
+        #[serde(rename = "type")]
+        pub type_: FindAllSchemaUpdatedEventType,
+    }
+    impl FindAllSchemaUpdatedEvent {
+        pub fn builder() -> builder::FindAllSchemaUpdatedEvent {
+            Default::default()
+        }
+    }
+    ///Discriminator; always `findall.schema.updated`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllSchemaUpdatedEventType {
+        #[serde(rename = "findall.schema.updated")]
+        FindallSchemaUpdated,
+    }
+    impl ::std::fmt::Display for FindAllSchemaUpdatedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FindallSchemaUpdated => f.write_str("findall.schema.updated"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllSchemaUpdatedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "findall.schema.updated" => Ok(Self::FindallSchemaUpdated),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllSchemaUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllSchemaUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///How much of each page's full text to return.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct FullContentSettings {
@@ -1538,6 +2586,17 @@ pub mod types {
     }
     impl HttpValidationError {
         pub fn builder() -> builder::HttpValidationError {
+            Default::default()
+        }
+    }
+    ///Body for turning an objective into a FindAll schema.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct IngestInput {
+        ///What to find, in plain language.
+        pub objective: ::std::string::String,
+    }
+    impl IngestInput {
+        pub fn builder() -> builder::IngestInput {
             Default::default()
         }
     }
@@ -1604,6 +2663,19 @@ pub mod types {
     impl ::std::default::Default for JsonSchemaType {
         fn default() -> Self {
             JsonSchemaType::Json
+        }
+    }
+    ///A condition a candidate must meet to be a match.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MatchCondition {
+        ///What the condition requires. The more precise, the better the evaluation.
+        pub description: ::std::string::String,
+        ///Short name of the condition; it keys the candidate output.
+        pub name: ::std::string::String,
+    }
+    impl MatchCondition {
+        pub fn builder() -> builder::MatchCondition {
+            Default::default()
         }
     }
     ///An MCP server whose tools the run may call. Needs the `mcp-server-2025-07-17` beta.
@@ -1702,6 +2774,1169 @@ pub mod types {
     }
     impl McpToolCall {
         pub fn builder() -> builder::McpToolCall {
+            Default::default()
+        }
+    }
+    ///Body for clearing a memory scope. `{}` is a valid body.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct MemoryClearRequest {
+        ///The memory scope to clear. Leave it out for the personal memory, where there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory_scope_key: ::std::option::Option<::std::string::String>,
+    }
+    impl MemoryClearRequest {
+        pub fn builder() -> builder::MemoryClearRequest {
+            Default::default()
+        }
+    }
+    ///Body for removing one run or monitor from a memory scope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MemoryEvictRequest {
+        ///Identifier of the task run, monitor or FindAll run to forget.
+        pub id: ::std::string::String,
+        ///What `id` names: `task`, `monitor` or `findall`.
+        pub kind: MemoryEvictRequestKind,
+        ///The memory scope to remove it from. Leave it out for the personal memory, where there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory_scope_key: ::std::option::Option<::std::string::String>,
+    }
+    impl MemoryEvictRequest {
+        pub fn builder() -> builder::MemoryEvictRequest {
+            Default::default()
+        }
+    }
+    ///What `id` names: `task`, `monitor` or `findall`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MemoryEvictRequestKind {
+        #[serde(rename = "task")]
+        Task,
+        #[serde(rename = "monitor")]
+        Monitor,
+        #[serde(rename = "findall")]
+        Findall,
+    }
+    impl ::std::fmt::Display for MemoryEvictRequestKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Task => f.write_str("task"),
+                Self::Monitor => f.write_str("monitor"),
+                Self::Findall => f.write_str("findall"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MemoryEvictRequestKind {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "task" => Ok(Self::Task),
+                "monitor" => Ok(Self::Monitor),
+                "findall" => Ok(Self::Findall),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MemoryEvictRequestKind {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MemoryEvictRequestKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Body for reading a memory scope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct MemoryRetrieveRequest {
+        ///Only memories of this kind: `task`, `monitor` or `findall`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<MemoryRetrieveRequestKind>,
+        ///Most memories to return.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<i64>,
+        ///The memory scope to read. Leave it out for the personal memory, where there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory_scope_key: ::std::option::Option<::std::string::String>,
+        ///What to look for, briefly. The best matches come first; without a query the most recent memories come first.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub query: ::std::option::Option<::std::string::String>,
+        ///Only memories of runs that finished at or after this time (RFC 3339).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub since: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    }
+    impl MemoryRetrieveRequest {
+        pub fn builder() -> builder::MemoryRetrieveRequest {
+            Default::default()
+        }
+    }
+    ///Only memories of this kind: `task`, `monitor` or `findall`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MemoryRetrieveRequestKind {
+        #[serde(rename = "task")]
+        Task,
+        #[serde(rename = "monitor")]
+        Monitor,
+        #[serde(rename = "findall")]
+        Findall,
+    }
+    impl ::std::fmt::Display for MemoryRetrieveRequestKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Task => f.write_str("task"),
+                Self::Monitor => f.write_str("monitor"),
+                Self::Findall => f.write_str("findall"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MemoryRetrieveRequestKind {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "task" => Ok(Self::Task),
+                "monitor" => Ok(Self::Monitor),
+                "findall" => Ok(Self::Findall),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MemoryRetrieveRequestKind {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MemoryRetrieveRequestKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Memories read from a scope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MemoryRetrieveResponse {
+        ///The memories found, best or most recent first.
+        pub results: ::std::vec::Vec<MemoryRetrieveResponseResultsItem>,
+    }
+    impl MemoryRetrieveResponse {
+        pub fn builder() -> builder::MemoryRetrieveResponse {
+            Default::default()
+        }
+    }
+    ///`MemoryRetrieveResponseResultsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum MemoryRetrieveResponseResultsItem {
+        TaskMemoryResult(TaskMemoryResult),
+        MonitorMemoryResult(MonitorMemoryResult),
+        FindAllMemoryResult(FindAllMemoryResult),
+    }
+    impl ::std::convert::From<TaskMemoryResult> for MemoryRetrieveResponseResultsItem {
+        fn from(value: TaskMemoryResult) -> Self {
+            Self::TaskMemoryResult(value)
+        }
+    }
+    impl ::std::convert::From<MonitorMemoryResult> for MemoryRetrieveResponseResultsItem {
+        fn from(value: MonitorMemoryResult) -> Self {
+            Self::MonitorMemoryResult(value)
+        }
+    }
+    impl ::std::convert::From<FindAllMemoryResult> for MemoryRetrieveResponseResultsItem {
+        fn from(value: FindAllMemoryResult) -> Self {
+            Self::FindAllMemoryResult(value)
+        }
+    }
+    ///A check that ran and found no material change. Listed only with `include_completions=true`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorCompletionEvent {
+        ///Discriminator; always `completion`.
+        #[serde(default = "defaults::monitor_completion_event_event_type")]
+        pub event_type: MonitorCompletionEventEventType,
+        ///When the check finished (RFC 3339).
+        pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl MonitorCompletionEvent {
+        pub fn builder() -> builder::MonitorCompletionEvent {
+            Default::default()
+        }
+    }
+    ///Discriminator; always `completion`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorCompletionEventEventType {
+        #[serde(rename = "completion")]
+        Completion,
+    }
+    impl ::std::fmt::Display for MonitorCompletionEventEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Completion => f.write_str("completion"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorCompletionEventEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "completion" => Ok(Self::Completion),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorCompletionEventEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorCompletionEventEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for MonitorCompletionEventEventType {
+        fn default() -> Self {
+            MonitorCompletionEventEventType::Completion
+        }
+    }
+    ///A check that failed, e.g. for lack of credit or quota. Always listed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorErrorEvent {
+        ///What went wrong, for people.
+        pub error_message: ::std::string::String,
+        ///Discriminator; always `error`.
+        #[serde(default = "defaults::monitor_error_event_event_type")]
+        pub event_type: MonitorErrorEventEventType,
+        ///When the check failed (RFC 3339).
+        pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl MonitorErrorEvent {
+        pub fn builder() -> builder::MonitorErrorEvent {
+            Default::default()
+        }
+    }
+    ///Discriminator; always `error`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorErrorEventEventType {
+        #[serde(rename = "error")]
+        Error,
+    }
+    impl ::std::fmt::Display for MonitorErrorEventEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Error => f.write_str("error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorErrorEventEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorErrorEventEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorErrorEventEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for MonitorErrorEventEventType {
+        fn default() -> Self {
+            MonitorErrorEventEventType::Error
+        }
+    }
+    ///A new event an `event_stream` monitor found: one material change since the previous check.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorEventStreamEvent {
+        ///When the event happened, as an ISO 8601 date, possibly partial (`YYYY-MM-DD`, `YYYY-MM` or `YYYY`).
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub event_date: ::std::option::Option<::std::string::String>,
+        ///Identifier of the check that found the event; the newest SDK reads it here rather than in `monitor_group_id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_group_id: ::std::option::Option<::std::string::String>,
+        ///Identifier of the event; stable across pages and retries, so it can be used to drop duplicates.
+        pub event_id: ::std::string::String,
+        ///Discriminator; always `event_stream`.
+        #[serde(default = "defaults::monitor_event_stream_event_event_type")]
+        pub event_type: MonitorEventStreamEventEventType,
+        ///Identifier of the check that found the event.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub monitor_group_id: ::std::option::Option<::std::string::String>,
+        ///The event, as text or as JSON in the shape of the monitor's output schema.
+        pub output: MonitorEventStreamEventOutput,
+    }
+    impl MonitorEventStreamEvent {
+        pub fn builder() -> builder::MonitorEventStreamEvent {
+            Default::default()
+        }
+    }
+    ///Discriminator; always `event_stream`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorEventStreamEventEventType {
+        #[serde(rename = "event_stream")]
+        EventStream,
+    }
+    impl ::std::fmt::Display for MonitorEventStreamEventEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EventStream => f.write_str("event_stream"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorEventStreamEventEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "event_stream" => Ok(Self::EventStream),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorEventStreamEventEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorEventStreamEventEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for MonitorEventStreamEventEventType {
+        fn default() -> Self {
+            MonitorEventStreamEventEventType::EventStream
+        }
+    }
+    ///The event, as text or as JSON in the shape of the monitor's output schema.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum MonitorEventStreamEventOutput {
+        TextOutput(TaskRunTextOutput),
+        JsonOutput(TaskRunJsonOutput),
+    }
+    impl ::std::convert::From<TaskRunTextOutput> for MonitorEventStreamEventOutput {
+        fn from(value: TaskRunTextOutput) -> Self {
+            Self::TextOutput(value)
+        }
+    }
+    impl ::std::convert::From<TaskRunJsonOutput> for MonitorEventStreamEventOutput {
+        fn from(value: TaskRunJsonOutput) -> Self {
+            Self::JsonOutput(value)
+        }
+    }
+    ///Settings of an `event_stream` monitor, as returned.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorEventStreamResponseSettings {
+        ///Optional fine-tuning of the search.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub advanced_settings: ::std::option::Option<AdvancedMonitorSettings>,
+        ///Whether the first check also returned a sample of recent past events.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_backfill: ::std::option::Option<bool>,
+        ///JSON schema the events follow, if one was given.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_schema: ::std::option::Option<JsonSchema>,
+        ///The search query the monitor watches.
+        pub query: ::std::string::String,
+    }
+    impl MonitorEventStreamResponseSettings {
+        pub fn builder() -> builder::MonitorEventStreamResponseSettings {
+            Default::default()
+        }
+    }
+    ///Settings of an `event_stream` monitor.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorEventStreamSettings {
+        ///Optional fine-tuning of the search.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub advanced_settings: ::std::option::Option<AdvancedMonitorSettings>,
+        ///When true, the first check also returns a sample (not a complete list) of recent past events that fit the query; otherwise only events found from now on are reported.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_backfill: ::std::option::Option<bool>,
+        ///JSON schema for the events; without one they are free text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_schema: ::std::option::Option<JsonSchema>,
+        ///The search query to watch for material changes.
+        pub query: ::std::string::String,
+    }
+    impl MonitorEventStreamSettings {
+        pub fn builder() -> builder::MonitorEventStreamSettings {
+            Default::default()
+        }
+    }
+    ///`MonitorListStatusItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorListStatusItem {
+        #[serde(rename = "active")]
+        Active,
+        #[serde(rename = "cancelled")]
+        Cancelled,
+    }
+    impl ::std::fmt::Display for MonitorListStatusItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Active => f.write_str("active"),
+                Self::Cancelled => f.write_str("cancelled"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorListStatusItem {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "active" => Ok(Self::Active),
+                "cancelled" => Ok(Self::Cancelled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorListStatusItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorListStatusItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`MonitorListTypeItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorListTypeItem {
+        #[serde(rename = "event_stream")]
+        EventStream,
+        #[serde(rename = "snapshot")]
+        Snapshot,
+    }
+    impl ::std::fmt::Display for MonitorListTypeItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EventStream => f.write_str("event_stream"),
+                Self::Snapshot => f.write_str("snapshot"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorListTypeItem {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "event_stream" => Ok(Self::EventStream),
+                "snapshot" => Ok(Self::Snapshot),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorListTypeItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorListTypeItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of a remembered monitor's events.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorMemoryEvent {
+        ///When the event was found (RFC 3339).
+        pub detected_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Identifier of the check that found it.
+        pub event_group_id: ::std::string::String,
+        ///Identifier of the monitor event.
+        pub event_id: ::std::string::String,
+        ///The start of the event; it may be cut short.
+        pub excerpt: ::std::string::String,
+    }
+    impl MonitorMemoryEvent {
+        pub fn builder() -> builder::MonitorMemoryEvent {
+            Default::default()
+        }
+    }
+    ///A monitor remembered in a memory scope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorMemoryResult {
+        ///Identifier of the monitor.
+        pub id: ::std::string::String,
+        ///The start of the monitor's query; it may be cut short.
+        pub input_excerpt: ::std::string::String,
+        ///Discriminator; always `monitor`.
+        #[serde(default = "defaults::monitor_memory_result_kind")]
+        pub kind: MonitorMemoryResultKind,
+        ///The monitor's events that fit the query, best first with recent ones favoured; most recent first without a query.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub matched_events: ::std::option::Option<::std::vec::Vec<MonitorMemoryEvent>>,
+        ///Status of the monitor now.
+        pub status: MonitorMemoryResultStatus,
+        ///When the monitor last checked (RFC 3339).
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl MonitorMemoryResult {
+        pub fn builder() -> builder::MonitorMemoryResult {
+            Default::default()
+        }
+    }
+    ///Discriminator; always `monitor`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorMemoryResultKind {
+        #[serde(rename = "monitor")]
+        Monitor,
+    }
+    impl ::std::fmt::Display for MonitorMemoryResultKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Monitor => f.write_str("monitor"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorMemoryResultKind {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "monitor" => Ok(Self::Monitor),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorMemoryResultKind {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorMemoryResultKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for MonitorMemoryResultKind {
+        fn default() -> Self {
+            MonitorMemoryResultKind::Monitor
+        }
+    }
+    ///Status of the monitor now.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorMemoryResultStatus {
+        #[serde(rename = "active")]
+        Active,
+        #[serde(rename = "cancelled")]
+        Cancelled,
+    }
+    impl ::std::fmt::Display for MonitorMemoryResultStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Active => f.write_str("active"),
+                Self::Cancelled => f.write_str("cancelled"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorMemoryResultStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "active" => Ok(Self::Active),
+                "cancelled" => Ok(Self::Cancelled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorMemoryResultStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorMemoryResultStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A monitor. Its `type` tells which shape `settings` has: event-stream monitors carry `MonitorEventStreamResponseSettings`, snapshot monitors `MonitorSnapshotResponseSettings`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorResponse {
+        ///When the monitor was created (RFC 3339).
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///How often it checks: a number and a unit (`h`, `d` or `w`).
+        pub frequency: ::std::string::String,
+        ///When the monitor last checked (RFC 3339).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_run_at: ::std::option::Option<::std::string::String>,
+        ///Your own string key/value pairs, as given.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+        ///Identifier of the monitor.
+        pub monitor_id: ::std::string::String,
+        ///Latest output of a `snapshot` monitor; `null` for `event_stream` monitors.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output: ::std::option::Option<MonitorSnapshotOutput>,
+        ///Processor used for each check.
+        pub processor: MonitorResponseProcessor,
+        ///Settings for the monitor's `type`.
+        pub settings: MonitorResponseSettings,
+        pub status: crate::open::MonitorStatus,
+        ///The kind of monitor.
+        #[serde(rename = "type")]
+        pub type_: MonitorResponseType,
+        ///Where notifications are sent, if anywhere.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhook: ::std::option::Option<MonitorWebhook>,
+    }
+    impl MonitorResponse {
+        pub fn builder() -> builder::MonitorResponse {
+            Default::default()
+        }
+    }
+    ///Processor used for each check.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorResponseProcessor {
+        #[serde(rename = "lite")]
+        Lite,
+        #[serde(rename = "base")]
+        Base,
+    }
+    impl ::std::fmt::Display for MonitorResponseProcessor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Lite => f.write_str("lite"),
+                Self::Base => f.write_str("base"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorResponseProcessor {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "lite" => Ok(Self::Lite),
+                "base" => Ok(Self::Base),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorResponseProcessor {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorResponseProcessor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Settings for the monitor's `type`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum MonitorResponseSettings {
+        SnapshotResponseSettings(MonitorSnapshotResponseSettings),
+        EventStreamResponseSettings(MonitorEventStreamResponseSettings),
+    }
+    impl ::std::convert::From<MonitorSnapshotResponseSettings> for MonitorResponseSettings {
+        fn from(value: MonitorSnapshotResponseSettings) -> Self {
+            Self::SnapshotResponseSettings(value)
+        }
+    }
+    impl ::std::convert::From<MonitorEventStreamResponseSettings> for MonitorResponseSettings {
+        fn from(value: MonitorEventStreamResponseSettings) -> Self {
+            Self::EventStreamResponseSettings(value)
+        }
+    }
+    ///The kind of monitor.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorResponseType {
+        #[serde(rename = "event_stream")]
+        EventStream,
+        #[serde(rename = "snapshot")]
+        Snapshot,
+    }
+    impl ::std::fmt::Display for MonitorResponseType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EventStream => f.write_str("event_stream"),
+                Self::Snapshot => f.write_str("snapshot"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorResponseType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "event_stream" => Ok(Self::EventStream),
+                "snapshot" => Ok(Self::Snapshot),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorResponseType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorResponseType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A change a `snapshot` monitor found in a task run's output: the changed fields, each with its basis, and the whole previous output.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorSnapshotEvent {
+        ///Only the fields whose value is new since the last check, each with its basis.
+        pub changed_output: MonitorSnapshotEventChangedOutput,
+        ///When the change happened, as an ISO 8601 date, possibly partial.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub event_date: ::std::option::Option<::std::string::String>,
+        ///Identifier of the check that found the change; the newest SDK reads it here rather than in `monitor_group_id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_group_id: ::std::option::Option<::std::string::String>,
+        ///Identifier of the event; stable across pages and retries, so it can be used to drop duplicates.
+        pub event_id: ::std::string::String,
+        ///Discriminator; always `snapshot`.
+        #[serde(default = "defaults::monitor_snapshot_event_event_type")]
+        pub event_type: MonitorSnapshotEventEventType,
+        ///Identifier of the check that found the change.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub monitor_group_id: ::std::option::Option<::std::string::String>,
+        ///The whole output of the previous check, with its basis.
+        pub previous_output: MonitorSnapshotEventPreviousOutput,
+    }
+    impl MonitorSnapshotEvent {
+        pub fn builder() -> builder::MonitorSnapshotEvent {
+            Default::default()
+        }
+    }
+    ///Only the fields whose value is new since the last check, each with its basis.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum MonitorSnapshotEventChangedOutput {
+        TextOutput(TaskRunTextOutput),
+        JsonOutput(TaskRunJsonOutput),
+    }
+    impl ::std::convert::From<TaskRunTextOutput> for MonitorSnapshotEventChangedOutput {
+        fn from(value: TaskRunTextOutput) -> Self {
+            Self::TextOutput(value)
+        }
+    }
+    impl ::std::convert::From<TaskRunJsonOutput> for MonitorSnapshotEventChangedOutput {
+        fn from(value: TaskRunJsonOutput) -> Self {
+            Self::JsonOutput(value)
+        }
+    }
+    ///Discriminator; always `snapshot`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorSnapshotEventEventType {
+        #[serde(rename = "snapshot")]
+        Snapshot,
+    }
+    impl ::std::fmt::Display for MonitorSnapshotEventEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Snapshot => f.write_str("snapshot"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorSnapshotEventEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "snapshot" => Ok(Self::Snapshot),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorSnapshotEventEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorSnapshotEventEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for MonitorSnapshotEventEventType {
+        fn default() -> Self {
+            MonitorSnapshotEventEventType::Snapshot
+        }
+    }
+    ///The whole output of the previous check, with its basis.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum MonitorSnapshotEventPreviousOutput {
+        TextOutput(TaskRunTextOutput),
+        JsonOutput(TaskRunJsonOutput),
+    }
+    impl ::std::convert::From<TaskRunTextOutput> for MonitorSnapshotEventPreviousOutput {
+        fn from(value: TaskRunTextOutput) -> Self {
+            Self::TextOutput(value)
+        }
+    }
+    impl ::std::convert::From<TaskRunJsonOutput> for MonitorSnapshotEventPreviousOutput {
+        fn from(value: TaskRunJsonOutput) -> Self {
+            Self::JsonOutput(value)
+        }
+    }
+    ///What a `snapshot` monitor has seen.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct MonitorSnapshotOutput {
+        ///Output of the latest finished check, shaped like the output of the task run the monitor watches.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub latest_snapshot: ::std::option::Option<MonitorSnapshotOutputLatestSnapshot>,
+    }
+    impl MonitorSnapshotOutput {
+        pub fn builder() -> builder::MonitorSnapshotOutput {
+            Default::default()
+        }
+    }
+    ///`MonitorSnapshotOutputLatestSnapshot`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum MonitorSnapshotOutputLatestSnapshot {
+        TextOutput(TaskRunTextOutput),
+        JsonOutput(TaskRunJsonOutput),
+    }
+    impl ::std::convert::From<TaskRunTextOutput> for MonitorSnapshotOutputLatestSnapshot {
+        fn from(value: TaskRunTextOutput) -> Self {
+            Self::TextOutput(value)
+        }
+    }
+    impl ::std::convert::From<TaskRunJsonOutput> for MonitorSnapshotOutputLatestSnapshot {
+        fn from(value: TaskRunJsonOutput) -> Self {
+            Self::JsonOutput(value)
+        }
+    }
+    ///Settings of a `snapshot` monitor, as returned.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorSnapshotResponseSettings {
+        ///JSON schema of that task run's output, which the events follow.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_schema: ::std::option::Option<JsonSchema>,
+        ///The input of that task run.
+        pub query: ::std::string::String,
+        ///The task run whose output is watched.
+        pub task_run_id: ::std::string::String,
+    }
+    impl MonitorSnapshotResponseSettings {
+        pub fn builder() -> builder::MonitorSnapshotResponseSettings {
+            Default::default()
+        }
+    }
+    ///Settings of a `snapshot` monitor.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorSnapshotSettings {
+        ///A finished task run: its input is re-run on schedule and its output is compared with the last one.
+        pub task_run_id: ::std::string::String,
+    }
+    impl MonitorSnapshotSettings {
+        pub fn builder() -> builder::MonitorSnapshotSettings {
+            Default::default()
+        }
+    }
+    ///A URL that the service notifies about a monitor.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MonitorWebhook {
+        ///Which notifications to send: an event was found, a check finished, a check failed.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub event_types: ::std::vec::Vec<MonitorWebhookEventTypesItem>,
+        ///URL that receives the POST notifications.
+        pub url: ::std::string::String,
+    }
+    impl MonitorWebhook {
+        pub fn builder() -> builder::MonitorWebhook {
+            Default::default()
+        }
+    }
+    ///`MonitorWebhookEventTypesItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum MonitorWebhookEventTypesItem {
+        #[serde(rename = "monitor.event.detected")]
+        MonitorEventDetected,
+        #[serde(rename = "monitor.execution.completed")]
+        MonitorExecutionCompleted,
+        #[serde(rename = "monitor.execution.failed")]
+        MonitorExecutionFailed,
+    }
+    impl ::std::fmt::Display for MonitorWebhookEventTypesItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::MonitorEventDetected => f.write_str("monitor.event.detected"),
+                Self::MonitorExecutionCompleted => f.write_str("monitor.execution.completed"),
+                Self::MonitorExecutionFailed => f.write_str("monitor.execution.failed"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MonitorWebhookEventTypesItem {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "monitor.event.detected" => Ok(Self::MonitorEventDetected),
+                "monitor.execution.completed" => Ok(Self::MonitorExecutionCompleted),
+                "monitor.execution.failed" => Ok(Self::MonitorExecutionFailed),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MonitorWebhookEventTypesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MonitorWebhookEventTypesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One page of a monitor's events, newest first.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PaginatedMonitorEvents {
+        ///The events on this page, newest first.
+        pub events: ::std::vec::Vec<PaginatedMonitorEventsEventsItem>,
+        ///Pass as `cursor` for the next page; absent on the last page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+        ///Caveats about the checks on this page, e.g. compute limits reached.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub warnings: ::std::option::Option<::std::vec::Vec<Warning>>,
+    }
+    impl PaginatedMonitorEvents {
+        pub fn builder() -> builder::PaginatedMonitorEvents {
+            Default::default()
+        }
+    }
+    ///`PaginatedMonitorEventsEventsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum PaginatedMonitorEventsEventsItem {
+        EventStreamEvent(MonitorEventStreamEvent),
+        SnapshotEvent(MonitorSnapshotEvent),
+        ErrorEvent(MonitorErrorEvent),
+        CompletionEvent(MonitorCompletionEvent),
+    }
+    impl ::std::convert::From<MonitorEventStreamEvent> for PaginatedMonitorEventsEventsItem {
+        fn from(value: MonitorEventStreamEvent) -> Self {
+            Self::EventStreamEvent(value)
+        }
+    }
+    impl ::std::convert::From<MonitorSnapshotEvent> for PaginatedMonitorEventsEventsItem {
+        fn from(value: MonitorSnapshotEvent) -> Self {
+            Self::SnapshotEvent(value)
+        }
+    }
+    impl ::std::convert::From<MonitorErrorEvent> for PaginatedMonitorEventsEventsItem {
+        fn from(value: MonitorErrorEvent) -> Self {
+            Self::ErrorEvent(value)
+        }
+    }
+    impl ::std::convert::From<MonitorCompletionEvent> for PaginatedMonitorEventsEventsItem {
+        fn from(value: MonitorCompletionEvent) -> Self {
+            Self::CompletionEvent(value)
+        }
+    }
+    ///One page of monitors, newest first.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PaginatedMonitorResponse {
+        ///The monitors on this page.
+        pub monitors: ::std::vec::Vec<MonitorResponse>,
+        ///Pass as `cursor` for the next page; absent on the last page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl PaginatedMonitorResponse {
+        pub fn builder() -> builder::PaginatedMonitorResponse {
             Default::default()
         }
     }
@@ -2392,6 +4627,78 @@ pub mod types {
             value.parse()
         }
     }
+    ///A task run remembered in a memory scope.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaskMemoryResult {
+        ///Identifier of the task run.
+        pub id: ::std::string::String,
+        ///The start of the run's input; it may be cut short.
+        pub input_excerpt: ::std::string::String,
+        ///Discriminator; always `task`.
+        #[serde(default = "defaults::task_memory_result_kind")]
+        pub kind: TaskMemoryResultKind,
+        ///The start of the run's output; it may be cut short.
+        pub output_excerpt: ::std::string::String,
+        ///When the run finished (RFC 3339).
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl TaskMemoryResult {
+        pub fn builder() -> builder::TaskMemoryResult {
+            Default::default()
+        }
+    }
+    ///Discriminator; always `task`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum TaskMemoryResultKind {
+        #[serde(rename = "task")]
+        Task,
+    }
+    impl ::std::fmt::Display for TaskMemoryResultKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Task => f.write_str("task"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TaskMemoryResultKind {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "task" => Ok(Self::Task),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TaskMemoryResultKind {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TaskMemoryResultKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for TaskMemoryResultKind {
+        fn default() -> Self {
+            TaskMemoryResultKind::Task
+        }
+    }
     ///A task run and where it is in its lifecycle.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TaskRun {
@@ -3074,6 +5381,152 @@ pub mod types {
             Default::default()
         }
     }
+    ///The settings of an `event_stream` monitor that can be changed.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateMonitorEventStreamSettings {
+        ///New fine-tuning of the search; `null` removes it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub advanced_settings: ::std::option::Option<AdvancedMonitorSettings>,
+    }
+    impl UpdateMonitorEventStreamSettings {
+        pub fn builder() -> builder::UpdateMonitorEventStreamSettings {
+            Default::default()
+        }
+    }
+    ///Body for changing a monitor. Only the fields present change; `null` for `webhook` or `metadata` removes them.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateMonitorRequest {
+        ///New frequency: a number and a unit, `h`, `d` or `w`, from 1h to 30d.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frequency: ::std::option::Option<::std::string::String>,
+        ///New metadata; `null` removes it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+        ///Processor for later checks. Leave it out to keep the current one; `null` is refused.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub processor: ::std::option::Option<UpdateMonitorRequestProcessor>,
+        ///New type-specific settings (`event_stream` only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<UpdateMonitorEventStreamSettings>,
+        ///The monitor's type. Send it together with `settings`; only `event_stream` is accepted then, as a snapshot monitor has no settings to change.
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<UpdateMonitorRequestType>,
+        ///New webhook; `null` removes it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub webhook: ::std::option::Option<MonitorWebhook>,
+    }
+    impl UpdateMonitorRequest {
+        pub fn builder() -> builder::UpdateMonitorRequest {
+            Default::default()
+        }
+    }
+    ///Processor for later checks. Leave it out to keep the current one; `null` is refused.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum UpdateMonitorRequestProcessor {
+        #[serde(rename = "lite")]
+        Lite,
+        #[serde(rename = "base")]
+        Base,
+    }
+    impl ::std::fmt::Display for UpdateMonitorRequestProcessor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Lite => f.write_str("lite"),
+                Self::Base => f.write_str("base"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for UpdateMonitorRequestProcessor {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "lite" => Ok(Self::Lite),
+                "base" => Ok(Self::Base),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateMonitorRequestProcessor {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateMonitorRequestProcessor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The monitor's type. Send it together with `settings`; only `event_stream` is accepted then, as a snapshot monitor has no settings to change.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum UpdateMonitorRequestType {
+        #[serde(rename = "event_stream")]
+        EventStream,
+        #[serde(rename = "snapshot")]
+        Snapshot,
+    }
+    impl ::std::fmt::Display for UpdateMonitorRequestType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::EventStream => f.write_str("event_stream"),
+                Self::Snapshot => f.write_str("snapshot"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for UpdateMonitorRequestType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "event_stream" => Ok(Self::EventStream),
+                "snapshot" => Ok(Self::Snapshot),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateMonitorRequestType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateMonitorRequestType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///One billed unit of a call and its count.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UsageItem {
@@ -3618,6 +6071,66 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct AdvancedMonitorSettings {
+            location: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source_policy: ::std::result::Result<
+                ::std::option::Option<super::SourcePolicy>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AdvancedMonitorSettings {
+            fn default() -> Self {
+                Self {
+                    location: Ok(Default::default()),
+                    source_policy: Ok(Default::default()),
+                }
+            }
+        }
+        impl AdvancedMonitorSettings {
+            pub fn location<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.location = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for location: {e}"));
+                self
+            }
+            pub fn source_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SourcePolicy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_policy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for source_policy: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AdvancedMonitorSettings> for super::AdvancedMonitorSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AdvancedMonitorSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    location: value.location?,
+                    source_policy: value.source_policy?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AdvancedMonitorSettings> for AdvancedMonitorSettings {
+            fn from(value: super::AdvancedMonitorSettings) -> Self {
+                Self {
+                    location: Ok(value.location),
+                    source_policy: Ok(value.source_policy),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct AdvancedSearchSettings {
             excerpt_settings: ::std::result::Result<
                 ::std::option::Option<super::V1ExcerptSettings>,
@@ -3762,6 +6275,74 @@ pub mod types {
             fn from(value: super::AutoSchema) -> Self {
                 Self {
                     type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CandidateItem {
+            description: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CandidateItem {
+            fn default() -> Self {
+                Self {
+                    description: Err("no value supplied for description".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl CandidateItem {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CandidateItem> for super::CandidateItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CandidateItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CandidateItem> for CandidateItem {
+            fn from(value: super::CandidateItem) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    url: Ok(value.url),
                 }
             }
         }
@@ -5412,6 +7993,150 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct CreateMonitorRequest {
+            frequency: ::std::result::Result<::std::string::String, ::std::string::String>,
+            memory_scope_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+                >,
+                ::std::string::String,
+            >,
+            processor:
+                ::std::result::Result<super::CreateMonitorRequestProcessor, ::std::string::String>,
+            settings:
+                ::std::result::Result<super::CreateMonitorRequestSettings, ::std::string::String>,
+            type_: ::std::result::Result<super::CreateMonitorRequestType, ::std::string::String>,
+            webhook: ::std::result::Result<
+                ::std::option::Option<super::MonitorWebhook>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateMonitorRequest {
+            fn default() -> Self {
+                Self {
+                    frequency: Err("no value supplied for frequency".to_string()),
+                    memory_scope_key: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    processor: Ok(super::defaults::create_monitor_request_processor()),
+                    settings: Err("no value supplied for settings".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    webhook: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateMonitorRequest {
+            pub fn frequency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frequency = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frequency: {e}"));
+                self
+            }
+            pub fn memory_scope_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory_scope_key = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for memory_scope_key: {e}")
+                });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::std::string::String,
+                            >,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                self
+            }
+            pub fn processor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateMonitorRequestProcessor>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.processor = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for processor: {e}"));
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateMonitorRequestSettings>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for settings: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateMonitorRequestType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+            pub fn webhook<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MonitorWebhook>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for webhook: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateMonitorRequest> for super::CreateMonitorRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateMonitorRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frequency: value.frequency?,
+                    memory_scope_key: value.memory_scope_key?,
+                    metadata: value.metadata?,
+                    processor: value.processor?,
+                    settings: value.settings?,
+                    type_: value.type_?,
+                    webhook: value.webhook?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateMonitorRequest> for CreateMonitorRequest {
+            fn from(value: super::CreateMonitorRequest) -> Self {
+                Self {
+                    frequency: Ok(value.frequency),
+                    memory_scope_key: Ok(value.memory_scope_key),
+                    metadata: Ok(value.metadata),
+                    processor: Ok(value.processor),
+                    settings: Ok(value.settings),
+                    type_: Ok(value.type_),
+                    webhook: Ok(value.webhook),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct CreateTaskGroupRequest {
             metadata: ::std::result::Result<
                 ::std::option::Option<
@@ -5704,6 +8429,60 @@ pub mod types {
                 Self {
                     max_chars_per_result: Ok(value.max_chars_per_result),
                     max_chars_total: Ok(value.max_chars_total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExcludeCandidate {
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ExcludeCandidate {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl ExcludeCandidate {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExcludeCandidate> for super::ExcludeCandidate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExcludeCandidate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    name: value.name?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExcludeCandidate> for ExcludeCandidate {
+            fn from(value: super::ExcludeCandidate) -> Self {
+                Self {
+                    name: Ok(value.name),
+                    url: Ok(value.url),
                 }
             }
         }
@@ -6325,6 +9104,1589 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct FindAllCandidate {
+            basis: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::FieldBasis>>,
+                ::std::string::String,
+            >,
+            candidate_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            match_status:
+                ::std::result::Result<crate::open::FindAllMatchStatus, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            output: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllCandidate {
+            fn default() -> Self {
+                Self {
+                    basis: Ok(Default::default()),
+                    candidate_id: Err("no value supplied for candidate_id".to_string()),
+                    description: Ok(Default::default()),
+                    match_status: Err("no value supplied for match_status".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    output: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl FindAllCandidate {
+            pub fn basis<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::FieldBasis>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.basis = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for basis: {e}"));
+                self
+            }
+            pub fn candidate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.candidate_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for candidate_id: {e}"));
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn match_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::open::FindAllMatchStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.match_status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for match_status: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for output: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllCandidate> for super::FindAllCandidate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllCandidate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    basis: value.basis?,
+                    candidate_id: value.candidate_id?,
+                    description: value.description?,
+                    match_status: value.match_status?,
+                    name: value.name?,
+                    output: value.output?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllCandidate> for FindAllCandidate {
+            fn from(value: super::FindAllCandidate) -> Self {
+                Self {
+                    basis: Ok(value.basis),
+                    candidate_id: Ok(value.candidate_id),
+                    description: Ok(value.description),
+                    match_status: Ok(value.match_status),
+                    name: Ok(value.name),
+                    output: Ok(value.output),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllCandidateMatchStatusEvent {
+            data: ::std::result::Result<super::FindAllCandidate, ::std::string::String>,
+            event_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            timestamp: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                crate::open::FindAllCandidateEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FindAllCandidateMatchStatusEvent {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    event_id: Err("no value supplied for event_id".to_string()),
+                    timestamp: Err("no value supplied for timestamp".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FindAllCandidateMatchStatusEvent {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllCandidate>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn event_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_id: {e}"));
+                self
+            }
+            pub fn timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::open::FindAllCandidateEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllCandidateMatchStatusEvent>
+            for super::FindAllCandidateMatchStatusEvent
+        {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllCandidateMatchStatusEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    event_id: value.event_id?,
+                    timestamp: value.timestamp?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllCandidateMatchStatusEvent>
+            for FindAllCandidateMatchStatusEvent
+        {
+            fn from(value: super::FindAllCandidateMatchStatusEvent) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    event_id: Ok(value.event_id),
+                    timestamp: Ok(value.timestamp),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllCandidateMetrics {
+            generated_candidates_count: ::std::result::Result<i64, ::std::string::String>,
+            matched_candidates_count: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllCandidateMetrics {
+            fn default() -> Self {
+                Self {
+                    generated_candidates_count: Ok(Default::default()),
+                    matched_candidates_count: Ok(Default::default()),
+                }
+            }
+        }
+        impl FindAllCandidateMetrics {
+            pub fn generated_candidates_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.generated_candidates_count = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for generated_candidates_count: {e}")
+                });
+                self
+            }
+            pub fn matched_candidates_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.matched_candidates_count = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for matched_candidates_count: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllCandidateMetrics> for super::FindAllCandidateMetrics {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllCandidateMetrics,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    generated_candidates_count: value.generated_candidates_count?,
+                    matched_candidates_count: value.matched_candidates_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllCandidateMetrics> for FindAllCandidateMetrics {
+            fn from(value: super::FindAllCandidateMetrics) -> Self {
+                Self {
+                    generated_candidates_count: Ok(value.generated_candidates_count),
+                    matched_candidates_count: Ok(value.matched_candidates_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllCandidatesRequest {
+            entity_type: ::std::result::Result<
+                super::FindAllCandidatesRequestEntityType,
+                ::std::string::String,
+            >,
+            match_limit: ::std::result::Result<i64, ::std::string::String>,
+            objective: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllCandidatesRequest {
+            fn default() -> Self {
+                Self {
+                    entity_type: Err("no value supplied for entity_type".to_string()),
+                    match_limit: Ok(super::defaults::default_u64::<i64, 100>()),
+                    objective: Err("no value supplied for objective".to_string()),
+                }
+            }
+        }
+        impl FindAllCandidatesRequest {
+            pub fn entity_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllCandidatesRequestEntityType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entity_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for entity_type: {e}"));
+                self
+            }
+            pub fn match_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.match_limit = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for match_limit: {e}"));
+                self
+            }
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllCandidatesRequest> for super::FindAllCandidatesRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllCandidatesRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    entity_type: value.entity_type?,
+                    match_limit: value.match_limit?,
+                    objective: value.objective?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllCandidatesRequest> for FindAllCandidatesRequest {
+            fn from(value: super::FindAllCandidatesRequest) -> Self {
+                Self {
+                    entity_type: Ok(value.entity_type),
+                    match_limit: Ok(value.match_limit),
+                    objective: Ok(value.objective),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllCandidatesResponse {
+            candidate_set_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            candidates:
+                ::std::result::Result<::std::vec::Vec<super::CandidateItem>, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllCandidatesResponse {
+            fn default() -> Self {
+                Self {
+                    candidate_set_id: Err("no value supplied for candidate_set_id".to_string()),
+                    candidates: Err("no value supplied for candidates".to_string()),
+                }
+            }
+        }
+        impl FindAllCandidatesResponse {
+            pub fn candidate_set_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.candidate_set_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for candidate_set_id: {e}")
+                });
+                self
+            }
+            pub fn candidates<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CandidateItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.candidates = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for candidates: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllCandidatesResponse> for super::FindAllCandidatesResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllCandidatesResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    candidate_set_id: value.candidate_set_id?,
+                    candidates: value.candidates?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllCandidatesResponse> for FindAllCandidatesResponse {
+            fn from(value: super::FindAllCandidatesResponse) -> Self {
+                Self {
+                    candidate_set_id: Ok(value.candidate_set_id),
+                    candidates: Ok(value.candidates),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllEnrichInput {
+            mcp_servers: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::McpServer>>,
+                ::std::string::String,
+            >,
+            output_schema: ::std::result::Result<super::JsonSchema, ::std::string::String>,
+            processor: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllEnrichInput {
+            fn default() -> Self {
+                Self {
+                    mcp_servers: Ok(Default::default()),
+                    output_schema: Err("no value supplied for output_schema".to_string()),
+                    processor: Ok(super::defaults::find_all_enrich_input_processor()),
+                }
+            }
+        }
+        impl FindAllEnrichInput {
+            pub fn mcp_servers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::McpServer>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mcp_servers = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for mcp_servers: {e}"));
+                self
+            }
+            pub fn output_schema<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JsonSchema>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_schema = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for output_schema: {e}"));
+                self
+            }
+            pub fn processor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.processor = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for processor: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllEnrichInput> for super::FindAllEnrichInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllEnrichInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    mcp_servers: value.mcp_servers?,
+                    output_schema: value.output_schema?,
+                    processor: value.processor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllEnrichInput> for FindAllEnrichInput {
+            fn from(value: super::FindAllEnrichInput) -> Self {
+                Self {
+                    mcp_servers: Ok(value.mcp_servers),
+                    output_schema: Ok(value.output_schema),
+                    processor: Ok(value.processor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllEntity {
+            description: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllEntity {
+            fn default() -> Self {
+                Self {
+                    description: Err("no value supplied for description".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl FindAllEntity {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllEntity> for super::FindAllEntity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllEntity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllEntity> for FindAllEntity {
+            fn from(value: super::FindAllEntity) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllEntitySearchRequest {
+            entity_type: ::std::result::Result<
+                super::FindAllEntitySearchRequestEntityType,
+                ::std::string::String,
+            >,
+            match_limit: ::std::result::Result<i64, ::std::string::String>,
+            objective: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllEntitySearchRequest {
+            fn default() -> Self {
+                Self {
+                    entity_type: Err("no value supplied for entity_type".to_string()),
+                    match_limit: Ok(super::defaults::default_u64::<i64, 100>()),
+                    objective: Err("no value supplied for objective".to_string()),
+                }
+            }
+        }
+        impl FindAllEntitySearchRequest {
+            pub fn entity_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllEntitySearchRequestEntityType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entity_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for entity_type: {e}"));
+                self
+            }
+            pub fn match_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.match_limit = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for match_limit: {e}"));
+                self
+            }
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllEntitySearchRequest> for super::FindAllEntitySearchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllEntitySearchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    entity_type: value.entity_type?,
+                    match_limit: value.match_limit?,
+                    objective: value.objective?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllEntitySearchRequest> for FindAllEntitySearchRequest {
+            fn from(value: super::FindAllEntitySearchRequest) -> Self {
+                Self {
+                    entity_type: Ok(value.entity_type),
+                    match_limit: Ok(value.match_limit),
+                    objective: Ok(value.objective),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllEntitySearchResponse {
+            entities:
+                ::std::result::Result<::std::vec::Vec<super::FindAllEntity>, ::std::string::String>,
+            entity_set_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllEntitySearchResponse {
+            fn default() -> Self {
+                Self {
+                    entities: Err("no value supplied for entities".to_string()),
+                    entity_set_id: Err("no value supplied for entity_set_id".to_string()),
+                }
+            }
+        }
+        impl FindAllEntitySearchResponse {
+            pub fn entities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FindAllEntity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entities = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for entities: {e}"));
+                self
+            }
+            pub fn entity_set_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entity_set_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for entity_set_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllEntitySearchResponse> for super::FindAllEntitySearchResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllEntitySearchResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    entities: value.entities?,
+                    entity_set_id: value.entity_set_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllEntitySearchResponse> for FindAllEntitySearchResponse {
+            fn from(value: super::FindAllEntitySearchResponse) -> Self {
+                Self {
+                    entities: Ok(value.entities),
+                    entity_set_id: Ok(value.entity_set_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllExtendInput {
+            additional_match_limit: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllExtendInput {
+            fn default() -> Self {
+                Self {
+                    additional_match_limit: Err(
+                        "no value supplied for additional_match_limit".to_string()
+                    ),
+                }
+            }
+        }
+        impl FindAllExtendInput {
+            pub fn additional_match_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.additional_match_limit = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for additional_match_limit: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllExtendInput> for super::FindAllExtendInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllExtendInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    additional_match_limit: value.additional_match_limit?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllExtendInput> for FindAllExtendInput {
+            fn from(value: super::FindAllExtendInput) -> Self {
+                Self {
+                    additional_match_limit: Ok(value.additional_match_limit),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllMemoryResult {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            input_excerpt: ::std::result::Result<::std::string::String, ::std::string::String>,
+            kind: ::std::result::Result<super::FindAllMemoryResultKind, ::std::string::String>,
+            matched_count: ::std::result::Result<i64, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FindAllMemoryResult {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    input_excerpt: Err("no value supplied for input_excerpt".to_string()),
+                    kind: Ok(super::defaults::find_all_memory_result_kind()),
+                    matched_count: Err("no value supplied for matched_count".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl FindAllMemoryResult {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn input_excerpt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input_excerpt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for input_excerpt: {e}"));
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllMemoryResultKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                self
+            }
+            pub fn matched_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.matched_count = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for matched_count: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllMemoryResult> for super::FindAllMemoryResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllMemoryResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    input_excerpt: value.input_excerpt?,
+                    kind: value.kind?,
+                    matched_count: value.matched_count?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllMemoryResult> for FindAllMemoryResult {
+            fn from(value: super::FindAllMemoryResult) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    input_excerpt: Ok(value.input_excerpt),
+                    kind: Ok(value.kind),
+                    matched_count: Ok(value.matched_count),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllRun {
+            created_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            findall_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            generator: ::std::result::Result<super::FindAllRunGenerator, ::std::string::String>,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        super::FindAllRunMetadataValue,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            modified_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<super::FindAllRunStatus, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllRun {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    findall_id: Err("no value supplied for findall_id".to_string()),
+                    generator: Err("no value supplied for generator".to_string()),
+                    metadata: Ok(Default::default()),
+                    modified_at: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl FindAllRun {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn findall_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.findall_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for findall_id: {e}"));
+                self
+            }
+            pub fn generator<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllRunGenerator>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.generator = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for generator: {e}"));
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                super::FindAllRunMetadataValue,
+                            >,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                self
+            }
+            pub fn modified_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.modified_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for modified_at: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllRunStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllRun> for super::FindAllRun {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllRun,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    findall_id: value.findall_id?,
+                    generator: value.generator?,
+                    metadata: value.metadata?,
+                    modified_at: value.modified_at?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllRun> for FindAllRun {
+            fn from(value: super::FindAllRun) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    findall_id: Ok(value.findall_id),
+                    generator: Ok(value.generator),
+                    metadata: Ok(value.metadata),
+                    modified_at: Ok(value.modified_at),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllRunInput {
+            entity_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+            exclude_list: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ExcludeCandidate>>,
+                ::std::string::String,
+            >,
+            generator:
+                ::std::result::Result<super::FindAllRunInputGenerator, ::std::string::String>,
+            match_conditions: ::std::result::Result<
+                ::std::vec::Vec<super::MatchCondition>,
+                ::std::string::String,
+            >,
+            match_limit: ::std::result::Result<i64, ::std::string::String>,
+            memory_scope_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        super::FindAllRunInputMetadataValue,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            objective: ::std::result::Result<::std::string::String, ::std::string::String>,
+            webhook:
+                ::std::result::Result<::std::option::Option<super::Webhook>, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllRunInput {
+            fn default() -> Self {
+                Self {
+                    entity_type: Err("no value supplied for entity_type".to_string()),
+                    exclude_list: Ok(Default::default()),
+                    generator: Err("no value supplied for generator".to_string()),
+                    match_conditions: Err("no value supplied for match_conditions".to_string()),
+                    match_limit: Err("no value supplied for match_limit".to_string()),
+                    memory_scope_key: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    objective: Err("no value supplied for objective".to_string()),
+                    webhook: Ok(Default::default()),
+                }
+            }
+        }
+        impl FindAllRunInput {
+            pub fn entity_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entity_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for entity_type: {e}"));
+                self
+            }
+            pub fn exclude_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::ExcludeCandidate>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.exclude_list = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for exclude_list: {e}"));
+                self
+            }
+            pub fn generator<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllRunInputGenerator>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.generator = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for generator: {e}"));
+                self
+            }
+            pub fn match_conditions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MatchCondition>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.match_conditions = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for match_conditions: {e}")
+                });
+                self
+            }
+            pub fn match_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.match_limit = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for match_limit: {e}"));
+                self
+            }
+            pub fn memory_scope_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory_scope_key = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for memory_scope_key: {e}")
+                });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                super::FindAllRunInputMetadataValue,
+                            >,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                self
+            }
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+            pub fn webhook<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Webhook>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for webhook: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllRunInput> for super::FindAllRunInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllRunInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    entity_type: value.entity_type?,
+                    exclude_list: value.exclude_list?,
+                    generator: value.generator?,
+                    match_conditions: value.match_conditions?,
+                    match_limit: value.match_limit?,
+                    memory_scope_key: value.memory_scope_key?,
+                    metadata: value.metadata?,
+                    objective: value.objective?,
+                    webhook: value.webhook?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllRunInput> for FindAllRunInput {
+            fn from(value: super::FindAllRunInput) -> Self {
+                Self {
+                    entity_type: Ok(value.entity_type),
+                    exclude_list: Ok(value.exclude_list),
+                    generator: Ok(value.generator),
+                    match_conditions: Ok(value.match_conditions),
+                    match_limit: Ok(value.match_limit),
+                    memory_scope_key: Ok(value.memory_scope_key),
+                    metadata: Ok(value.metadata),
+                    objective: Ok(value.objective),
+                    webhook: Ok(value.webhook),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllRunResult {
+            candidates: ::std::result::Result<
+                ::std::vec::Vec<super::FindAllCandidate>,
+                ::std::string::String,
+            >,
+            last_event_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            run: ::std::result::Result<super::FindAllRun, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllRunResult {
+            fn default() -> Self {
+                Self {
+                    candidates: Err("no value supplied for candidates".to_string()),
+                    last_event_id: Ok(Default::default()),
+                    run: Err("no value supplied for run".to_string()),
+                }
+            }
+        }
+        impl FindAllRunResult {
+            pub fn candidates<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FindAllCandidate>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.candidates = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for candidates: {e}"));
+                self
+            }
+            pub fn last_event_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_event_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for last_event_id: {e}"));
+                self
+            }
+            pub fn run<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllRun>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for run: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllRunResult> for super::FindAllRunResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllRunResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    candidates: value.candidates?,
+                    last_event_id: value.last_event_id?,
+                    run: value.run?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllRunResult> for FindAllRunResult {
+            fn from(value: super::FindAllRunResult) -> Self {
+                Self {
+                    candidates: Ok(value.candidates),
+                    last_event_id: Ok(value.last_event_id),
+                    run: Ok(value.run),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllRunStatus {
+            is_active: ::std::result::Result<bool, ::std::string::String>,
+            metrics: ::std::result::Result<super::FindAllCandidateMetrics, ::std::string::String>,
+            status: ::std::result::Result<crate::open::FindAllStatus, ::std::string::String>,
+            termination_reason: ::std::result::Result<
+                ::std::option::Option<crate::open::FindAllTerminationReason>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FindAllRunStatus {
+            fn default() -> Self {
+                Self {
+                    is_active: Err("no value supplied for is_active".to_string()),
+                    metrics: Err("no value supplied for metrics".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    termination_reason: Ok(Default::default()),
+                }
+            }
+        }
+        impl FindAllRunStatus {
+            pub fn is_active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_active = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for is_active: {e}"));
+                self
+            }
+            pub fn metrics<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllCandidateMetrics>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metrics = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for metrics: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::open::FindAllStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn termination_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::open::FindAllTerminationReason>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.termination_reason = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for termination_reason: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllRunStatus> for super::FindAllRunStatus {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllRunStatus,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    is_active: value.is_active?,
+                    metrics: value.metrics?,
+                    status: value.status?,
+                    termination_reason: value.termination_reason?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllRunStatus> for FindAllRunStatus {
+            fn from(value: super::FindAllRunStatus) -> Self {
+                Self {
+                    is_active: Ok(value.is_active),
+                    metrics: Ok(value.metrics),
+                    status: Ok(value.status),
+                    termination_reason: Ok(value.termination_reason),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllRunStatusEvent {
+            data: ::std::result::Result<super::FindAllRun, ::std::string::String>,
+            event_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            timestamp: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::FindAllRunStatusEventType, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllRunStatusEvent {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    event_id: Err("no value supplied for event_id".to_string()),
+                    timestamp: Err("no value supplied for timestamp".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FindAllRunStatusEvent {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllRun>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn event_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_id: {e}"));
+                self
+            }
+            pub fn timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllRunStatusEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllRunStatusEvent> for super::FindAllRunStatusEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllRunStatusEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    event_id: value.event_id?,
+                    timestamp: value.timestamp?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllRunStatusEvent> for FindAllRunStatusEvent {
+            fn from(value: super::FindAllRunStatusEvent) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    event_id: Ok(value.event_id),
+                    timestamp: Ok(value.timestamp),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllSchema {
+            enrichments: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::FindAllEnrichInput>>,
+                ::std::string::String,
+            >,
+            entity_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+            generator: ::std::result::Result<super::FindAllSchemaGenerator, ::std::string::String>,
+            match_conditions: ::std::result::Result<
+                ::std::vec::Vec<super::MatchCondition>,
+                ::std::string::String,
+            >,
+            match_limit: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            objective: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllSchema {
+            fn default() -> Self {
+                Self {
+                    enrichments: Ok(Default::default()),
+                    entity_type: Err("no value supplied for entity_type".to_string()),
+                    generator: Ok(super::defaults::find_all_schema_generator()),
+                    match_conditions: Err("no value supplied for match_conditions".to_string()),
+                    match_limit: Ok(Default::default()),
+                    objective: Err("no value supplied for objective".to_string()),
+                }
+            }
+        }
+        impl FindAllSchema {
+            pub fn enrichments<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::FindAllEnrichInput>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enrichments = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for enrichments: {e}"));
+                self
+            }
+            pub fn entity_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entity_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for entity_type: {e}"));
+                self
+            }
+            pub fn generator<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllSchemaGenerator>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.generator = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for generator: {e}"));
+                self
+            }
+            pub fn match_conditions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MatchCondition>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.match_conditions = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for match_conditions: {e}")
+                });
+                self
+            }
+            pub fn match_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.match_limit = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for match_limit: {e}"));
+                self
+            }
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllSchema> for super::FindAllSchema {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllSchema,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    enrichments: value.enrichments?,
+                    entity_type: value.entity_type?,
+                    generator: value.generator?,
+                    match_conditions: value.match_conditions?,
+                    match_limit: value.match_limit?,
+                    objective: value.objective?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllSchema> for FindAllSchema {
+            fn from(value: super::FindAllSchema) -> Self {
+                Self {
+                    enrichments: Ok(value.enrichments),
+                    entity_type: Ok(value.entity_type),
+                    generator: Ok(value.generator),
+                    match_conditions: Ok(value.match_conditions),
+                    match_limit: Ok(value.match_limit),
+                    objective: Ok(value.objective),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllSchemaUpdatedEvent {
+            data: ::std::result::Result<super::FindAllSchema, ::std::string::String>,
+            event_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            timestamp: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            type_:
+                ::std::result::Result<super::FindAllSchemaUpdatedEventType, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllSchemaUpdatedEvent {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    event_id: Err("no value supplied for event_id".to_string()),
+                    timestamp: Err("no value supplied for timestamp".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FindAllSchemaUpdatedEvent {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllSchema>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn event_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_id: {e}"));
+                self
+            }
+            pub fn timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FindAllSchemaUpdatedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllSchemaUpdatedEvent> for super::FindAllSchemaUpdatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllSchemaUpdatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    event_id: value.event_id?,
+                    timestamp: value.timestamp?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllSchemaUpdatedEvent> for FindAllSchemaUpdatedEvent {
+            fn from(value: super::FindAllSchemaUpdatedEvent) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    event_id: Ok(value.event_id),
+                    timestamp: Ok(value.timestamp),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct FullContentSettings {
             max_chars_per_result:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -6409,6 +10771,46 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct IngestInput {
+            objective: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for IngestInput {
+            fn default() -> Self {
+                Self {
+                    objective: Err("no value supplied for objective".to_string()),
+                }
+            }
+        }
+        impl IngestInput {
+            pub fn objective<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.objective = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for objective: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IngestInput> for super::IngestInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IngestInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    objective: value.objective?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IngestInput> for IngestInput {
+            fn from(value: super::IngestInput) -> Self {
+                Self {
+                    objective: Ok(value.objective),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct JsonSchema {
             json_schema:
                 ::std::result::Result<crate::schema_text::SchemaText, ::std::string::String>,
@@ -6460,6 +10862,60 @@ pub mod types {
                 Self {
                     json_schema: Ok(value.json_schema),
                     type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MatchCondition {
+            description: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for MatchCondition {
+            fn default() -> Self {
+                Self {
+                    description: Err("no value supplied for description".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl MatchCondition {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MatchCondition> for super::MatchCondition {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MatchCondition,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MatchCondition> for MatchCondition {
+            fn from(value: super::MatchCondition) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
                 }
             }
         }
@@ -6689,6 +11145,1616 @@ pub mod types {
                     server_name: Ok(value.server_name),
                     tool_call_id: Ok(value.tool_call_id),
                     tool_name: Ok(value.tool_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MemoryClearRequest {
+            memory_scope_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MemoryClearRequest {
+            fn default() -> Self {
+                Self {
+                    memory_scope_key: Ok(Default::default()),
+                }
+            }
+        }
+        impl MemoryClearRequest {
+            pub fn memory_scope_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory_scope_key = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for memory_scope_key: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MemoryClearRequest> for super::MemoryClearRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MemoryClearRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    memory_scope_key: value.memory_scope_key?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MemoryClearRequest> for MemoryClearRequest {
+            fn from(value: super::MemoryClearRequest) -> Self {
+                Self {
+                    memory_scope_key: Ok(value.memory_scope_key),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MemoryEvictRequest {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            kind: ::std::result::Result<super::MemoryEvictRequestKind, ::std::string::String>,
+            memory_scope_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MemoryEvictRequest {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    kind: Err("no value supplied for kind".to_string()),
+                    memory_scope_key: Ok(Default::default()),
+                }
+            }
+        }
+        impl MemoryEvictRequest {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MemoryEvictRequestKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                self
+            }
+            pub fn memory_scope_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory_scope_key = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for memory_scope_key: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MemoryEvictRequest> for super::MemoryEvictRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MemoryEvictRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    kind: value.kind?,
+                    memory_scope_key: value.memory_scope_key?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MemoryEvictRequest> for MemoryEvictRequest {
+            fn from(value: super::MemoryEvictRequest) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    kind: Ok(value.kind),
+                    memory_scope_key: Ok(value.memory_scope_key),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MemoryRetrieveRequest {
+            kind: ::std::result::Result<
+                ::std::option::Option<super::MemoryRetrieveRequestKind>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            memory_scope_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            since: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MemoryRetrieveRequest {
+            fn default() -> Self {
+                Self {
+                    kind: Ok(Default::default()),
+                    limit: Ok(Default::default()),
+                    memory_scope_key: Ok(Default::default()),
+                    query: Ok(Default::default()),
+                    since: Ok(Default::default()),
+                }
+            }
+        }
+        impl MemoryRetrieveRequest {
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MemoryRetrieveRequestKind>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                self
+            }
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for limit: {e}"));
+                self
+            }
+            pub fn memory_scope_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory_scope_key = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for memory_scope_key: {e}")
+                });
+                self
+            }
+            pub fn query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.query = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for query: {e}"));
+                self
+            }
+            pub fn since<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.since = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for since: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MemoryRetrieveRequest> for super::MemoryRetrieveRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MemoryRetrieveRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    kind: value.kind?,
+                    limit: value.limit?,
+                    memory_scope_key: value.memory_scope_key?,
+                    query: value.query?,
+                    since: value.since?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MemoryRetrieveRequest> for MemoryRetrieveRequest {
+            fn from(value: super::MemoryRetrieveRequest) -> Self {
+                Self {
+                    kind: Ok(value.kind),
+                    limit: Ok(value.limit),
+                    memory_scope_key: Ok(value.memory_scope_key),
+                    query: Ok(value.query),
+                    since: Ok(value.since),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MemoryRetrieveResponse {
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::MemoryRetrieveResponseResultsItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MemoryRetrieveResponse {
+            fn default() -> Self {
+                Self {
+                    results: Err("no value supplied for results".to_string()),
+                }
+            }
+        }
+        impl MemoryRetrieveResponse {
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::vec::Vec<super::MemoryRetrieveResponseResultsItem>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for results: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MemoryRetrieveResponse> for super::MemoryRetrieveResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MemoryRetrieveResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    results: value.results?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MemoryRetrieveResponse> for MemoryRetrieveResponse {
+            fn from(value: super::MemoryRetrieveResponse) -> Self {
+                Self {
+                    results: Ok(value.results),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorCompletionEvent {
+            event_type: ::std::result::Result<
+                super::MonitorCompletionEventEventType,
+                ::std::string::String,
+            >,
+            timestamp: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MonitorCompletionEvent {
+            fn default() -> Self {
+                Self {
+                    event_type: Ok(super::defaults::monitor_completion_event_event_type()),
+                    timestamp: Err("no value supplied for timestamp".to_string()),
+                }
+            }
+        }
+        impl MonitorCompletionEvent {
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorCompletionEventEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_type: {e}"));
+                self
+            }
+            pub fn timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorCompletionEvent> for super::MonitorCompletionEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorCompletionEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    event_type: value.event_type?,
+                    timestamp: value.timestamp?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorCompletionEvent> for MonitorCompletionEvent {
+            fn from(value: super::MonitorCompletionEvent) -> Self {
+                Self {
+                    event_type: Ok(value.event_type),
+                    timestamp: Ok(value.timestamp),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorErrorEvent {
+            error_message: ::std::result::Result<::std::string::String, ::std::string::String>,
+            event_type:
+                ::std::result::Result<super::MonitorErrorEventEventType, ::std::string::String>,
+            timestamp: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MonitorErrorEvent {
+            fn default() -> Self {
+                Self {
+                    error_message: Err("no value supplied for error_message".to_string()),
+                    event_type: Ok(super::defaults::monitor_error_event_event_type()),
+                    timestamp: Err("no value supplied for timestamp".to_string()),
+                }
+            }
+        }
+        impl MonitorErrorEvent {
+            pub fn error_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error_message: {e}"));
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorErrorEventEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_type: {e}"));
+                self
+            }
+            pub fn timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorErrorEvent> for super::MonitorErrorEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorErrorEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error_message: value.error_message?,
+                    event_type: value.event_type?,
+                    timestamp: value.timestamp?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorErrorEvent> for MonitorErrorEvent {
+            fn from(value: super::MonitorErrorEvent) -> Self {
+                Self {
+                    error_message: Ok(value.error_message),
+                    event_type: Ok(value.event_type),
+                    timestamp: Ok(value.timestamp),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorEventStreamEvent {
+            event_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_group_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            event_type: ::std::result::Result<
+                super::MonitorEventStreamEventEventType,
+                ::std::string::String,
+            >,
+            monitor_group_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            output:
+                ::std::result::Result<super::MonitorEventStreamEventOutput, ::std::string::String>,
+        }
+        impl ::std::default::Default for MonitorEventStreamEvent {
+            fn default() -> Self {
+                Self {
+                    event_date: Err("no value supplied for event_date".to_string()),
+                    event_group_id: Ok(Default::default()),
+                    event_id: Err("no value supplied for event_id".to_string()),
+                    event_type: Ok(super::defaults::monitor_event_stream_event_event_type()),
+                    monitor_group_id: Ok(Default::default()),
+                    output: Err("no value supplied for output".to_string()),
+                }
+            }
+        }
+        impl MonitorEventStreamEvent {
+            pub fn event_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_date = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_date: {e}"));
+                self
+            }
+            pub fn event_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_group_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for event_group_id: {e}")
+                });
+                self
+            }
+            pub fn event_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_id: {e}"));
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorEventStreamEventEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_type: {e}"));
+                self
+            }
+            pub fn monitor_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.monitor_group_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for monitor_group_id: {e}")
+                });
+                self
+            }
+            pub fn output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorEventStreamEventOutput>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for output: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorEventStreamEvent> for super::MonitorEventStreamEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorEventStreamEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    event_date: value.event_date?,
+                    event_group_id: value.event_group_id?,
+                    event_id: value.event_id?,
+                    event_type: value.event_type?,
+                    monitor_group_id: value.monitor_group_id?,
+                    output: value.output?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorEventStreamEvent> for MonitorEventStreamEvent {
+            fn from(value: super::MonitorEventStreamEvent) -> Self {
+                Self {
+                    event_date: Ok(value.event_date),
+                    event_group_id: Ok(value.event_group_id),
+                    event_id: Ok(value.event_id),
+                    event_type: Ok(value.event_type),
+                    monitor_group_id: Ok(value.monitor_group_id),
+                    output: Ok(value.output),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorEventStreamResponseSettings {
+            advanced_settings: ::std::result::Result<
+                ::std::option::Option<super::AdvancedMonitorSettings>,
+                ::std::string::String,
+            >,
+            include_backfill:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            output_schema: ::std::result::Result<
+                ::std::option::Option<super::JsonSchema>,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for MonitorEventStreamResponseSettings {
+            fn default() -> Self {
+                Self {
+                    advanced_settings: Ok(Default::default()),
+                    include_backfill: Ok(Default::default()),
+                    output_schema: Ok(Default::default()),
+                    query: Err("no value supplied for query".to_string()),
+                }
+            }
+        }
+        impl MonitorEventStreamResponseSettings {
+            pub fn advanced_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AdvancedMonitorSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.advanced_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for advanced_settings: {e}")
+                });
+                self
+            }
+            pub fn include_backfill<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_backfill = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for include_backfill: {e}")
+                });
+                self
+            }
+            pub fn output_schema<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JsonSchema>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_schema = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for output_schema: {e}"));
+                self
+            }
+            pub fn query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.query = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for query: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorEventStreamResponseSettings>
+            for super::MonitorEventStreamResponseSettings
+        {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorEventStreamResponseSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    advanced_settings: value.advanced_settings?,
+                    include_backfill: value.include_backfill?,
+                    output_schema: value.output_schema?,
+                    query: value.query?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorEventStreamResponseSettings>
+            for MonitorEventStreamResponseSettings
+        {
+            fn from(value: super::MonitorEventStreamResponseSettings) -> Self {
+                Self {
+                    advanced_settings: Ok(value.advanced_settings),
+                    include_backfill: Ok(value.include_backfill),
+                    output_schema: Ok(value.output_schema),
+                    query: Ok(value.query),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorEventStreamSettings {
+            advanced_settings: ::std::result::Result<
+                ::std::option::Option<super::AdvancedMonitorSettings>,
+                ::std::string::String,
+            >,
+            include_backfill:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            output_schema: ::std::result::Result<
+                ::std::option::Option<super::JsonSchema>,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for MonitorEventStreamSettings {
+            fn default() -> Self {
+                Self {
+                    advanced_settings: Ok(Default::default()),
+                    include_backfill: Ok(Default::default()),
+                    output_schema: Ok(Default::default()),
+                    query: Err("no value supplied for query".to_string()),
+                }
+            }
+        }
+        impl MonitorEventStreamSettings {
+            pub fn advanced_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AdvancedMonitorSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.advanced_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for advanced_settings: {e}")
+                });
+                self
+            }
+            pub fn include_backfill<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_backfill = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for include_backfill: {e}")
+                });
+                self
+            }
+            pub fn output_schema<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JsonSchema>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_schema = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for output_schema: {e}"));
+                self
+            }
+            pub fn query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.query = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for query: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorEventStreamSettings> for super::MonitorEventStreamSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorEventStreamSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    advanced_settings: value.advanced_settings?,
+                    include_backfill: value.include_backfill?,
+                    output_schema: value.output_schema?,
+                    query: value.query?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorEventStreamSettings> for MonitorEventStreamSettings {
+            fn from(value: super::MonitorEventStreamSettings) -> Self {
+                Self {
+                    advanced_settings: Ok(value.advanced_settings),
+                    include_backfill: Ok(value.include_backfill),
+                    output_schema: Ok(value.output_schema),
+                    query: Ok(value.query),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorMemoryEvent {
+            detected_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            event_group_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            event_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            excerpt: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for MonitorMemoryEvent {
+            fn default() -> Self {
+                Self {
+                    detected_at: Err("no value supplied for detected_at".to_string()),
+                    event_group_id: Err("no value supplied for event_group_id".to_string()),
+                    event_id: Err("no value supplied for event_id".to_string()),
+                    excerpt: Err("no value supplied for excerpt".to_string()),
+                }
+            }
+        }
+        impl MonitorMemoryEvent {
+            pub fn detected_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detected_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for detected_at: {e}"));
+                self
+            }
+            pub fn event_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_group_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for event_group_id: {e}")
+                });
+                self
+            }
+            pub fn event_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_id: {e}"));
+                self
+            }
+            pub fn excerpt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.excerpt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for excerpt: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorMemoryEvent> for super::MonitorMemoryEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorMemoryEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    detected_at: value.detected_at?,
+                    event_group_id: value.event_group_id?,
+                    event_id: value.event_id?,
+                    excerpt: value.excerpt?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorMemoryEvent> for MonitorMemoryEvent {
+            fn from(value: super::MonitorMemoryEvent) -> Self {
+                Self {
+                    detected_at: Ok(value.detected_at),
+                    event_group_id: Ok(value.event_group_id),
+                    event_id: Ok(value.event_id),
+                    excerpt: Ok(value.excerpt),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorMemoryResult {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            input_excerpt: ::std::result::Result<::std::string::String, ::std::string::String>,
+            kind: ::std::result::Result<super::MonitorMemoryResultKind, ::std::string::String>,
+            matched_events: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::MonitorMemoryEvent>>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<super::MonitorMemoryResultStatus, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MonitorMemoryResult {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    input_excerpt: Err("no value supplied for input_excerpt".to_string()),
+                    kind: Ok(super::defaults::monitor_memory_result_kind()),
+                    matched_events: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl MonitorMemoryResult {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn input_excerpt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input_excerpt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for input_excerpt: {e}"));
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorMemoryResultKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                self
+            }
+            pub fn matched_events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::MonitorMemoryEvent>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.matched_events = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for matched_events: {e}")
+                });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorMemoryResultStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorMemoryResult> for super::MonitorMemoryResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorMemoryResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    input_excerpt: value.input_excerpt?,
+                    kind: value.kind?,
+                    matched_events: value.matched_events?,
+                    status: value.status?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorMemoryResult> for MonitorMemoryResult {
+            fn from(value: super::MonitorMemoryResult) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    input_excerpt: Ok(value.input_excerpt),
+                    kind: Ok(value.kind),
+                    matched_events: Ok(value.matched_events),
+                    status: Ok(value.status),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorResponse {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            frequency: ::std::result::Result<::std::string::String, ::std::string::String>,
+            last_run_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+                >,
+                ::std::string::String,
+            >,
+            monitor_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            output: ::std::result::Result<
+                ::std::option::Option<super::MonitorSnapshotOutput>,
+                ::std::string::String,
+            >,
+            processor:
+                ::std::result::Result<super::MonitorResponseProcessor, ::std::string::String>,
+            settings: ::std::result::Result<super::MonitorResponseSettings, ::std::string::String>,
+            status: ::std::result::Result<crate::open::MonitorStatus, ::std::string::String>,
+            type_: ::std::result::Result<super::MonitorResponseType, ::std::string::String>,
+            webhook: ::std::result::Result<
+                ::std::option::Option<super::MonitorWebhook>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MonitorResponse {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    frequency: Err("no value supplied for frequency".to_string()),
+                    last_run_at: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    monitor_id: Err("no value supplied for monitor_id".to_string()),
+                    output: Ok(Default::default()),
+                    processor: Err("no value supplied for processor".to_string()),
+                    settings: Err("no value supplied for settings".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    webhook: Ok(Default::default()),
+                }
+            }
+        }
+        impl MonitorResponse {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn frequency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frequency = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frequency: {e}"));
+                self
+            }
+            pub fn last_run_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_run_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for last_run_at: {e}"));
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::std::string::String,
+                            >,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                self
+            }
+            pub fn monitor_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.monitor_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for monitor_id: {e}"));
+                self
+            }
+            pub fn output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MonitorSnapshotOutput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for output: {e}"));
+                self
+            }
+            pub fn processor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorResponseProcessor>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.processor = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for processor: {e}"));
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorResponseSettings>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for settings: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::open::MonitorStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorResponseType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+            pub fn webhook<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MonitorWebhook>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for webhook: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorResponse> for super::MonitorResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    frequency: value.frequency?,
+                    last_run_at: value.last_run_at?,
+                    metadata: value.metadata?,
+                    monitor_id: value.monitor_id?,
+                    output: value.output?,
+                    processor: value.processor?,
+                    settings: value.settings?,
+                    status: value.status?,
+                    type_: value.type_?,
+                    webhook: value.webhook?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorResponse> for MonitorResponse {
+            fn from(value: super::MonitorResponse) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    frequency: Ok(value.frequency),
+                    last_run_at: Ok(value.last_run_at),
+                    metadata: Ok(value.metadata),
+                    monitor_id: Ok(value.monitor_id),
+                    output: Ok(value.output),
+                    processor: Ok(value.processor),
+                    settings: Ok(value.settings),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
+                    webhook: Ok(value.webhook),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorSnapshotEvent {
+            changed_output: ::std::result::Result<
+                super::MonitorSnapshotEventChangedOutput,
+                ::std::string::String,
+            >,
+            event_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_group_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            event_type:
+                ::std::result::Result<super::MonitorSnapshotEventEventType, ::std::string::String>,
+            monitor_group_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            previous_output: ::std::result::Result<
+                super::MonitorSnapshotEventPreviousOutput,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MonitorSnapshotEvent {
+            fn default() -> Self {
+                Self {
+                    changed_output: Err("no value supplied for changed_output".to_string()),
+                    event_date: Err("no value supplied for event_date".to_string()),
+                    event_group_id: Ok(Default::default()),
+                    event_id: Err("no value supplied for event_id".to_string()),
+                    event_type: Ok(super::defaults::monitor_snapshot_event_event_type()),
+                    monitor_group_id: Ok(Default::default()),
+                    previous_output: Err("no value supplied for previous_output".to_string()),
+                }
+            }
+        }
+        impl MonitorSnapshotEvent {
+            pub fn changed_output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorSnapshotEventChangedOutput>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.changed_output = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for changed_output: {e}")
+                });
+                self
+            }
+            pub fn event_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_date = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_date: {e}"));
+                self
+            }
+            pub fn event_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_group_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for event_group_id: {e}")
+                });
+                self
+            }
+            pub fn event_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_id: {e}"));
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorSnapshotEventEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_type: {e}"));
+                self
+            }
+            pub fn monitor_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.monitor_group_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for monitor_group_id: {e}")
+                });
+                self
+            }
+            pub fn previous_output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MonitorSnapshotEventPreviousOutput>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.previous_output = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for previous_output: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorSnapshotEvent> for super::MonitorSnapshotEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorSnapshotEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    changed_output: value.changed_output?,
+                    event_date: value.event_date?,
+                    event_group_id: value.event_group_id?,
+                    event_id: value.event_id?,
+                    event_type: value.event_type?,
+                    monitor_group_id: value.monitor_group_id?,
+                    previous_output: value.previous_output?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorSnapshotEvent> for MonitorSnapshotEvent {
+            fn from(value: super::MonitorSnapshotEvent) -> Self {
+                Self {
+                    changed_output: Ok(value.changed_output),
+                    event_date: Ok(value.event_date),
+                    event_group_id: Ok(value.event_group_id),
+                    event_id: Ok(value.event_id),
+                    event_type: Ok(value.event_type),
+                    monitor_group_id: Ok(value.monitor_group_id),
+                    previous_output: Ok(value.previous_output),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorSnapshotOutput {
+            latest_snapshot: ::std::result::Result<
+                ::std::option::Option<super::MonitorSnapshotOutputLatestSnapshot>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MonitorSnapshotOutput {
+            fn default() -> Self {
+                Self {
+                    latest_snapshot: Ok(Default::default()),
+                }
+            }
+        }
+        impl MonitorSnapshotOutput {
+            pub fn latest_snapshot<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::MonitorSnapshotOutputLatestSnapshot>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.latest_snapshot = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for latest_snapshot: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorSnapshotOutput> for super::MonitorSnapshotOutput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorSnapshotOutput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    latest_snapshot: value.latest_snapshot?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorSnapshotOutput> for MonitorSnapshotOutput {
+            fn from(value: super::MonitorSnapshotOutput) -> Self {
+                Self {
+                    latest_snapshot: Ok(value.latest_snapshot),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorSnapshotResponseSettings {
+            output_schema: ::std::result::Result<
+                ::std::option::Option<super::JsonSchema>,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<::std::string::String, ::std::string::String>,
+            task_run_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for MonitorSnapshotResponseSettings {
+            fn default() -> Self {
+                Self {
+                    output_schema: Ok(Default::default()),
+                    query: Err("no value supplied for query".to_string()),
+                    task_run_id: Err("no value supplied for task_run_id".to_string()),
+                }
+            }
+        }
+        impl MonitorSnapshotResponseSettings {
+            pub fn output_schema<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JsonSchema>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_schema = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for output_schema: {e}"));
+                self
+            }
+            pub fn query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.query = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for query: {e}"));
+                self
+            }
+            pub fn task_run_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_run_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for task_run_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorSnapshotResponseSettings>
+            for super::MonitorSnapshotResponseSettings
+        {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorSnapshotResponseSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    output_schema: value.output_schema?,
+                    query: value.query?,
+                    task_run_id: value.task_run_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorSnapshotResponseSettings>
+            for MonitorSnapshotResponseSettings
+        {
+            fn from(value: super::MonitorSnapshotResponseSettings) -> Self {
+                Self {
+                    output_schema: Ok(value.output_schema),
+                    query: Ok(value.query),
+                    task_run_id: Ok(value.task_run_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorSnapshotSettings {
+            task_run_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for MonitorSnapshotSettings {
+            fn default() -> Self {
+                Self {
+                    task_run_id: Err("no value supplied for task_run_id".to_string()),
+                }
+            }
+        }
+        impl MonitorSnapshotSettings {
+            pub fn task_run_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_run_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for task_run_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorSnapshotSettings> for super::MonitorSnapshotSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorSnapshotSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    task_run_id: value.task_run_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorSnapshotSettings> for MonitorSnapshotSettings {
+            fn from(value: super::MonitorSnapshotSettings) -> Self {
+                Self {
+                    task_run_id: Ok(value.task_run_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MonitorWebhook {
+            event_types: ::std::result::Result<
+                ::std::vec::Vec<super::MonitorWebhookEventTypesItem>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for MonitorWebhook {
+            fn default() -> Self {
+                Self {
+                    event_types: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl MonitorWebhook {
+            pub fn event_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MonitorWebhookEventTypesItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_types = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_types: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MonitorWebhook> for super::MonitorWebhook {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MonitorWebhook,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    event_types: value.event_types?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MonitorWebhook> for MonitorWebhook {
+            fn from(value: super::MonitorWebhook) -> Self {
+                Self {
+                    event_types: Ok(value.event_types),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PaginatedMonitorEvents {
+            events: ::std::result::Result<
+                ::std::vec::Vec<super::PaginatedMonitorEventsEventsItem>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            warnings: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Warning>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PaginatedMonitorEvents {
+            fn default() -> Self {
+                Self {
+                    events: Err("no value supplied for events".to_string()),
+                    next_cursor: Ok(Default::default()),
+                    warnings: Ok(Default::default()),
+                }
+            }
+        }
+        impl PaginatedMonitorEvents {
+            pub fn events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::vec::Vec<super::PaginatedMonitorEventsEventsItem>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.events = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for events: {e}"));
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for next_cursor: {e}"));
+                self
+            }
+            pub fn warnings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<super::Warning>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.warnings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for warnings: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaginatedMonitorEvents> for super::PaginatedMonitorEvents {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PaginatedMonitorEvents,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    events: value.events?,
+                    next_cursor: value.next_cursor?,
+                    warnings: value.warnings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PaginatedMonitorEvents> for PaginatedMonitorEvents {
+            fn from(value: super::PaginatedMonitorEvents) -> Self {
+                Self {
+                    events: Ok(value.events),
+                    next_cursor: Ok(value.next_cursor),
+                    warnings: Ok(value.warnings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PaginatedMonitorResponse {
+            monitors: ::std::result::Result<
+                ::std::vec::Vec<super::MonitorResponse>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PaginatedMonitorResponse {
+            fn default() -> Self {
+                Self {
+                    monitors: Err("no value supplied for monitors".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PaginatedMonitorResponse {
+            pub fn monitors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MonitorResponse>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.monitors = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for monitors: {e}"));
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for next_cursor: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaginatedMonitorResponse> for super::PaginatedMonitorResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PaginatedMonitorResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    monitors: value.monitors?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PaginatedMonitorResponse> for PaginatedMonitorResponse {
+            fn from(value: super::PaginatedMonitorResponse) -> Self {
+                Self {
+                    monitors: Ok(value.monitors),
+                    next_cursor: Ok(value.next_cursor),
                 }
             }
         }
@@ -7822,6 +13888,105 @@ pub mod types {
                     event_id: Ok(value.event_id),
                     status: Ok(value.status),
                     type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskMemoryResult {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            input_excerpt: ::std::result::Result<::std::string::String, ::std::string::String>,
+            kind: ::std::result::Result<super::TaskMemoryResultKind, ::std::string::String>,
+            output_excerpt: ::std::result::Result<::std::string::String, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskMemoryResult {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    input_excerpt: Err("no value supplied for input_excerpt".to_string()),
+                    kind: Ok(super::defaults::task_memory_result_kind()),
+                    output_excerpt: Err("no value supplied for output_excerpt".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl TaskMemoryResult {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn input_excerpt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input_excerpt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for input_excerpt: {e}"));
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TaskMemoryResultKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                self
+            }
+            pub fn output_excerpt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_excerpt = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for output_excerpt: {e}")
+                });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskMemoryResult> for super::TaskMemoryResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskMemoryResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    input_excerpt: value.input_excerpt?,
+                    kind: value.kind?,
+                    output_excerpt: value.output_excerpt?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaskMemoryResult> for TaskMemoryResult {
+            fn from(value: super::TaskMemoryResult) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    input_excerpt: Ok(value.input_excerpt),
+                    kind: Ok(value.kind),
+                    output_excerpt: Ok(value.output_excerpt),
+                    updated_at: Ok(value.updated_at),
                 }
             }
         }
@@ -9066,6 +15231,194 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct UpdateMonitorEventStreamSettings {
+            advanced_settings: ::std::result::Result<
+                ::std::option::Option<super::AdvancedMonitorSettings>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateMonitorEventStreamSettings {
+            fn default() -> Self {
+                Self {
+                    advanced_settings: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateMonitorEventStreamSettings {
+            pub fn advanced_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AdvancedMonitorSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.advanced_settings = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for advanced_settings: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateMonitorEventStreamSettings>
+            for super::UpdateMonitorEventStreamSettings
+        {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateMonitorEventStreamSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    advanced_settings: value.advanced_settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateMonitorEventStreamSettings>
+            for UpdateMonitorEventStreamSettings
+        {
+            fn from(value: super::UpdateMonitorEventStreamSettings) -> Self {
+                Self {
+                    advanced_settings: Ok(value.advanced_settings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateMonitorRequest {
+            frequency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+                >,
+                ::std::string::String,
+            >,
+            processor: ::std::result::Result<
+                ::std::option::Option<super::UpdateMonitorRequestProcessor>,
+                ::std::string::String,
+            >,
+            settings: ::std::result::Result<
+                ::std::option::Option<super::UpdateMonitorEventStreamSettings>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::UpdateMonitorRequestType>,
+                ::std::string::String,
+            >,
+            webhook: ::std::result::Result<
+                ::std::option::Option<super::MonitorWebhook>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateMonitorRequest {
+            fn default() -> Self {
+                Self {
+                    frequency: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    processor: Ok(Default::default()),
+                    settings: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    webhook: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateMonitorRequest {
+            pub fn frequency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frequency = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frequency: {e}"));
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::std::string::String,
+                            >,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                self
+            }
+            pub fn processor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::UpdateMonitorRequestProcessor>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.processor = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for processor: {e}"));
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::UpdateMonitorEventStreamSettings>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for settings: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateMonitorRequestType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+            pub fn webhook<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MonitorWebhook>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for webhook: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateMonitorRequest> for super::UpdateMonitorRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateMonitorRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frequency: value.frequency?,
+                    metadata: value.metadata?,
+                    processor: value.processor?,
+                    settings: value.settings?,
+                    type_: value.type_?,
+                    webhook: value.webhook?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateMonitorRequest> for UpdateMonitorRequest {
+            fn from(value: super::UpdateMonitorRequest) -> Self {
+                Self {
+                    frequency: Ok(value.frequency),
+                    metadata: Ok(value.metadata),
+                    processor: Ok(value.processor),
+                    settings: Ok(value.settings),
+                    type_: Ok(value.type_),
+                    webhook: Ok(value.webhook),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct UsageItem {
             count: ::std::result::Result<i64, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -10180,6 +16533,13 @@ pub mod types {
         pub(super) fn default_bool<const V: bool>() -> bool {
             V
         }
+        pub(super) fn default_u64<T, const V: u64>() -> T
+        where
+            T: ::std::convert::TryFrom<u64>,
+            <T as ::std::convert::TryFrom<u64>>::Error: ::std::fmt::Debug,
+        {
+            T::try_from(V).unwrap()
+        }
         pub(super) fn advanced_extract_settings_full_content()
         -> super::AdvancedExtractSettingsFullContent {
             super::AdvancedExtractSettingsFullContent::Boolean(false)
@@ -10187,11 +16547,23 @@ pub mod types {
         pub(super) fn auto_schema_type() -> super::AutoSchemaType {
             super::AutoSchemaType::Auto
         }
+        pub(super) fn create_monitor_request_processor() -> super::CreateMonitorRequestProcessor {
+            super::CreateMonitorRequestProcessor::Lite
+        }
         pub(super) fn extract_request_excerpts() -> super::ExtractRequestExcerpts {
             super::ExtractRequestExcerpts::Boolean(true)
         }
         pub(super) fn extract_request_full_content() -> super::ExtractRequestFullContent {
             super::ExtractRequestFullContent::Boolean(false)
+        }
+        pub(super) fn find_all_enrich_input_processor() -> ::std::string::String {
+            "core".to_string()
+        }
+        pub(super) fn find_all_memory_result_kind() -> super::FindAllMemoryResultKind {
+            super::FindAllMemoryResultKind::Findall
+        }
+        pub(super) fn find_all_schema_generator() -> super::FindAllSchemaGenerator {
+            super::FindAllSchemaGenerator::Core
         }
         pub(super) fn json_schema_type() -> super::JsonSchemaType {
             super::JsonSchemaType::Json
@@ -10199,8 +16571,28 @@ pub mod types {
         pub(super) fn mcp_server_type() -> super::McpServerType {
             super::McpServerType::Url
         }
+        pub(super) fn monitor_completion_event_event_type() -> super::MonitorCompletionEventEventType
+        {
+            super::MonitorCompletionEventEventType::Completion
+        }
+        pub(super) fn monitor_error_event_event_type() -> super::MonitorErrorEventEventType {
+            super::MonitorErrorEventEventType::Error
+        }
+        pub(super) fn monitor_event_stream_event_event_type()
+        -> super::MonitorEventStreamEventEventType {
+            super::MonitorEventStreamEventEventType::EventStream
+        }
+        pub(super) fn monitor_memory_result_kind() -> super::MonitorMemoryResultKind {
+            super::MonitorMemoryResultKind::Monitor
+        }
+        pub(super) fn monitor_snapshot_event_event_type() -> super::MonitorSnapshotEventEventType {
+            super::MonitorSnapshotEventEventType::Snapshot
+        }
         pub(super) fn search_request_mode() -> ::std::option::Option<super::SearchRequestMode> {
             ::std::option::Option::Some(super::SearchRequestMode::OneShot)
+        }
+        pub(super) fn task_memory_result_kind() -> super::TaskMemoryResultKind {
+            super::TaskMemoryResultKind::Task
         }
         pub(super) fn text_schema_type() -> super::TextSchemaType {
             super::TextSchemaType::Text
@@ -10236,7 +16628,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /// Client for Parallel API
 ///
-/// The Task Run, Task Group, Search, Extract and Chat endpoints of the Parallel API, as used by the parallel-web-rs crates. Task runs perform web research and return cited, structured output; task groups batch many runs and report on them as one. Search finds web pages for an objective; extract reads given pages; chat answers in the OpenAI-compatible completions format, from the web.
+/// The Task Run, Task Group, Search, Extract, Chat, FindAll, Monitor and Memory endpoints of the Parallel API, as used by the parallel-web-rs crates. Task runs perform web research and return cited, structured output; task groups batch many runs and report on them as one. Search finds web pages for an objective; extract reads given pages; chat answers in the OpenAI-compatible completions format, from the web. FindAll finds every entity that meets given conditions and enriches the matches; monitors watch the web on a schedule and report material changes; memory holds what the service remembers of past runs, per scope.
 ///
 /// Version: 0.1.2
 pub struct Client {
@@ -10740,6 +17132,409 @@ impl Client {
     /// ```
     pub fn chat_completions(&self) -> builder::ChatCompletions<'_> {
         builder::ChatCompletions::new(self)
+    }
+    /// Suggest entities for an objective
+    ///
+    /// Returns a ranked list of entities (name, URL, short description) that may fit a plain-language objective. It is a fast, best-effort lookup: nothing is checked against match conditions and nothing is enriched; start a FindAll run for that.
+    ///
+    /// Sends a `POST` request to `/v1beta/findall/candidates`
+    ///
+    /// ```ignore
+    /// let response = client.findall_candidates()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_candidates(&self) -> builder::FindallCandidates<'_> {
+        builder::FindallCandidates::new(self)
+    }
+    /// Turn an objective into a FindAll schema
+    ///
+    /// Reads a plain-language objective and proposes the structured parts of a FindAll run: entity type, match conditions and, where useful, enrichments. The answer is a draft to edit before creating a run.
+    ///
+    /// Sends a `POST` request to `/v1beta/findall/ingest`
+    ///
+    /// Arguments:
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.findall_ingest()
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_ingest(&self) -> builder::FindallIngest<'_> {
+        builder::FindallIngest::new(self)
+    }
+    /// Start a FindAll run
+    ///
+    /// Starts a FindAll run and returns at once with the run in status `queued`. Follow it by polling the run, by streaming its events, or with a webhook; read the candidates found so far from `/result` at any time.
+    ///
+    /// Sends a `POST` request to `/v1beta/findall/runs`
+    ///
+    /// Arguments:
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.findall_create()
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_create(&self) -> builder::FindallCreate<'_> {
+        builder::FindallCreate::new(self)
+    }
+    /// Get a FindAll run
+    ///
+    /// Returns a FindAll run's status, candidate counts and metadata.
+    ///
+    /// Sends a `GET` request to `/v1beta/findall/runs/{findall_id}`
+    ///
+    /// Arguments:
+    /// - `findall_id`: Identifier of the FindAll run.
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// ```ignore
+    /// let response = client.findall_retrieve()
+    ///     .findall_id(findall_id)
+    ///     .parallel_beta(parallel_beta)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_retrieve(&self) -> builder::FindallRetrieve<'_> {
+        builder::FindallRetrieve::new(self)
+    }
+    /// Cancel a FindAll run
+    ///
+    /// Asks a running FindAll run to stop. Candidates already evaluated stay in its result.
+    ///
+    /// Sends a `POST` request to `/v1beta/findall/runs/{findall_id}/cancel`
+    ///
+    /// Arguments:
+    /// - `findall_id`: Identifier of the FindAll run.
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// ```ignore
+    /// let response = client.findall_cancel()
+    ///     .findall_id(findall_id)
+    ///     .parallel_beta(parallel_beta)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_cancel(&self) -> builder::FindallCancel<'_> {
+        builder::FindallCancel::new(self)
+    }
+    /// Add an enrichment to a FindAll run
+    ///
+    /// Adds an output schema that is filled for every matched candidate of the run, with its own processor. Returns the run's schema with the enrichment added.
+    ///
+    /// Sends a `POST` request to `/v1beta/findall/runs/{findall_id}/enrich`
+    ///
+    /// Arguments:
+    /// - `findall_id`: Identifier of the FindAll run.
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.findall_enrich()
+    ///     .findall_id(findall_id)
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_enrich(&self) -> builder::FindallEnrich<'_> {
+        builder::FindallEnrich::new(self)
+    }
+    /// Follow a FindAll run's progress
+    ///
+    /// Opens a server-sent event stream for one FindAll run: status changes, schema updates and each candidate as it is generated, matched, unmatched, discarded or enriched. Pass the last `event_id` seen as `last_event_id` to resume after a dropped connection. Without `timeout` the stream stays open while the run is active.
+    ///
+    /// Sends a `GET` request to `/v1beta/findall/runs/{findall_id}/events`
+    ///
+    /// Arguments:
+    /// - `findall_id`: Identifier of the FindAll run.
+    /// - `last_event_id`: Resume after this event: only later events are sent.
+    /// - `timeout`: Close the stream after this many seconds, even if the run is still active.
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// ```ignore
+    /// let response = client.findall_events()
+    ///     .findall_id(findall_id)
+    ///     .last_event_id(last_event_id)
+    ///     .timeout(timeout)
+    ///     .parallel_beta(parallel_beta)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_events(&self) -> builder::FindallEvents<'_> {
+        builder::FindallEvents::new(self)
+    }
+    /// Raise the match limit of a FindAll run
+    ///
+    /// Raises the run's match limit by the given number, so that it goes on looking for more matches. Returns the run's schema with the new limit.
+    ///
+    /// Sends a `POST` request to `/v1beta/findall/runs/{findall_id}/extend`
+    ///
+    /// Arguments:
+    /// - `findall_id`: Identifier of the FindAll run.
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.findall_extend()
+    ///     .findall_id(findall_id)
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_extend(&self) -> builder::FindallExtend<'_> {
+        builder::FindallExtend::new(self)
+    }
+    /// Get a FindAll run's candidates so far
+    ///
+    /// Returns the run and every candidate evaluated up to now, with match status, output and basis. It does not wait for the run to finish: call it again, or follow the events, for later candidates.
+    ///
+    /// Sends a `GET` request to `/v1beta/findall/runs/{findall_id}/result`
+    ///
+    /// Arguments:
+    /// - `findall_id`: Identifier of the FindAll run.
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// ```ignore
+    /// let response = client.findall_result()
+    ///     .findall_id(findall_id)
+    ///     .parallel_beta(parallel_beta)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_result(&self) -> builder::FindallResult<'_> {
+        builder::FindallResult::new(self)
+    }
+    /// Get a FindAll run's schema
+    ///
+    /// Returns what the run looks for: objective, entity type, match conditions, enrichments, generator and match limit.
+    ///
+    /// Sends a `GET` request to `/v1beta/findall/runs/{findall_id}/schema`
+    ///
+    /// Arguments:
+    /// - `findall_id`: Identifier of the FindAll run.
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// ```ignore
+    /// let response = client.findall_schema()
+    ///     .findall_id(findall_id)
+    ///     .parallel_beta(parallel_beta)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_schema(&self) -> builder::FindallSchema<'_> {
+        builder::FindallSchema::new(self)
+    }
+    /// List monitors
+    ///
+    /// Lists monitors, newest first, one page at a time. Pass `next_cursor` from a page as `cursor` to get the next page; the last page has none. Only active monitors are listed unless `status` says otherwise.
+    ///
+    /// Sends a `GET` request to `/v1/monitors`
+    ///
+    /// Arguments:
+    /// - `cursor`: Where to continue: the `next_cursor` of the previous page. Leave it out for the first page.
+    /// - `limit`: Most monitors to return on this page (default 100).
+    /// - `status`: Only monitors with these statuses; repeat the parameter for several. Only `active` ones when left out.
+    /// - `type_`: Only monitors of these types; repeat the parameter for several. All types when left out.
+    /// ```ignore
+    /// let response = client.monitor_list()
+    ///     .cursor(cursor)
+    ///     .limit(limit)
+    ///     .status(status)
+    ///     .type_(type_)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn monitor_list(&self) -> builder::MonitorList<'_> {
+        builder::MonitorList::new(self)
+    }
+    /// Create a monitor
+    ///
+    /// Creates a monitor that checks the web on a schedule and reports material changes. An `event_stream` monitor watches a search query; a `snapshot` monitor re-runs a finished task run and reports how its output changed. The first check runs right away, later ones at the given frequency.
+    ///
+    /// Sends a `POST` request to `/v1/monitors`
+    ///
+    /// ```ignore
+    /// let response = client.monitor_create()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn monitor_create(&self) -> builder::MonitorCreate<'_> {
+        builder::MonitorCreate::new(self)
+    }
+    /// Get a monitor
+    ///
+    /// Returns a monitor's configuration and state: type, status, frequency, settings, webhook and, for snapshot monitors, the latest output.
+    ///
+    /// Sends a `GET` request to `/v1/monitors/{monitor_id}`
+    ///
+    /// Arguments:
+    /// - `monitor_id`: Identifier of the monitor.
+    /// ```ignore
+    /// let response = client.monitor_retrieve()
+    ///     .monitor_id(monitor_id)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn monitor_retrieve(&self) -> builder::MonitorRetrieve<'_> {
+        builder::MonitorRetrieve::new(self)
+    }
+    /// Cancel a monitor
+    ///
+    /// Stops a monitor for good; create a new one to watch again. Cancelling a monitor that is already cancelled changes nothing.
+    ///
+    /// Sends a `POST` request to `/v1/monitors/{monitor_id}/cancel`
+    ///
+    /// Arguments:
+    /// - `monitor_id`: Identifier of the monitor.
+    /// ```ignore
+    /// let response = client.monitor_cancel()
+    ///     .monitor_id(monitor_id)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn monitor_cancel(&self) -> builder::MonitorCancel<'_> {
+        builder::MonitorCancel::new(self)
+    }
+    /// List a monitor's events
+    ///
+    /// Lists what a monitor found, newest first, one page at a time: detected changes and failed checks, plus checks that found nothing when `include_completions` is true. `event_group_id` narrows the list to one check and ignores paging.
+    ///
+    /// Sends a `GET` request to `/v1/monitors/{monitor_id}/events`
+    ///
+    /// Arguments:
+    /// - `monitor_id`: Identifier of the monitor.
+    /// - `cursor`: Where to continue: the `next_cursor` of the previous page.
+    /// - `event_group_id`: Only the events of this one check (its group ID, as found in listed events and webhook deliveries). Paging parameters are ignored with it.
+    /// - `include_completions`: Also list checks that ran and found no material change.
+    /// - `limit`: Most events to return on this page (default 20).
+    /// ```ignore
+    /// let response = client.monitor_events()
+    ///     .monitor_id(monitor_id)
+    ///     .cursor(cursor)
+    ///     .event_group_id(event_group_id)
+    ///     .include_completions(include_completions)
+    ///     .limit(limit)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn monitor_events(&self) -> builder::MonitorEvents<'_> {
+        builder::MonitorEvents::new(self)
+    }
+    /// Run a monitor now
+    ///
+    /// Queues one extra check of the monitor now; its schedule stays as it was. An event appears only if the check finds a material change. A cancelled monitor cannot be triggered.
+    ///
+    /// Sends a `POST` request to `/v1/monitors/{monitor_id}/trigger`
+    ///
+    /// Arguments:
+    /// - `monitor_id`: Identifier of the monitor.
+    /// ```ignore
+    /// let response = client.monitor_trigger()
+    ///     .monitor_id(monitor_id)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn monitor_trigger(&self) -> builder::MonitorTrigger<'_> {
+        builder::MonitorTrigger::new(self)
+    }
+    /// Change a monitor
+    ///
+    /// Changes only the fields present in the body; `null` for `webhook` or `metadata` removes them. Type-specific settings can be changed on `event_stream` monitors only, by sending `type` with `settings`. The body must name at least one field, and a cancelled monitor cannot be changed.
+    ///
+    /// Sends a `POST` request to `/v1/monitors/{monitor_id}/update`
+    ///
+    /// Arguments:
+    /// - `monitor_id`: Identifier of the monitor.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.monitor_update()
+    ///     .monitor_id(monitor_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn monitor_update(&self) -> builder::MonitorUpdate<'_> {
+        builder::MonitorUpdate::new(self)
+    }
+    /// Read a memory scope
+    ///
+    /// Returns the task runs, monitors and FindAll runs remembered in a memory scope: those that best fit `query`, or the most recent without one.
+    ///
+    /// Sends a `POST` request to `/v1beta/memory/retrieve`
+    ///
+    /// Arguments:
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The official SDK sends `search-extract-2025-10-10` with memory calls.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.memory_retrieve()
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn memory_retrieve(&self) -> builder::MemoryRetrieve<'_> {
+        builder::MemoryRetrieve::new(self)
+    }
+    /// Clear a memory scope
+    ///
+    /// Forgets everything in a memory scope. The task runs, monitors and FindAll runs themselves are kept.
+    ///
+    /// Sends a `POST` request to `/v1beta/memory/clear`
+    ///
+    /// Arguments:
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The official SDK sends `search-extract-2025-10-10` with memory calls.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.memory_clear()
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn memory_clear(&self) -> builder::MemoryClear<'_> {
+        builder::MemoryClear::new(self)
+    }
+    /// Forget one run or monitor
+    ///
+    /// Removes one task run, monitor or FindAll run from a memory scope. The run or monitor itself is kept.
+    ///
+    /// Sends a `POST` request to `/v1beta/memory/evict`
+    ///
+    /// Arguments:
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The official SDK sends `search-extract-2025-10-10` with memory calls.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.memory_evict()
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn memory_evict(&self) -> builder::MemoryEvict<'_> {
+        builder::MemoryEvict::new(self)
+    }
+    /// Look up entities for an objective
+    ///
+    /// Returns a ranked list of entities (name, URL, short description) that may fit a plain-language objective: a quick lookup without match conditions. The newest official SDK calls this path where the published documents list `/v1beta/findall/candidates`.
+    ///
+    /// Sends a `POST` request to `/v1beta/findall/entity-search`
+    ///
+    /// Arguments:
+    /// - `parallel_beta`: Beta features to switch on, comma-separated. The FindAll endpoints need `findall-2025-09-15`; the official SDKs always send it.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.findall_entity_search()
+    ///     .parallel_beta(parallel_beta)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn findall_entity_search(&self) -> builder::FindallEntitySearch<'_> {
+        builder::FindallEntitySearch::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -12819,6 +19614,2004 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "chat_completions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_candidates`]
+    ///
+    /// [`Client::findall_candidates`]: super::Client::findall_candidates
+    #[derive(Debug, Clone)]
+    pub struct FindallCandidates<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::FindAllCandidatesRequest, String>,
+    }
+    impl<'a> FindallCandidates<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FindAllCandidatesRequest>,
+            <V as std::convert::TryInto<types::FindAllCandidatesRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `FindAllCandidatesRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::FindAllCandidatesRequest,
+                ) -> types::builder::FindAllCandidatesRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/findall/candidates`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllCandidatesResponse>, Error<types::ApiError>>
+        {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::FindAllCandidatesRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/findall/candidates", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_candidates",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_ingest`]
+    ///
+    /// [`Client::findall_ingest`]: super::Client::findall_ingest
+    #[derive(Debug, Clone)]
+    pub struct FindallIngest<'a> {
+        client: &'a super::Client,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::IngestInput, String>,
+    }
+    impl<'a> FindallIngest<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IngestInput>,
+            <V as std::convert::TryInto<types::IngestInput>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `IngestInput` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::IngestInput) -> types::builder::IngestInput,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/findall/ingest`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllSchema>, Error<types::ApiError>> {
+            let Self {
+                client,
+                parallel_beta,
+                body,
+            } = self;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::IngestInput::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/findall/ingest", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_ingest",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_create`]
+    ///
+    /// [`Client::findall_create`]: super::Client::findall_create
+    #[derive(Debug, Clone)]
+    pub struct FindallCreate<'a> {
+        client: &'a super::Client,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::FindAllRunInput, String>,
+    }
+    impl<'a> FindallCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FindAllRunInput>,
+            <V as std::convert::TryInto<types::FindAllRunInput>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `FindAllRunInput` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::FindAllRunInput) -> types::builder::FindAllRunInput,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/findall/runs`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllRun>, Error<types::ApiError>> {
+            let Self {
+                client,
+                parallel_beta,
+                body,
+            } = self;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::FindAllRunInput::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/findall/runs", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_retrieve`]
+    ///
+    /// [`Client::findall_retrieve`]: super::Client::findall_retrieve
+    #[derive(Debug, Clone)]
+    pub struct FindallRetrieve<'a> {
+        client: &'a super::Client,
+        findall_id: Result<::std::string::String, String>,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> FindallRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                findall_id: Err("findall_id was not initialized".to_string()),
+                parallel_beta: Ok(None),
+            }
+        }
+        pub fn findall_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.findall_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for findall_id failed".to_string()
+            });
+            self
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/v1beta/findall/runs/{findall_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllRun>, Error<types::ApiError>> {
+            let Self {
+                client,
+                findall_id,
+                parallel_beta,
+            } = self;
+            let findall_id = findall_id.map_err(Error::InvalidRequest)?;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1beta/findall/runs/{}",
+                client.baseurl,
+                encode_path(&findall_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_cancel`]
+    ///
+    /// [`Client::findall_cancel`]: super::Client::findall_cancel
+    #[derive(Debug, Clone)]
+    pub struct FindallCancel<'a> {
+        client: &'a super::Client,
+        findall_id: Result<::std::string::String, String>,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> FindallCancel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                findall_id: Err("findall_id was not initialized".to_string()),
+                parallel_beta: Ok(None),
+            }
+        }
+        pub fn findall_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.findall_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for findall_id failed".to_string()
+            });
+            self
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/findall/runs/{findall_id}/cancel`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::serde_json::Value>, Error<types::ApiError>> {
+            let Self {
+                client,
+                findall_id,
+                parallel_beta,
+            } = self;
+            let findall_id = findall_id.map_err(Error::InvalidRequest)?;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1beta/findall/runs/{}/cancel",
+                client.baseurl,
+                encode_path(&findall_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_cancel",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                409u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_enrich`]
+    ///
+    /// [`Client::findall_enrich`]: super::Client::findall_enrich
+    #[derive(Debug, Clone)]
+    pub struct FindallEnrich<'a> {
+        client: &'a super::Client,
+        findall_id: Result<::std::string::String, String>,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::FindAllEnrichInput, String>,
+    }
+    impl<'a> FindallEnrich<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                findall_id: Err("findall_id was not initialized".to_string()),
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn findall_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.findall_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for findall_id failed".to_string()
+            });
+            self
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FindAllEnrichInput>,
+            <V as std::convert::TryInto<types::FindAllEnrichInput>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `FindAllEnrichInput` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::FindAllEnrichInput,
+                ) -> types::builder::FindAllEnrichInput,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/findall/runs/{findall_id}/enrich`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllSchema>, Error<types::ApiError>> {
+            let Self {
+                client,
+                findall_id,
+                parallel_beta,
+                body,
+            } = self;
+            let findall_id = findall_id.map_err(Error::InvalidRequest)?;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::FindAllEnrichInput::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1beta/findall/runs/{}/enrich",
+                client.baseurl,
+                encode_path(&findall_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_enrich",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_events`]
+    ///
+    /// [`Client::findall_events`]: super::Client::findall_events
+    #[derive(Debug, Clone)]
+    pub struct FindallEvents<'a> {
+        client: &'a super::Client,
+        findall_id: Result<::std::string::String, String>,
+        last_event_id: Result<Option<::std::string::String>, String>,
+        timeout: Result<Option<f64>, String>,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> FindallEvents<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                findall_id: Err("findall_id was not initialized".to_string()),
+                last_event_id: Ok(None),
+                timeout: Ok(None),
+                parallel_beta: Ok(None),
+            }
+        }
+        pub fn findall_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.findall_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for findall_id failed".to_string()
+            });
+            self
+        }
+        pub fn last_event_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.last_event_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for last_event_id failed".to_string()
+            });
+            self
+        }
+        pub fn timeout<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<f64>,
+        {
+            self.timeout = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `f64` for timeout failed".to_string());
+            self
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/v1beta/findall/runs/{findall_id}/events`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<types::ApiError>> {
+            let Self {
+                client,
+                findall_id,
+                last_event_id,
+                timeout,
+                parallel_beta,
+            } = self;
+            let findall_id = findall_id.map_err(Error::InvalidRequest)?;
+            let last_event_id = last_event_id.map_err(Error::InvalidRequest)?;
+            let timeout = timeout.map_err(Error::InvalidRequest)?;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1beta/findall/runs/{}/events",
+                client.baseurl,
+                encode_path(&findall_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .query(&progenitor_client::QueryParam::new(
+                    "last_event_id",
+                    &last_event_id,
+                ))
+                .query(&progenitor_client::QueryParam::new("timeout", &timeout))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_events",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::stream(response)),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_extend`]
+    ///
+    /// [`Client::findall_extend`]: super::Client::findall_extend
+    #[derive(Debug, Clone)]
+    pub struct FindallExtend<'a> {
+        client: &'a super::Client,
+        findall_id: Result<::std::string::String, String>,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::FindAllExtendInput, String>,
+    }
+    impl<'a> FindallExtend<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                findall_id: Err("findall_id was not initialized".to_string()),
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn findall_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.findall_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for findall_id failed".to_string()
+            });
+            self
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FindAllExtendInput>,
+            <V as std::convert::TryInto<types::FindAllExtendInput>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `FindAllExtendInput` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::FindAllExtendInput,
+                ) -> types::builder::FindAllExtendInput,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/findall/runs/{findall_id}/extend`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllSchema>, Error<types::ApiError>> {
+            let Self {
+                client,
+                findall_id,
+                parallel_beta,
+                body,
+            } = self;
+            let findall_id = findall_id.map_err(Error::InvalidRequest)?;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::FindAllExtendInput::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1beta/findall/runs/{}/extend",
+                client.baseurl,
+                encode_path(&findall_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_extend",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_result`]
+    ///
+    /// [`Client::findall_result`]: super::Client::findall_result
+    #[derive(Debug, Clone)]
+    pub struct FindallResult<'a> {
+        client: &'a super::Client,
+        findall_id: Result<::std::string::String, String>,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> FindallResult<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                findall_id: Err("findall_id was not initialized".to_string()),
+                parallel_beta: Ok(None),
+            }
+        }
+        pub fn findall_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.findall_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for findall_id failed".to_string()
+            });
+            self
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/v1beta/findall/runs/{findall_id}/result`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllRunResult>, Error<types::ApiError>> {
+            let Self {
+                client,
+                findall_id,
+                parallel_beta,
+            } = self;
+            let findall_id = findall_id.map_err(Error::InvalidRequest)?;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1beta/findall/runs/{}/result",
+                client.baseurl,
+                encode_path(&findall_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_result",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_schema`]
+    ///
+    /// [`Client::findall_schema`]: super::Client::findall_schema
+    #[derive(Debug, Clone)]
+    pub struct FindallSchema<'a> {
+        client: &'a super::Client,
+        findall_id: Result<::std::string::String, String>,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> FindallSchema<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                findall_id: Err("findall_id was not initialized".to_string()),
+                parallel_beta: Ok(None),
+            }
+        }
+        pub fn findall_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.findall_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for findall_id failed".to_string()
+            });
+            self
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/v1beta/findall/runs/{findall_id}/schema`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllSchema>, Error<types::ApiError>> {
+            let Self {
+                client,
+                findall_id,
+                parallel_beta,
+            } = self;
+            let findall_id = findall_id.map_err(Error::InvalidRequest)?;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1beta/findall/runs/{}/schema",
+                client.baseurl,
+                encode_path(&findall_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_schema",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::monitor_list`]
+    ///
+    /// [`Client::monitor_list`]: super::Client::monitor_list
+    #[derive(Debug, Clone)]
+    pub struct MonitorList<'a> {
+        client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        status: Result<Option<::std::vec::Vec<types::MonitorListStatusItem>>, String>,
+        type_: Result<Option<::std::vec::Vec<types::MonitorListTypeItem>>, String>,
+    }
+    impl<'a> MonitorList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                cursor: Ok(None),
+                limit: Ok(None),
+                status: Ok(None),
+                type_: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for cursor failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU64` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<types::MonitorListStatusItem>>,
+        {
+            self.status = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: vec :: Vec < MonitorListStatusItem >` for status failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<types::MonitorListTypeItem>>,
+        {
+            self.type_ = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: vec :: Vec < MonitorListTypeItem >` for type_ failed"
+                    .to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/v1/monitors`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PaginatedMonitorResponse>, Error<types::ApiError>>
+        {
+            let Self {
+                client,
+                cursor,
+                limit,
+                status,
+                type_,
+            } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/monitors", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "monitor_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::monitor_create`]
+    ///
+    /// [`Client::monitor_create`]: super::Client::monitor_create
+    #[derive(Debug, Clone)]
+    pub struct MonitorCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CreateMonitorRequest, String>,
+    }
+    impl<'a> MonitorCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateMonitorRequest>,
+            <V as std::convert::TryInto<types::CreateMonitorRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateMonitorRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateMonitorRequest,
+                ) -> types::builder::CreateMonitorRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/monitors`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MonitorResponse>, Error<types::ApiError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::CreateMonitorRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/monitors", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "monitor_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::monitor_retrieve`]
+    ///
+    /// [`Client::monitor_retrieve`]: super::Client::monitor_retrieve
+    #[derive(Debug, Clone)]
+    pub struct MonitorRetrieve<'a> {
+        client: &'a super::Client,
+        monitor_id: Result<::std::string::String, String>,
+    }
+    impl<'a> MonitorRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                monitor_id: Err("monitor_id was not initialized".to_string()),
+            }
+        }
+        pub fn monitor_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.monitor_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for monitor_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/v1/monitors/{monitor_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MonitorResponse>, Error<types::ApiError>> {
+            let Self { client, monitor_id } = self;
+            let monitor_id = monitor_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/monitors/{}",
+                client.baseurl,
+                encode_path(&monitor_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "monitor_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::monitor_cancel`]
+    ///
+    /// [`Client::monitor_cancel`]: super::Client::monitor_cancel
+    #[derive(Debug, Clone)]
+    pub struct MonitorCancel<'a> {
+        client: &'a super::Client,
+        monitor_id: Result<::std::string::String, String>,
+    }
+    impl<'a> MonitorCancel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                monitor_id: Err("monitor_id was not initialized".to_string()),
+            }
+        }
+        pub fn monitor_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.monitor_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for monitor_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `POST` request to `/v1/monitors/{monitor_id}/cancel`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MonitorResponse>, Error<types::ApiError>> {
+            let Self { client, monitor_id } = self;
+            let monitor_id = monitor_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/monitors/{}/cancel",
+                client.baseurl,
+                encode_path(&monitor_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "monitor_cancel",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::monitor_events`]
+    ///
+    /// [`Client::monitor_events`]: super::Client::monitor_events
+    #[derive(Debug, Clone)]
+    pub struct MonitorEvents<'a> {
+        client: &'a super::Client,
+        monitor_id: Result<::std::string::String, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        event_group_id: Result<Option<::std::string::String>, String>,
+        include_completions: Result<Option<bool>, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+    }
+    impl<'a> MonitorEvents<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                monitor_id: Err("monitor_id was not initialized".to_string()),
+                cursor: Ok(None),
+                event_group_id: Ok(None),
+                include_completions: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn monitor_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.monitor_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for monitor_id failed".to_string()
+            });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for cursor failed".to_string()
+            });
+            self
+        }
+        pub fn event_group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.event_group_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for event_group_id failed".to_string()
+            });
+            self
+        }
+        pub fn include_completions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_completions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for include_completions failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU64` for limit failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/v1/monitors/{monitor_id}/events`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PaginatedMonitorEvents>, Error<types::ApiError>> {
+            let Self {
+                client,
+                monitor_id,
+                cursor,
+                event_group_id,
+                include_completions,
+                limit,
+            } = self;
+            let monitor_id = monitor_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let event_group_id = event_group_id.map_err(Error::InvalidRequest)?;
+            let include_completions = include_completions.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/monitors/{}/events",
+                client.baseurl,
+                encode_path(&monitor_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new(
+                    "event_group_id",
+                    &event_group_id,
+                ))
+                .query(&progenitor_client::QueryParam::new(
+                    "include_completions",
+                    &include_completions,
+                ))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "monitor_events",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::monitor_trigger`]
+    ///
+    /// [`Client::monitor_trigger`]: super::Client::monitor_trigger
+    #[derive(Debug, Clone)]
+    pub struct MonitorTrigger<'a> {
+        client: &'a super::Client,
+        monitor_id: Result<::std::string::String, String>,
+    }
+    impl<'a> MonitorTrigger<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                monitor_id: Err("monitor_id was not initialized".to_string()),
+            }
+        }
+        pub fn monitor_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.monitor_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for monitor_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `POST` request to `/v1/monitors/{monitor_id}/trigger`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+            let Self { client, monitor_id } = self;
+            let monitor_id = monitor_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/monitors/{}/trigger",
+                client.baseurl,
+                encode_path(&monitor_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "monitor_trigger",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::monitor_update`]
+    ///
+    /// [`Client::monitor_update`]: super::Client::monitor_update
+    #[derive(Debug, Clone)]
+    pub struct MonitorUpdate<'a> {
+        client: &'a super::Client,
+        monitor_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateMonitorRequest, String>,
+    }
+    impl<'a> MonitorUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                monitor_id: Err("monitor_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn monitor_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.monitor_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for monitor_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateMonitorRequest>,
+            <V as std::convert::TryInto<types::UpdateMonitorRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `UpdateMonitorRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateMonitorRequest,
+                ) -> types::builder::UpdateMonitorRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/monitors/{monitor_id}/update`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MonitorResponse>, Error<types::ApiError>> {
+            let Self {
+                client,
+                monitor_id,
+                body,
+            } = self;
+            let monitor_id = monitor_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateMonitorRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/monitors/{}/update",
+                client.baseurl,
+                encode_path(&monitor_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "monitor_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::memory_retrieve`]
+    ///
+    /// [`Client::memory_retrieve`]: super::Client::memory_retrieve
+    #[derive(Debug, Clone)]
+    pub struct MemoryRetrieve<'a> {
+        client: &'a super::Client,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::MemoryRetrieveRequest, String>,
+    }
+    impl<'a> MemoryRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MemoryRetrieveRequest>,
+            <V as std::convert::TryInto<types::MemoryRetrieveRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `MemoryRetrieveRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::MemoryRetrieveRequest,
+                ) -> types::builder::MemoryRetrieveRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/memory/retrieve`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MemoryRetrieveResponse>, Error<types::ApiError>> {
+            let Self {
+                client,
+                parallel_beta,
+                body,
+            } = self;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::MemoryRetrieveRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/memory/retrieve", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "memory_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::memory_clear`]
+    ///
+    /// [`Client::memory_clear`]: super::Client::memory_clear
+    #[derive(Debug, Clone)]
+    pub struct MemoryClear<'a> {
+        client: &'a super::Client,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::MemoryClearRequest, String>,
+    }
+    impl<'a> MemoryClear<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MemoryClearRequest>,
+            <V as std::convert::TryInto<types::MemoryClearRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `MemoryClearRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::MemoryClearRequest,
+                ) -> types::builder::MemoryClearRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/memory/clear`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+            let Self {
+                client,
+                parallel_beta,
+                body,
+            } = self;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::MemoryClearRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/memory/clear", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "memory_clear",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::memory_evict`]
+    ///
+    /// [`Client::memory_evict`]: super::Client::memory_evict
+    #[derive(Debug, Clone)]
+    pub struct MemoryEvict<'a> {
+        client: &'a super::Client,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::MemoryEvictRequest, String>,
+    }
+    impl<'a> MemoryEvict<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MemoryEvictRequest>,
+            <V as std::convert::TryInto<types::MemoryEvictRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `MemoryEvictRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::MemoryEvictRequest,
+                ) -> types::builder::MemoryEvictRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/memory/evict`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+            let Self {
+                client,
+                parallel_beta,
+                body,
+            } = self;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::MemoryEvictRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/memory/evict", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "memory_evict",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /// Builder for [`Client::findall_entity_search`]
+    ///
+    /// [`Client::findall_entity_search`]: super::Client::findall_entity_search
+    #[derive(Debug, Clone)]
+    pub struct FindallEntitySearch<'a> {
+        client: &'a super::Client,
+        parallel_beta: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::FindAllEntitySearchRequest, String>,
+    }
+    impl<'a> FindallEntitySearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                parallel_beta: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn parallel_beta<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.parallel_beta = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for parallel_beta failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FindAllEntitySearchRequest>,
+            <V as std::convert::TryInto<types::FindAllEntitySearchRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `FindAllEntitySearchRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::FindAllEntitySearchRequest,
+                ) -> types::builder::FindAllEntitySearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1beta/findall/entity-search`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FindAllEntitySearchResponse>, Error<types::ApiError>>
+        {
+            let Self {
+                client,
+                parallel_beta,
+                body,
+            } = self;
+            let parallel_beta = parallel_beta.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::FindAllEntitySearchRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1beta/findall/entity-search", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = parallel_beta {
+                header_map.append("parallel-beta", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "findall_entity_search",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -22,6 +22,7 @@ pub const STREAM_OPERATIONS: &[&str] = &[
     "beta_task_group_events",
     "beta_task_group_get_runs",
     "beta_task_run_events",
+    "findall_events",
 ];
 
 /// Operations that answer JSON, or a `text/event-stream` when the request

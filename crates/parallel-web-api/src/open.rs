@@ -190,3 +190,114 @@ open_enum! {
         ExecStatus = "task_run.progress_msg.exec_status",
     }
 }
+
+open_enum! {
+    /// The status of a FindAll run.
+    ///
+    /// ```
+    /// use parallel_web_api::open::FindAllStatus;
+    ///
+    /// assert_eq!(FindAllStatus::from("running"), FindAllStatus::Running);
+    /// assert_eq!(FindAllStatus::from("paused"), FindAllStatus::Other("paused".into()));
+    /// ```
+    pub enum FindAllStatus {
+        /// Accepted, not started yet.
+        Queued = "queued",
+        /// Waiting for something from the user before it can continue.
+        ActionRequired = "action_required",
+        /// Finding and evaluating candidates.
+        Running = "running",
+        /// Finished; `termination_reason` says why it stopped.
+        Completed = "completed",
+        /// Stopped by an error.
+        Failed = "failed",
+        /// A cancellation was requested and is in progress.
+        Cancelling = "cancelling",
+        /// Stopped by a cancellation.
+        Cancelled = "cancelled",
+    }
+}
+
+open_enum! {
+    /// Why a FindAll run stopped.
+    ///
+    /// ```
+    /// use parallel_web_api::open::FindAllTerminationReason as Reason;
+    ///
+    /// assert_eq!(Reason::from("match_limit_met"), Reason::MatchLimitMet);
+    /// ```
+    pub enum FindAllTerminationReason {
+        /// Too few candidates matched to go on.
+        LowMatchRate = "low_match_rate",
+        /// The match limit was reached.
+        MatchLimitMet = "match_limit_met",
+        /// No more candidates could be found.
+        CandidatesExhausted = "candidates_exhausted",
+        /// The run was cancelled.
+        UserCancelled = "user_cancelled",
+        /// An error stopped the run.
+        ErrorOccurred = "error_occurred",
+        /// The run ran out of time.
+        Timeout = "timeout",
+        /// The account ran out of credit.
+        InsufficientFunds = "insufficient_funds",
+    }
+}
+
+open_enum! {
+    /// Where a FindAll candidate stands.
+    ///
+    /// ```
+    /// use parallel_web_api::open::FindAllMatchStatus;
+    ///
+    /// assert_eq!(FindAllMatchStatus::from("matched"), FindAllMatchStatus::Matched);
+    /// ```
+    pub enum FindAllMatchStatus {
+        /// Found, not evaluated yet.
+        Generated = "generated",
+        /// Meets every match condition.
+        Matched = "matched",
+        /// Fails a match condition.
+        Unmatched = "unmatched",
+        /// Dropped without a verdict.
+        Discarded = "discarded",
+    }
+}
+
+open_enum! {
+    /// The kind of a candidate event in a FindAll run's event stream.
+    ///
+    /// ```
+    /// use parallel_web_api::open::FindAllCandidateEventType as Kind;
+    ///
+    /// assert_eq!(Kind::from("findall.candidate.enriched"), Kind::Enriched);
+    /// ```
+    pub enum FindAllCandidateEventType {
+        /// A candidate was found.
+        Generated = "findall.candidate.generated",
+        /// A candidate met every match condition.
+        Matched = "findall.candidate.matched",
+        /// A candidate failed a match condition.
+        Unmatched = "findall.candidate.unmatched",
+        /// A candidate was dropped.
+        Discarded = "findall.candidate.discarded",
+        /// A matched candidate's enrichment was filled.
+        Enriched = "findall.candidate.enriched",
+    }
+}
+
+open_enum! {
+    /// The status of a monitor.
+    ///
+    /// ```
+    /// use parallel_web_api::open::MonitorStatus;
+    ///
+    /// assert_eq!(MonitorStatus::from("active"), MonitorStatus::Active);
+    /// ```
+    pub enum MonitorStatus {
+        /// Checking on its schedule.
+        Active = "active",
+        /// Stopped for good.
+        Cancelled = "cancelled",
+    }
+}

@@ -71,9 +71,11 @@ async fn a_caller_supplied_http_client_is_used_as_given() {
 }
 
 #[test]
-fn the_stream_operations_are_the_six_event_endpoints() {
-    assert_eq!(STREAM_OPERATIONS.len(), 6);
+fn the_stream_operations_are_the_seven_event_endpoints() {
+    assert_eq!(STREAM_OPERATIONS.len(), 7);
     assert!(is_stream_operation("task_group_events"));
     assert!(is_stream_operation("beta_task_run_events"));
+    assert!(is_stream_operation("findall_events"));
     assert!(!is_stream_operation("task_run_result"));
+    assert!(!is_stream_operation("monitor_events"));
 }

@@ -1,16 +1,22 @@
 //! Decoding what the server sends into the generated types: the captured
 //! event and the documented examples (API notes §1 and §3), explicit nulls,
-//! unknown run statuses and fields, and text and JSON outputs. The last test
+//! unknown run statuses and fields, and text and JSON outputs; each kind of
+//! the FindAll, monitor and memory unions decoding as itself. One test
 //! reads a real event stream over HTTP.
 
 mod support;
 
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
-use parallel_web_api::open::{TaskRunProgressMessageEventType, TaskRunStatus, WarningType};
+use parallel_web_api::open::{
+    FindAllCandidateEventType, FindAllMatchStatus, FindAllStatus, FindAllTerminationReason,
+    MonitorStatus, TaskRunProgressMessageEventType, TaskRunStatus, WarningType,
+};
 use parallel_web_api::types::{
-    TaskGroupEventStreamItem, TaskGroupRunStreamItem, TaskRunEventOutput, TaskRunEventStreamItem,
-    TaskRunResult, TaskRunResultOutput,
+    FindAllEventStreamItem, MemoryRetrieveResponse, MemoryRetrieveResponseResultsItem,
+    MonitorResponse, MonitorResponseSettings, PaginatedMonitorEvents,
+    PaginatedMonitorEventsEventsItem, TaskGroupEventStreamItem, TaskGroupRunStreamItem,
+    TaskRunEventOutput, TaskRunEventStreamItem, TaskRunResult, TaskRunResultOutput,
 };
 use support::{Reply, client, serve_once};
 
@@ -318,4 +324,140 @@ async fn a_run_event_stream_decodes_over_http() {
         items[2],
         TaskRunEventStreamItem::TaskRunProgressStatsEvent(_)
     ));
+}
+
+/// A snapshot monitor as the API returns it: its settings carry the task
+/// run it watches *and* that run's input as `query`.
+const SNAPSHOT_MONITOR: &str = r#"{"type":"snapshot","monitor_id":"mon_1","status":"active","frequency":"1d","processor":"lite","webhook":null,"metadata":null,"created_at":"2026-01-02T03:04:05.123456Z","last_run_at":null,"settings":{"task_run_id":"trun_1","query":"Who is the CEO of Stripe?","output_schema":null},"output":null}"#;
+
+const EVENT_STREAM_MONITOR: &str = r#"{"type":"event_stream","monitor_id":"mon_2","status":"cancelled","frequency":"6h","processor":"base","created_at":"2026-01-02T03:04:05Z","settings":{"query":"new EU AI regulation","include_backfill":true}}"#;
+
+#[test]
+fn a_snapshot_monitor_keeps_the_task_run_it_watches() {
+    // The event-stream settings need only `query`, so a union that tried
+    // them first would take these settings too and drop `task_run_id`.
+    let monitor: MonitorResponse = serde_json::from_str(SNAPSHOT_MONITOR).unwrap();
+    match monitor.settings {
+        MonitorResponseSettings::SnapshotResponseSettings(settings) => {
+            assert_eq!(settings.task_run_id, "trun_1");
+            assert_eq!(settings.query, "Who is the CEO of Stripe?");
+        }
+        other => panic!("expected snapshot settings, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_event_stream_monitor_decodes_as_event_stream_settings() {
+    let monitor: MonitorResponse = serde_json::from_str(EVENT_STREAM_MONITOR).unwrap();
+    match monitor.settings {
+        MonitorResponseSettings::EventStreamResponseSettings(settings) => {
+            assert_eq!(settings.query, "new EU AI regulation");
+            assert_eq!(settings.include_backfill, Some(true));
+        }
+        other => panic!("expected event-stream settings, got {other:?}"),
+    }
+}
+
+#[test]
+fn each_monitor_event_kind_decodes_as_itself() {
+    let page = r#"{"events":[
+        {"event_id":"ev_1","monitor_group_id":"grp_1","event_date":"2026-01","event_type":"event_stream","output":{"type":"text","content":"A new rule passed.","basis":[]}},
+        {"event_id":"ev_2","event_group_id":"grp_2","event_date":null,"event_type":"snapshot",
+         "changed_output":{"type":"json","content":{"ceo":"B"},"basis":[]},
+         "previous_output":{"type":"json","content":{"ceo":"A"},"basis":[]}},
+        {"event_type":"error","error_message":"insufficient credit","timestamp":"2026-01-02T03:04:05Z"},
+        {"event_type":"completion","timestamp":"2026-01-02T03:04:05Z"}
+    ],"next_cursor":"c_1"}"#;
+    let page: PaginatedMonitorEvents = serde_json::from_str(page).unwrap();
+    let kinds: Vec<&str> = page
+        .events
+        .iter()
+        .map(|event| match event {
+            PaginatedMonitorEventsEventsItem::EventStreamEvent(_) => "event_stream",
+            PaginatedMonitorEventsEventsItem::SnapshotEvent(_) => "snapshot",
+            PaginatedMonitorEventsEventsItem::ErrorEvent(_) => "error",
+            PaginatedMonitorEventsEventsItem::CompletionEvent(_) => "completion",
+        })
+        .collect();
+    assert_eq!(kinds, ["event_stream", "snapshot", "error", "completion"]);
+    // The documents' `monitor_group_id` and the newest SDK's
+    // `event_group_id`: either one alone decodes.
+    let PaginatedMonitorEventsEventsItem::SnapshotEvent(snapshot) = &page.events[1] else {
+        unreachable!()
+    };
+    assert_eq!(snapshot.event_group_id.as_deref(), Some("grp_2"));
+    assert_eq!(snapshot.monitor_group_id, None);
+    assert_eq!(page.next_cursor.as_deref(), Some("c_1"));
+}
+
+#[test]
+fn each_findall_event_kind_decodes_as_itself() {
+    let status = r#"{"type":"findall.status","timestamp":"2026-01-02T03:04:05Z","event_id":"e1","data":{"findall_id":"findall_1","status":{"status":"running","is_active":true,"metrics":{"generated_candidates_count":3,"matched_candidates_count":1},"termination_reason":null},"generator":"core","metadata":null,"created_at":null,"modified_at":null}}"#;
+    let run = decode_as!(FindAllEventStreamItem::FindAllRunStatusEvent, status);
+    assert_eq!(run.data.status.metrics.matched_candidates_count, 1);
+    let matched = r#"{"type":"findall.candidate.matched","timestamp":"2026-01-02T03:04:05Z","event_id":"e2","data":{"candidate_id":"c1","name":"Stripe","url":"https://stripe.com","description":null,"match_status":"matched","output":{"is_fintech":{"value":true}},"basis":null}}"#;
+    let candidate = decode_as!(
+        FindAllEventStreamItem::FindAllCandidateMatchStatusEvent,
+        matched
+    );
+    assert_eq!(candidate.data.name, "Stripe");
+    let schema = r#"{"type":"findall.schema.updated","timestamp":"2026-01-02T03:04:05Z","event_id":"e3","data":{"objective":"fintechs","entity_type":"company","match_conditions":[{"name":"is_fintech","description":"Is a fintech."}],"enrichments":null,"generator":"core","match_limit":10}}"#;
+    let updated = decode_as!(FindAllEventStreamItem::FindAllSchemaUpdatedEvent, schema);
+    assert_eq!(updated.data.match_limit, Some(10));
+    let error = r#"{"type":"error","error":{"ref_id":"r","message":"boom"}}"#;
+    decode_as!(FindAllEventStreamItem::ErrorEvent, error);
+}
+
+#[test]
+fn each_memory_kind_decodes_as_itself() {
+    let body = r#"{"results":[
+        {"kind":"task","id":"trun_1","input_excerpt":"q","output_excerpt":"a","updated_at":"2026-01-02T03:04:05Z"},
+        {"kind":"monitor","id":"mon_1","input_excerpt":"q","status":"active","updated_at":"2026-01-02T03:04:05Z","matched_events":[{"detected_at":"2026-01-02T03:04:05Z","event_group_id":"g","event_id":"e","excerpt":"x"}]},
+        {"kind":"findall","id":"findall_1","input_excerpt":"q","matched_count":4,"updated_at":"2026-01-02T03:04:05Z"}
+    ]}"#;
+    let response: MemoryRetrieveResponse = serde_json::from_str(body).unwrap();
+    let kinds: Vec<&str> = response
+        .results
+        .iter()
+        .map(|result| match result {
+            MemoryRetrieveResponseResultsItem::TaskMemoryResult(_) => "task",
+            MemoryRetrieveResponseResultsItem::MonitorMemoryResult(_) => "monitor",
+            MemoryRetrieveResponseResultsItem::FindAllMemoryResult(_) => "findall",
+        })
+        .collect();
+    assert_eq!(kinds, ["task", "monitor", "findall"]);
+}
+
+#[test]
+fn unknown_findall_statuses_and_candidate_kinds_are_kept_not_fatal() {
+    let status = r#"{"type":"findall.status","timestamp":"2026-01-02T03:04:05Z","event_id":"e1","data":{"findall_id":"findall_1","status":{"status":"paused","is_active":true,"metrics":{},"termination_reason":"budget_spent"},"generator":"core"}}"#;
+    let run = decode_as!(FindAllEventStreamItem::FindAllRunStatusEvent, status);
+    assert_eq!(
+        run.data.status.status,
+        FindAllStatus::Other("paused".into())
+    );
+    assert_eq!(
+        run.data.status.termination_reason,
+        Some(FindAllTerminationReason::Other("budget_spent".into()))
+    );
+    let candidate = r#"{"type":"findall.candidate.reviewed","timestamp":"2026-01-02T03:04:05Z","event_id":"e2","data":{"candidate_id":"c1","name":"Stripe","url":"https://stripe.com","match_status":"reviewed"}}"#;
+    let event = decode_as!(
+        FindAllEventStreamItem::FindAllCandidateMatchStatusEvent,
+        candidate
+    );
+    assert_eq!(
+        event.type_,
+        FindAllCandidateEventType::Other("findall.candidate.reviewed".into())
+    );
+    assert_eq!(
+        event.data.match_status,
+        FindAllMatchStatus::Other("reviewed".into())
+    );
+}
+
+#[test]
+fn an_unknown_monitor_status_does_not_fail_the_monitor() {
+    let monitor = EVENT_STREAM_MONITOR.replace(r#""status":"cancelled""#, r#""status":"paused""#);
+    let monitor: MonitorResponse = serde_json::from_str(&monitor).unwrap();
+    assert_eq!(monitor.status, MonitorStatus::Other("paused".into()));
 }

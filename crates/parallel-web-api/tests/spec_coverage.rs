@@ -6,7 +6,10 @@
 //! These tests read the repository's `openapi/openapi-3.0.json`, so they are
 //! left out of the published package (`exclude` in Cargo.toml).
 
-use parallel_web_api::open::{TaskRunProgressMessageEventType, TaskRunStatus, WarningType};
+use parallel_web_api::open::{
+    FindAllCandidateEventType, FindAllMatchStatus, FindAllStatus, FindAllTerminationReason,
+    MonitorStatus, TaskRunProgressMessageEventType, TaskRunStatus, WarningType,
+};
 use parallel_web_api::{JSON_OR_STREAM_OPERATIONS, STREAM_OPERATIONS};
 use serde_json::Value;
 
@@ -64,6 +67,21 @@ fn every_progress_message_kind_in_the_spec_is_a_known_variant() {
     assert_all_known::<TaskRunProgressMessageEventType>("TaskRunProgressMessageEventType", |v| {
         matches!(v, TaskRunProgressMessageEventType::Other(_))
     });
+}
+
+#[test]
+fn every_findall_and_monitor_value_in_the_spec_is_a_known_variant() {
+    assert_all_known::<FindAllStatus>("FindAllStatus", |v| matches!(v, FindAllStatus::Other(_)));
+    assert_all_known::<FindAllTerminationReason>("FindAllTerminationReason", |v| {
+        matches!(v, FindAllTerminationReason::Other(_))
+    });
+    assert_all_known::<FindAllMatchStatus>("FindAllMatchStatus", |v| {
+        matches!(v, FindAllMatchStatus::Other(_))
+    });
+    assert_all_known::<FindAllCandidateEventType>("FindAllCandidateEventType", |v| {
+        matches!(v, FindAllCandidateEventType::Other(_))
+    });
+    assert_all_known::<MonitorStatus>("MonitorStatus", |v| matches!(v, MonitorStatus::Other(_)));
 }
 
 /// The operationIds whose success response is `text/event-stream` in the

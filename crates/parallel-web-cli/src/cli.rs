@@ -1,11 +1,13 @@
 //! The command line: every subcommand and flag, as clap derives. What each
-//! command does lives in `enrich/` and `commands.rs`.
+//! command does lives in `enrich/`, `research.rs`, `web.rs`, `chat.rs` and
+//! `commands.rs`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Enrich tables with Parallel task groups, and inspect groups and runs.
+/// Enrich tables with Parallel task groups, run research tasks, search,
+/// extract and chat, and inspect groups and runs.
 #[derive(Debug, Parser)]
 #[command(name = "parallel-web", version, about, long_about = None)]
 pub struct Cli {
@@ -54,6 +56,10 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Add columns to a CSV/JSONL/JSON table: one run per row, resumable.
+    ///
+    /// Waits up to a week for the group to finish, then stops with an
+    /// error; rerunning the same command waits again, sending nothing
+    /// twice.
     Enrich(Box<EnrichArgs>),
     /// Task groups: create, status, wait, list runs.
     #[command(subcommand)]
@@ -61,6 +67,15 @@ pub enum Command {
     /// Single runs.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// One research task: run it and print its answer, or look one up.
+    #[command(subcommand)]
+    Research(ResearchCommand),
+    /// Searches the web and prints the pages found with their excerpts.
+    Search(SearchArgs),
+    /// Reads web pages and prints their excerpts or full content.
+    Extract(ExtractArgs),
+    /// Asks one of Parallel's chat models and streams the answer.
+    Chat(ChatArgs),
     /// Prints a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -70,7 +85,11 @@ pub enum Command {
 
 /// `parallel-web enrich`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct EnrichArgs {
+    /// `enrich status`: where a journal or group stands.
+    #[command(subcommand)]
+    pub command: Option<EnrichCommand>,
     /// Input table: .csv, .jsonl or .json (`-` reads JSONL from stdin).
     /// Optional with --config, which may name it as `source`.
     pub input: Option<String>,
@@ -111,6 +130,26 @@ pub struct EnrichArgs {
     /// No progress output.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Submit every row, journal it and exit, printing the group id; the
+    /// same command without `--no-wait` later collects the results.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// `parallel-web enrich status`.
+#[derive(Debug, Subcommand)]
+pub enum EnrichCommand {
+    /// Where an enrichment stands: from its journal (rows, submitted,
+    /// results; and the group's own counts when a key is set) or from a
+    /// group id.
+    Status {
+        /// A journal, the output it belongs to (`OUTPUT.journal` is read),
+        /// or a group id (`tgrp_...`).
+        target: String,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `parallel-web groups ...`.
@@ -163,4 +202,162 @@ pub enum RunsCommand {
         #[arg(long, default_value_t = 3_600)]
         max_wait: u64,
     },
+}
+
+/// `parallel-web research ...`.
+#[derive(Debug, Subcommand)]
+pub enum ResearchCommand {
+    /// Runs one task and prints its answer: markdown for a text answer,
+    /// JSON for a structured one (`--json`: the whole result).
+    Run(Box<ResearchRunArgs>),
+    /// Prints a run's status (`--json`: the whole run).
+    Status {
+        /// The run id (`trun_...`).
+        id: String,
+        /// Print the run as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Waits for a run's result and prints it like `research run`.
+    Result {
+        /// The run id (`trun_...`).
+        id: String,
+        #[command(flatten)]
+        answer: AnswerArgs,
+        /// Give up after this many seconds (exit status 5; the run goes on).
+        #[arg(long, default_value_t = 3_600, value_name = "SECONDS")]
+        max_wait: u64,
+    },
+}
+
+/// `parallel-web research run`.
+#[derive(Debug, Args)]
+pub struct ResearchRunArgs {
+    /// The question or task, as text (`-` reads it from stdin).
+    pub query: Option<String>,
+    /// Read the question from this file instead (a JSON object is sent as
+    /// a structured input, anything else as text).
+    #[arg(short = 'f', long, value_name = "FILE", conflicts_with = "query")]
+    pub input_file: Option<PathBuf>,
+    /// Processor tier.
+    #[arg(short, long, default_value = "pro-fast")]
+    pub processor: String,
+    /// Ask for a markdown report (a text output schema) instead of the
+    /// structure the processor chooses.
+    #[arg(long, conflicts_with_all = ["columns", "output_schema"])]
+    pub text: bool,
+    /// What the report should be like (with `--text`).
+    #[arg(long, requires = "text", value_name = "TEXT")]
+    pub text_description: Option<String>,
+    /// A field of a structured answer, as in `enrich`: `name: description`
+    /// or `name:type: description`. Repeatable.
+    #[arg(long = "column", value_name = "SPEC", conflicts_with = "output_schema")]
+    pub columns: Vec<String>,
+    /// The answer's JSON Schema (an object), from a file.
+    #[arg(long, value_name = "FILE")]
+    pub output_schema: Option<PathBuf>,
+    /// Continue from an earlier run's `interaction_id`.
+    #[arg(long, value_name = "ID")]
+    pub previous_interaction_id: Option<String>,
+    /// The memory scope the run may use.
+    #[arg(long, value_name = "KEY")]
+    pub memory_scope_key: Option<String>,
+    /// Metadata `key=value` on the run. Repeatable.
+    #[arg(long = "metadata", value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+    /// Print the run id and exit without waiting (`research result ID`
+    /// collects the answer later).
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Give up waiting after this many seconds (exit status 5; the run
+    /// goes on and `research result ID` collects it).
+    #[arg(long, default_value_t = 3_600, value_name = "SECONDS")]
+    pub max_wait: u64,
+    #[command(flatten)]
+    pub answer: AnswerArgs,
+}
+
+/// How an answer is printed.
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// Print the whole result (run and output) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// After the answer, the basis of each field: citations (URLs),
+    /// confidence and reasoning.
+    #[arg(long)]
+    pub basis: bool,
+}
+
+/// `parallel-web search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What you are looking for, in words.
+    pub objective: Option<String>,
+    /// A search query. Repeatable.
+    #[arg(short, long = "query", value_name = "QUERY")]
+    pub queries: Vec<String>,
+    /// Search mode: `turbo`, `fast`, `basic` or `advanced` (the API's default
+    /// when not given).
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// At most this many results.
+    #[arg(long, value_name = "N")]
+    pub max_results: Option<u32>,
+    /// At most this many characters of excerpts in all.
+    #[arg(long, value_name = "N")]
+    pub max_chars_total: Option<u32>,
+    /// Only pages from this domain. Repeatable.
+    #[arg(long = "include-domain", value_name = "DOMAIN")]
+    pub include_domains: Vec<String>,
+    /// No pages from this domain. Repeatable.
+    #[arg(long = "exclude-domain", value_name = "DOMAIN")]
+    pub exclude_domains: Vec<String>,
+    /// Only pages published on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub after_date: Option<String>,
+    /// Print the API's response as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `parallel-web extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The pages to read (http or https URLs).
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+    /// What you are looking for on the pages; excerpts focus on it.
+    #[arg(long)]
+    pub objective: Option<String>,
+    /// A search query to focus the excerpts. Repeatable.
+    #[arg(short, long = "query", value_name = "QUERY")]
+    pub queries: Vec<String>,
+    /// Each page's full content as well as its excerpts.
+    #[arg(long)]
+    pub full_content: bool,
+    /// Print the API's response as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `parallel-web chat`.
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// Your message (`-` reads it from stdin).
+    pub message: String,
+    /// The model: `speed` answers at once; `lite`, `base` and `core`
+    /// research the web first.
+    #[arg(short, long, default_value = "speed")]
+    pub model: String,
+    /// A system message before yours.
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// Continue an earlier conversation (the interaction id printed on
+    /// stderr after an answer).
+    #[arg(long, value_name = "ID")]
+    pub previous_interaction_id: Option<String>,
+    /// Wait for the whole answer and print the completion as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

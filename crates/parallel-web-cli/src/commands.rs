@@ -24,7 +24,7 @@ pub async fn groups(client: &Client, command: &GroupsCommand) -> Result<()> {
                     kv.split_once('=')
                         .map(|(k, v)| (k.to_owned(), v.to_owned()))
                         .ok_or_else(|| {
-                            Failure::new(format!("--metadata {kv:?}: write it as key=value"))
+                            Failure::usage(format!("--metadata {kv:?}: write it as key=value"))
                         })
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -92,7 +92,8 @@ pub async fn runs(client: &Client, command: &RunsCommand) -> Result<()> {
     }
 }
 
-fn print_json(value: &impl Serialize) -> Result<()> {
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json(value: &impl Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     to_stdout(|out| writeln!(out, "{text}"))
 }
@@ -101,7 +102,7 @@ fn print_json(value: &impl Serialize) -> Result<()> {
 /// than sent (the SDK keeps unknown statuses, for statuses the API adds).
 fn run_status(name: &str) -> Result<TaskRunStatus> {
     match TaskRunStatus::from(name) {
-        TaskRunStatus::Other(_) => Err(Failure::new(format!(
+        TaskRunStatus::Other(_) => Err(Failure::usage(format!(
             "--status {name:?} is not a run status; use one of queued, action_required, running, completed, failed, cancelling, cancelled"
         ))),
         known => Ok(known),

@@ -25,13 +25,13 @@ pub fn client(conn: &Connection) -> Result<Client> {
     let empty_env = std::env::var_os("PARALLEL_BASE_URL")
         .is_some_and(|v| v.to_string_lossy().trim().is_empty());
     match conn.base_url.as_deref() {
-        Some(url) if url.trim().is_empty() => return Err(Failure::new(EMPTY_URL_HELP)),
-        None if empty_env => return Err(Failure::new(EMPTY_URL_HELP)),
+        Some(url) if url.trim().is_empty() => return Err(Failure::usage(EMPTY_URL_HELP)),
+        None if empty_env => return Err(Failure::usage(EMPTY_URL_HELP)),
         _ => {}
     }
     let key = conn.api_key.as_deref().filter(|k| !k.trim().is_empty());
     let Some(key) = key else {
-        return Err(Failure::new(match &conn.base_url {
+        return Err(Failure::authentication(match &conn.base_url {
             None => NO_KEY_HELP.to_owned(),
             Some(url) => format!(
                 "no API key for {url}: set PARALLEL_API_KEY (the emulator's default key is `emulator-key`)"

@@ -129,6 +129,9 @@ pub struct Journal {
     path: PathBuf,
     /// The number of the current read of the input.
     generation: i64,
+    /// The current read of the input started with no entries: no row can
+    /// match an earlier one, so `insert_rows` looks nothing up.
+    first_read: bool,
 }
 
 impl Journal {
@@ -136,7 +139,7 @@ impl Journal {
     pub fn open(path: &Path, fresh: bool) -> Result<Journal> {
         if fresh {
             if !is_sqlite_or_absent(path) {
-                return Err(Failure::new(format!(
+                return Err(Failure::usage(format!(
                     "{} is not a journal, so --fresh leaves it alone: pass --journal with another path",
                     path.display()
                 )));
@@ -170,6 +173,7 @@ impl Journal {
             conn,
             path: path.to_owned(),
             generation: 0,
+            first_read: false,
         };
         match journal.meta("schema")? {
             None => journal.set_meta("schema", SCHEMA_VERSION)?,
@@ -186,6 +190,38 @@ impl Journal {
             journal.set_meta("batch_base", &random_u64().to_string())?;
         }
         Ok(journal)
+    }
+
+    /// Opens an existing journal to read it only (`enrich status`): nothing
+    /// is created or changed, and a file that is not a journal of this
+    /// version is refused.
+    pub fn open_read_only(path: &Path) -> Result<Journal> {
+        let refused = |why: String| {
+            Failure::usage(format!(
+                "{} is not a journal this tool can read ({why})",
+                path.display()
+            ))
+        };
+        if !path.is_file() || !is_sqlite_or_absent(path) {
+            return Err(refused("not an SQLite file".into()));
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| refused(e.to_string()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let journal = Journal {
+            conn,
+            path: path.to_owned(),
+            generation: 0,
+            first_read: false,
+        };
+        match journal.meta("schema") {
+            Ok(Some(v)) if v == SCHEMA_VERSION => Ok(journal),
+            Ok(Some(v)) => Err(refused(format!(
+                "schema {v}; this version reads {SCHEMA_VERSION}"
+            ))),
+            Ok(None) => Err(refused("no schema version".into())),
+            Err(e) => Err(refused(e.message)),
+        }
     }
 
     /// Deletes the journal at `path` and SQLite's files beside it, if any.
@@ -232,7 +268,7 @@ impl Journal {
         }
         let mut lines = Vec::new();
         differences("", &stored, command, &mut lines);
-        Err(Failure::new(format!(
+        Err(Failure::usage(format!(
             "the journal {} belongs to a different command:\n{}\nrerun that command to finish it, pass --fresh to start over (a new group), or --journal to use another file",
             self.path.display(),
             lines.join("\n")
@@ -246,8 +282,19 @@ impl Journal {
         let generation = meta_in(&tx, "generation")?.map_or(0, |g| g + 1);
         set_meta_in(&tx, "generation", &generation.to_string())?;
         tx.execute("DELETE FROM rows", [])?;
+        let first_read: bool =
+            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM entries)", [], |r| {
+                r.get(0)
+            })?;
+        if first_read {
+            // Built once, sorted, by `finish_ingest`: a million inserts of
+            // random hashes into it rewrote pages all over the file. (A
+            // crash before that leaves it to `open`, which creates it.)
+            tx.execute("DROP INDEX IF EXISTS entries_by_content", [])?;
+        }
         tx.commit()?;
         self.generation = generation;
+        self.first_read = first_read;
         Ok(())
     }
 
@@ -278,9 +325,13 @@ impl Journal {
             for (idx, line, original, input) in rows {
                 let hash = content_hash(input);
                 let q = params![hash, input, generation];
-                let found: Option<i64> = match recent.query_row(q, |r| r.get(0)).optional()? {
-                    Some(id) => Some(id),
-                    None => older.query_row(q, |r| r.get(0)).optional()?,
+                let found: Option<i64> = if self.first_read {
+                    None
+                } else {
+                    match recent.query_row(q, |r| r.get(0)).optional()? {
+                        Some(id) => Some(id),
+                        None => older.query_row(q, |r| r.get(0)).optional()?,
+                    }
                 };
                 let entry = match found {
                     Some(id) => {
@@ -303,6 +354,9 @@ impl Journal {
     /// entries no row took that were never sent. Says how the rows matched.
     pub fn finish_ingest(&self, columns: &[String]) -> Result<Matched> {
         self.set_meta("columns", &serde_json::to_string(columns)?)?;
+        self.conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS entries_by_content ON entries (hash, claim, id);",
+        )?;
         self.conn.execute(
             "DELETE FROM entries WHERE claim < ?1 AND run_id IS NULL
              AND NOT EXISTS (SELECT 1 FROM tags WHERE tags.entry = entries.id)",
@@ -435,19 +489,21 @@ impl Journal {
         Ok(st.query_row([entry], |r| r.get(0)).optional()?.flatten())
     }
 
-    /// Records run ids `(entry, run id)` in one transaction.
-    pub fn record_runs(&mut self, runs: &[(u64, String)]) -> Result<()> {
+    /// Records run ids `(entry, run id)` in one transaction; returns how
+    /// many were new (a journaled run id is never replaced).
+    pub fn record_runs(&mut self, runs: &[(u64, String)]) -> Result<u64> {
         let tx = self.conn.transaction()?;
+        let mut recorded = 0;
         {
             let mut st = tx.prepare_cached(
                 "UPDATE entries SET run_id = ?2 WHERE id = ?1 AND run_id IS NULL",
             )?;
             for (entry, run) in runs {
-                st.execute(params![entry, run])?;
+                recorded += st.execute(params![entry, run])? as u64;
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(recorded)
     }
 
     /// Rows of the input, and rows with a run.
@@ -813,7 +869,7 @@ mod tests {
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'", [])
             .unwrap();
         drop(conn);
-        let message = Journal::open(&path, false).err().unwrap().0;
+        let message = Journal::open(&path, false).err().unwrap().message;
         assert!(
             message.contains("schema 1") && message.contains("--fresh"),
             "{message}"
@@ -1037,7 +1093,7 @@ mod tests {
         j.set_meta("group_id", "tgrp_kept").unwrap();
         j.set_meta("schema", "3").unwrap();
         drop(j);
-        let message = Journal::open(&path, false).err().unwrap().0;
+        let message = Journal::open(&path, false).err().unwrap().message;
         assert!(
             message.contains("schema 3") && message.contains("--fresh"),
             "{message}"
@@ -1064,14 +1120,14 @@ mod tests {
         ));
         let text = "id,name\n1,not a database\n".repeat(200);
         std::fs::write(&path, &text).unwrap();
-        let message = Journal::open(&path, false).err().unwrap().0;
+        let message = Journal::open(&path, false).err().unwrap().message;
         assert!(
             message.contains("not a journal") && message.contains("--journal"),
             "{message}"
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
         // --fresh deletes journals only, never a file of the user's.
-        let message = Journal::open(&path, true).err().unwrap().0;
+        let message = Journal::open(&path, true).err().unwrap().message;
         assert!(
             message.contains("not a journal") && message.contains("--fresh leaves it alone"),
             "{message}"
@@ -1093,7 +1149,7 @@ mod tests {
         j.bind_command(&first).unwrap();
         j.bind_command(&first).unwrap();
         let other = serde_json::json!({"processor": "base", "spec": {"columns": ["ceo", "cfo"], "input": "all"}, "fresh": true});
-        let message = j.bind_command(&other).err().unwrap().0;
+        let message = j.bind_command(&other).err().unwrap().message;
         for line in [
             r#"  processor: journal has "lite", this command has "base""#,
             r#"  spec.columns: journal has ["ceo"], this command has ["ceo","cfo"]"#,
@@ -1113,7 +1169,7 @@ mod tests {
         j.bind_command(&first).unwrap();
         j.bind_command(&first).unwrap();
         let other = serde_json::json!({"processor": "core", "spec": {"a": 1, "c": true}});
-        let message = j.bind_command(&other).unwrap_err().0;
+        let message = j.bind_command(&other).unwrap_err().message;
         let lines: Vec<&str> = message.lines().filter(|l| l.starts_with("  ")).collect();
         assert_eq!(
             lines,
@@ -1225,8 +1281,8 @@ mod tests {
             Some("run_a")
         );
         assert_eq!(j.run_of_entry(entries[2]).unwrap(), None);
-        // A run id already recorded is never replaced.
-        j.record_runs(&[(entries[0], "run_x".into())]).unwrap();
+        // A run id already recorded is never replaced, nor counted as new.
+        assert_eq!(j.record_runs(&[(entries[0], "run_x".into())]).unwrap(), 0);
         assert_eq!(
             j.run_of_entry(entries[0]).unwrap().as_deref(),
             Some("run_a")
@@ -1338,7 +1394,7 @@ mod tests {
         wal.push("-wal");
         std::fs::create_dir_all(&wal).unwrap();
         assert!(Journal::remove(&path).is_err());
-        let message = Journal::open(&path, true).err().unwrap().0;
+        let message = Journal::open(&path, true).err().unwrap().message;
         assert!(
             message.contains("cannot remove the old journal"),
             "{message}"

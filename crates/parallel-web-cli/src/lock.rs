@@ -137,7 +137,7 @@ mod tests {
         let held = JournalLock::acquire(&journal).unwrap();
         // flock locks belong to the open file: a second open in the same
         // process conflicts like a second process would.
-        let refused = JournalLock::acquire(&journal).err().unwrap().0;
+        let refused = JournalLock::acquire(&journal).err().unwrap().message;
         assert!(
             refused.contains(&journal.display().to_string()),
             "{refused}"

@@ -1,11 +1,11 @@
 //! `parallel-web`: enrich CSV/JSONL/JSON tables with Parallel task groups
 //! (one run per row, crash-safe, exactly once), and inspect groups and runs.
 //!
-//! Exit status: 0 when every row completed (or the command succeeded), 2
-//! when some rows failed (they are kept in the output with their error),
-//! 1 when the tool itself failed or the command line is wrong (the message
-//! says what to do).
+//! Exit status: see [`fail::Exit`] (0 done, 1 the tool's own failure, 2
+//! some rows or pages failed, 3 authentication, 4 the API, 5 a timeout, 64
+//! a wrong command line or input); the message on stderr says what to do.
 
+mod chat;
 mod cli;
 mod commands;
 mod connect;
@@ -15,30 +15,36 @@ mod journal;
 mod lock;
 mod logging;
 mod progress;
+mod research;
 mod table;
 mod test_hook;
+mod web;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
-use fail::Result;
+use fail::{Exit, Result};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             // Not clap's own exit (status 2, which here means "some rows
-            // failed"): a wrong command line is the tool's failure, 1;
+            // failed"): a wrong command line is a usage error, 64;
             // `--help` and `--version` print and succeed.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+            return exit(if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Done
+            });
         }
     };
     if let Err(e) = logging::init(cli.verbose) {
         eprintln!("error: {e}");
-        return ExitCode::from(1);
+        return exit(Exit::Usage);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -47,38 +53,54 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return exit(Exit::Tool);
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => exit(code),
         Err(failure) => {
             eprintln!("error: {failure}");
-            ExitCode::from(1)
+            exit(failure.exit)
         }
     }
 }
 
-async fn run(cli: Cli) -> Result<u8> {
+fn exit(how: Exit) -> ExitCode {
+    ExitCode::from(how.code())
+}
+
+async fn run(cli: Cli) -> Result<Exit> {
+    let client = || connect::client(&cli.connection);
     match &cli.command {
         Command::Enrich(args) => Ok(match enrich::run(args, &cli.connection).await? {
-            enrich::Outcome::AllCompleted => 0,
-            enrich::Outcome::SomeFailed => 2,
+            enrich::Outcome::AllCompleted => Exit::Done,
+            enrich::Outcome::SomeFailed => Exit::RowsFailed,
+            enrich::Outcome::Submitted => Exit::Done,
         }),
         Command::Groups(command) => {
-            commands::groups(&connect::client(&cli.connection)?, command).await?;
-            Ok(0)
+            commands::groups(&client()?, command).await?;
+            Ok(Exit::Done)
         }
         Command::Runs(command) => {
-            commands::runs(&connect::client(&cli.connection)?, command).await?;
-            Ok(0)
+            commands::runs(&client()?, command).await?;
+            Ok(Exit::Done)
+        }
+        Command::Research(command) => {
+            research::research(&client()?, command).await?;
+            Ok(Exit::Done)
+        }
+        Command::Search(args) => web::search(&client()?, args).await,
+        Command::Extract(args) => web::extract(&client()?, args).await,
+        Command::Chat(args) => {
+            chat::chat(&client()?, args).await?;
+            Ok(Exit::Done)
         }
         Command::Completions { shell } => {
             // Into memory first: `generate` panics when its writer fails.
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "parallel-web", &mut script);
             fail::to_stdout(|out| out.write_all(&script))?;
-            Ok(0)
+            Ok(Exit::Done)
         }
     }
 }

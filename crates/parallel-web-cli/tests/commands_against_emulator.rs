@@ -14,19 +14,9 @@ use std::process::{Output, Stdio};
 use parallel_web_tests::EmulatorProcess;
 use serde_json::Value;
 use support::{
-    COMPANIES, api_operations, block_on, cli, group_of, ledger, read_csv, run, scratch, stats,
+    COMPANIES, api_operations, block_on, cli, group_of, ledger, pw, read_csv, run, scratch, stats,
+    stderr_of,
 };
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Runs `parallel-web <args>` against `emu` and returns its output.
-fn pw(emu: &EmulatorProcess, dir: &Path, args: &[&str]) -> Output {
-    let mut c = cli(emu, dir);
-    c.args(args);
-    run(c)
-}
 
 /// Stdout as one JSON document, after checking the exit status was 0.
 fn json_of(out: &Output) -> Value {
@@ -44,11 +34,16 @@ fn jsonl_of(out: &Output) -> Vec<Value> {
         .collect()
 }
 
-/// Exit status 1, one line on stderr containing every one of `words`, and
-/// nothing on stdout.
-fn assert_fails_saying(out: &Output, words: &[&str]) {
+/// The exit statuses of the README's table that these tests expect.
+const USAGE: i32 = 64;
+const API: i32 = 4;
+const TIMEOUT: i32 = 5;
+
+/// Exit status `code`, one line on stderr containing every one of `words`,
+/// and nothing on stdout.
+fn assert_fails_saying(out: &Output, code: i32, words: &[&str]) {
     let stderr = stderr_of(out);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
     assert!(
         out.stdout.is_empty(),
         "{}",
@@ -107,11 +102,11 @@ fn groups_create_prints_the_new_group_with_its_metadata() {
 }
 
 #[test]
-fn groups_create_with_metadata_not_written_key_equals_value_exits_1_and_creates_nothing() {
+fn groups_create_with_metadata_not_written_key_equals_value_is_a_usage_error_and_creates_nothing() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
     let dir = scratch("cmd-create-bad");
     let out = pw(&emu, &dir, &["groups", "create", "--metadata", "team"]);
-    assert_fails_saying(&out, &["--metadata \"team\"", "key=value"]);
+    assert_fails_saying(&out, USAGE, &["--metadata \"team\"", "key=value"]);
     assert_eq!(stats(&emu)["groups"], 0);
 }
 
@@ -150,11 +145,11 @@ fn groups_status_prints_the_groups_counts_as_the_emulator_holds_them() {
 }
 
 #[test]
-fn groups_status_of_an_unknown_group_exits_1_saying_it_was_not_found() {
+fn groups_status_of_an_unknown_group_is_an_api_failure_saying_it_was_not_found() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
     let dir = scratch("cmd-status-unknown");
     let out = pw(&emu, &dir, &["groups", "status", "tgrp_nosuchgroup"]);
-    assert_fails_saying(&out, &["404", "not found"]);
+    assert_fails_saying(&out, API, &["404", "not found"]);
 }
 
 // ---- groups wait ----
@@ -206,7 +201,7 @@ fn groups_wait_returns_once_every_run_finished_and_prints_the_final_status() {
 }
 
 #[test]
-fn groups_wait_that_runs_out_of_max_wait_exits_1_saying_so() {
+fn groups_wait_that_runs_out_of_max_wait_is_a_timeout_saying_so() {
     // Runs take 10 to 60 s at time scale 1: far longer than --max-wait 1.
     let emu = EmulatorProcess::spawn(&["--time-scale", "1"]);
     let dir = scratch("cmd-wait-max");
@@ -228,7 +223,7 @@ fn groups_wait_that_runs_out_of_max_wait_exits_1_saying_so() {
             .unwrap();
     });
     let out = pw(&emu, &dir, &["groups", "wait", &id, "--max-wait", "1"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(out.status.code(), Some(TIMEOUT), "{}", stderr_of(&out));
     assert!(out.stdout.is_empty());
     let last = stderr_of(&out)
         .trim_end()
@@ -243,11 +238,11 @@ fn groups_wait_that_runs_out_of_max_wait_exits_1_saying_so() {
 }
 
 #[test]
-fn groups_wait_on_an_unknown_group_exits_1_saying_it_was_not_found() {
+fn groups_wait_on_an_unknown_group_is_an_api_failure_saying_it_was_not_found() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
     let dir = scratch("cmd-wait-unknown");
     let out = pw(&emu, &dir, &["groups", "wait", "tgrp_nosuchgroup"]);
-    assert_fails_saying(&out, &["404", "not found"]);
+    assert_fails_saying(&out, API, &["404", "not found"]);
 }
 
 // ---- groups runs ----
@@ -339,13 +334,13 @@ fn groups_runs_lists_the_group_as_jsonl() {
 }
 
 #[test]
-fn groups_runs_with_an_unknown_status_exits_1_listing_the_statuses_and_sends_nothing() {
+fn groups_runs_with_an_unknown_status_is_a_usage_error_listing_the_statuses_and_sends_nothing() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
     let dir = scratch("cmd-runs-bad-status");
     let created = json_of(&pw(&emu, &dir, &["groups", "create"]));
     let id = created["taskgroup_id"].as_str().unwrap();
     let out = pw(&emu, &dir, &["groups", "runs", id, "--status", "done"]);
-    assert_fails_saying(&out, &["--status \"done\"", "completed", "failed"]);
+    assert_fails_saying(&out, USAGE, &["--status \"done\"", "completed", "failed"]);
     assert_eq!(
         api_operations(&emu),
         ["task_group_create"],
@@ -354,11 +349,11 @@ fn groups_runs_with_an_unknown_status_exits_1_listing_the_statuses_and_sends_not
 }
 
 #[test]
-fn groups_runs_of_an_unknown_group_exits_1_saying_it_was_not_found() {
+fn groups_runs_of_an_unknown_group_is_an_api_failure_saying_it_was_not_found() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
     let dir = scratch("cmd-runs-unknown");
     let out = pw(&emu, &dir, &["groups", "runs", "tgrp_nosuchgroup"]);
-    assert_fails_saying(&out, &["404", "not found"]);
+    assert_fails_saying(&out, API, &["404", "not found"]);
 }
 
 // ---- runs result ----
@@ -378,11 +373,11 @@ fn runs_result_prints_the_runs_own_output() {
 }
 
 #[test]
-fn runs_result_of_an_unknown_run_exits_1_saying_it_was_not_found() {
+fn runs_result_of_an_unknown_run_is_an_api_failure_saying_it_was_not_found() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
     let dir = scratch("cmd-result-unknown");
     let out = pw(&emu, &dir, &["runs", "result", "trun_nosuchrun"]);
-    assert_fails_saying(&out, &["404", "not found"]);
+    assert_fails_saying(&out, API, &["404", "not found"]);
 }
 
 // ---- completions, the command line, stdout ----
@@ -411,7 +406,7 @@ fn completions_print_a_script_naming_every_subcommand() {
 }
 
 #[test]
-fn a_wrong_command_line_exits_1_not_2_which_means_some_rows_failed() {
+fn a_wrong_command_line_exits_64_not_2_which_means_some_rows_failed() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
     let dir = scratch("cmd-usage");
     for args in [
@@ -423,7 +418,7 @@ fn a_wrong_command_line_exits_1_not_2_which_means_some_rows_failed() {
     ] {
         let out = pw(&emu, &dir, args);
         let stderr = stderr_of(&out);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(USAGE), "{args:?}: {stderr}");
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
         assert!(stderr.contains("--help"), "{args:?}: {stderr}");
     }

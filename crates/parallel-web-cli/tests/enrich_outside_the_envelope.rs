@@ -15,7 +15,7 @@ use parallel_web_tests::{EmulatorProcess, TEST_API_KEY};
 use serde_json::Value;
 use support::{
     CLI, api_operations, assert_rows_got_their_own_results, cli, read_jsonl, run, scratch,
-    spawn_paused_at, stats, write_jsonl,
+    spawn_paused_at, stats, stderr_of, write_jsonl,
 };
 
 const ENRICH: [&str; 7] = [
@@ -39,10 +39,6 @@ fn scaled_rows() -> usize {
 
 fn emulator() -> EmulatorProcess {
     EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "9"])
-}
-
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Every output row completed, under a run of its own that was sent
@@ -235,12 +231,13 @@ fn killed_after_the_post_then_rerun_on_a_reversed_input_creates_each_row_once() 
     write_jsonl(&dir.join("in.jsonl"), n);
     let mut first = cli(&emu, &dir);
     first.args(ENRICH);
-    // After the first call's POSTs were answered (up to 4,000 rows), before
+    // After the first call's POSTs were answered (up to 16,000 rows: the
+    // CLI's ROWS_PER_CALL), before
     // their run ids were journaled.
     let mut child = spawn_paused_at(first, "posted:1");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(stats(&emu)["runs_created"], n.min(4_000));
+    assert_eq!(stats(&emu)["runs_created"], n.min(16_000));
 
     let text = std::fs::read_to_string(dir.join("in.jsonl")).unwrap();
     let reversed: Vec<&str> = text.lines().rev().collect();
@@ -319,7 +316,7 @@ fn input_columns_named_like_output_columns_are_refused_before_anything_is_sent()
     let mut c = cli(&emu, &dir);
     c.args(["enrich", "in.csv", "-o", "out.csv", "--column", "ceo: CEO"]);
     let out = run(c);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64));
     let stderr = stderr_of(&out);
     assert!(
         stderr.contains("\"ceo\"")
@@ -351,7 +348,7 @@ fn an_output_naming_the_input_directly_or_by_a_link_is_refused() {
         let mut c = cli(&emu, &dir);
         c.args(["enrich", "in.jsonl", "-o", output, "--column", "ceo"]);
         let out = run(c);
-        assert_eq!(out.status.code(), Some(1), "-o {output}");
+        assert_eq!(out.status.code(), Some(64), "-o {output}");
         assert!(stderr_of(&out).contains("is the input"), "-o {output}");
         assert_eq!(std::fs::read(dir.join("in.jsonl")).unwrap(), original);
     }
@@ -388,7 +385,7 @@ fn an_input_refused_during_checks_leaves_no_journal_behind() {
     std::fs::write(dir.join("in.csv"), "name,site\nA,a.com\nB\n").unwrap();
     let mut c = cli(&emu, &dir);
     c.args(["enrich", "in.csv", "-o", "out.csv", "--column", "ceo"]);
-    assert_eq!(run(c).status.code(), Some(1));
+    assert_eq!(run(c).status.code(), Some(64));
     let left: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -426,7 +423,7 @@ fn an_empty_base_url_is_an_error_naming_the_variable_not_the_production_url() {
         (groups, "PARALLEL_BASE_URL"),
     ] {
         let out = run(c);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(64));
         let stderr = stderr_of(&out);
         assert!(
             stderr.contains(name) && stderr.contains("empty"),

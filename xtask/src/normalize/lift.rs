@@ -15,6 +15,8 @@ fn stream_item_name(path: &str) -> Option<&'static str> {
         Some("TaskGroupRunStreamItem")
     } else if path.contains("/tasks/runs/") && path.ends_with("/events") {
         Some("TaskRunEventStreamItem")
+    } else if path.starts_with("/v1beta/findall/runs/") && path.ends_with("/events") {
+        Some("FindAllEventStreamItem")
     } else {
         None
     }
@@ -22,7 +24,8 @@ fn stream_item_name(path: &str) -> Option<&'static str> {
 
 /// Lifts each inline `text/event-stream` response schema into
 /// `components.schemas` (`TaskGroupEventStreamItem`, `TaskGroupRunStreamItem`,
-/// `TaskRunEventStreamItem`) and leaves a `$ref` behind.
+/// `TaskRunEventStreamItem`, `FindAllEventStreamItem`) and leaves a `$ref`
+/// behind.
 ///
 /// progenitor answers a non-JSON response with raw bytes and ignores its
 /// schema, so without this the event unions would never be generated. The GA
@@ -86,6 +89,19 @@ pub const OPEN_ENUMS: &[(&str, &str, &str)] = &[
         "type",
         "TaskRunProgressMessageEventType",
     ),
+    ("FindAllRunStatus", "status", "FindAllStatus"),
+    (
+        "FindAllRunStatus",
+        "termination_reason",
+        "FindAllTerminationReason",
+    ),
+    ("FindAllCandidate", "match_status", "FindAllMatchStatus"),
+    (
+        "FindAllCandidateMatchStatusEvent",
+        "type",
+        "FindAllCandidateEventType",
+    ),
+    ("MonitorResponse", "status", "MonitorStatus"),
 ];
 
 /// Inline schemas the client replaces with a handwritten type: (component,
@@ -181,6 +197,21 @@ fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Re
              update OPEN_ENUMS in xtask/src/normalize/lift.rs"
         ));
     }
+    // A nullable enum (`anyOf: [{enum}, {type: null}]`): the enum
+    // alternative is lifted, the union stays nullable.
+    let inline = match nullable_alternative(inline) {
+        Some((key, index)) => &mut inline[key][index],
+        None => inline,
+    };
+    if let Some(reference) = inline.get("$ref") {
+        if *reference == component_ref(name)["$ref"] {
+            return Ok(());
+        }
+        return Err(format!(
+            "{component}.{property} now refers to {reference}, not {name}; \
+             update OPEN_ENUMS in xtask/src/normalize/lift.rs"
+        ));
+    }
     if inline.get("enum").is_none() {
         return Err(format!(
             "{component}.{property} is neither a $ref nor an enum"
@@ -217,6 +248,29 @@ fn lift_enum(doc: &mut Value, component: &str, property: &str, name: &str) -> Re
         }
     }
     Ok(())
+}
+
+/// Where the one non-null alternative of a nullable `anyOf`/`oneOf` is
+/// (keyword and index), if `schema` is one; or the single `allOf` entry the
+/// normalised form of such a union has (`allOf: [{$ref}], nullable: true`).
+fn nullable_alternative(schema: &Value) -> Option<(&'static str, usize)> {
+    if schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .is_some_and(|all| all.len() == 1)
+    {
+        return Some(("allOf", 0));
+    }
+    let key = ["anyOf", "oneOf"]
+        .into_iter()
+        .find(|key| schema.get(*key).is_some())?;
+    let alternatives = schema.get(key)?.as_array()?;
+    let is_null = |a: &Value| a.get("type").and_then(Value::as_str) == Some("null");
+    if alternatives.len() != 2 || !alternatives.iter().any(is_null) {
+        return None;
+    }
+    let index = alternatives.iter().position(|a| !is_null(a))?;
+    Some((key, index))
 }
 
 fn components_schemas(doc: &mut Value) -> Result<&mut Map<String, Value>, String> {
@@ -366,6 +420,40 @@ mod tests {
             schemas["WarningType"],
             json!({"type": "string", "enum": ["warning"]})
         );
+    }
+
+    #[test]
+    fn a_nullable_open_enum_is_lifted_and_stays_nullable() {
+        let mut doc = json!({
+            "paths": {},
+            "components": {"schemas": {"FindAllRunStatus": {"properties": {
+                "termination_reason": {"anyOf": [
+                    {"type": "string", "enum": ["timeout", "user_cancelled"]},
+                    {"type": "null"}
+                ], "title": "Termination Reason"}
+            }}}}
+        });
+        lift_open_enums(&mut doc).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["FindAllRunStatus"]["properties"]["termination_reason"],
+            json!({"anyOf": [component_ref("FindAllTerminationReason"), {"type": "null"}], "title": "Termination Reason"})
+        );
+        assert_eq!(
+            schemas["FindAllTerminationReason"],
+            json!({"type": "string", "enum": ["timeout", "user_cancelled"]})
+        );
+        let before = doc.clone();
+        lift_open_enums(&mut doc).unwrap();
+        assert_eq!(doc, before, "lifting twice changes nothing");
+        // The normalised form of the nullable reference is left alone too.
+        let property = "/components/schemas/FindAllRunStatus/properties/termination_reason";
+        *doc.pointer_mut(property).unwrap() = json!({
+            "allOf": [component_ref("FindAllTerminationReason")], "nullable": true
+        });
+        let normalised = doc.clone();
+        lift_open_enums(&mut doc).unwrap();
+        assert_eq!(doc, normalised);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod nullable;
 mod prune;
 mod rename;
 mod scope;
+mod unions;
 pub mod visit;
 
 use serde_json::Value;
@@ -75,6 +76,7 @@ pub fn normalize(mut doc: Value) -> Result<Value, String> {
     prune::prune_components(&mut doc);
     component_names::rename_components(&mut doc)?;
     for_each_schema(&mut doc, &mut rewrite_schema);
+    unions::most_specific_first(&mut doc);
     scope::set_openapi_version(&mut doc);
     Ok(doc)
 }
@@ -146,7 +148,7 @@ mod tests {
         let doc = normalize(our_spec()).unwrap();
         assert_eq!(doc["openapi"], "3.0.3");
         let operations = operations(&doc);
-        assert_eq!(operations.len(), 23);
+        assert_eq!(operations.len(), 44);
         for (name, operation) in &operations {
             let id = operation["operationId"].as_str().unwrap();
             assert_eq!(rename::short_operation_id(id), Some(id), "{name}");

@@ -90,6 +90,72 @@ const RENAMES: &[(&str, &str)] = &[
         "chat_completions_v1beta_chat_completions_post",
         "chat_completions",
     ),
+    // FindAll lives under /v1beta only; as for chat, no `beta_` prefix.
+    (
+        "findall_candidates_v1beta_findall_candidates_post",
+        "findall_candidates",
+    ),
+    (
+        "ingest_findall_run_v1beta_findall_ingest_post",
+        "findall_ingest",
+    ),
+    ("findall_runs_v1_v1beta_findall_runs_post", "findall_create"),
+    (
+        "findall_runs_v1_get_v1beta_findall_runs__findall_id__get",
+        "findall_retrieve",
+    ),
+    (
+        "cancel_findall_run_v1beta_findall_runs__findall_id__cancel_post",
+        "findall_cancel",
+    ),
+    (
+        "enrich_findall_run_v1beta_findall_runs__findall_id__enrich_post",
+        "findall_enrich",
+    ),
+    (
+        "get_findall_events_v1beta_findall_runs__findall_id__events_get",
+        "findall_events",
+    ),
+    (
+        "extend_findall_run_v1beta_findall_runs__findall_id__extend_post",
+        "findall_extend",
+    ),
+    (
+        "get_findall_result_v1beta_findall_runs__findall_id__result_get",
+        "findall_result",
+    ),
+    (
+        "get_findall_schema_v1beta_findall_runs__findall_id__schema_get",
+        "findall_schema",
+    ),
+    ("create_monitor_v1_monitors_post", "monitor_create"),
+    ("list_monitors_v1_monitors_get", "monitor_list"),
+    (
+        "retrieve_monitor_v1_monitors__monitor_id__get",
+        "monitor_retrieve",
+    ),
+    (
+        "cancel_monitor_v1_monitors__monitor_id__cancel_post",
+        "monitor_cancel",
+    ),
+    (
+        "list_monitor_events_v1_monitors__monitor_id__events_get",
+        "monitor_events",
+    ),
+    (
+        "trigger_monitor_run_v1_monitors__monitor_id__trigger_post",
+        "monitor_trigger",
+    ),
+    (
+        "update_monitor_v1_monitors__monitor_id__update_post",
+        "monitor_update",
+    ),
+    // In the newest official SDK only (no published document lists them):
+    // our own names, which pass through.
+    ("findall_entity_search", "findall_entity_search"),
+    ("memory_retrieve", "memory_retrieve"),
+    ("memory_clear", "memory_clear"),
+    ("memory_evict", "memory_evict"),
 ];
 
 /// The short name for `id`, if `id` is an official id or already short.

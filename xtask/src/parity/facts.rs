@@ -323,7 +323,7 @@ mod tests {
                 "operationId": "x",
                 "parameters": [{"name": "run_id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/R"}}}}}
-            }}, "/v1beta/findall/runs": {"post": {}}},
+            }}, "/v1alpha/monitors": {"post": {}}},
             "components": {"schemas": {
                 "R": {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer", "default": 3}}},
                 "Unused": {"type": "string"}
@@ -341,6 +341,6 @@ mod tests {
             "required=true, type=integer, nullable=false, default=3"
         );
         assert!(!facts.contains_key("schema Unused"));
-        assert!(!facts.keys().any(|k| k.contains("findall")));
+        assert!(!facts.keys().any(|k| k.contains("v1alpha")));
     }
 }

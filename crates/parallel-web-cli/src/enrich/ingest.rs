@@ -91,7 +91,7 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matc
         ));
     }
     if count == 0 {
-        return Err(Failure::new(format!("{}: no rows to enrich", plan.input)));
+        return Err(Failure::usage(format!("{}: no rows to enrich", plan.input)));
     }
     journal.finish_ingest(&columns)
 }
@@ -119,7 +119,7 @@ fn check_clashes(plan: &Plan, columns: &[String]) -> Result<()> {
             "; an input that is the output of an earlier enrichment: drop its _run_id, _status and _error columns first",
         );
     }
-    Err(Failure::new(text))
+    Err(Failure::usage(text))
 }
 
 /// Fails, listing them, if some rows' input plus the spec is over the
@@ -153,7 +153,7 @@ fn missing_column<'a>(
     columns: impl Iterator<Item = &'a String>,
 ) -> Failure {
     let list: Vec<&str> = columns.map(String::as_str).collect();
-    Failure::new(format!(
+    Failure::usage(format!(
         "{input}: there is no input column {missing:?}; its columns are: {}",
         list.join(", ")
     ))
@@ -168,5 +168,5 @@ fn problems_failure(input: &str, what: &str, shown: Vec<String>, count: usize) -
     if more > 0 {
         text.push_str(&format!("\n  ... and {more} more"));
     }
-    Failure::new(text)
+    Failure::usage(text)
 }

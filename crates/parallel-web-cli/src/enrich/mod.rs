@@ -8,8 +8,9 @@
 //! results, and `write_output` below writes the table.
 
 mod ingest;
-mod plan;
+pub(crate) mod plan;
 mod results;
+mod status;
 mod submit;
 
 use std::ops::ControlFlow;
@@ -19,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use parallel_web::{Client, MAX_RUNS_PER_POST, RunInput};
 use serde_json::{Map, Value};
 
-use crate::cli::{Connection, EnrichArgs};
+use crate::cli::{Connection, EnrichArgs, EnrichCommand};
 use crate::fail::{Failure, Result};
 use crate::journal::{Journal, Matched, Stored};
 use crate::lock::JournalLock;
@@ -35,12 +36,22 @@ pub enum Outcome {
     AllCompleted,
     /// Some rows failed; they are in the output with their error (exit 2).
     SomeFailed,
+    /// `--no-wait`: every row was submitted, nothing collected yet (exit
+    /// 0); also `enrich status`.
+    Submitted,
 }
 
 /// Runs `parallel-web enrich`.
 pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
+    if let Some(EnrichCommand::Status { target, json }) = &args.command {
+        status::show(target, *json, conn).await?;
+        return Ok(Outcome::Submitted);
+    }
     let mut plan = Plan::from_args(args)?;
-    let in_format = Format::of(&plan.input)?;
+    let in_format = match plan.source_format {
+        Some(format) => format,
+        None => Format::of(&plan.input)?,
+    };
     let out_format = Format::of(&plan.output)?;
     if args.dry_run {
         dry_run(&mut plan, in_format)?;
@@ -49,7 +60,7 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
     let client = crate::connect::client(conn)?;
     check_writable(&plan.output)?;
     if plan.input != "-" && !std::path::Path::new(&plan.input).is_file() {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "cannot read the input {}: no such file",
             plan.input
         )));
@@ -120,6 +131,18 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
         client.settle_window(),
     )
     .await?;
+    if args.no_wait {
+        let p = lock(&progress);
+        p.finish();
+        p.note(&format!(
+            "submitted: {rows} rows in group {}; run the same command without --no-wait to collect the results (`parallel-web enrich status {}` shows where they stand)",
+            group.id(),
+            journal_path.display()
+        ));
+        drop(p);
+        crate::fail::to_stdout(|out| writeln!(out, "{}", group.id()))?;
+        return Ok(Outcome::Submitted);
+    }
     results::collect(&group, &mut journal, &progress).await?;
     lock(&progress).finish();
 
@@ -147,13 +170,13 @@ fn refuse_overwriting_input(plan: &Plan, journal: &Path) -> Result<()> {
     }
     let is_input = |path: &Path| same_file::is_same_file(&plan.input, path).unwrap_or(false);
     if plan.output != "-" && is_input(Path::new(&plan.output)) {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "the output {} is the input {} (the same file, or a link to it): writing it would replace the input; name another output file with -o",
             plan.output, plan.input
         )));
     }
     if is_input(journal) {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "the journal {} is the input {}: name another file with --journal",
             journal.display(),
             plan.input
@@ -237,7 +260,7 @@ fn dry_run(plan: &mut Plan, format: Format) -> Result<()> {
     let mut columns = Vec::new();
     let header = read::for_each_row(&plan.input, format, |item| {
         let row = item.map_err(|bad| {
-            Failure::new(format!(
+            Failure::usage(format!(
                 "{}: line {}: {}",
                 plan.input, bad.line, bad.message
             ))

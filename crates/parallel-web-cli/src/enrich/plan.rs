@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::cli::EnrichArgs;
 use crate::fail::{Failure, Result};
+use crate::table::Format;
 
 /// The processor when neither `--processor` nor a config names one.
 pub const DEFAULT_PROCESSOR: &str = "core";
@@ -35,16 +36,22 @@ pub struct Plan {
     input_descriptions: Map<String, Value>,
     /// The processor.
     pub processor: String,
+    /// The input's format, when the config's `source_type` names it (else
+    /// the file's extension decides).
+    pub source_format: Option<Format>,
     /// Metadata for the group and every run.
     pub metadata: Vec<(String, String)>,
 }
 
 /// A `parallel-cli enrich run` config; fields it has that this tool does
-/// not need (such as `source_type`) are ignored.
+/// not need are ignored.
 #[derive(Debug, Default, Deserialize)]
 struct Config {
     source: Option<String>,
     target: Option<String>,
+    /// How to read `source`: `csv` or `json` (`duckdb` and `bigquery`
+    /// are refused with what to do instead).
+    source_type: Option<String>,
     #[serde(default)]
     source_columns: Vec<ColumnDef>,
     #[serde(default)]
@@ -68,11 +75,11 @@ impl Plan {
             None => Config::default(),
         };
         let input = args.input.clone().or(config.source).ok_or_else(|| {
-            Failure::new("no input: name the input table (or `source` in --config)")
+            Failure::usage("no input: name the input table (or `source` in --config)")
         })?;
         let output =
             args.output.clone().or(config.target).ok_or_else(|| {
-                Failure::new("no output: pass -o OUTPUT (or `target` in --config)")
+                Failure::usage("no output: pass -o OUTPUT (or `target` in --config)")
             })?;
 
         let mut properties = Map::new();
@@ -82,7 +89,7 @@ impl Plan {
             !config.enriched_columns.is_empty(),
         ];
         if given.iter().filter(|g| **g).count() > 1 {
-            return Err(Failure::new(
+            return Err(Failure::usage(
                 "give the columns to add one way: --column, --output-schema or the config's enriched_columns",
             ));
         }
@@ -98,17 +105,11 @@ impl Plan {
                 add_property(&mut properties, c.name.clone(), schema)?;
             }
             if properties.is_empty() {
-                return Err(Failure::new(
+                return Err(Failure::usage(
                     "no columns to add: pass --column 'name: description' (repeatable), --output-schema FILE or --config FILE",
                 ));
             }
-            let required: Vec<&String> = properties.keys().collect();
-            json!({
-                "type": "object",
-                "properties": properties,
-                "required": required,
-                "additionalProperties": false,
-            })
+            object_schema(properties)
         };
         let enriched: Vec<String> = output_schema
             .get("properties")
@@ -117,7 +118,7 @@ impl Plan {
             .unwrap_or_default();
         for name in &enriched {
             if STATUS_COLUMNS.contains(&name.as_str()) {
-                return Err(Failure::new(format!(
+                return Err(Failure::usage(format!(
                     "the column name {name:?} is the tool's own; choose another"
                 )));
             }
@@ -142,12 +143,17 @@ impl Plan {
                 kv.split_once('=')
                     .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
                     .ok_or_else(|| {
-                        Failure::new(format!("--metadata {kv:?}: write it as key=value"))
+                        Failure::usage(format!("--metadata {kv:?}: write it as key=value"))
                     })
             })
             .collect::<Result<Vec<_>>>()?;
 
+        let source_format = match config.source_type.as_deref() {
+            None => None,
+            Some(kind) => Some(source_format(kind, &input)?),
+        };
         let mut plan = Plan {
+            source_format,
             input,
             output,
             spec: TaskSpec::auto(),
@@ -200,13 +206,13 @@ impl Plan {
 
     fn build_spec(&self, output: Value, input: Option<Value>) -> Result<TaskSpec> {
         let spec = TaskSpec::from_json_schemas(input, output).map_err(|e| {
-            Failure::new(format!(
+            Failure::usage(format!(
                 "the columns to add do not make a valid task spec: {}",
                 crate::fail::chain(&e)
             ))
         })?;
         spec.validate().map_err(|e| {
-            Failure::new(format!(
+            Failure::usage(format!(
                 "the task spec is over the API's limits: {}",
                 crate::fail::chain(&e)
             ))
@@ -229,6 +235,46 @@ impl Plan {
     }
 }
 
+/// The format a config's `source_type` names for `input`: `csv`, or `json`
+/// (a `.jsonl` file is read as JSON lines, anything else as one array).
+fn source_format(kind: &str, input: &str) -> Result<Format> {
+    match kind.trim().to_ascii_lowercase().as_str() {
+        "csv" => Ok(Format::Csv),
+        "json" => Ok(match Format::of(input) {
+            Ok(Format::Jsonl) => Format::Jsonl,
+            _ => Format::Json,
+        }),
+        "duckdb" | "bigquery" => Err(Failure::usage(format!(
+            "source_type {kind:?}: this tool reads files only; export the table to CSV or JSON and name that file as `source`"
+        ))),
+        other => Err(Failure::usage(format!(
+            "source_type {other:?} is not one this tool reads; use csv or json"
+        ))),
+    }
+}
+
+/// The object schema that `--column` flags describe (every column
+/// required), or `None` when there are none.
+pub(crate) fn schema_of_columns(columns: &[String]) -> Result<Option<Value>> {
+    let mut properties = Map::new();
+    for spec in columns {
+        let (name, schema) = parse_column(spec)?;
+        add_property(&mut properties, name, schema)?;
+    }
+    Ok((!properties.is_empty()).then(|| object_schema(properties)))
+}
+
+/// An object of these properties, each required, no others.
+fn object_schema(properties: Map<String, Value>) -> Value {
+    let required: Vec<&String> = properties.keys().collect();
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
 /// `name: description`, `name:type` or `name:type: description`.
 fn parse_column(spec: &str) -> Result<(String, Value)> {
     let (name, rest) = match spec.split_once(':') {
@@ -236,7 +282,7 @@ fn parse_column(spec: &str) -> Result<(String, Value)> {
         None => (spec.trim(), ""),
     };
     if name.is_empty() {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "--column {spec:?}: no name; write it as 'name: description' or 'name:type: description'"
         )));
     }
@@ -255,25 +301,50 @@ fn parse_column(spec: &str) -> Result<(String, Value)> {
 
 /// The JSON Schema of one added column.
 fn column_schema(name: &str, kind: Option<&str>, description: Option<&str>) -> Result<Value> {
-    let mut schema = match kind.map(str::trim).unwrap_or("string") {
-        "str" | "string" | "text" => json!({ "type": "string" }),
-        "int" | "integer" => json!({ "type": "integer" }),
-        "float" | "number" => json!({ "type": "number" }),
-        "bool" | "boolean" => json!({ "type": "boolean" }),
-        "list" | "array" => json!({ "type": "array", "items": { "type": "string" } }),
-        other => {
-            return Err(Failure::new(format!(
-                "column {name:?}: unknown type {other:?}; use string, integer, number, boolean or list"
-            )));
-        }
-    };
+    let kind = kind.map(str::trim).unwrap_or("string");
+    let mut schema = type_schema(kind).ok_or_else(|| {
+        Failure::usage(format!(
+            "column {name:?}: unknown type {kind:?}; use str, int, float, bool, date, datetime, \
+             list[T] or T | None (also string, integer, number, boolean, list)"
+        ))
+    })?;
     schema["description"] = Value::String(description.unwrap_or(name).to_owned());
     Ok(schema)
 }
 
+/// The JSON Schema of a column type: `parallel-cli`'s type names (`str`,
+/// `int`, `float`, `bool`, `date`, `datetime`, `list[T]`, `T | None`),
+/// mapped as pydantic maps those Python types, and JSON Schema's own
+/// names. `None` for a type neither knows.
+fn type_schema(kind: &str) -> Option<Value> {
+    let kind = kind.trim();
+    if let Some(inner) = kind
+        .strip_suffix("None")
+        .and_then(|k| k.trim_end().strip_suffix('|'))
+    {
+        let inner = type_schema(inner)?;
+        return Some(json!({ "anyOf": [inner, { "type": "null" }] }));
+    }
+    if let Some(inner) = kind.strip_prefix("list[").and_then(|k| k.strip_suffix(']')) {
+        return Some(json!({ "type": "array", "items": type_schema(inner)? }));
+    }
+    Some(match kind {
+        "str" | "string" | "text" => json!({ "type": "string" }),
+        "int" | "integer" => json!({ "type": "integer" }),
+        "float" | "number" => json!({ "type": "number" }),
+        "bool" | "boolean" => json!({ "type": "boolean" }),
+        "date" => json!({ "type": "string", "format": "date" }),
+        "datetime" => json!({ "type": "string", "format": "date-time" }),
+        "list" | "array" => json!({ "type": "array", "items": { "type": "string" } }),
+        _ => return None,
+    })
+}
+
 fn add_property(properties: &mut Map<String, Value>, name: String, schema: Value) -> Result<()> {
     if properties.contains_key(&name) {
-        return Err(Failure::new(format!("the column {name:?} is given twice")));
+        return Err(Failure::usage(format!(
+            "the column {name:?} is given twice"
+        )));
     }
     properties.insert(name, schema);
     Ok(())
@@ -281,20 +352,20 @@ fn add_property(properties: &mut Map<String, Value>, name: String, schema: Value
 
 fn read_config(path: &Path) -> Result<Config> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(format!("cannot read the config {}: {e}", path.display())))?;
+        .map_err(|e| Failure::usage(format!("cannot read the config {}: {e}", path.display())))?;
     serde_norway::from_str(&text)
-        .map_err(|e| Failure::new(format!("the config {} is not valid: {e}", path.display())))
+        .map_err(|e| Failure::usage(format!("the config {} is not valid: {e}", path.display())))
 }
 
-fn read_output_schema(path: &Path) -> Result<Value> {
+pub(crate) fn read_output_schema(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::new(format!(
+        Failure::usage(format!(
             "cannot read the output schema {}: {e}",
             path.display()
         ))
     })?;
     let schema: Value = serde_json::from_str(&text).map_err(|e| {
-        Failure::new(format!(
+        Failure::usage(format!(
             "the output schema {} is not JSON: {e}",
             path.display()
         ))
@@ -304,7 +375,7 @@ fn read_output_schema(path: &Path) -> Result<Value> {
         .and_then(Value::as_object)
         .is_some_and(|p| !p.is_empty());
     if !has_properties {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "the output schema {} must be an object schema with `properties` (one per column to add)",
             path.display()
         )));
@@ -335,6 +406,71 @@ mod tests {
         assert_eq!(s["description"], "see https://example.com");
         assert!(parse_column("x:colour: nope").is_err());
         assert!(parse_column(": nameless").is_err());
+    }
+
+    #[test]
+    fn every_type_parallel_cli_accepts_maps_to_the_json_schema_of_its_python_type() {
+        let string = json!({ "type": "string" });
+        let integer = json!({ "type": "integer" });
+        let number = json!({ "type": "number" });
+        let boolean = json!({ "type": "boolean" });
+        let date = json!({ "type": "string", "format": "date" });
+        let datetime = json!({ "type": "string", "format": "date-time" });
+        let scalars = [
+            ("str", &string),
+            ("int", &integer),
+            ("float", &number),
+            ("bool", &boolean),
+            ("date", &date),
+            ("datetime", &datetime),
+        ];
+        for (name, schema) in scalars {
+            assert_eq!(type_schema(name).as_ref(), Some(schema), "{name}");
+            let optional = json!({ "anyOf": [schema, { "type": "null" }] });
+            assert_eq!(
+                type_schema(&format!("{name} | None")),
+                Some(optional.clone())
+            );
+            assert_eq!(type_schema(&format!("{name}|None")), Some(optional));
+        }
+        for (name, schema) in &scalars[..4] {
+            let list = json!({ "type": "array", "items": schema });
+            assert_eq!(type_schema(&format!("list[{name}]")), Some(list), "{name}");
+        }
+        // JSON Schema's own names, as `--column name:type` takes them.
+        assert_eq!(type_schema("integer"), Some(integer));
+        assert_eq!(type_schema("list"), type_schema("list[str]"));
+        for unknown in [
+            "colour",
+            "list[colour]",
+            "| None",
+            "list[str",
+            "dict[str, int]",
+            "",
+        ] {
+            assert_eq!(type_schema(unknown), None, "{unknown:?}");
+        }
+        let refused = column_schema("c", Some("colour"), None).unwrap_err();
+        assert_eq!(refused.exit, crate::fail::Exit::Usage);
+        assert!(
+            refused.message.contains("\"colour\""),
+            "{}",
+            refused.message
+        );
+    }
+
+    #[test]
+    fn a_configs_source_type_names_the_input_format() {
+        assert_eq!(source_format("csv", "data.txt").unwrap(), Format::Csv);
+        assert_eq!(source_format("CSV", "data.json").unwrap(), Format::Csv);
+        assert_eq!(source_format("json", "data.txt").unwrap(), Format::Json);
+        assert_eq!(source_format("json", "data.jsonl").unwrap(), Format::Jsonl);
+        assert_eq!(source_format("json", "-").unwrap(), Format::Jsonl);
+        for refused in ["duckdb", "bigquery", "parquet"] {
+            let e = source_format(refused, "x").unwrap_err();
+            assert_eq!(e.exit, crate::fail::Exit::Usage, "{refused}");
+            assert!(e.message.contains(refused), "{}", e.message);
+        }
     }
 
     #[test]

@@ -18,8 +18,9 @@ use crate::progress::Progress;
 use crate::test_hook::checkpoint;
 
 /// Results journaled per transaction.
-const RESULTS_PER_COMMIT: usize = 1_000;
-/// How long to wait for a group before giving up (a rerun waits again).
+const RESULTS_PER_COMMIT: usize = 10_000;
+/// How long to wait for a group before giving up (a rerun waits again):
+/// a week, as `enrich --help` says.
 const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Waits until every run has finished and journals every result.
@@ -81,4 +82,23 @@ async fn read(group: &TaskGroup, journal: &mut Journal, cursor: Option<String>) 
     }
     journal.record_results(&batch, last_cursor.as_deref())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::MAX_WAIT;
+
+    #[test]
+    fn enrich_waits_a_week_for_its_group_as_its_help_says() {
+        assert_eq!(MAX_WAIT.as_secs(), 7 * 24 * 60 * 60);
+        let mut cli = crate::cli::Cli::command();
+        let help = cli
+            .find_subcommand_mut("enrich")
+            .expect("the enrich subcommand")
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("up to a week for the group"), "{help}");
+    }
 }

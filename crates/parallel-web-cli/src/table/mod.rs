@@ -31,7 +31,7 @@ impl Format {
         } else if lower.ends_with(".json") {
             Ok(Format::Json)
         } else {
-            Err(Failure::new(format!(
+            Err(Failure::usage(format!(
                 "{path}: unknown table format; name the file .csv, .jsonl or .json (or use - for JSONL on stdin/stdout)"
             )))
         }

@@ -76,13 +76,13 @@ fn read_csv(path: &str, source: impl Read, each: &mut Each<'_>) -> Result<Vec<St
         .map(str::to_owned)
         .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "{path}: the CSV file has no header line"
         )));
     }
     for (i, name) in header.iter().enumerate() {
         if header[..i].contains(name) {
-            return Err(Failure::new(format!(
+            return Err(Failure::usage(format!(
                 "{path}: the CSV header names the column {name:?} twice; rename one"
             )));
         }
@@ -183,7 +183,7 @@ fn read_json(path: &str, source: impl Read, each: &mut Each<'_>) -> Result<()> {
         None => {}
     }
     parsed.map_err(|e| {
-        Failure::new(format!(
+        Failure::usage(format!(
             "{path}: not a JSON array of objects ({e}); use .jsonl for one object per line"
         ))
     })

@@ -41,7 +41,7 @@ pub fn check_writable(path: &str) -> Result<()> {
     }
     let target = Path::new(path);
     if target.is_dir() {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "the output {path} is a directory; name a file"
         )));
     }

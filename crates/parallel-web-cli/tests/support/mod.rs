@@ -41,6 +41,23 @@ pub fn cli(emu: &EmulatorProcess, dir: &Path) -> Command {
     c
 }
 
+/// Runs `parallel-web <args>` against `emu` in `dir` to its end.
+pub fn pw(emu: &EmulatorProcess, dir: &Path, args: &[&str]) -> Output {
+    let mut c = cli(emu, dir);
+    c.args(args);
+    run(c)
+}
+
+/// What the command wrote on stdout (lossy UTF-8).
+pub fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What the command wrote on stderr (lossy UTF-8).
+pub fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Runs the command to its end, echoing its stderr into the test's output.
 pub fn run(mut c: Command) -> Output {
     let out = c.output().expect("run parallel-web");
