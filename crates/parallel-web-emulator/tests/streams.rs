@@ -379,10 +379,16 @@ async fn a_cursor_one_past_the_end_of_a_stream_is_422_and_the_last_position_is_n
         );
         let at_last = short.get(&format!("{path}?last_event_id={last}")).await;
         assert_eq!(at_last.status, 200, "{stream}: {}", at_last.text);
-        assert!(frames(&at_last.text).is_empty(), "{stream}: nothing after the last");
+        assert!(
+            frames(&at_last.text).is_empty(),
+            "{stream}: nothing after the last"
+        );
         let past = cursor(&long_frames[short_frames.len()]);
         let r = short.get(&format!("{path}?last_event_id={past}")).await;
         assert_eq!(r.status, 422, "{stream}: {}", r.text);
-        assert_eq!(r.json()["detail"][0]["loc"], json!(["query", "last_event_id"]));
+        assert_eq!(
+            r.json()["detail"][0]["loc"],
+            json!(["query", "last_event_id"])
+        );
     }
 }
