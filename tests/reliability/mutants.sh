@@ -17,8 +17,9 @@
 # (`--lib`, with a name filter) or, for code only integration tests reach
 # (the SDK's add_runs.rs: the `emulator` target; the CLI's submit and
 # results: the `parallel-web` binary against the emulator, plus the
-# binary's unit tests), those test targets; so a mutant is built into as
-# few test binaries as possible. Results go
+# binary's unit tests; the emulator's streams, validation and contract:
+# its unit tests and the HTTP test targets that drive them), those test
+# targets; so a mutant is built into as few test binaries as possible. Results go
 # to target/mutants/<module>/mutants.out (missed.txt lists survivors).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,6 +37,10 @@ MODULES=(
   "ids|parallel-web-emulator|crates/parallel-web-emulator/src/ids.rs|-C --lib|ids::|20"
   "submit|parallel-web-cli|crates/parallel-web-cli/src/enrich/submit.rs|-C --bin=parallel-web -C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
   "results|parallel-web-cli|crates/parallel-web-cli/src/enrich/results.rs|-C --bin=parallel-web -C --test=enrich_against_emulator -C --test=enrich_outside_the_envelope||90"
+  "events_stream|parallel-web-emulator|crates/parallel-web-emulator/src/handlers/events_stream.rs|-C --lib -C --test=streams -C --test=validation||20"
+  "runs_stream|parallel-web-emulator|crates/parallel-web-emulator/src/handlers/runs_stream.rs|-C --lib -C --test=streams -C --test=validation||20"
+  "validate|parallel-web-emulator|crates/parallel-web-emulator/src/validate.rs|-C --lib -C --test=validation -C --test=runs -C --test=groups||20"
+  "contract|parallel-web-emulator|crates/parallel-web-emulator/src/contract.rs|-C --lib -C --test=validation||20"
 )
 
 mkdir -p target/mutants

@@ -1039,4 +1039,461 @@ mod tests {
         );
         assert_eq!(looped[0].kind, "schema_error");
     }
+
+    /// The kinds of the errors `schema` finds in `value` (no `$ref`s to resolve).
+    fn kinds(schema: Value, value: Value) -> Vec<String> {
+        validate(&json!({}), &schema, &value, Direction::Request, &[])
+            .into_iter()
+            .map(|v| v.kind)
+            .collect()
+    }
+
+    /// A document whose schema `S0` refers to `S1`, …, `S{hops}`, the last one `end`.
+    fn ref_chain(hops: usize, end: Value) -> (Value, Value) {
+        let mut schemas = serde_json::Map::new();
+        for i in 0..hops {
+            schemas.insert(
+                format!("S{i}"),
+                json!({"$ref": format!("#/components/schemas/S{}", i + 1)}),
+            );
+        }
+        schemas.insert(format!("S{hops}"), end);
+        let root = json!({"components": {"schemas": schemas}});
+        (root, json!({"$ref": "#/components/schemas/S0"}))
+    }
+
+    #[test]
+    fn reference_chains_are_followed_for_64_hops_and_no_further() {
+        let string = json!({"type": "string"});
+        let (ok_root, ok) = ref_chain(63, string.clone());
+        let (long_root, long) = ref_chain(64, string);
+        // `S0` is reached by one hop from the outer `$ref`: 64 and 65 hops.
+        let check = |root: &Value, s: &Value, v: Value| {
+            validate(root, s, &v, Direction::Request, &[])
+                .into_iter()
+                .map(|v| v.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(check(&ok_root, &ok, json!("x")), Vec::<String>::new());
+        assert_eq!(check(&ok_root, &ok, json!(1)), ["string_type"]);
+        assert_eq!(check(&long_root, &long, json!("x")), ["schema_error"]);
+        assert!(matches_type(&ok_root, &ok, &json!("x"), 0));
+        assert!(!matches_type(&ok_root, &ok, &json!(1), 0));
+        assert!(!matches_type(&long_root, &long, &json!("x"), 0));
+        let walker = |root| Walker {
+            root,
+            direction: Direction::Request,
+            errors: Vec::new(),
+            loc: Vec::new(),
+        };
+        assert_eq!(walker(&ok_root).branch_types(&ok, 0), ["string"]);
+        assert_eq!(
+            walker(&long_root).branch_types(&long, 0),
+            Vec::<&str>::new()
+        );
+        let secret = json!({"type": "object", "properties": {"h": {"writeOnly": true}, "k": {}}});
+        let (ok_root, ok) = ref_chain(63, secret.clone());
+        let (long_root, long) = ref_chain(64, secret);
+        let mut value = json!({"h": 1, "k": 2});
+        assert!(redact(&ok_root, &ok, &mut value, 0));
+        assert_eq!(value, json!({"k": 2}));
+        let mut value = json!({"h": 1, "k": 2});
+        assert!(!redact(&long_root, &long, &mut value, 0));
+        assert_eq!(value, json!({"h": 1, "k": 2}));
+    }
+
+    #[test]
+    fn a_reference_loop_ends_every_walk() {
+        let root = json!({"components": {"schemas": {
+            "Loop": {"$ref": "#/components/schemas/Loop"},
+            "Any": {"anyOf": [{"$ref": "#/components/schemas/Any"}]}
+        }}});
+        for name in ["Loop", "Any"] {
+            let s = json!({"$ref": format!("#/components/schemas/{name}")});
+            let mut v = json!({"h": 1});
+            assert!(!redact(&root, &s, &mut v, 0), "{name}");
+            assert!(!matches_type(&root, &s, &v, 0), "{name}");
+            let w = Walker {
+                root: &root,
+                direction: Direction::Request,
+                errors: Vec::new(),
+                loc: Vec::new(),
+            };
+            assert_eq!(w.branch_types(&s, 0), Vec::<&str>::new(), "{name}");
+        }
+    }
+
+    #[test]
+    fn each_type_has_its_own_error_and_integers_are_whole_numbers() {
+        for (ty, good, bad, kind) in [
+            ("string", json!("s"), json!(1), "string_type"),
+            ("integer", json!(2.0), json!(2.5), "int_type"),
+            ("integer", json!(u64::MAX), json!("1"), "int_type"),
+            ("integer", json!(-3), json!(true), "int_type"),
+            ("number", json!(2.5), json!("2.5"), "float_type"),
+            ("boolean", json!(false), json!(0), "bool_type"),
+            ("object", json!({}), json!([]), "dict_type"),
+            ("array", json!([]), json!({}), "list_type"),
+            ("null", json!(null), json!(0), "none_required"),
+            ("date", json!(null), json!(0), "type_error"),
+        ] {
+            if ty != "date" {
+                assert_eq!(
+                    kinds(json!({"type": ty}), good.clone()),
+                    Vec::<String>::new(),
+                    "{ty} {good}"
+                );
+            }
+            assert_eq!(
+                kinds(json!({"type": ty}), bad.clone()),
+                [kind],
+                "{ty} {bad}"
+            );
+        }
+        assert_eq!(type_names(&json!(2.5)), ["number"]);
+        assert_eq!(type_names(&json!(-2)), ["integer", "number"]);
+        assert_eq!(
+            kinds(json!({"type": ["string", "null"]}), json!(null)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            kinds(json!({"type": ["string", "null"]}), json!(1)),
+            ["union_type"]
+        );
+        // A wrong type stops the other keywords from repeating the complaint.
+        assert_eq!(
+            kinds(json!({"type": "string", "enum": ["a"]}), json!(1)),
+            ["string_type"]
+        );
+    }
+
+    #[test]
+    fn const_and_enum_take_only_their_values() {
+        assert_eq!(
+            kinds(json!({"const": "a"}), json!("a")),
+            Vec::<String>::new()
+        );
+        assert_eq!(kinds(json!({"const": "a"}), json!("b")), ["literal_error"]);
+        assert_eq!(
+            kinds(json!({"enum": ["a", 1]}), json!(1)),
+            Vec::<String>::new()
+        );
+        assert_eq!(kinds(json!({"enum": ["a", 1]}), json!("b")), ["enum"]);
+        assert!(matches_type(
+            &json!({}),
+            &json!({"const": "a"}),
+            &json!("a"),
+            0
+        ));
+        assert!(!matches_type(
+            &json!({}),
+            &json!({"const": "a"}),
+            &json!("b"),
+            0
+        ));
+    }
+
+    #[test]
+    fn lengths_sizes_and_bounds_hold_at_the_limit_and_not_past_it() {
+        let s = json!({"type": "string", "minLength": 2, "maxLength": 3});
+        assert_eq!(kinds(s.clone(), json!("é")), ["string_too_short"]);
+        assert_eq!(kinds(s.clone(), json!("éé")), Vec::<String>::new());
+        assert_eq!(kinds(s.clone(), json!("ééé")), Vec::<String>::new());
+        assert_eq!(kinds(s, json!("éééé")), ["string_too_long"]);
+        let n = json!({"type": "number", "minimum": 1, "maximum": 2});
+        assert_eq!(kinds(n.clone(), json!(0.5)), ["greater_than_equal"]);
+        assert_eq!(kinds(n.clone(), json!(1)), Vec::<String>::new());
+        assert_eq!(kinds(n.clone(), json!(2)), Vec::<String>::new());
+        assert_eq!(kinds(n, json!(2.5)), ["less_than_equal"]);
+        let a =
+            json!({"type": "array", "minItems": 1, "maxItems": 2, "items": {"type": "integer"}});
+        assert_eq!(kinds(a.clone(), json!([])), ["too_short"]);
+        assert_eq!(kinds(a.clone(), json!([1])), Vec::<String>::new());
+        assert_eq!(kinds(a.clone(), json!([1, 2])), Vec::<String>::new());
+        assert_eq!(kinds(a.clone(), json!([1, 2, 3])), ["too_long"]);
+        let errors = validate(
+            &json!({}),
+            &a,
+            &json!([1, "x"]),
+            Direction::Request,
+            &[json!("l")],
+        );
+        assert_eq!(locs(&errors), [vec![json!("l"), json!(1)]]);
+    }
+
+    #[test]
+    fn date_times_and_uris_are_checked_by_their_format() {
+        let dt = json!({"type": "string", "format": "date-time"});
+        assert_eq!(
+            kinds(dt.clone(), json!("2024-02-29T10:00:00Z")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            kinds(dt, json!("2024-02-29")),
+            ["datetime_from_date_parsing"]
+        );
+        let date = json!({"type": "string", "format": "date"});
+        assert_eq!(kinds(date, json!("2024-02-29")), Vec::<String>::new());
+        let uri = json!({"type": "string", "format": "uri"});
+        for ok in [
+            "https://a.example/x",
+            "mailto:a@b",
+            "svn+ssh://h",
+            "a-b.c:x",
+        ] {
+            assert_eq!(kinds(uri.clone(), json!(ok)), Vec::<String>::new(), "{ok}");
+        }
+        for bad in [
+            "a.example/x",
+            "1http://x",
+            "ht tp://x",
+            "https://a b",
+            "h_t://x",
+            ":x",
+        ] {
+            assert_eq!(kinds(uri.clone(), json!(bad)), ["url_parsing"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn objects_check_required_extra_and_named_properties_at_their_keys() {
+        let s = json!({
+            "type": "object", "required": ["a"],
+            "properties": {"a": {"type": "integer"}},
+            "additionalProperties": false
+        });
+        assert_eq!(kinds(s.clone(), json!({"a": 1})), Vec::<String>::new());
+        let errors = validate(&json!({}), &s, &json!({"b": 1}), Direction::Request, &[]);
+        assert_eq!(locs(&errors), [vec![json!("a")], vec![json!("b")]]);
+        assert_eq!(errors[0].kind, "missing");
+        assert_eq!(errors[1].kind, "extra_forbidden");
+        let errors = validate(&json!({}), &s, &json!({"a": "1"}), Direction::Request, &[]);
+        assert_eq!(locs(&errors), [vec![json!("a")]]);
+        let map = json!({"type": "object", "additionalProperties": {"type": "string"},
+            "propertyNames": {"maxLength": 2}});
+        assert_eq!(kinds(map.clone(), json!({"ab": "x"})), Vec::<String>::new());
+        let errors = validate(
+            &json!({}),
+            &map,
+            &json!({"abc": 1}),
+            Direction::Request,
+            &[],
+        );
+        assert_eq!(
+            errors
+                .iter()
+                .map(|e| (e.loc.clone(), e.kind.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (vec![json!("abc")], "string_too_long"),
+                (vec![json!("abc")], "string_type")
+            ]
+        );
+        // No `additionalProperties`: other keys are allowed and unchecked.
+        assert_eq!(
+            kinds(json!({"type": "object"}), json!({"z": 1})),
+            Vec::<String>::new()
+        );
+        assert_eq!(kinds(json!(false), json!(1)), ["extra_forbidden"]);
+        assert_eq!(kinds(json!(true), json!(1)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unions_report_the_closest_branch_or_the_types_that_fit() {
+        let any = json!({"anyOf": [
+            {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}},
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["c", "d"]},
+            {"type": "null"}
+        ]});
+        assert_eq!(kinds(any.clone(), json!(null)), Vec::<String>::new());
+        assert_eq!(kinds(any.clone(), json!({"a": 1})), Vec::<String>::new());
+        // Both object branches fail: the one with fewer complaints is reported.
+        assert_eq!(
+            kinds(any.clone(), json!({"a": "x", "b": "y"})),
+            ["int_type", "int_type"]
+        );
+        let errors = validate(&json!({}), &any, &json!(3), Direction::Request, &[]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].kind, "union_type");
+        assert_eq!(
+            errors[0].msg,
+            "Input should be one of the types object, null"
+        );
+        let listed = json!({"anyOf": [{"type": ["integer", "boolean"]}, {"type": "null"}]});
+        let errors = validate(&json!({}), &listed, &json!("x"), Direction::Request, &[]);
+        assert_eq!(
+            errors[0].msg,
+            "Input should be one of the types integer, boolean, null"
+        );
+        // One branch of the value's type: its own errors.
+        let opt =
+            json!({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]});
+        let errors = validate(&json!({}), &opt, &json!(["a", 1]), Direction::Request, &[]);
+        assert_eq!(locs(&errors), [vec![json!(1)]]);
+        let one = json!({"oneOf": [
+            {"type": "integer", "maximum": 5},
+            {"type": "number", "maximum": 10}
+        ]});
+        assert_eq!(kinds(one.clone(), json!(2.5)), Vec::<String>::new());
+        assert_eq!(kinds(one.clone(), json!(2)), ["union_ambiguous"]);
+        // No branch holds: the closest one's errors, as for `anyOf`.
+        assert_eq!(kinds(one.clone(), json!(20)), ["less_than_equal"]);
+        assert_eq!(kinds(one, json!("2")), ["union_type"]);
+        let all = json!({"allOf": [{"type": "integer"}, {"minimum": 3}]});
+        assert_eq!(kinds(all.clone(), json!(3)), Vec::<String>::new());
+        assert_eq!(kinds(all, json!(2)), ["greater_than_equal"]);
+    }
+
+    #[test]
+    fn query_strings_of_the_wrong_type_are_parsing_errors_of_that_type() {
+        let q = |path: &str, k: &str, v: &str| {
+            let query = [(k.to_owned(), v.to_owned())].into_iter().collect();
+            check_query(path, "get", &query)
+                .into_iter()
+                .map(|v| (v.kind, v.msg))
+                .collect::<Vec<_>>()
+        };
+        let runs = "/v1/tasks/groups/{taskgroup_id}/runs";
+        for t in [
+            "true", "1", "yes", "on", "t", "y", "false", "0", "no", "off", "f", "n", "TRUE",
+        ] {
+            assert_eq!(q(runs, "include_input", t), [], "{t}");
+        }
+        let result = "/v1/tasks/runs/{run_id}/result";
+        assert_eq!(q(result, "timeout", "soon")[0].0, "int_parsing");
+        assert!(
+            q(result, "timeout", "soon")[0]
+                .1
+                .contains("unable to parse string as an integer")
+        );
+    }
+
+    #[test]
+    fn write_only_values_are_removed_from_lists_maps_and_union_branches() {
+        let root = json!({});
+        let s = json!({"type": "array", "items": {"anyOf": [
+            {"type": "object", "properties": {"headers": {"type": "object", "additionalProperties": {"type": "string", "writeOnly": true}}}},
+            {"type": "null"}
+        ]}});
+        let mut v = json!([{"headers": {"a": "x", "b": "y"}, "name": "n"}, null]);
+        assert!(redact(&root, &s, &mut v, 0));
+        assert_eq!(v, json!([{"headers": {}, "name": "n"}, null]));
+        assert!(!redact(&root, &s, &mut v, 0), "nothing left to remove");
+        let mut only_later = json!([{"name": "n"}, {"headers": {"a": "x"}}]);
+        assert!(
+            redact(&root, &s, &mut only_later, 0),
+            "a later item counts too"
+        );
+        assert!(is_write_only(&json!({"writeOnly": true})));
+        assert!(!is_write_only(&json!({"writeOnly": false})));
+        assert!(!is_write_only(&json!({})));
+    }
+
+    /// `end` inside `n` nested single-branch `kind` unions.
+    fn nested_unions(kind: &str, n: usize, end: Value) -> Value {
+        (0..n).fold(end, |inner, _| json!({ kind: [inner] }))
+    }
+
+    #[test]
+    fn nested_union_branches_count_as_hops_too() {
+        let root = json!({});
+        let string = json!({"type": "string"});
+        for kind in ["allOf", "anyOf"] {
+            let ok = nested_unions(kind, 64, string.clone());
+            let long = nested_unions(kind, 65, string.clone());
+            assert_eq!(kinds(ok, json!("x")), Vec::<String>::new(), "{kind}");
+            assert!(
+                kinds(long, json!("x")).contains(&"schema_error".to_owned()),
+                "{kind}"
+            );
+        }
+        // A failing `oneOf` tries each branch twice (for the count, then for
+        // the errors), so only the last 5 hops are `oneOf`s: 59 or 60
+        // references lead to them.
+        let one_of = nested_unions("oneOf", 5, string.clone());
+        for (refs, want) in [(58, vec![]), (59, vec!["schema_error".to_owned()])] {
+            let (root, start) = ref_chain(refs, one_of.clone());
+            let got: Vec<String> = validate(&root, &start, &json!("x"), Direction::Request, &[])
+                .into_iter()
+                .map(|v| v.kind)
+                .collect();
+            assert_eq!(got, want, "{refs}");
+        }
+        let ok = nested_unions("anyOf", 64, string.clone());
+        let long = nested_unions("anyOf", 65, string);
+        assert!(matches_type(&root, &ok, &json!("x"), 0));
+        assert!(!matches_type(&root, &long, &json!("x"), 0));
+        let w = Walker {
+            root: &root,
+            direction: Direction::Request,
+            errors: Vec::new(),
+            loc: Vec::new(),
+        };
+        assert_eq!(w.branch_types(&ok, 0), ["string"]);
+        assert_eq!(w.branch_types(&long, 0), Vec::<&str>::new());
+        let secret = json!({"type": "object", "properties": {"h": {"writeOnly": true}}});
+        let mut value = json!({"h": 1});
+        assert!(redact(
+            &root,
+            &nested_unions("anyOf", 64, secret.clone()),
+            &mut value,
+            0
+        ));
+        assert_eq!(value, json!({}));
+        let mut value = json!({"h": 1});
+        assert!(!redact(
+            &root,
+            &nested_unions("anyOf", 65, secret),
+            &mut value,
+            0
+        ));
+    }
+
+    #[test]
+    fn type_errors_about_a_query_string_are_named_as_parsing_errors() {
+        let violation = |kind: &str| Violation {
+            loc: vec![json!("query"), json!("q")],
+            msg: "m".to_owned(),
+            kind: kind.to_owned(),
+        };
+        for (kind, parsing) in [
+            ("int_type", "int_parsing"),
+            ("float_type", "float_parsing"),
+            ("bool_type", "bool_parsing"),
+        ] {
+            let v = as_parsing_error(violation(kind));
+            assert_eq!(v.kind, parsing);
+            assert!(v.msg.starts_with("Input should be a valid"), "{}", v.msg);
+            assert_eq!(v.loc, [json!("query"), json!("q")]);
+        }
+        assert_eq!(as_parsing_error(violation("enum")), violation("enum"));
+    }
+
+    #[test]
+    fn a_discriminator_s_choice_costs_two_hops_a_reference_and_the_branch() {
+        // `D0` … `D{n}`: each a union whose discriminator picks the next.
+        let chain = |n: usize| {
+            let mut schemas = serde_json::Map::new();
+            for i in 0..n {
+                let next = format!("#/components/schemas/D{}", i + 1);
+                schemas.insert(
+                    format!("D{i}"),
+                    json!({"oneOf": [{"$ref": next}],
+                        "discriminator": {"propertyName": "t", "mapping": {"a": next}}}),
+                );
+            }
+            schemas.insert(format!("D{n}"), json!({"type": "object"}));
+            json!({"components": {"schemas": schemas}})
+        };
+        let start = json!({"$ref": "#/components/schemas/D0"});
+        let check = |root: &Value| {
+            validate(root, &start, &json!({"t": "a"}), Direction::Request, &[])
+                .into_iter()
+                .map(|v| v.kind)
+                .collect::<Vec<_>>()
+        };
+        // `D{k}` is reached after 2k + 1 hops: 63 for `D31`, 65 for `D32`.
+        assert_eq!(check(&chain(31)), Vec::<String>::new());
+        assert_eq!(check(&chain(32)), ["schema_error"]);
+    }
 }

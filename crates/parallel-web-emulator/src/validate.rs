@@ -574,4 +574,192 @@ mod tests {
         let nested = json!({"type":"object","properties":{"a":{"type":"array","items":{"type":"object","properties":{"b":{"type":"string"}}}}}});
         assert_eq!(schema_depth(&nested, &nested, 64), 3);
     }
+
+    fn raw(v: &Value) -> Box<RawValue> {
+        RawValue::from_string(v.to_string()).unwrap()
+    }
+
+    fn check(v: Value) -> Result<ValidInput, InputProblem> {
+        check_input(&raw(&v), &[json!("body")], 0, &[])
+    }
+
+    /// The `loc`s of the errors, or none when the input is valid.
+    fn problems(v: Value) -> Vec<Vec<Value>> {
+        match check(v) {
+            Ok(_) => Vec::new(),
+            Err(InputProblem::Invalid(errors)) => errors.into_iter().map(|e| e.loc).collect(),
+            Err(InputProblem::UnknownProcessor(p)) => panic!("unknown processor {p}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_input_is_stored_minified_with_its_processor() {
+        let v = check(json!({"input": "q", "processor": "core", "metadata": null})).unwrap();
+        assert_eq!(
+            v.stored,
+            r#"{"input":"q","processor":"core","metadata":null}"#
+        );
+        assert_eq!(v.processor, processors::lookup("core").unwrap());
+        assert!(!v.input_warning);
+    }
+
+    #[test]
+    fn each_field_of_an_input_is_checked_at_its_location() {
+        let at = |tail: &[Value]| at(&[json!("body")], tail);
+        assert_eq!(
+            problems(json!({"processor": "lite"})),
+            [at(&[json!("input")])]
+        );
+        assert_eq!(problems(json!({"input": "q"})), [at(&[json!("processor")])]);
+        assert_eq!(
+            problems(json!({"input": "q", "processor": 3})),
+            [at(&[json!("processor")])]
+        );
+        for bad in [json!(1), json!([1]), json!(null), json!(true)] {
+            assert_eq!(
+                problems(json!({"input": bad, "processor": "lite"})),
+                [at(&[json!("input")])],
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            problems(json!({"input": {"a": 1}, "processor": "lite"})),
+            Vec::<Vec<Value>>::new()
+        );
+        assert_eq!(
+            problems(json!({"input": "q", "processor": "lite", "metadata": [1]})),
+            [at(&[json!("metadata")])]
+        );
+        assert_eq!(
+            problems(json!({"input": "q", "processor": "lite", "metadata": {"k": [1]}})),
+            [at(&[json!("metadata"), json!("k")])]
+        );
+        assert_eq!(
+            problems(json!({"input": "q", "processor": "lite", "memory_scope_key": 1})),
+            [at(&[json!("memory_scope_key")])]
+        );
+        for ok in [json!("scope"), json!(null)] {
+            assert!(
+                problems(json!({"input": "q", "processor": "lite", "memory_scope_key": ok}))
+                    .is_empty()
+            );
+        }
+        for (sources, bad) in [
+            (
+                json!({"free": ["a"], "pay_per_use": [1]}),
+                Some("pay_per_use"),
+            ),
+            (json!({"free": "a"}), Some("free")),
+            (json!({"free": ["a"], "pay_per_use": []}), None),
+            (json!({}), None),
+        ] {
+            let body = json!({"input": "q", "processor": "lite", "advanced_settings": {"data_sources": sources}});
+            let want: Vec<Vec<Value>> = bad
+                .map(|k| at(&[json!("advanced_settings"), json!("data_sources"), json!(k)]))
+                .into_iter()
+                .collect();
+            assert_eq!(problems(body), want, "{sources}");
+        }
+        assert_eq!(
+            problems(
+                json!({"input": "q", "processor": "lite", "advanced_settings": {"data_sources": "web"}})
+            ),
+            [at(&[json!("advanced_settings"), json!("data_sources")])]
+        );
+    }
+
+    #[test]
+    fn an_input_s_own_task_spec_counts_toward_the_size_limit_instead_of_the_default() {
+        let spec = |n: usize| json!({"output_schema": "z".repeat(n)});
+        // `{"output_schema":"…"}` is 20 characters around the text.
+        let body = |n: usize, input: usize| json!({"input": "y".repeat(input), "processor": "lite", "task_spec": spec(n)});
+        let whole =
+            |n: usize, input: usize| check_input(&raw(&body(n, input)), &[json!("body")], 0, &[]);
+        assert!(whole(23_980, 1_000).is_ok(), "exactly 25,000");
+        assert!(matches!(
+            whole(23_980, 1_001),
+            Err(InputProblem::Invalid(_))
+        ));
+        // The default spec's size applies only without an own spec.
+        let own = check_input(&raw(&body(10, 1_000)), &[json!("body")], 24_500, &[]);
+        assert!(own.is_ok());
+        let default = check_input(
+            &raw(&json!({"input": "y".repeat(1_000), "processor": "lite", "task_spec": null})),
+            &[json!("body")],
+            24_500,
+            &[],
+        );
+        assert!(matches!(default, Err(InputProblem::Invalid(_))));
+    }
+
+    #[test]
+    fn an_input_missing_a_field_its_spec_requires_is_warned_about_not_refused() {
+        let spec = json!({"output_schema": "o", "input_schema": {"type": "json",
+            "json_schema": {"type": "object", "required": ["a", "b"]}}});
+        let required = required_inputs(Some(&raw(&spec)));
+        assert_eq!(required, ["a", "b"]);
+        assert!(required_inputs(None).is_empty());
+        assert!(required_inputs(Some(&raw(&json!({"output_schema": "o"})))).is_empty());
+        let warned = |input: Value, required: &[String]| {
+            let body = json!({"input": input, "processor": "lite"});
+            check_input(&raw(&body), &[json!("body")], 0, required)
+                .unwrap()
+                .input_warning
+        };
+        assert!(!warned(json!({"a": 1, "b": 2}), &required));
+        assert!(warned(json!({"a": 1}), &required));
+        assert!(warned(json!("text"), &required));
+        assert!(!warned(json!({}), &[]));
+        // An input's own spec replaces the default's requirements.
+        let own = json!({"input": {"a": 1}, "processor": "lite", "task_spec": spec});
+        assert!(
+            check_input(&raw(&own), &[json!("body")], 0, &[])
+                .unwrap()
+                .input_warning
+        );
+        let own =
+            json!({"input": {"c": 1}, "processor": "lite", "task_spec": {"output_schema": "o"}});
+        assert!(
+            !check_input(&raw(&own), &[json!("body")], 0, &required)
+                .unwrap()
+                .input_warning
+        );
+    }
+
+    #[test]
+    fn a_schema_that_refers_to_itself_without_end_is_too_deep() {
+        for looped in [
+            json!({"anyOf": [{"$ref": "#/$defs/A"}]}),
+            json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}}),
+            json!({"type": "array", "items": {"$ref": "#/$defs/A"}}),
+        ] {
+            let looped = json!({"$defs": {"A": looped}, "$ref": "#/$defs/A"});
+            assert!(
+                schema_depth(&looped, &looped, 64) > MAX_SCHEMA_DEPTH,
+                "{looped}"
+            );
+        }
+    }
+
+    #[test]
+    fn metadata_may_be_null_and_holds_only_scalars() {
+        let check = |v: Value| {
+            let mut errors = Vec::new();
+            check_metadata(Some(&raw(&v)), &[json!("m")], &mut errors);
+            errors
+                .into_iter()
+                .map(|e| (e.loc, e.kind))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(check(json!(null)), []);
+        assert_eq!(check(json!({"s": "v", "n": 1.5, "b": false})), []);
+        assert_eq!(
+            check(json!({"k": null})),
+            [(vec![json!("m"), json!("k")], "type_error".to_owned())]
+        );
+        assert_eq!(
+            check(json!("v")),
+            [(vec![json!("m")], "dict_type".to_owned())]
+        );
+    }
 }

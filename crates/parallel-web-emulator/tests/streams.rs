@@ -137,14 +137,20 @@ async fn invalid_or_foreign_cursors_are_422_naming_the_cursor() {
     api.add(&g, 1).await;
     let second = api.add(&g, 1).await;
     api.add(&other, 1).await;
+    let others = api.add(&other, 1).await;
     let rc = second["run_cursor"].as_str().unwrap();
     let ec = second["event_cursor"].as_str().unwrap();
+    // Positions the other group has too: refused for the group, not the position.
+    let other_rc = others["run_cursor"].as_str().unwrap();
+    let other_ec = others["event_cursor"].as_str().unwrap();
     for (path, cursor) in [
         (format!("/v1/tasks/groups/{g}/runs"), "garbage"),
         (format!("/v1/tasks/groups/{g}/events"), "garbage"),
         (format!("/v1/tasks/groups/{other}/runs"), rc),
         (format!("/v1/tasks/groups/{g}/runs"), ec),
         (format!("/v1/tasks/groups/{g}/events"), rc),
+        (format!("/v1/tasks/groups/{g}/runs"), other_rc),
+        (format!("/v1/tasks/groups/{g}/events"), other_ec),
     ] {
         let r = api.get(&format!("{path}?last_event_id={cursor}")).await;
         assert_eq!(r.status, 422, "{path} {cursor}");
@@ -336,4 +342,53 @@ async fn max_running_caps_concurrent_runs() {
         saw_queued_while_running |= running > 0 && counts["queued"].as_u64().unwrap_or(0) > 0;
     }
     assert!(saw_queued_while_running);
+}
+
+// Two emulators with the same seed encode cursors alike, so a cursor from
+// the longer group of one names, in the other, the position just past the
+// end of a shorter stream: what a client holds after the emulator restarted.
+#[tokio::test]
+async fn a_cursor_one_past_the_end_of_a_stream_is_422_and_the_last_position_is_not() {
+    let (_long_emu, long) = start().await;
+    let (_short_emu, short) = start().await;
+    let g = long.group().await;
+    assert_eq!(short.group().await, g, "same seed, same group id");
+    long.add(&g, 3).await;
+    short.add(&g, 2).await;
+    let long_events = long.events(&g, "").await;
+    let short_events = short.events(&g, "").await;
+    let runs = |api: &common::Api| {
+        let api = api.clone();
+        let g = g.clone();
+        async move { frames(&api.get(&format!("/v1/tasks/groups/{g}/runs")).await.text) }
+    };
+    let (long_runs, short_runs) = (runs(&long).await, runs(&short).await);
+    assert_eq!((long_runs.len(), short_runs.len()), (3, 2));
+    assert!(long_events.len() > short_events.len());
+    for (stream, long_frames, short_frames) in [
+        ("runs", &long_runs, &short_runs),
+        ("events", &long_events, &short_events),
+    ] {
+        let cursor = |f: &common::Frame| f.json()["event_id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/tasks/groups/{g}/{stream}");
+        let last = cursor(short_frames.last().unwrap());
+        assert_eq!(
+            last,
+            cursor(&long_frames[short_frames.len() - 1]),
+            "the streams agree up to the shorter one's end"
+        );
+        let at_last = short.get(&format!("{path}?last_event_id={last}")).await;
+        assert_eq!(at_last.status, 200, "{stream}: {}", at_last.text);
+        assert!(
+            frames(&at_last.text).is_empty(),
+            "{stream}: nothing after the last"
+        );
+        let past = cursor(&long_frames[short_frames.len()]);
+        let r = short.get(&format!("{path}?last_event_id={past}")).await;
+        assert_eq!(r.status, 422, "{stream}: {}", r.text);
+        assert_eq!(
+            r.json()["detail"][0]["loc"],
+            json!(["query", "last_event_id"])
+        );
+    }
 }

@@ -124,3 +124,78 @@ async fn runs_next(mut s: RunsStream, allow: usize) -> Option<(Next, RunsStream)
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::world::NewRun;
+
+    /// A state whose group 0 holds `n` queued runs.
+    fn group_with_runs(n: usize) -> Arc<AppState> {
+        let st = AppState::new(Config::default());
+        {
+            let mut w = st.world();
+            let g = w.create_group(None, 0);
+            add_runs(&mut w, g, n);
+        }
+        st
+    }
+
+    fn add_runs(w: &mut crate::world::World, group: u32, n: usize) {
+        let new = (0..n)
+            .map(|_| NewRun {
+                input: Arc::from(r#"{"input":"x","processor":"lite"}"#),
+                processor: 0,
+                input_warning: false,
+            })
+            .collect();
+        w.create_runs(group, 0, new, 0);
+    }
+
+    /// The stream over the whole snapshot of group 0 as the handler builds it.
+    fn snapshot(st: &Arc<AppState>) -> RunsStream {
+        let end = st.world().groups[0].runs.len() as u64;
+        RunsStream {
+            renderer: renderer(st, &axum::http::HeaderMap::new()),
+            st: st.clone(),
+            group: 0,
+            pos: 0,
+            end,
+            status: None,
+            with_input: false,
+            with_output: false,
+        }
+    }
+
+    /// Events per step until the end, each step allowed `allow`.
+    async fn counts(mut s: RunsStream, allow: usize) -> Vec<usize> {
+        let mut counts = Vec::new();
+        while let Some((next, rest)) = runs_next(s, allow).await {
+            match next {
+                Next::Frames { count, last, .. } => {
+                    assert!(!last);
+                    counts.push(count);
+                }
+                Next::KeepAlive => panic!("a snapshot sends no keep-alives"),
+            }
+            s = rest;
+        }
+        counts
+    }
+
+    #[tokio::test]
+    async fn runs_added_after_the_request_are_not_in_its_snapshot() {
+        let st = group_with_runs(2);
+        let s = snapshot(&st);
+        add_runs(&mut st.world(), 0, 3);
+        assert_eq!(counts(s, CHUNK).await, [2]);
+    }
+
+    #[tokio::test]
+    async fn each_step_sends_at_most_what_it_is_allowed() {
+        let st = group_with_runs(5);
+        assert_eq!(counts(snapshot(&st), 2).await, [2, 2, 1]);
+        assert_eq!(counts(snapshot(&st), 1).await, [1, 1, 1, 1, 1]);
+    }
+}
