@@ -5,8 +5,6 @@
 use crate::*;
 use parallel_web::types::ChoiceFinishReason;
 use parallel_web::{ChatChunk, ChatCompletion};
-use parallel_web_test_support::http1::read_request;
-use tokio::io::AsyncWriteExt;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 struct City {
@@ -196,24 +194,6 @@ async fn a_stream_cut_mid_way_is_an_error_not_a_short_answer() {
     assert!(whole.content().unwrap().contains("eleven"));
 }
 
-/// Serves one request with `body` as a `text/event-stream` answer.
-async fn scripted_stream(body: &'static str) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let (mut sock, _) = listener.accept().await.unwrap();
-        let request = read_request(&mut sock).await.unwrap();
-        assert_eq!(request.header("accept"), Some("text/event-stream"));
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-            body.len()
-        );
-        sock.write_all(head.as_bytes()).await.unwrap();
-        sock.write_all(body.as_bytes()).await.unwrap();
-    });
-    base
-}
-
 #[tokio::test]
 async fn a_chunk_of_an_unknown_shape_is_kept_not_fatal() {
     // The emulator sends only known chunks; a scripted server sends one
@@ -223,10 +203,21 @@ async fn a_chunk_of_an_unknown_shape_is_kept_not_fatal() {
         "{known}data: {{\"type\":\"chat.completion.reasoning\",\"step\":2}}\n\n{known}data: [DONE]\n\n"
     )
     .leak();
-    let base = scripted_stream(body).await;
+    // A scripted server (httpmock): the request must ask for a stream.
+    let server = httpmock::MockServer::start_async().await;
+    let scripted = server
+        .mock_async(|when, then| {
+            when.method(httpmock::Method::POST)
+                .path("/v1beta/chat/completions")
+                .header("accept", "text/event-stream");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(body);
+        })
+        .await;
     let client = Client::builder()
         .api_key("k")
-        .base_url(base)
+        .base_url(server.base_url())
         .build()
         .unwrap();
     let answer = client
@@ -242,4 +233,5 @@ async fn a_chunk_of_an_unknown_shape_is_kept_not_fatal() {
     assert_eq!(answer.content(), Some("HiHi"));
     assert_eq!(answer.unknown_chunks.len(), 1);
     assert_eq!(answer.unknown_chunks[0]["step"], 2);
+    scripted.assert_async().await;
 }
