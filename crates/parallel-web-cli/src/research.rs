@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::cli::{AnswerArgs, ResearchCommand, ResearchRunArgs};
 use crate::commands::print_json;
-use crate::enrich::plan::{read_output_schema, schema_of_columns};
+use crate::enrich::plan::{metadata_pairs, read_output_schema, schema_of_columns};
 use crate::fail::{Failure, Result, to_stdout};
 
 /// Runs a `research` subcommand.
@@ -57,12 +57,7 @@ async fn run(client: &Client, args: &ResearchRunArgs) -> Result<()> {
     if let Some(key) = &args.memory_scope_key {
         input = input.memory_scope_key(key);
     }
-    for kv in &args.metadata {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| Failure::usage(format!("--metadata {kv:?}: write it as key=value")))?;
-        input = input.metadata([(k.trim(), v)]);
-    }
+    input = input.metadata(metadata_pairs(&args.metadata)?);
     let run = client.task_runs().create(input).await?;
     if args.no_wait {
         return to_stdout(|out| writeln!(out, "{}", run.run_id));

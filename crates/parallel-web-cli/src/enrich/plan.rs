@@ -136,17 +136,7 @@ impl Plan {
             }
         }
 
-        let metadata = args
-            .metadata
-            .iter()
-            .map(|kv| {
-                kv.split_once('=')
-                    .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-                    .ok_or_else(|| {
-                        Failure::usage(format!("--metadata {kv:?}: write it as key=value"))
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let metadata = metadata_pairs(&args.metadata)?;
 
         let source_format = match config.source_type.as_deref() {
             None => None,
@@ -251,6 +241,19 @@ fn source_format(kind: &str, input: &str) -> Result<Format> {
             "source_type {other:?} is not one this tool reads; use csv or json"
         ))),
     }
+}
+
+/// `--metadata key=value` flags as pairs (the key trimmed); one without
+/// `=` is a usage error.
+pub(crate) fn metadata_pairs(flags: &[String]) -> Result<Vec<(String, String)>> {
+    flags
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                .ok_or_else(|| Failure::usage(format!("--metadata {kv:?}: write it as key=value")))
+        })
+        .collect()
 }
 
 /// The object schema that `--column` flags describe (every column

@@ -17,7 +17,7 @@ use crate::journal::Journal;
 pub async fn show(target: &str, json: bool, conn: &Connection) -> Result<()> {
     let Some(path) = journal_of(target) else {
         if target.starts_with("tgrp_") {
-            let group = group_status(conn, target).await?;
+            let group = group_status(&crate::connect::client(conn)?, target).await?;
             return print(json, None, Some(group));
         }
         return Err(Failure::usage(format!(
@@ -38,9 +38,9 @@ pub async fn show(target: &str, json: bool, conn: &Connection) -> Result<()> {
         "failed": results - completed,
         "waiting": submitted - results,
     });
-    let group = match &group_id {
-        // Without a key the journal's view is all there is.
-        Some(id) if crate::connect::client(conn).is_ok() => Some(group_status(conn, id).await?),
+    // Without a key the journal's view is all there is.
+    let group = match (&group_id, crate::connect::client(conn)) {
+        (Some(id), Ok(client)) => Some(group_status(&client, id).await?),
         _ => None,
     };
     print(json, Some(local), group)
@@ -56,8 +56,7 @@ fn journal_of(target: &str) -> Option<PathBuf> {
     beside.is_file().then_some(beside)
 }
 
-async fn group_status(conn: &Connection, id: &str) -> Result<TaskGroupResponse> {
-    let client = crate::connect::client(conn)?;
+async fn group_status(client: &parallel_web::Client, id: &str) -> Result<TaskGroupResponse> {
     Ok(client.task_groups().handle(id).retrieve().await?)
 }
 
