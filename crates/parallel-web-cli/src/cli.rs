@@ -124,6 +124,13 @@ pub struct EnrichArgs {
     /// Discard an existing journal and start over in a new group.
     #[arg(long)]
     pub fresh: bool,
+    /// Add, after the added columns, each one's citations and confidence
+    /// from the run's basis: `<column>_citations` (the cited URLs; in CSV
+    /// one cell, separated by spaces) and `<column>_confidence` (`high`,
+    /// `medium` or `low`, as the processor rated it). Can be asked for
+    /// on a rerun of a finished journal: the basis is read then.
+    #[arg(long)]
+    pub basis: bool,
     /// Print the task spec and the first POST body, send nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS entries (
     run_id TEXT UNIQUE,
     status TEXT,
     output TEXT,
-    error TEXT
+    error TEXT,
+    basis TEXT
 );
 CREATE INDEX IF NOT EXISTS entries_by_content ON entries (hash, claim, id);
 CREATE TABLE IF NOT EXISTS rows (
@@ -91,6 +92,8 @@ pub struct Stored {
     pub output: Option<String>,
     /// The run's error message, if it failed.
     pub error: Option<String>,
+    /// The output's basis (JSON), if it was read (`enrich --basis`).
+    pub basis: Option<String>,
 }
 
 /// A result to record.
@@ -103,6 +106,9 @@ pub struct Received {
     pub output: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+    /// The output's basis as JSON, when asked for (`None` keeps what
+    /// the journal has).
+    pub basis: Option<String>,
 }
 
 /// True when `path` does not exist, is empty, or starts with SQLite's file
@@ -186,6 +192,7 @@ impl Journal {
             }
         }
         journal.conn.execute_batch(SCHEMA).map_err(not_a_journal)?;
+        journal.add_basis_column()?;
         if journal.meta("batch_base")?.is_none() {
             journal.set_meta("batch_base", &random_u64().to_string())?;
         }
@@ -522,10 +529,11 @@ impl Journal {
         let mut mine = 0;
         {
             let mut put = tx.prepare_cached(
-                "UPDATE entries SET status = ?2, output = ?3, error = ?4 WHERE run_id = ?1",
+                "UPDATE entries SET status = ?2, output = ?3, error = ?4, basis = COALESCE(?5, basis)
+                 WHERE run_id = ?1",
             )?;
             for r in results {
-                mine += put.execute(params![r.run_id, r.status, r.output, r.error])?;
+                mine += put.execute(params![r.run_id, r.status, r.output, r.error, r.basis])?;
             }
         }
         if let Some(c) = cursor {
@@ -545,10 +553,36 @@ impl Journal {
         )?)
     }
 
+    /// Rows of the input that completed but whose basis was not read (a
+    /// journal collected without `--basis`).
+    pub fn completed_without_basis(&self) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM rows JOIN entries e ON e.id = rows.entry
+             WHERE e.status = 'completed' AND e.basis IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Adds `entries.basis` to a journal written before it existed (the
+    /// column is nullable, so versions without it still read the journal).
+    fn add_basis_column(&self) -> Result<()> {
+        let has: bool = self.conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('entries') WHERE name = 'basis'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has {
+            self.conn
+                .execute_batch("ALTER TABLE entries ADD COLUMN basis TEXT")?;
+        }
+        Ok(())
+    }
+
     /// Calls `each` for every row in input order with what is known of it.
     pub fn for_each_row(&self, mut each: impl FnMut(Stored) -> Result<()>) -> Result<()> {
         let mut st = self.conn.prepare(
-            "SELECT rows.original, e.run_id, e.status, e.output, e.error
+            "SELECT rows.original, e.run_id, e.status, e.output, e.error, e.basis
              FROM rows JOIN entries e ON e.id = rows.entry ORDER BY rows.idx",
         )?;
         let mut rows = st.query([])?;
@@ -559,6 +593,7 @@ impl Journal {
                 status: r.get(2)?,
                 output: r.get(3)?,
                 error: r.get(4)?,
+                basis: r.get(5)?,
             })?;
         }
         Ok(())
@@ -907,6 +942,7 @@ mod tests {
             status: status.to_owned(),
             output: (status == "completed").then(|| format!("{{\"for\":\"{run_id}\"}}")),
             error: (status != "completed").then(|| "it failed".to_owned()),
+            basis: None,
         }
     }
 
@@ -1293,6 +1329,55 @@ mod tests {
     }
 
     #[test]
+    fn a_basis_read_later_fills_a_journal_written_before_the_basis_column_existed() {
+        let (j, path) = journal_at("basis-column");
+        drop(j);
+        // A journal as versions before `--basis` wrote it.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("ALTER TABLE entries DROP COLUMN basis")
+            .unwrap();
+        drop(conn);
+        let mut j = Journal::open(&path, false).unwrap();
+        read(&mut j, &["A", "B"]);
+        send(&mut j);
+        let runs: Vec<String> = j
+            .conn
+            .prepare("SELECT run_id FROM entries ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        j.record_results(
+            &[
+                received(&runs[0], "completed"),
+                received(&runs[1], "failed"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(j.completed_without_basis().unwrap(), 1, "only A completed");
+        // A later read with the basis fills it; one without keeps it.
+        let with_basis = Received {
+            basis: Some(r#"[{"field":"x"}]"#.to_owned()),
+            ..received(&runs[0], "completed")
+        };
+        j.record_results(&[with_basis], None).unwrap();
+        j.record_results(&[received(&runs[0], "completed")], None)
+            .unwrap();
+        assert_eq!(j.completed_without_basis().unwrap(), 0);
+        let mut bases = Vec::new();
+        j.for_each_row(|row| {
+            bases.push(row.basis);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(bases, [Some(r#"[{"field":"x"}]"#.to_owned()), None]);
+        drop(j);
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
     fn results_go_to_their_own_rows_and_the_cursor_is_kept_with_them() {
         let mut j = journal("results");
         read(&mut j, &["A", "B", "C"]);
@@ -1302,6 +1387,7 @@ mod tests {
             status: status.into(),
             output: output.map(str::to_owned),
             error: (status == "failed").then(|| "boom".to_owned()),
+            basis: None,
         };
         let mine = j
             .record_results(

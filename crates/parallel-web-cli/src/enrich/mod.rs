@@ -143,7 +143,7 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
         crate::fail::to_stdout(|out| writeln!(out, "{}", group.id()))?;
         return Ok(Outcome::Submitted);
     }
-    results::collect(&group, &mut journal, &progress).await?;
+    results::collect(&group, &mut journal, &progress, plan.basis).await?;
     lock(&progress).finish();
 
     let failed = write_output(&plan, out_format, &journal)?;
@@ -201,13 +201,16 @@ fn journal_path(args: &EnrichArgs, plan: &Plan) -> PathBuf {
 }
 
 /// Writes the table in input order: original columns, enriched columns,
-/// then `_run_id`, `_status`, `_error`. Returns how many rows did not complete.
+/// their basis columns (`--basis`), then `_run_id`, `_status`, `_error`.
+/// Returns how many rows did not complete.
 fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
     let mut columns = journal.columns()?;
+    let basis_columns = plan.basis_columns();
     for c in plan
         .enriched
         .iter()
         .map(String::as_str)
+        .chain(basis_columns.iter().map(String::as_str))
         .chain(STATUS_COLUMNS)
     {
         if !columns.iter().any(|x| x == c) {
@@ -231,6 +234,9 @@ fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
             };
             out.insert(c.clone(), v);
         }
+        if plan.basis {
+            add_basis(&mut out, plan, row.basis.as_deref(), format)?;
+        }
         let status = row.status.unwrap_or_else(|| "unknown".into());
         if status != "completed" {
             failed += 1;
@@ -250,6 +256,47 @@ fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
     })?;
     writer.finish()?;
     Ok(failed)
+}
+
+/// Sets each added column's `_citations` and `_confidence` from a run's
+/// basis (JSON as the API sent it): the cited URLs, in CSV as one cell
+/// separated by spaces, elsewhere as an array; the confidence as given.
+/// Both are null for a column the basis does not mention.
+fn add_basis(
+    out: &mut Map<String, Value>,
+    plan: &Plan,
+    basis: Option<&str>,
+    format: Format,
+) -> Result<()> {
+    let fields: Vec<Value> = match basis {
+        Some(json) => serde_json::from_str(json)?,
+        None => Vec::new(),
+    };
+    for c in &plan.enriched {
+        let field = fields
+            .iter()
+            .find(|f| f.get("field").and_then(Value::as_str) == Some(c.as_str()));
+        let urls: Vec<&str> = field
+            .and_then(|f| f.get("citations"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|citation| citation.get("url").and_then(Value::as_str))
+            .collect();
+        let citations = match (field, format) {
+            (None, _) => Value::Null,
+            (Some(_), Format::Csv) => Value::String(urls.join(" ")),
+            (Some(_), _) => Value::from(urls),
+        };
+        let confidence = field
+            .and_then(|f| f.get("confidence"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let [citations_suffix, confidence_suffix] = plan::BASIS_SUFFIXES;
+        out.insert(format!("{c}{citations_suffix}"), citations);
+        out.insert(format!("{c}{confidence_suffix}"), confidence);
+    }
+    Ok(())
 }
 
 /// Prints the task spec and the first POST body, as the SDK would build

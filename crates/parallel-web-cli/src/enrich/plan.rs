@@ -41,7 +41,12 @@ pub struct Plan {
     pub source_format: Option<Format>,
     /// Metadata for the group and every run.
     pub metadata: Vec<(String, String)>,
+    /// `--basis`: each added column's citations and confidence too.
+    pub basis: bool,
 }
+
+/// The suffixes of the columns `--basis` adds after each added column.
+pub const BASIS_SUFFIXES: [&str; 2] = ["_citations", "_confidence"];
 
 /// A `parallel-cli enrich run` config; fields it has that this tool does
 /// not need are ignored.
@@ -157,7 +162,9 @@ impl Plan {
                 .or(config.processor)
                 .unwrap_or_else(|| DEFAULT_PROCESSOR.to_owned()),
             metadata,
+            basis: args.basis,
         };
+        plan.check_basis_columns(&[])?;
         plan.spec = plan.build_spec(output_schema, None)?;
         Ok(plan)
     }
@@ -173,8 +180,39 @@ impl Plan {
             .collect()
     }
 
+    /// The columns `--basis` adds, in order: for each added column, its
+    /// citations then its confidence (none without `--basis`).
+    pub fn basis_columns(&self) -> Vec<String> {
+        if !self.basis {
+            return Vec::new();
+        }
+        self.enriched
+            .iter()
+            .flat_map(|c| BASIS_SUFFIXES.map(|suffix| format!("{c}{suffix}")))
+            .collect()
+    }
+
+    /// Fails when a column `--basis` adds has the name of an added column
+    /// or of an input column: one would overwrite the other.
+    fn check_basis_columns(&self, input_columns: &[String]) -> Result<()> {
+        for name in self.basis_columns() {
+            let clash = if self.enriched.contains(&name) {
+                "a column to add"
+            } else if input_columns.contains(&name) {
+                "a column of the input"
+            } else {
+                continue;
+            };
+            return Err(Failure::usage(format!(
+                "--basis adds the column {name:?}, which is also {clash}; rename that column or leave out --basis"
+            )));
+        }
+        Ok(())
+    }
+
     /// Sets the spec's input schema once the input's columns are known.
     pub fn with_input_columns(&mut self, all_columns: &[String]) -> Result<()> {
+        self.check_basis_columns(all_columns)?;
         let sent: Vec<String> = if self.input_columns.is_empty() {
             all_columns.to_vec()
         } else {

@@ -23,14 +23,21 @@ const RESULTS_PER_COMMIT: usize = 10_000;
 /// a week, as `enrich --help` says.
 const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// Waits until every run has finished and journals every result.
+/// Waits until every run has finished and journals every result, with
+/// each output's basis when `basis` is set.
 pub async fn collect(
     group: &TaskGroup,
     journal: &mut Journal,
     progress: &Arc<Mutex<Progress>>,
+    basis: bool,
 ) -> Result<()> {
     let (rows, submitted) = journal.counts()?;
     if journal.result_counts()?.0 >= rows {
+        if basis && journal.completed_without_basis()? > 0 {
+            // Collected by a run without --basis: the outputs are here, their
+            // basis is not; read the group's results once more for it.
+            read(group, journal, None, true).await?;
+        }
         return Ok(());
     }
     let shown = progress.clone();
@@ -39,11 +46,12 @@ pub async fn collect(
         .on_progress(move |p| lock(&shown).update_status(&p.status))
         .max_wait(MAX_WAIT)
         .await?;
-    read(group, journal, journal.meta("results_cursor")?).await?;
-    if journal.result_counts()?.0 < submitted {
+    read(group, journal, journal.meta("results_cursor")?, basis).await?;
+    if journal.result_counts()?.0 < submitted || (basis && journal.completed_without_basis()? > 0) {
         // Results went missing after the saved cursor (a cursor from an
-        // older snapshot, say): read the whole group once more.
-        read(group, journal, None).await?;
+        // older snapshot, say), or an earlier run read them without their
+        // basis: read the whole group once more.
+        read(group, journal, None, basis).await?;
     }
     let have = journal.result_counts()?.0;
     if have < submitted {
@@ -54,7 +62,12 @@ pub async fn collect(
     Ok(())
 }
 
-async fn read(group: &TaskGroup, journal: &mut Journal, cursor: Option<String>) -> Result<()> {
+async fn read(
+    group: &TaskGroup,
+    journal: &mut Journal,
+    cursor: Option<String>,
+    basis: bool,
+) -> Result<()> {
     let mut request = group.runs().include_output();
     if let Some(c) = cursor {
         request = request.after(c);
@@ -72,6 +85,7 @@ async fn read(group: &TaskGroup, journal: &mut Journal, cursor: Option<String>) 
             status: run.run.status.to_string(),
             error: run.run.error.as_ref().map(|e| e.message.clone()),
             output: run.output.as_ref().map(Value::to_string),
+            basis: (basis && run.output.is_some()).then(|| run.basis.json().to_owned()),
             run_id: run.run.run_id,
         });
         if batch.len() >= RESULTS_PER_COMMIT {
