@@ -108,7 +108,11 @@ impl FindAllRenderer {
                     output.insert(
                         cond.name.clone(),
                         json!({
-                            "value": format!("{}: {}", if met { "Yes" } else { "No" }, title),
+                            "value": format!(
+                                "{}: {}",
+                                if met { "Yes" } else { "No" },
+                                cond.description.trim_end_matches('.')
+                            ),
                             "type": "match_condition",
                             "is_matched": met,
                         }),
