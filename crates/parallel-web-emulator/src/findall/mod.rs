@@ -86,8 +86,8 @@ impl Generator {
     }
 }
 
-/// Where a run stands (`action_required`, `failed` and `cancelling` exist
-/// in the API; the emulator's runs never take them).
+/// Where a run stands (`action_required` and `cancelling` exist in the
+/// API; the emulator's runs never take them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Status {
@@ -99,6 +99,9 @@ pub enum Status {
     Completed,
     /// Stopped by `cancel`.
     Cancelled,
+    /// Stopped by an error (the emulator's `--failure-rate` share of runs,
+    /// as they start).
+    Failed,
 }
 
 impl Status {
@@ -109,6 +112,7 @@ impl Status {
             Status::Running => "running",
             Status::Completed => "completed",
             Status::Cancelled => "cancelled",
+            Status::Failed => "failed",
         }
     }
 
@@ -128,6 +132,8 @@ pub enum Termination {
     CandidatesExhausted,
     /// Cancelled.
     UserCancelled,
+    /// Failed.
+    ErrorOccurred,
 }
 
 impl Termination {
@@ -137,6 +143,7 @@ impl Termination {
             Termination::MatchLimitMet => "match_limit_met",
             Termination::CandidatesExhausted => "candidates_exhausted",
             Termination::UserCancelled => "user_cancelled",
+            Termination::ErrorOccurred => "error_occurred",
         }
     }
 }
@@ -314,14 +321,16 @@ pub struct FindAllRun {
     next_step: Instant,
     /// How long a step takes.
     per_step: Duration,
+    /// True when the run fails as it starts.
+    fails: bool,
 }
 
 /// Why `extend`, `enrich` or `cancel` cannot apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// The run was cancelled: nothing more happens to it.
+    /// The run was cancelled or failed: nothing more happens to it.
     Cancelled,
-    /// `cancel` of a run that already completed.
+    /// `cancel` of a run that already completed or failed.
     AlreadyCompleted,
     /// The extended limit would pass [`MAX_EXTENDED_LIMIT`].
     LimitTooHigh,
@@ -330,18 +339,19 @@ pub enum Refusal {
 }
 
 impl FindAllRun {
-    /// A new run, `queued`, created at `now` (`now_us` on the wall clock).
+    /// A new run number `index`, `queued`, created at `now` (`now_us` on
+    /// the wall clock), timed and failed as `timing` says.
     pub fn new(
         spec: Spec,
         match_limit: u32,
-        time_scale: f64,
+        timing: &crate::scheduler::Timing,
         index: u32,
-        seed: u64,
         now: Instant,
         now_us: i64,
     ) -> Self {
-        let scaled = |secs: f64| Duration::try_from_secs_f64(secs * time_scale).unwrap_or_default();
-        let queue = scaled(0.5 + 1.5 * ids::unit(ids::hash(seed, &[u64::from(index), 41])));
+        let scaled =
+            |secs: f64| Duration::try_from_secs_f64(secs * timing.time_scale).unwrap_or_default();
+        let queue = scaled(0.5 + 1.5 * ids::unit(ids::hash(timing.seed, &[u64::from(index), 41])));
         let per_step = scaled(spec.generator.secs_per_step());
         let mut run = FindAllRun {
             spec: Arc::new(spec),
@@ -359,6 +369,8 @@ impl FindAllRun {
             origin: now,
             next_step: now + queue,
             per_step,
+            // Keyed apart from task runs of the same index.
+            fails: timing.fails(index ^ 0x8000_0000),
         };
         run.push_status(now);
         run
@@ -413,6 +425,12 @@ impl FindAllRun {
         let before = self.events.len();
         while self.status.is_active() && self.next_step <= now {
             let at = self.next_step;
+            if self.status == Status::Queued && self.fails {
+                self.status = Status::Failed;
+                self.termination = Some(Termination::ErrorOccurred);
+                self.push_status(at);
+                continue;
+            }
             if self.status == Status::Queued {
                 self.status = Status::Running;
                 self.push_status(at);
@@ -534,7 +552,7 @@ impl FindAllRun {
     /// Raises the match limit by `more`.
     pub fn extend(&mut self, more: u64, now: Instant) -> Result<(), Refusal> {
         self.advance(now);
-        if self.status == Status::Cancelled {
+        if matches!(self.status, Status::Cancelled | Status::Failed) {
             return Err(Refusal::Cancelled);
         }
         let limit = u64::from(self.match_limit) + more;
@@ -551,7 +569,7 @@ impl FindAllRun {
     /// Adds an enrichment (a `FindAllEnrichInput` object) for every match.
     pub fn enrich(&mut self, enrichment: Value, now: Instant) -> Result<(), Refusal> {
         self.advance(now);
-        if self.status == Status::Cancelled {
+        if matches!(self.status, Status::Cancelled | Status::Failed) {
             return Err(Refusal::Cancelled);
         }
         if self.enrichments.len() >= MAX_ENRICHMENTS {
@@ -570,7 +588,7 @@ impl FindAllRun {
         self.advance(now);
         match self.status {
             Status::Cancelled => Err(Refusal::Cancelled),
-            Status::Completed => Err(Refusal::AlreadyCompleted),
+            Status::Completed | Status::Failed => Err(Refusal::AlreadyCompleted),
             Status::Queued | Status::Running => {
                 self.status = Status::Cancelled;
                 self.termination = Some(Termination::UserCancelled);
@@ -675,9 +693,18 @@ mod tests {
         }
     }
 
+    fn timing(time_scale: f64) -> crate::scheduler::Timing {
+        crate::scheduler::Timing {
+            seed: 7,
+            time_scale,
+            failure_rate: 0.0,
+            max_running: 0,
+        }
+    }
+
     fn instant_run(objective: &str, limit: u32) -> FindAllRun {
         let now = Instant::now();
-        let mut run = FindAllRun::new(spec(objective, 2), limit, 0.0, 0, 7, now, 0);
+        let mut run = FindAllRun::new(spec(objective, 2), limit, &timing(0.0), 0, now, 0);
         run.advance(now);
         run
     }
@@ -749,7 +776,7 @@ mod tests {
     #[test]
     fn a_cancelled_run_refuses_more_work() {
         let now = Instant::now();
-        let mut run = FindAllRun::new(spec("x y z", 1), 10, 1.0, 0, 7, now, 0);
+        let mut run = FindAllRun::new(spec("x y z", 1), 10, &timing(1.0), 0, now, 0);
         run.cancel(now).unwrap();
         assert_eq!(run.termination, Some(Termination::UserCancelled));
         assert_eq!(run.extend(5, now), Err(Refusal::Cancelled));
@@ -764,7 +791,7 @@ mod tests {
             url: "https://hooks.example.com/findall".into(),
             event_types: vec![],
         });
-        let mut run = FindAllRun::new(s, 5, 0.0, 0, 7, now, 0);
+        let mut run = FindAllRun::new(s, 5, &timing(0.0), 0, now, 0);
         run.advance(now);
         let r = render::FindAllRenderer {
             codec: Codec::new(7),
@@ -779,6 +806,25 @@ mod tests {
         assert_eq!(all[0].0, "findall.status");
         let (_, rest) = run.notifications(&r, 0, 3);
         assert_eq!(rest, all[3..].to_vec());
+    }
+
+    #[test]
+    fn a_failing_run_fails_as_it_starts_and_refuses_more_work() {
+        let now = Instant::now();
+        let always = crate::scheduler::Timing {
+            failure_rate: 1.0,
+            ..timing(0.0)
+        };
+        let mut run = FindAllRun::new(spec("x y z", 1), 10, &always, 0, now, 0);
+        run.advance(now);
+        assert_eq!(run.status, Status::Failed);
+        assert_eq!(run.termination, Some(Termination::ErrorOccurred));
+        assert_eq!(run.generated(), 0);
+        assert_eq!(
+            run.enrich(serde_json::json!({}), now),
+            Err(Refusal::Cancelled)
+        );
+        assert_eq!(run.cancel(now), Err(Refusal::AlreadyCompleted));
     }
 
     #[test]

@@ -79,22 +79,11 @@ pub async fn create(
         let (spec, limit) = spec_of(&st, &v)?;
         let _pending = late_commit_hold(&st, RUNS).await;
         let now = Instant::now();
-        let scale = st
-            .config
-            .time_scale
-            .clamp(0.0, crate::config::MAX_TIME_SCALE);
+        let timing = *st.world().scheduler.timing();
         let answer = {
             let mut runs = st.findall();
             let index = runs.runs.len() as u32;
-            let mut run = FindAllRun::new(
-                spec,
-                limit,
-                scale,
-                index,
-                st.config.seed,
-                now,
-                ids::now_micros(),
-            );
+            let mut run = FindAllRun::new(spec, limit, &timing, index, now, ids::now_micros());
             run.advance(now);
             let answer = renderer(&st).run(index, &run, Standing::now(&run));
             runs.runs.push(run);
@@ -360,11 +349,11 @@ fn refusal(r: Refusal) -> ApiError {
     match r {
         Refusal::Cancelled => ApiError::new(
             StatusCode::CONFLICT,
-            "The FindAll run was cancelled; nothing more can happen to it. Create a new run",
+            "The FindAll run was cancelled or failed; nothing more can happen to it. Create a new run",
         ),
         Refusal::AlreadyCompleted => ApiError::new(
             StatusCode::CONFLICT,
-            "The FindAll run already completed; there is nothing to cancel",
+            "The FindAll run already finished; there is nothing to cancel",
         ),
         Refusal::LimitTooHigh => invalid(
             &["body", "additional_match_limit"],
