@@ -274,6 +274,27 @@ fn documented_model(cases: &mut Vec<Case>, full: &Value) {
     });
 }
 
+/// The FindAll run documents state the `match_limit` bounds (5 to 1000)
+/// only in prose, so the generated placeholder (3) is below them: every
+/// case that carries it gets 5 instead, and the two limits just outside
+/// the bounds are cases of their own, to be refused at `match_limit`.
+fn documented_match_limit(cases: &mut Vec<Case>, full: &Value) {
+    for case in cases.iter_mut() {
+        if case.body["match_limit"] == json!(3) {
+            case.body["match_limit"] = json!(5);
+        }
+    }
+    for limit in [4, 1001] {
+        let mut body = full.clone();
+        body["match_limit"] = json!(limit);
+        cases.push(Case {
+            what: format!("match_limit {limit}, outside the documented bounds"),
+            body,
+            invalid_at: Some(vec![json!("match_limit")]),
+        });
+    }
+}
+
 /// One body or parameter value to send, and what must come back.
 struct Case {
     what: String,
@@ -693,6 +714,9 @@ async fn schema_derived_request_corpus() {
                 }
                 if path == CHAT_PATH {
                     documented_model(&mut cases, &full);
+                }
+                if path == "/v1beta/findall/runs" {
+                    documented_match_limit(&mut cases, &full);
                 }
                 for case in &mut cases {
                     if case.invalid_at.is_none()
