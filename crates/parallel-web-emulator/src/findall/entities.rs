@@ -82,7 +82,6 @@ const ENDLESS: u32 = 50_000_000;
 /// The entities one objective can reach.
 #[derive(Debug, Clone)]
 pub struct World {
-    seed: u64,
     key: u64,
     size: u32,
     people: bool,
@@ -100,7 +99,6 @@ impl World {
             ENDLESS
         };
         World {
-            seed,
             key,
             size,
             people: is_people(entity_type),
@@ -151,26 +149,31 @@ impl World {
 
     /// Entity `e`'s main web address (a page of the synthetic web).
     pub fn url(&self, e: u32) -> String {
-        let host = web::HOSTS[(self.h(e, 2) % web::HOSTS.len() as u64) as usize];
-        let kind = if self.people { "people" } else { "companies" };
-        format!("https://{host}/{kind}/{}", slug(&self.name(e)))
+        self.url_named(e, &self.name(e))
     }
 
-    /// A short text about entity `e`.
-    pub fn description(&self, e: u32) -> String {
+    /// [`World::url`] when the name is already known.
+    fn url_named(&self, e: u32, name: &str) -> String {
+        let host = web::HOSTS[(self.h(e, 2) % web::HOSTS.len() as u64) as usize];
+        let kind = if self.people { "people" } else { "companies" };
+        format!("https://{host}/{kind}/{}", slug(name))
+    }
+
+    /// Entity `e`'s name, main web address and a short text about it.
+    pub fn describe(&self, e: u32) -> Entity {
+        let name = self.name(e);
         let city = CITIES[(self.h(e, 3) % CITIES.len() as u64) as usize];
         let about = self.topic_words(e);
-        if self.people {
-            format!(
-                "{}, based in {city}, is known for work on {about}.",
-                self.name(e)
-            )
+        let description = if self.people {
+            format!("{name}, based in {city}, is known for work on {about}.")
         } else {
             let year = 1995 + self.h(e, 4) % 30;
-            format!(
-                "{} is a company founded in {year} in {city}, working on {about}.",
-                self.name(e)
-            )
+            format!("{name} is a company founded in {year} in {city}, working on {about}.")
+        };
+        Entity {
+            url: self.url_named(e, &name),
+            name,
+            description,
         }
     }
 
@@ -217,27 +220,16 @@ impl World {
         }
     }
 
-    /// A page of the synthetic web about entity `e` and `about` (a field
-    /// name), with its title and an excerpt mentioning `focus` words.
-    pub fn evidence(&self, e: u32, about: &str, focus: &[String]) -> (String, String, String) {
+    /// Where evidence about entity `e` (named `name`) and `about` (a field
+    /// name) is cited from: a url of the synthetic web and its title. The
+    /// page is not generated here (that would cost more than the rest of an
+    /// event); extract reads it on demand.
+    pub fn evidence(&self, e: u32, name: &str, about: &str) -> (String, String) {
         let host = web::HOSTS[(self.h(e, 9) % web::HOSTS.len() as u64) as usize];
         let section = SECTIONS[(self.h(e, 10) % SECTIONS.len() as u64) as usize];
-        let url = format!(
-            "https://{host}/{section}/{}-{}",
-            slug(&self.name(e)),
-            slug(about)
-        );
-        match web::page(self.seed, &url) {
-            Ok(page) => {
-                let excerpt = page
-                    .excerpts(focus, 280)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
-                (url, page.title, excerpt)
-            }
-            Err(_) => (url, self.name(e), String::new()),
-        }
+        let url = format!("https://{host}/{section}/{}-{}", slug(name), slug(about));
+        let title = format!("{name}: {} | {host}", about.replace('_', " "));
+        (url, title)
     }
 
     /// The first `n` entities (at most the world's size): the answer of
@@ -245,6 +237,17 @@ impl World {
     pub fn first(&self, n: u32) -> impl Iterator<Item = u32> {
         0..n.min(self.size)
     }
+}
+
+/// An entity as served: name, url, description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    /// Its name.
+    pub name: String,
+    /// Its main web address.
+    pub url: String,
+    /// A short text about it.
+    pub description: String,
 }
 
 /// True for entity types that name people.
@@ -344,6 +347,8 @@ mod tests {
         for kind in ["companies", "people"] {
             let w = World::new(1, "robotics startups", kind);
             let names: HashSet<String> = (0..30_000).map(|e| w.name(e)).collect();
+            assert_eq!(w.describe(7).name, w.name(7));
+            assert_eq!(w.describe(7).url, w.url(7));
             assert_eq!(names.len(), 30_000, "{kind}");
         }
     }

@@ -62,8 +62,8 @@ pub fn current(st: &AppState, id: &str) -> Result<u32, ApiError> {
     Ok(index)
 }
 
-fn ok(value: &Value) -> Response {
-    json_response(StatusCode::OK, value.to_string())
+fn ok<T: serde::Serialize>(value: &T) -> Response {
+    json_response(StatusCode::OK, crate::wire::to_json(value))
 }
 
 /// `POST /v1beta/findall/runs`.
@@ -85,12 +85,12 @@ pub async fn create(
             let index = runs.runs.len() as u32;
             let mut run = FindAllRun::new(spec, limit, &timing, index, now, ids::now_micros());
             run.advance(now);
-            let answer = renderer(&st).run(index, &run, Standing::now(&run));
+            let answer = crate::wire::to_json(&renderer(&st).run(index, &run, Standing::now(&run)));
             runs.runs.push(run);
             answer
         };
         st.changed();
-        Ok(ok(&answer))
+        Ok(json_response(StatusCode::OK, answer))
     })
     .await
 }
@@ -233,7 +233,7 @@ pub async fn result(
     let r = renderer(&st);
     let runs = st.findall();
     let run = &runs.runs[index as usize];
-    let candidates: Vec<Value> = (0..run.generated())
+    let candidates: Vec<_> = (0..run.generated())
         .map(|c| r.candidate_now(index, run, c))
         .collect();
     let last = run
@@ -259,10 +259,10 @@ pub async fn cancel(
             let index = runs.find(&st.codec, &id).ok_or_else(not_found)?;
             let run = &mut runs.runs[index as usize];
             run.cancel(Instant::now()).map_err(refusal)?;
-            renderer(&st).run(index, run, Standing::now(run))
+            crate::wire::to_json(&renderer(&st).run(index, run, Standing::now(run)))
         };
         st.changed();
-        Ok(ok(&answer))
+        Ok(json_response(StatusCode::OK, answer))
     })
     .await
 }
@@ -424,7 +424,10 @@ fn entity_list(st: &AppState, v: &Value, entity_type: &str) -> (String, Vec<Valu
     let world = World::new(st.config.seed, objective, entity_type);
     let list = world
         .first(limit)
-        .map(|e| json!({"name": world.name(e), "url": world.url(e), "description": world.description(e)}))
+        .map(|e| {
+            let who = world.describe(e);
+            json!({"name": who.name, "url": who.url, "description": who.description})
+        })
         .collect();
     let set = st.codec.encode(
         ids::Kind::FindAllCandidate,

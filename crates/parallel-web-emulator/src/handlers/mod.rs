@@ -101,6 +101,9 @@ where
                 ErrorKind::InvalidUtf8InPathParam { key } if key == "run_id" => {
                     Err(ApiError::run_not_found())
                 }
+                ErrorKind::InvalidUtf8InPathParam { key } if key == "findall_id" => {
+                    Err(findall::not_found())
+                }
                 ErrorKind::InvalidUtf8InPathParam { .. } => Err(ApiError::group_not_found()),
                 _ => Err(path_error(e.body_text())),
             },
