@@ -9,7 +9,7 @@
 //! ([`FindAllRun::advance`]) whenever a request or a stream looks at it, so
 //! a run no one watches costs nothing.
 //!
-//! Memory per run stays small: a candidate is 12 bytes (which entity, its
+//! Memory per run stays small: a candidate is 8 bytes (which entity, its
 //! verdict, how many enrichments it has), an event 24 bytes; names, urls,
 //! outputs and citations are derived again when served ([`render`]).
 //!
@@ -825,6 +825,12 @@ mod tests {
             Err(Refusal::Cancelled)
         );
         assert_eq!(run.cancel(now), Err(Refusal::AlreadyCompleted));
+    }
+
+    #[test]
+    fn candidates_and_events_stay_compact() {
+        assert!(std::mem::size_of::<Candidate>() <= 8);
+        assert!(std::mem::size_of::<Event>() <= 24);
     }
 
     #[test]
