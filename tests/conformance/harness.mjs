@@ -55,23 +55,23 @@ export async function run(name, main) {
 
 // ---- the SDK's declared types, as checkable descriptions ----
 
-const nullable = (t) => ({ nullable: t });
-const arrayOf = (t) => ({ array: t });
-const recordOf = (t) => ({ record: t });
-const oneOfValues = (...values) => ({ values });
-const model = (required, optional = {}) => ({ required, optional });
-const byType = (variants) => ({ byType: variants });
-const anyOf = (...options) => ({ anyOf: options });
-const scalar = anyOf('string', 'number', 'boolean');
+export const nullable = (t) => ({ nullable: t });
+export const arrayOf = (t) => ({ array: t });
+export const recordOf = (t) => ({ record: t });
+export const oneOfValues = (...values) => ({ values });
+export const model = (required, optional = {}) => ({ required, optional });
+export const byType = (variants) => ({ byType: variants });
+export const anyOf = (...options) => ({ anyOf: options });
+export const scalar = anyOf('string', 'number', 'boolean');
 
 const RUN_STATUSES = ['queued', 'action_required', 'running', 'completed', 'failed', 'cancelling', 'cancelled'];
-const ErrorObject = model({ message: 'string', ref_id: 'string' }, { detail: nullable('object') });
+export const ErrorObject = model({ message: 'string', ref_id: 'string' }, { detail: nullable('object') });
 const Warning = model(
   { message: 'string', type: oneOfValues('spec_validation_warning', 'input_validation_warning', 'warning') },
   { detail: nullable('object') },
 );
 const Citation = model({ url: 'string' }, { excerpts: nullable(arrayOf('string')), title: nullable('string') });
-const FieldBasis = model(
+export const FieldBasis = model(
   { field: 'string', reasoning: 'string' },
   { citations: arrayOf(Citation), confidence: nullable('string') },
 );

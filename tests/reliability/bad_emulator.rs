@@ -201,7 +201,31 @@ async fn bad_requests_get_documented_errors_and_the_emulator_survives() {
     .await;
     let run = run["run_id"].as_str().expect("run_id").to_owned();
 
-    let table = cases::table(&prefixes, &run);
+    let findall = {
+        let base = emulator.base_url();
+        let body = r#"{"objective":"x","entity_type":"companies","generator":"core","match_limit":5,"match_conditions":[{"name":"a","description":"b"}]}"#;
+        let mut made = Vec::new();
+        for _ in 0..2 {
+            let created = post(&client, format!("{base}/v1beta/findall/runs"), body).await;
+            made.push(
+                created["findall_id"]
+                    .as_str()
+                    .expect("findall_id")
+                    .to_owned(),
+            );
+        }
+        let other_event = first_event_id(
+            &client,
+            format!("{base}/v1beta/findall/runs/{}/events", made[1]),
+        )
+        .await;
+        cases::FindAllIds {
+            run: made.swap_remove(0),
+            other_event,
+        }
+    };
+
+    let table = cases::table(&prefixes, &run, &findall);
     let mut names = std::collections::HashSet::new();
     for case in &table {
         assert!(

@@ -59,9 +59,8 @@ fn official_documents() -> Option<Vec<(String, Value)>> {
 
 /// The in-scope paths, as `xtask/src/normalize/scope.rs` defines them,
 /// less the APIs the emulator does not serve yet. Issue 16: not yet
-/// `/v1beta/findall`, `/v1/monitors` and `/v1beta/memory`, which are in the
-/// spec and the generated client; they join this list with their emulator
-/// routes.
+/// `/v1/monitors` and `/v1beta/memory`, which are in the spec and the
+/// generated client; they join this list with their emulator routes.
 fn in_scope(path: &str) -> bool {
     [
         "/v1beta/tasks/runs/{run_id}/events",
@@ -72,9 +71,14 @@ fn in_scope(path: &str) -> bool {
         "/v1beta/chat/completions",
     ]
     .contains(&path)
-        || ["/v1/tasks/groups", "/v1beta/tasks/groups", "/v1/tasks/runs"]
-            .iter()
-            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+        || [
+            "/v1/tasks/groups",
+            "/v1beta/tasks/groups",
+            "/v1/tasks/runs",
+            "/v1beta/findall",
+        ]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
 /// `(method, path, operation)` of every in-scope GET and POST.
@@ -190,7 +194,12 @@ fn valid_value(root: &Value, schema: &Value, full: bool, depth: usize) -> Value 
             Some("date-time") => json!("2024-01-31T12:00:00Z"),
             _ => json!("example"),
         },
-        Some("integer") => json!(3),
+        // 3, or the nearest value the schema's bounds allow.
+        Some("integer") => {
+            let low = s.get("minimum").and_then(Value::as_i64).unwrap_or(i64::MIN);
+            let high = s.get("maximum").and_then(Value::as_i64).unwrap_or(i64::MAX);
+            json!(3i64.clamp(low, high))
+        }
         Some("number") => json!(2.5),
         Some("boolean") => json!(true),
         Some("null") => Value::Null,
@@ -218,7 +227,9 @@ fn valid_value(root: &Value, schema: &Value, full: bool, depth: usize) -> Value 
 
 /// Where a body the schema accepts breaks a rule the document states only
 /// in its prose: the beta-era search needs an objective or search queries
-/// ("at least one of objective or search_queries must be provided").
+/// ("at least one of objective or search_queries must be provided"); a
+/// FindAll run's `match_limit` must be from 5 to 1000, and an extension's
+/// `additional_match_limit` above 0.
 fn refused_by_prose(path: &str, body: &Value) -> Option<Vec<Value>> {
     let given = |field: &str| match &body[field] {
         Value::String(s) => !s.trim().is_empty(),
@@ -227,7 +238,20 @@ fn refused_by_prose(path: &str, body: &Value) -> Option<Vec<Value>> {
             .any(|q| q.as_str().is_some_and(|q| !q.trim().is_empty())),
         _ => false,
     };
-    (path == "/v1beta/search" && !given("objective") && !given("search_queries")).then(Vec::new)
+    let outside = |field: &str, low: i64, high: i64| {
+        body[field]
+            .as_i64()
+            .is_some_and(|n| !(low..=high).contains(&n))
+            .then(|| vec![json!(field)])
+    };
+    match path {
+        "/v1beta/search" => (!given("objective") && !given("search_queries")).then(Vec::new),
+        "/v1beta/findall/runs" => outside("match_limit", 5, 1000),
+        "/v1beta/findall/runs/{findall_id}/extend" => {
+            outside("additional_match_limit", 1, i64::MAX)
+        }
+        _ => None,
+    }
 }
 
 const CHAT_PATH: &str = "/v1beta/chat/completions";
@@ -248,6 +272,27 @@ fn documented_model(cases: &mut Vec<Case>, full: &Value) {
         body: full.clone(),
         invalid_at: Some(vec![json!("model")]),
     });
+}
+
+/// The FindAll run documents state the `match_limit` bounds (5 to 1000)
+/// only in prose, so the generated placeholder (3) is below them: every
+/// case that carries it gets 5 instead, and the two limits just outside
+/// the bounds are cases of their own, to be refused at `match_limit`.
+fn documented_match_limit(cases: &mut Vec<Case>, full: &Value) {
+    for case in cases.iter_mut() {
+        if case.body["match_limit"] == json!(3) {
+            case.body["match_limit"] = json!(5);
+        }
+    }
+    for limit in [4, 1001] {
+        let mut body = full.clone();
+        body["match_limit"] = json!(limit);
+        cases.push(Case {
+            what: format!("match_limit {limit}, outside the documented bounds"),
+            body,
+            invalid_at: Some(vec![json!("match_limit")]),
+        });
+    }
 }
 
 /// One body or parameter value to send, and what must come back.
@@ -618,6 +663,12 @@ async fn schema_derived_request_corpus() {
             .to_owned()
     };
 
+    let findall = {
+        let a = post(&http, &base, "/v1beta/findall/runs", &findall_fixture(5)).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        id_of(&a, "findall_id")
+    };
+
     let mut failures = Vec::new();
     let mut counts: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     for (doc_name, doc) in &docs {
@@ -632,7 +683,8 @@ async fn schema_derived_request_corpus() {
         for (method, path, op) in operations(doc) {
             let concrete = path
                 .replace("{taskgroup_id}", &group)
-                .replace("{run_id}", &run);
+                .replace("{run_id}", &run)
+                .replace("{findall_id}", &findall);
             let label = format!("{} {path} ({doc_name})", method.to_uppercase());
             let mut cases = Vec::new();
             if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
@@ -662,6 +714,9 @@ async fn schema_derived_request_corpus() {
                 }
                 if path == CHAT_PATH {
                     documented_model(&mut cases, &full);
+                }
+                if path == "/v1beta/findall/runs" {
+                    documented_match_limit(&mut cases, &full);
                 }
                 for case in &mut cases {
                     if case.invalid_at.is_none()
@@ -821,6 +876,34 @@ async fn schema_derived_request_corpus() {
         failures.join("\n")
     );
     emulator.terminate();
+}
+
+/// A FindAll run body with `match_limit` (two match conditions).
+fn findall_fixture(match_limit: i64) -> Value {
+    json!({
+        "objective": "Robotics companies in Lisbon that raised a seed round",
+        "entity_type": "companies",
+        "match_conditions": [
+            {"name": "raised_seed", "description": "Raised a seed round."},
+            {"name": "in_lisbon", "description": "Based in Lisbon."}
+        ],
+        "generator": "core",
+        "match_limit": match_limit,
+    })
+}
+
+/// An enrichment of two typed fields, through an MCP server with
+/// write-only headers (which no answer may echo).
+fn findall_enrichment() -> Value {
+    json!({
+        "processor": "core",
+        "output_schema": {"type": "json", "json_schema": {"type": "object", "properties": {
+            "ceo_name": {"type": "string", "description": "Name of the CEO"},
+            "founded": {"type": "integer", "description": "Year founded"}
+        }, "required": ["ceo_name", "founded"]}},
+        "mcp_servers": [{"type": "url", "url": "https://mcp.example.com", "name": "crm",
+                          "headers": {"authorization": "Bearer secret"}}]
+    })
 }
 
 /// Run inputs that reach every output kind and every optional input field
@@ -1301,6 +1384,167 @@ async fn every_response_and_event_matches_the_response_schemas() {
                         };
                         let a = post(&http, base, &path, &stale).await;
                         c.check(m, &path, &with("max_age_seconds under 600"), &a, 422);
+                    }
+                    ("post", "/findall/runs") => {
+                        let mut full = findall_fixture(10);
+                        full["metadata"] = json!({"team": "growth", "n": 2, "ok": true});
+                        full["exclude_list"] =
+                            json!([{"name": "Solvia Labs", "url": "https://example.com/x"}]);
+                        full["webhook"] = json!({"url": "https://hooks.example.com/findall",
+                                                 "event_types": ["task_run.status"]});
+                        for body in [findall_fixture(5), full] {
+                            let a = post(&http, base, &path, &body).await;
+                            c.check(m, &path, &with(&format!("body {body}")), &a, 200);
+                        }
+                        let a = post(&http, base, &path, &findall_fixture(4)).await;
+                        c.check(m, &path, &with("match_limit 4"), &a, 422);
+                    }
+                    (_, p) if p.starts_with("/findall/runs/") => {
+                        let fa = id_of(
+                            &post(&http, base, "/v1beta/findall/runs", &findall_fixture(50)).await,
+                            "findall_id",
+                        );
+                        let at =
+                            |p: &str, id: &str| format!("{base}{}", p.replace("{findall_id}", id));
+                        let unknown = if m == "get" {
+                            send(http.get(at(&path, "findall_unknown"))).await
+                        } else {
+                            post(&http, base, &path.replace("{findall_id}", "findall_unknown"), &json!({"additional_match_limit": 1, "output_schema": {"json_schema": {}}})).await
+                        };
+                        c.check(m, &path, &with("unknown run"), &unknown, 404);
+                        // Each flavour's run: finished (instant), failed, or queued (slow).
+                        let busy = flavour == "slow";
+                        let failed = flavour == "failing";
+                        let enrich_path = "/v1beta/findall/runs/{findall_id}/enrich";
+                        let extend_path = "/v1beta/findall/runs/{findall_id}/extend";
+                        match p {
+                            "/findall/runs/{findall_id}/cancel" => {
+                                let a = post(
+                                    &http,
+                                    base,
+                                    &path.replace("{findall_id}", &fa),
+                                    &json!({}),
+                                )
+                                .await;
+                                c.check(
+                                    m,
+                                    &path,
+                                    &with("cancel"),
+                                    &a,
+                                    if busy { 200 } else { 409 },
+                                );
+                            }
+                            "/findall/runs/{findall_id}/enrich" => {
+                                let a = post(
+                                    &http,
+                                    base,
+                                    &path.replace("{findall_id}", &fa),
+                                    &findall_enrichment(),
+                                )
+                                .await;
+                                c.check(
+                                    m,
+                                    &path,
+                                    &with("enrich"),
+                                    &a,
+                                    if failed { 409 } else { 200 },
+                                );
+                                let a = post(
+                                    &http,
+                                    base,
+                                    &path.replace("{findall_id}", &fa),
+                                    &json!({"processor": "core"}),
+                                )
+                                .await;
+                                c.check(m, &path, &with("no output schema"), &a, 422);
+                            }
+                            "/findall/runs/{findall_id}/extend" => {
+                                let a = post(
+                                    &http,
+                                    base,
+                                    &path.replace("{findall_id}", &fa),
+                                    &json!({"additional_match_limit": 5}),
+                                )
+                                .await;
+                                c.check(
+                                    m,
+                                    &path,
+                                    &with("extend"),
+                                    &a,
+                                    if failed { 409 } else { 200 },
+                                );
+                                let a = post(
+                                    &http,
+                                    base,
+                                    &path.replace("{findall_id}", &fa),
+                                    &json!({"additional_match_limit": 0}),
+                                )
+                                .await;
+                                c.check(m, &path, &with("extend by 0"), &a, 422);
+                            }
+                            _ => {
+                                // Reads see a run that was enriched and extended
+                                // (every event type), where the flavour allows.
+                                if !failed {
+                                    post(
+                                        &http,
+                                        base,
+                                        &enrich_path.replace("{findall_id}", &fa),
+                                        &findall_enrichment(),
+                                    )
+                                    .await;
+                                    post(
+                                        &http,
+                                        base,
+                                        &extend_path.replace("{findall_id}", &fa),
+                                        &json!({"additional_match_limit": 5}),
+                                    )
+                                    .await;
+                                }
+                                let q = if p.ends_with("/events") && busy {
+                                    "?timeout=0.5"
+                                } else {
+                                    ""
+                                };
+                                let a = send(http.get(format!("{}{q}", at(&path, &fa)))).await;
+                                c.check(m, &path, &with("run"), &a, 200);
+                                if p.ends_with("/events") {
+                                    let a =
+                                        send(http.get(format!("{}?timeout=soon", at(&path, &fa))))
+                                            .await;
+                                    c.check(m, &path, &with("bad timeout"), &a, 422);
+                                }
+                            }
+                        }
+                    }
+                    ("post", "/findall/ingest") => {
+                        let a = post(
+                            &http,
+                            base,
+                            &path,
+                            &json!({"objective": "Biotech founders in Seoul with a PhD"}),
+                        )
+                        .await;
+                        c.check(m, &path, &with("ingest"), &a, 200);
+                        let a = post(&http, base, &path, &json!({})).await;
+                        c.check(m, &path, &with("no objective"), &a, 422);
+                    }
+                    ("post", "/findall/candidates") => {
+                        for body in [
+                            json!({"entity_type": "company", "objective": "battery makers"}),
+                            json!({"entity_type": "people", "objective": "obscure battery chemists", "match_limit": 5}),
+                        ] {
+                            let a = post(&http, base, &path, &body).await;
+                            c.check(m, &path, &with(&format!("body {body}")), &a, 200);
+                        }
+                        let a = post(
+                            &http,
+                            base,
+                            &path,
+                            &json!({"entity_type": "company", "objective": "x", "match_limit": 4}),
+                        )
+                        .await;
+                        c.check(m, &path, &with("match_limit 4"), &a, 422);
                     }
                     other => c.failures.push(format!("no driver for {other:?}: add one")),
                 }

@@ -3,6 +3,7 @@
 //! limits; the emulator README's "Limits and hostile input").
 
 mod bodies;
+mod findall;
 mod paths;
 
 use super::wire::{Http, Key, Shape};
@@ -169,10 +170,19 @@ impl Table {
     }
 }
 
+/// A finished FindAll run, and an `event_id` of another one.
+#[derive(Debug, Clone)]
+pub struct FindAllIds {
+    /// A FindAll run that has completed.
+    pub run: String,
+    /// An `event_id` of another FindAll run.
+    pub other_event: String,
+}
+
 /// Every case, for both prefixes where the endpoint exists under both, plus
 /// the single-run endpoints (`/v1` only) with `run` a run made by
-/// `POST /v1/tasks/runs`.
-pub fn table(prefixes: &[PrefixIds], run: &str) -> Vec<Case> {
+/// `POST /v1/tasks/runs`, and FindAll (`/v1beta` only).
+pub fn table(prefixes: &[PrefixIds], run: &str, findall: &FindAllIds) -> Vec<Case> {
     let mut t = Table(Vec::new());
     for ids in prefixes {
         bodies::group_create_cases(&mut t, ids.prefix);
@@ -182,6 +192,8 @@ pub fn table(prefixes: &[PrefixIds], run: &str) -> Vec<Case> {
         paths::method_and_route_cases(&mut t, ids);
     }
     bodies::single_run_cases(&mut t, run);
+    findall::body_cases(&mut t, &findall.run);
+    findall::path_cases(&mut t, &findall.run, &findall.other_event);
     paths::malformed_http_cases(&mut t, &prefixes[0]);
     t.0
 }
