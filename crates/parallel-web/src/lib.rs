@@ -75,7 +75,7 @@ pub use client::{
 };
 pub use error::{ApiError, DuplicatedInput, Error, FieldError, WaitTimeout};
 pub use extract::{Extract, ExtractResponse, ExtractResult, MAX_EXTRACT_URLS};
-pub use findall::create::{CreateFindAll, DEFAULT_MATCH_LIMIT};
+pub use findall::create::{CreateFindAll, DEFAULT_MATCH_LIMIT, MAX_EXCLUDE_LIST};
 pub use findall::events::{
     CandidateEventKind, FindAllEvent, FindAllEventStream, FindAllEventsRequest,
 };

@@ -18,6 +18,8 @@ use crate::{Client, Error, MetadataValue, RequestOptions};
 
 /// The match limit of a run that does not set one.
 pub const DEFAULT_MATCH_LIMIT: i64 = 10;
+/// The most entities an exclude list may hold (the documented limit).
+pub const MAX_EXCLUDE_LIST: usize = 10_000;
 
 impl From<MetadataValue> for FindAllRunInputMetadataValue {
     fn from(v: MetadataValue) -> Self {
@@ -138,7 +140,7 @@ impl CreateFindAll {
         self
     }
 
-    /// An entity to leave out of the results.
+    /// An entity to leave out of the results (at most [`MAX_EXCLUDE_LIST`]).
     pub fn exclude(mut self, name: impl Into<String>, url: impl Into<String>) -> Self {
         self.exclude.push(built(
             ExcludeCandidate::builder().name(name.into()).url(url.into()),
@@ -184,6 +186,16 @@ impl CreateFindAll {
         };
         check_conditions(&self.match_conditions)?;
         check_match_limit(self.match_limit)?;
+        if self.exclude.len() > MAX_EXCLUDE_LIST {
+            return Err(Error::input(
+                None,
+                "exclude_list",
+                format!(
+                    "has {} entries; at most {MAX_EXCLUDE_LIST} are allowed",
+                    self.exclude.len()
+                ),
+            ));
+        }
         for (i, e) in self.exclude.iter().enumerate() {
             if e.name.trim().is_empty() && e.url.trim().is_empty() {
                 return Err(Error::input(
