@@ -85,6 +85,12 @@ pub enum Kind {
     Group = 2,
     RunCursor = 3,
     EventCursor = 4,
+    /// A FindAll run (`findall_…`).
+    FindAll = 5,
+    /// A FindAll candidate (`candidate_…`): run and position.
+    FindAllCandidate = 6,
+    /// A FindAll stream's `event_id`: run and position.
+    FindAllEvent = 7,
 }
 
 /// Encodes and decodes ids and cursors for one seed.

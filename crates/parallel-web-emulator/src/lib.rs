@@ -7,6 +7,7 @@ mod config;
 pub mod contract;
 mod error;
 mod faults;
+mod findall;
 mod handlers;
 mod ids;
 mod output;

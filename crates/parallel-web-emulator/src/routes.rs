@@ -4,7 +4,8 @@
 use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
 use crate::handlers::{
-    chat, events_stream, extract, groups, ledger, run_events, runs, runs_stream, search,
+    chat, events_stream, extract, findall, findall_events, groups, ledger, run_events, runs,
+    runs_stream, search,
 };
 use crate::state::AppState;
 use crate::stats::RequestRecord;
@@ -56,9 +57,9 @@ macro_rules! beta_only {
     };
 }
 
-/// Every endpoint of API-NOTES §2, search, extract and chat completions,
-/// and the emulator's own (`/_emulator`).
-static ENDPOINTS: [Endpoint; 18] = [
+/// Every endpoint of API-NOTES §2, search, extract, chat completions,
+/// FindAll, and the emulator's own (`/_emulator`).
+static ENDPOINTS: [Endpoint; 29] = [
     Endpoint {
         method: Method::POST,
         path: "/tasks/groups",
@@ -155,6 +156,73 @@ static ENDPOINTS: [Endpoint; 18] = [
         path: "/extract",
         names: beta_only!("extract"),
         handler: |m| on(m, extract::beta_extract),
+    },
+    // FindAll exists only under /v1beta; the names are the spec's operationIds.
+    Endpoint {
+        method: Method::POST,
+        path: "/findall/runs",
+        names: &[("/v1beta", "findall_create")],
+        handler: |m| on(m, findall::create),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/findall/runs/{findall_id}",
+        names: &[("/v1beta", "findall_retrieve")],
+        handler: |m| on(m, findall::retrieve),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/findall/runs/{findall_id}/cancel",
+        names: &[("/v1beta", "findall_cancel")],
+        handler: |m| on(m, findall::cancel),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/findall/runs/{findall_id}/enrich",
+        names: &[("/v1beta", "findall_enrich")],
+        handler: |m| on(m, findall::enrich),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/findall/runs/{findall_id}/events",
+        names: &[("/v1beta", "findall_events")],
+        handler: |m| on(m, findall_events::findall_events),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/findall/runs/{findall_id}/extend",
+        names: &[("/v1beta", "findall_extend")],
+        handler: |m| on(m, findall::extend),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/findall/runs/{findall_id}/result",
+        names: &[("/v1beta", "findall_result")],
+        handler: |m| on(m, findall::result),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/findall/runs/{findall_id}/schema",
+        names: &[("/v1beta", "findall_schema")],
+        handler: |m| on(m, findall::schema),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/findall/ingest",
+        names: &[("/v1beta", "findall_ingest")],
+        handler: |m| on(m, findall::ingest),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/findall/candidates",
+        names: &[("/v1beta", "findall_candidates")],
+        handler: |m| on(m, findall::candidates),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/findall/entity-search",
+        names: &[("/v1beta", "findall_entity_search")],
+        handler: |m| on(m, findall::entity_search),
     },
     Endpoint {
         method: Method::GET,
@@ -349,8 +417,8 @@ mod tests {
         }
         // 7 operations in both versions, 4 in /v1 only, search and extract
         // with one handler per version, chat in /v1beta only, 2 of the
-        // emulator's.
-        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 2);
+        // emulator's, 11 FindAll operations in /v1beta only.
+        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 2 + 11);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::config::{Config, MAX_TIME_SCALE};
 use crate::error::RefIds;
 use crate::faults::FaultSet;
+use crate::findall::FindAllRuns;
 use crate::ids::Codec;
 use crate::scheduler::{Scheduler, Timing};
 use crate::stats::{Counters, Stats};
@@ -22,6 +23,7 @@ pub struct AppState {
     /// Id and cursor codec.
     pub codec: Codec,
     world: Mutex<World>,
+    findall: Mutex<FindAllRuns>,
     /// Bumped after every change to the world; streams and long-polls wait on it.
     pub changes: watch::Sender<u64>,
     wake_driver: Notify,
@@ -60,6 +62,7 @@ impl AppState {
         Arc::new(AppState {
             codec,
             world: Mutex::new(World::new(codec, Scheduler::new(timing))),
+            findall: Mutex::new(FindAllRuns::default()),
             changes: watch::channel(0).0,
             wake_driver: Notify::new(),
             counters: Counters::default(),
@@ -75,6 +78,12 @@ impl AppState {
     /// Locks the world (a poisoned lock is recovered: the data stays consistent per call).
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the FindAll runs (kept apart from the task world, so FindAll
+    /// streams and task-run streams never wait on each other).
+    pub fn findall(&self) -> MutexGuard<'_, FindAllRuns> {
+        self.findall.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Starts shutting down: open streams and long-polls end at their next wake-up.
@@ -149,6 +158,7 @@ impl AppState {
                 }
             }
         }
+        stats.findall_runs_created = self.findall().runs.len() as u64;
         self.counters.fill(&mut stats);
         stats.faults_fired = self.faults.fired().into_iter().collect();
         stats

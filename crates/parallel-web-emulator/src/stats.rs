@@ -37,6 +37,9 @@ pub struct Stats {
     /// committed yet (their runs are still to come).
     #[serde(default)]
     pub late_commits_pending: u64,
+    /// FindAll runs created.
+    #[serde(default)]
+    pub findall_runs_created: u64,
 }
 
 /// One request as the emulator received it, for tests that check what a

@@ -7,11 +7,14 @@
 //! - [`chat`]: OpenAI-compatible chat completions, whole or streamed
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
 //! - [`search`], [`extract`]: search and extract over the synthetic web ([`crate::web`])
+//! - [`findall`], [`findall_events`]: FindAll runs and their event stream ([`crate::findall`])
 
 pub mod body;
 pub mod chat;
 pub mod events_stream;
 pub mod extract;
+pub mod findall;
+pub mod findall_events;
 pub mod groups;
 pub mod ledger;
 pub mod run_events;

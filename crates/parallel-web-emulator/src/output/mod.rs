@@ -160,6 +160,18 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// Fills a JSON schema with made-up values about `subject`, the same for
+/// the same `key` (FindAll enrichments reuse the task runs' filler).
+pub fn fill_schema(key: u64, schema: &Value, subject: &str) -> Value {
+    let ctx = Context {
+        subject: subject.to_owned(),
+        urls: Vec::new(),
+        domains: DEFAULT_DOMAINS.iter().map(|d| (*d).to_owned()).collect(),
+    };
+    let mut rng = StdRng::seed_from_u64(key);
+    gen_value(schema, schema, "result", &ctx, &mut rng, 0)
+}
+
 /// Generates the output of a completed run; `element_basis` adds a basis entry
 /// per element of top-level lists (`field.0`, `field.1`, …).
 pub fn generate(seed: u64, view: &RunView, element_basis: bool) -> TaskRunOutput {
