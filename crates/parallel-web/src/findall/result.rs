@@ -60,11 +60,12 @@ impl FindAllResultRequest {
         .into_inner())
     }
 
-    /// Decodes the output of each matched candidate as `T`. The output
-    /// holds the enrichment fields and one entry per match condition, so
-    /// `T` names the fields it wants and ignores the rest; make the
-    /// enrichment fields `Option` when the result may be read before the
-    /// enrichment filled them.
+    /// Decodes the output of each matched candidate as `T`. The output has
+    /// one entry per match condition and per enrichment field, each
+    /// `{"value": .., "type": ..}`; `T` is read from the field names and
+    /// their values (so `T` names the fields it wants and ignores the
+    /// rest). Make the enrichment fields `Option` when the result may be
+    /// read before the enrichment filled them.
     pub fn typed<T: DeserializeOwned>(self) -> TypedFindAllResultRequest<T> {
         TypedFindAllResultRequest {
             inner: self,
@@ -117,7 +118,8 @@ pub struct TypedCandidate<T> {
     pub description: Option<String>,
     /// Where the candidate stands.
     pub match_status: MatchStatus,
-    /// The output decoded as `T`: for matched candidates that have one.
+    /// The output's field values decoded as `T`: for matched candidates
+    /// that have an output.
     pub output: Option<T>,
     /// The output as the server sent it (conditions and enrichments), for
     /// every candidate that has one.
@@ -145,10 +147,11 @@ pub(crate) fn typed_result<T: DeserializeOwned>(
 fn typed_candidate<T: DeserializeOwned>(c: FindAllCandidate) -> Result<TypedCandidate<T>, Error> {
     let output = match (&c.match_status, &c.output) {
         (MatchStatus::Matched, Some(raw)) => {
-            Some(T::deserialize(Value::Object(raw.clone())).map_err(|e| Error::Decode {
+            let values = field_values(raw);
+            Some(T::deserialize(&values).map_err(|e| Error::Decode {
                 what: format!("output of candidate {} ({})", c.candidate_id, c.name),
                 message: e.to_string(),
-                raw: Value::Object(raw.clone()).to_string(),
+                raw: values.to_string(),
             })?)
         }
         _ => None,
@@ -163,6 +166,23 @@ fn typed_candidate<T: DeserializeOwned>(c: FindAllCandidate) -> Result<TypedCand
         raw_output: c.output,
         basis: c.basis.unwrap_or_default(),
     })
+}
+
+/// The output with each field's entry (`{"value": .., "type": ..,
+/// "is_matched": ..}`) replaced by its `value`, so that `T` reads the
+/// values themselves. An entry without a `value` is kept as it is.
+fn field_values(output: &serde_json::Map<String, Value>) -> Value {
+    output
+        .iter()
+        .map(|(field, entry)| {
+            let value = match entry {
+                Value::Object(o) if o.contains_key("value") => o["value"].clone(),
+                other => other.clone(),
+            };
+            (field.clone(), value)
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// A result request decoding matched outputs as `T`; finish with
@@ -211,12 +231,13 @@ mod tests {
     }
 
     #[test]
-    fn only_matched_outputs_are_decoded_and_every_raw_output_is_kept() {
+    fn matched_outputs_are_decoded_from_their_field_values_and_every_raw_output_is_kept() {
         let r = result(serde_json::json!([
             {"candidate_id": "c1", "name": "Acme", "url": "https://acme.example", "match_status": "matched",
-             "output": {"total_raised_usd": 5.0, "series_a": {"value": "yes", "is_matched": true}}},
+             "output": {"total_raised_usd": {"value": 5.0, "type": "enrichment"},
+                        "series_a": {"value": "yes", "type": "match_condition", "is_matched": true}}},
             {"candidate_id": "c2", "name": "Beta", "url": "https://beta.example", "match_status": "unmatched",
-             "output": {"series_a": {"value": "no", "is_matched": false}}},
+             "output": {"series_a": {"value": "no", "type": "match_condition", "is_matched": false}}},
         ]));
         let typed = typed_result::<Funding>(r).unwrap();
         assert_eq!(typed.matches().count(), 1);
@@ -229,7 +250,7 @@ mod tests {
     fn a_matched_output_that_does_not_fit_names_the_candidate() {
         let r = result(serde_json::json!([
             {"candidate_id": "c1", "name": "Acme", "url": "https://acme.example", "match_status": "matched",
-             "output": {"total_raised_usd": "lots"}},
+             "output": {"total_raised_usd": {"value": "lots", "type": "enrichment"}}},
         ]));
         let err = typed_result::<Funding>(r).unwrap_err();
         assert!(
