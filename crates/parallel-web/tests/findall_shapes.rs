@@ -123,8 +123,16 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
             .match_condition("robots", "Builds robots")
     };
     let cases = [
-        ("match limit below 5", good().match_limit(4).await.map(|_| ()), "match_limit"),
-        ("match limit above 1000", good().match_limit(1001).await.map(|_| ()), "match_limit"),
+        (
+            "match limit below 5",
+            good().match_limit(4).await.map(|_| ()),
+            "match_limit",
+        ),
+        (
+            "match limit above 1000",
+            good().match_limit(1001).await.map(|_| ()),
+            "match_limit",
+        ),
         (
             "no match condition",
             fa.create("x").entity_type("companies").await.map(|_| ()),
@@ -135,7 +143,11 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
             fa.create("x").match_condition("a", "b").await.map(|_| ()),
             "entity_type",
         ),
-        ("empty objective", fa.create("  ").entity_type("c").await.map(|_| ()), "objective"),
+        (
+            "empty objective",
+            fa.create("  ").entity_type("c").await.map(|_| ()),
+            "objective",
+        ),
         (
             "condition without description",
             good().match_condition("size", "").await.map(|_| ()),
@@ -143,7 +155,10 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
         ),
         (
             "condition name used twice",
-            good().match_condition("robots", "Sells robots").await.map(|_| ()),
+            good()
+                .match_condition("robots", "Sells robots")
+                .await
+                .map(|_| ()),
             "match_conditions[1].name",
         ),
         (
@@ -151,7 +166,11 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
             good().metadata([("k".repeat(17), "v")]).await.map(|_| ()),
             "metadata.kkkkkkkkkkkkkkkkk",
         ),
-        ("extend by 0", fa.get("findall_1").extend(0).await.map(|_| ()), "additional_match_limit"),
+        (
+            "extend by 0",
+            fa.get("findall_1").extend(0).await.map(|_| ()),
+            "additional_match_limit",
+        ),
         (
             "enrichment without fields",
             fa.get("findall_1")
@@ -167,7 +186,11 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
                 .map(|_| ()),
             "match_limit",
         ),
-        ("ingest of nothing", fa.ingest("").await.map(|_| ()), "objective"),
+        (
+            "ingest of nothing",
+            fa.ingest("").await.map(|_| ()),
+            "objective",
+        ),
     ];
     for (what, result, field) in cases {
         match result {
@@ -197,7 +220,11 @@ async fn a_create_that_may_have_reached_the_server_is_not_sent_again() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(503), "{err:?}");
-    assert_eq!(mock.calls_async().await, 1, "a paid create is never repeated");
+    assert_eq!(
+        mock.calls_async().await,
+        1,
+        "a paid create is never repeated"
+    );
 }
 
 #[tokio::test]
@@ -208,7 +235,8 @@ async fn cancelling_a_finished_run_is_an_api_error_with_the_servers_status() {
             when.method(POST)
                 .path("/v1beta/findall/runs/findall_1/cancel")
                 .header("parallel-beta", beta::FINDALL);
-            then.status(409).json_body(json!({"type": "error", "error": {
+            then.status(409)
+                .json_body(json!({"type": "error", "error": {
                 "ref_id": "r1", "message": "The run already finished"}}));
         })
         .await;
@@ -276,8 +304,13 @@ async fn the_event_stream_resumes_from_its_last_event_when_closed_before_the_run
         &events[1],
         FindAllEvent::Candidate { kind: CandidateEventKind::Matched, candidate, .. } if candidate.name == "acme"
     ));
-    assert!(matches!(&events[2], FindAllEvent::Unknown { kind, .. } if kind == "findall.shiny_new"));
-    assert_eq!((opened.calls_async().await, resumed.calls_async().await), (1, 1));
+    assert!(
+        matches!(&events[2], FindAllEvent::Unknown { kind, .. } if kind == "findall.shiny_new")
+    );
+    assert_eq!(
+        (opened.calls_async().await, resumed.calls_async().await),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
@@ -291,7 +324,8 @@ async fn wait_follows_the_events_and_reports_each_new_status() {
         .await;
     server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1beta/findall/runs/findall_1/events");
+            when.method(GET)
+                .path("/v1beta/findall/runs/findall_1/events");
             then.status(200)
                 .header("content-type", "text/event-stream")
                 .body(format!(
@@ -314,8 +348,14 @@ async fn wait_follows_the_events_and_reports_each_new_status() {
     assert_eq!(done.status.status, FindAllStatus::Completed);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 3, "{seen:?}");
-    assert!(seen[1].starts_with("running: 2 matched of 4 candidates"), "{seen:?}");
-    assert!(seen[2].starts_with("completed: 4 matched of 8 candidates"), "{seen:?}");
+    assert!(
+        seen[1].starts_with("running: 2 matched of 4 candidates"),
+        "{seen:?}"
+    );
+    assert!(
+        seen[2].starts_with("completed: 4 matched of 8 candidates"),
+        "{seen:?}"
+    );
 }
 
 // Real time, not paused: httpmock answers from its own thread, and paused
@@ -331,8 +371,10 @@ async fn wait_polls_when_the_event_stream_is_unavailable() {
         .await;
     let stream = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1beta/findall/runs/findall_1/events");
-            then.status(404).json_body(json!({"type": "error", "error": {
+            when.method(GET)
+                .path("/v1beta/findall/runs/findall_1/events");
+            then.status(404)
+                .json_body(json!({"type": "error", "error": {
                 "ref_id": "r", "message": "no events here"}}));
         })
         .await;

@@ -51,9 +51,7 @@ pub(super) fn findall_cases() -> Vec<Case> {
             "findall().create(..).match_limit(1001)",
             "InvalidInput on match_limit (5 to 1000), nothing sent",
             refused("match_limit"),
-            |env| async move {
-                counted(&env, false, |c| created(good(&c).match_limit(1001))).await
-            },
+            |env| async move { counted(&env, false, |c| created(good(&c).match_limit(1001))).await },
         ),
         Case::new(
             "findall_match_limits_inclusive",
@@ -179,7 +177,9 @@ pub(super) fn findall_cases() -> Vec<Case> {
             "findall_garbage_cursor",
             "run.events().after(\"not-a-cursor\") on a real run",
             "Error::Validation (HTTP 422) naming query.last_event_id, at send()",
-            expect_err(|e| matches!(e, Error::Validation { .. }) && e.to_string().contains("last_event_id")),
+            expect_err(|e| {
+                matches!(e, Error::Validation { .. }) && e.to_string().contains("last_event_id")
+            }),
             |env| async move {
                 counted(&env, true, |c| async move {
                     let run = good(&c).await?;

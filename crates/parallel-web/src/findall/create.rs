@@ -143,7 +143,9 @@ impl CreateFindAll {
     /// An entity to leave out of the results (at most [`MAX_EXCLUDE_LIST`]).
     pub fn exclude(mut self, name: impl Into<String>, url: impl Into<String>) -> Self {
         self.exclude.push(built(
-            ExcludeCandidate::builder().name(name.into()).url(url.into()),
+            ExcludeCandidate::builder()
+                .name(name.into())
+                .url(url.into()),
         ));
         self
     }

@@ -284,7 +284,11 @@ impl Decode for FindAllEvents {
 }
 
 /// The event's `data` as `T`, or an error naming the event type.
-fn data_as<T: DeserializeOwned>(wire: &Wire<'_>, kind: &str, frame: &Frame<'_>) -> Result<T, Error> {
+fn data_as<T: DeserializeOwned>(
+    wire: &Wire<'_>,
+    kind: &str,
+    frame: &Frame<'_>,
+) -> Result<T, Error> {
     let what = format!("`{kind}` event");
     let Some(data) = wire.data else {
         return Err(decode_error(&what, "no `data` object".into(), frame));
@@ -321,7 +325,10 @@ mod tests {
     #[test]
     fn only_a_status_saying_the_run_is_inactive_is_the_last_item() {
         let running = decode(&status("running", true));
-        assert!(matches!(running.item, Some(Ok(FindAllEvent::Status { .. }))));
+        assert!(matches!(
+            running.item,
+            Some(Ok(FindAllEvent::Status { .. }))
+        ));
         assert!(!running.last);
         let done = decode(&status("completed", false));
         assert!(done.last);
@@ -338,7 +345,10 @@ mod tests {
             Some(Ok(FindAllEvent::Candidate {
                 kind, candidate, ..
             })) => {
-                assert_eq!(kind, CandidateEventKind::Other("findall.candidate.reviewed".into()));
+                assert_eq!(
+                    kind,
+                    CandidateEventKind::Other("findall.candidate.reviewed".into())
+                );
                 assert_eq!(candidate.name, "Acme");
             }
             other => panic!("{other:?}"),

@@ -241,7 +241,14 @@ mod tests {
         ]));
         let typed = typed_result::<Funding>(r).unwrap();
         assert_eq!(typed.matches().count(), 1);
-        assert_eq!(typed.candidates[0].output.as_ref().unwrap().total_raised_usd, 5.0);
+        assert_eq!(
+            typed.candidates[0]
+                .output
+                .as_ref()
+                .unwrap()
+                .total_raised_usd,
+            5.0
+        );
         assert!(typed.candidates[1].output.is_none());
         assert!(typed.candidates[1].raw_output.is_some());
     }

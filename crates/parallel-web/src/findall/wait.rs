@@ -272,9 +272,9 @@ async fn follow_events(
             None => {
                 return match latest {
                     Some(state) if !state.status.is_active => Followed::Inactive(state),
-                    _ => Followed::Unavailable(
-                        "the stream ended before the run was inactive".into(),
-                    ),
+                    _ => {
+                        Followed::Unavailable("the stream ended before the run was inactive".into())
+                    }
                 };
             }
         }

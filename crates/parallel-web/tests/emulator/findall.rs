@@ -40,7 +40,11 @@ async fn a_run_goes_from_create_to_a_typed_result_with_citations() {
 
     let result = run.result().typed::<Value>().await.unwrap();
     let matches: Vec<_> = result.matches().collect();
-    assert!(!matches.is_empty() && matches.len() <= 5, "{}", matches.len());
+    assert!(
+        !matches.is_empty() && matches.len() <= 5,
+        "{}",
+        matches.len()
+    );
     for m in &matches {
         // Each condition is an output field, and has its basis.
         let output = m.output.as_ref().unwrap();
@@ -86,7 +90,10 @@ async fn the_event_stream_resumes_after_drops_without_losing_or_repeating_an_eve
     }
     let unique: HashSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "no event repeated");
-    assert!(!last_status.unwrap().is_active, "ended on an inactive status");
+    assert!(
+        !last_status.unwrap().is_active,
+        "ended on an inactive status"
+    );
     let result = run.result().await.unwrap();
     let in_result: HashSet<String> = result
         .candidates
@@ -95,7 +102,10 @@ async fn the_event_stream_resumes_after_drops_without_losing_or_repeating_an_eve
         .map(|c| c.candidate_id)
         .collect();
     assert_eq!(matched, in_result, "no match lost");
-    assert!(ops(&emu, "findall_events") > 1, "the stream was cut and resumed");
+    assert!(
+        ops(&emu, "findall_events") > 1,
+        "the stream was cut and resumed"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -113,7 +123,11 @@ async fn wait_reports_progress_until_the_run_stops() {
     assert!(!done.status.is_active);
     let seen = seen.lock().unwrap();
     assert!(seen.len() >= 2, "{seen:?}");
-    assert_eq!(seen.last().unwrap(), &done.status, "the last report is the final status");
+    assert_eq!(
+        seen.last().unwrap(),
+        &done.status,
+        "the last report is the final status"
+    );
     let generated: Vec<i64> = seen
         .iter()
         .map(|s| s.metrics.generated_candidates_count)
