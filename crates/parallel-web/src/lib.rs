@@ -13,6 +13,9 @@
 //!   their event streams ([`TaskRuns::events`], which cannot be resumed).
 //! - [`TaskSpec`], [`RunInput`], [`TypedRun`] and [`TypedResult`]: your own
 //!   types in and out; the wire model is the generated [`types`].
+//! - [`FindAll`] (`client.findall()`) and [`FindAllRun`]: find every entity
+//!   meeting match conditions, follow the run ([`FindAllRun::events`],
+//!   [`FindAllRun::wait`]), read typed results and enrich the matches.
 //! - [`Client::search`] and [`Client::extract`]: web search and reading
 //!   given pages ([`ExtractResponse`] lists the pages that could not be read
 //!   beside the ones that were).
@@ -37,6 +40,8 @@
 //!   self-resuming machine and event decoding, for any endpoint.
 //! - `runs/`: single runs, results, `execute` (create and wait) and a
 //!   run's own event stream.
+//! - `findall/`: FindAll runs: creating them, the run handle, their
+//!   events, waiting and typed results.
 //! - `search.rs`, `extract.rs`: search and extract builders, their limit
 //!   checks and the extract response.
 //! - `spec/`: task specs, run inputs and the `parallel-beta` header.
@@ -49,6 +54,7 @@ mod chat;
 mod client;
 mod error;
 mod extract;
+mod findall;
 #[cfg(test)]
 mod fuzz_runner;
 mod groups;
@@ -69,6 +75,16 @@ pub use client::{
 };
 pub use error::{ApiError, DuplicatedInput, Error, FieldError, WaitTimeout};
 pub use extract::{Extract, ExtractResponse, ExtractResult, MAX_EXTRACT_URLS};
+pub use findall::create::{CreateFindAll, DEFAULT_MATCH_LIMIT, MAX_EXCLUDE_LIST};
+pub use findall::events::{
+    CandidateEventKind, FindAllEvent, FindAllEventStream, FindAllEventsRequest,
+};
+pub use findall::result::{
+    FindAllResult, FindAllResultRequest, MatchStatus, TypedCandidate, TypedFindAllResultRequest,
+};
+pub use findall::run::{EnrichFindAll, FindAllRun};
+pub use findall::wait::{FindAllProgress, WaitForFindAll};
+pub use findall::{FindAll, MAX_MATCH_LIMIT, MIN_MATCH_LIMIT};
 pub use groups::add_runs::{AddRuns, BatchRuns, BatchRunsRequest};
 pub use groups::batching::{AddRunsOutcome, BATCH_TAG_KEY, MAX_RUNS_PER_POST};
 pub use groups::streams::{
@@ -106,7 +122,10 @@ pub use parallel_web_api::install_tls_provider;
 /// The API's wire types (generated from the OpenAPI spec): what requests
 /// send and streams carry.
 pub mod types {
-    pub use parallel_web_api::open::{TaskRunProgressMessageEventType, TaskRunStatus, WarningType};
+    pub use parallel_web_api::open::{
+        FindAllCandidateEventType, FindAllMatchStatus, FindAllStatus, FindAllTerminationReason,
+        TaskRunProgressMessageEventType, TaskRunStatus, WarningType,
+    };
     pub use parallel_web_api::types::*;
     pub use parallel_web_api::{InputValue, InputValueError, SchemaText, SchemaTextError};
 }

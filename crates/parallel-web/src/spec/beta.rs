@@ -12,6 +12,8 @@ pub const EVENTS_SSE: &str = "events-sse-2025-07-24";
 pub const WEBHOOK: &str = "webhook-2025-08-12";
 /// Beta name for per-list-element basis entries in results.
 pub const FIELD_BASIS: &str = "field-basis-2025-11-25";
+/// Beta name every FindAll request sends (`client.findall()` adds it).
+pub const FINDALL: &str = "findall-2025-09-15";
 
 /// The beta features a request needs, collected while it is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 mod basics;
 mod batching;
 mod chat;
+mod findall;
 mod options;
 mod search_extract;
 mod spec_fields;
