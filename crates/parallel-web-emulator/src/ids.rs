@@ -85,6 +85,13 @@ pub enum Kind {
     Group = 2,
     RunCursor = 3,
     EventCursor = 4,
+    // Monitors (numbered apart from the task kinds, so other kinds can be
+    // added before them).
+    Monitor = 40,
+    MonitorCursor = 41,
+    MonitorEvent = 42,
+    MonitorEventGroup = 43,
+    MonitorEventCursor = 44,
 }
 
 /// Encodes and decodes ids and cursors for one seed.

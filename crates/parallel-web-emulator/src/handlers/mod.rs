@@ -7,6 +7,8 @@
 //! - [`chat`]: OpenAI-compatible chat completions, whole or streamed
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
 //! - [`search`], [`extract`]: search and extract over the synthetic web ([`crate::web`])
+//! - [`monitors`]: monitors (create, list, retrieve, update, cancel, trigger, events)
+//! - [`memory`]: memory scopes (beta: retrieve, clear, evict)
 
 pub mod body;
 pub mod chat;
@@ -14,6 +16,8 @@ pub mod events_stream;
 pub mod extract;
 pub mod groups;
 pub mod ledger;
+pub mod memory;
+pub mod monitors;
 pub mod run_events;
 pub mod runs;
 pub mod runs_stream;
