@@ -646,7 +646,7 @@ mod tests {
         let next = ms.catch_up(i, now + Duration::from_secs(10));
         assert_eq!(ms.list[0].checks.len(), 3);
         assert_eq!(next, Some(now + Duration::from_millis(10_800)));
-        ms.cancel(i, now + Duration::from_secs(11));
+        ms.cancel(i, now + Duration::from_millis(10_500));
         assert_eq!(ms.catch_up(i, now + Duration::from_secs(100)), None);
         assert_eq!(ms.list[0].checks.len(), 3);
     }
