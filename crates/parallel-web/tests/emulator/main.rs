@@ -4,6 +4,7 @@
 mod basics;
 mod batching;
 mod chat;
+mod monitors;
 mod options;
 mod search_extract;
 mod spec_fields;
