@@ -434,7 +434,7 @@ pub async fn update(
         ));
     }
     if let Some(settings) = v.get("settings").filter(|s| !s.is_null()) {
-        if m.kind != MonitorType::EventStream || v.get("type").is_none() {
+        if m.kind != MonitorType::EventStream || v["type"].is_null() {
             return Err(invalid(
                 &["body", "settings"],
                 "Settings can be changed on event_stream monitors only, sent with `type: event_stream`",

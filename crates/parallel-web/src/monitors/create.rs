@@ -245,6 +245,9 @@ impl CreateMonitor {
             ));
         };
         check_frequency(frequency)?;
+        for (k, v) in &self.metadata {
+            crate::spec::run_input::check_entry(None, k, v)?;
+        }
         let (type_, settings): (_, CreateMonitorRequestSettings) = match watch {
             Watch::Query(query) => {
                 if query.trim().is_empty() {
@@ -392,6 +395,19 @@ mod tests {
             .body()
             .unwrap_err();
         assert_eq!(field_of(not_object), "settings.output_schema");
+    }
+
+    #[test]
+    fn metadata_over_the_documented_limits_is_refused_before_sending() {
+        let e = client()
+            .monitors()
+            .create()
+            .event_stream("x")
+            .frequency("1d")
+            .metadata("a_key_of_17_chars", "v")
+            .body()
+            .unwrap_err();
+        assert_eq!(field_of(e), "metadata.a_key_of_17_chars");
     }
 
     #[test]

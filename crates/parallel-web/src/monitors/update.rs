@@ -190,6 +190,9 @@ impl UpdateMonitor {
         }
         match &self.metadata {
             Some(Change::Set(m)) => {
+                for (k, v) in m {
+                    crate::spec::run_input::check_entry(None, k, v)?;
+                }
                 body.insert("metadata".into(), json!(m));
             }
             Some(Change::Remove) => {
