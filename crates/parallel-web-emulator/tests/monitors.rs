@@ -215,6 +215,9 @@ async fn cancelling_stops_the_monitor_for_good_and_hides_it_from_the_default_lis
     assert!(listed["monitors"].as_array().unwrap().is_empty(), "{listed}");
     let listed = api.get("/v1/monitors?status=cancelled&status=active").await.json();
     assert_eq!(listed["monitors"][0]["monitor_id"], json!(id));
+    // Comma-separated, as the Python SDK sends a list.
+    let listed = api.get("/v1/monitors?status=cancelled,active").await.json();
+    assert_eq!(listed["monitors"][0]["monitor_id"], json!(id));
 }
 
 #[tokio::test]

@@ -283,21 +283,35 @@ pub async fn list(
     let mut types = Vec::new();
     let mut statuses = Vec::new();
     let (mut cursor, mut limit) = (None, DEFAULT_LIST_LIMIT);
+    // A list filter may repeat (`status=a&status=b`, as the spec says) or
+    // come comma-separated (`status=a,b`, as the Python SDK sends it).
+    let each = |v: &str| v.split(',').map(str::trim).map(str::to_owned).collect::<Vec<_>>();
     for (k, v) in &pairs {
         match k.as_str() {
-            "type" => types.push(MonitorType::parse(v).ok_or_else(|| {
-                bad_query("type", format!("Input should be 'event_stream' or 'snapshot', not `{v}`"))
-            })?),
-            "status" => statuses.push(match v.as_str() {
-                "active" => true,
-                "cancelled" => false,
-                _ => {
-                    return Err(bad_query(
-                        "status",
-                        format!("Input should be 'active' or 'cancelled', not `{v}`"),
-                    ));
+            "type" => {
+                for v in each(v) {
+                    types.push(MonitorType::parse(&v).ok_or_else(|| {
+                        bad_query(
+                            "type",
+                            format!("Input should be 'event_stream' or 'snapshot', not `{v}`"),
+                        )
+                    })?);
                 }
-            }),
+            }
+            "status" => {
+                for v in each(v) {
+                    statuses.push(match v.as_str() {
+                        "active" => true,
+                        "cancelled" => false,
+                        _ => {
+                            return Err(bad_query(
+                                "status",
+                                format!("Input should be 'active' or 'cancelled', not `{v}`"),
+                            ));
+                        }
+                    });
+                }
+            }
             "cursor" => cursor = Some(v.clone()),
             "limit" => {
                 limit = v
