@@ -199,6 +199,8 @@ run_script 1.3.7 search_extract_ga_1_3_7.py
 run_script "$ts_version" search_extract_ts_1_3_3.mjs
 run_script 1.3.7 findall_ga_1_3_7.py
 run_script "$ts_version" findall_ts_1_3_3.mjs
+run_script 1.3.7 monitors_memory_ga_1_3_7.py
+run_script "$ts_version" monitors_ts_1_3_3.mjs
 run_script "$openai_py_version" openai_chat_py.py
 run_script "$openai_ts_version" openai_chat_ts.mjs
 

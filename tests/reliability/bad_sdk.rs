@@ -27,6 +27,7 @@ use crate::secrets::CANARY_KEY;
 mod cases;
 mod chat_cases;
 mod findall_cases;
+mod monitor_cases;
 mod search_cases;
 
 use cases::sdk_cases;
@@ -266,6 +267,7 @@ pub(crate) fn all_cases() -> Vec<Case> {
     cases.extend(hostile_server::cases());
     cases.extend(chat_cases::chat_cases());
     cases.extend(findall_cases::findall_cases());
+    cases.extend(monitor_cases::monitor_cases());
     cases
 }
 

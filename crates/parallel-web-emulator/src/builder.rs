@@ -192,6 +192,13 @@ impl EmulatorHandle {
         self.state.counters.logged()
     }
 
+    /// The webhook notices of monitors from number `from` on, in the order
+    /// the checks ran: what a webhook delivery would carry (see
+    /// [`MonitorNotice`](crate::MonitorNotice)).
+    pub fn monitor_notices(&self, from: usize) -> Vec<crate::MonitorNotice> {
+        self.state.monitors().notices_since(from).to_vec()
+    }
+
     /// Stops serving: open streams end, then the server and driver stop.
     pub async fn shutdown(mut self) {
         self.state.close();

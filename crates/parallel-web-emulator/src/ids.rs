@@ -91,6 +91,13 @@ pub enum Kind {
     FindAllCandidate = 6,
     /// A FindAll stream's `event_id`: run and position.
     FindAllEvent = 7,
+    // Monitors (numbered apart from the task kinds, so other kinds can be
+    // added before them).
+    Monitor = 40,
+    MonitorCursor = 41,
+    MonitorEvent = 42,
+    MonitorEventGroup = 43,
+    MonitorEventCursor = 44,
 }
 
 /// Encodes and decodes ids and cursors for one seed.

@@ -10,6 +10,8 @@ mod faults;
 mod findall;
 mod handlers;
 mod ids;
+mod memory;
+mod monitors;
 mod output;
 mod processors;
 mod render;
@@ -28,6 +30,7 @@ mod world;
 pub use builder::{Emulator, EmulatorBuilder, EmulatorHandle};
 pub use config::{DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, MAX_TIME_SCALE};
 pub use faults::{Fault, FaultKind, FaultParseError};
+pub use monitors::Notice as MonitorNotice;
 pub use stats::{REQUEST_LOG_CAPACITY, RequestRecord, Stats};
 
 /// Names of every processor the emulator accepts (`lite` … `ultra8x`, each with a `-fast` variant).

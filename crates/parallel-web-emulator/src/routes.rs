@@ -4,8 +4,8 @@
 use crate::error::{ApiError, json_response};
 use crate::faults::FaultKind;
 use crate::handlers::{
-    chat, events_stream, extract, findall, findall_events, groups, ledger, run_events, runs,
-    runs_stream, search,
+    chat, events_stream, extract, findall, findall_events, groups, ledger, memory, monitors,
+    run_events, runs, runs_stream, search,
 };
 use crate::state::AppState;
 use crate::stats::RequestRecord;
@@ -58,8 +58,8 @@ macro_rules! beta_only {
 }
 
 /// Every endpoint of API-NOTES §2, search, extract, chat completions,
-/// FindAll, and the emulator's own (`/_emulator`).
-static ENDPOINTS: [Endpoint; 29] = [
+/// FindAll, monitors, memory, and the emulator's own (`/_emulator`).
+static ENDPOINTS: [Endpoint; 39] = [
     Endpoint {
         method: Method::POST,
         path: "/tasks/groups",
@@ -223,6 +223,66 @@ static ENDPOINTS: [Endpoint; 29] = [
         path: "/findall/entity-search",
         names: &[("/v1beta", "findall_entity_search")],
         handler: |m| on(m, findall::entity_search),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/monitors",
+        names: ga_only!("monitor_create"),
+        handler: |m| on(m, monitors::create),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/monitors",
+        names: ga_only!("monitor_list"),
+        handler: |m| on(m, monitors::list),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/monitors/{monitor_id}",
+        names: ga_only!("monitor_retrieve"),
+        handler: |m| on(m, monitors::retrieve),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/monitors/{monitor_id}/update",
+        names: ga_only!("monitor_update"),
+        handler: |m| on(m, monitors::update),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/monitors/{monitor_id}/cancel",
+        names: ga_only!("monitor_cancel"),
+        handler: |m| on(m, monitors::cancel),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/monitors/{monitor_id}/trigger",
+        names: ga_only!("monitor_trigger"),
+        handler: |m| on(m, monitors::trigger),
+    },
+    Endpoint {
+        method: Method::GET,
+        path: "/monitors/{monitor_id}/events",
+        names: ga_only!("monitor_events"),
+        handler: |m| on(m, monitors::events),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/memory/retrieve",
+        names: &[("/v1beta", "memory_retrieve")],
+        handler: |m| on(m, memory::retrieve),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/memory/clear",
+        names: &[("/v1beta", "memory_clear")],
+        handler: |m| on(m, memory::clear),
+    },
+    Endpoint {
+        method: Method::POST,
+        path: "/memory/evict",
+        names: &[("/v1beta", "memory_evict")],
+        handler: |m| on(m, memory::evict),
     },
     Endpoint {
         method: Method::GET,
@@ -417,8 +477,9 @@ mod tests {
         }
         // 7 operations in both versions, 4 in /v1 only, search and extract
         // with one handler per version, chat in /v1beta only, 2 of the
-        // emulator's, 11 FindAll operations in /v1beta only.
-        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 2 + 11);
+        // emulator's, 11 FindAll operations in /v1beta only, 7 monitor
+        // operations in /v1 and 3 memory ones in /v1beta.
+        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 2 + 11 + 7 + 3);
     }
 
     #[test]

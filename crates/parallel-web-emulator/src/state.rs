@@ -6,6 +6,8 @@ use crate::error::RefIds;
 use crate::faults::FaultSet;
 use crate::findall::FindAllRuns;
 use crate::ids::Codec;
+use crate::memory::Memory;
+use crate::monitors::Monitors;
 use crate::scheduler::{Scheduler, Timing};
 use crate::stats::{Counters, Stats};
 use crate::status::StatusCounts;
@@ -37,6 +39,8 @@ pub struct AppState {
     pub web_calls: AtomicU64,
     rate_window: Mutex<(Instant, u32)>,
     closing: AtomicBool,
+    monitors: Mutex<Monitors>,
+    memory: Mutex<Memory>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -71,6 +75,13 @@ impl AppState {
             web_calls: AtomicU64::new(0),
             rate_window: Mutex::new((Instant::now(), 0)),
             closing: AtomicBool::new(false),
+            monitors: Mutex::new(Monitors::new(
+                codec,
+                config.seed,
+                config.time_scale.clamp(0.0, MAX_TIME_SCALE),
+                config.failure_rate.clamp(0.0, 1.0),
+            )),
+            memory: Mutex::new(Memory::default()),
             config,
         })
     }
@@ -84,6 +95,16 @@ impl AppState {
     /// streams and task-run streams never wait on each other).
     pub fn findall(&self) -> MutexGuard<'_, FindAllRuns> {
         self.findall.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the monitors (see [`crate::monitors`]).
+    pub fn monitors(&self) -> MutexGuard<'_, Monitors> {
+        self.monitors.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the memory scopes (see [`crate::memory`]).
+    pub fn memory(&self) -> MutexGuard<'_, Memory> {
+        self.memory.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Starts shutting down: open streams and long-polls end at their next wake-up.

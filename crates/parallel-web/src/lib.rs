@@ -19,6 +19,10 @@
 //! - [`Client::search`] and [`Client::extract`]: web search and reading
 //!   given pages ([`ExtractResponse`] lists the pages that could not be read
 //!   beside the ones that were).
+//! - [`Client::monitors`]: monitors ([`Monitors`], [`Monitor`]): create,
+//!   list every page as one stream, update, cancel, trigger, and a typed
+//!   event stream over the pages ([`MonitorEvent`]).
+//! - [`Client::memory`] (beta): retrieve, evict and clear memory scopes.
 //! - [`RequestOptions`] and [`WithOptions`]: per-call timeout, retries,
 //!   headers, query parameters and betas on every request builder, and
 //!   [`Client::with_options`] for a client view with other defaults.
@@ -42,6 +46,8 @@
 //!   run's own event stream.
 //! - `findall/`: FindAll runs: creating them, the run handle, their
 //!   events, waiting and typed results.
+//! - `monitors/`: monitors (create, update, list, events and their pages);
+//!   `memory.rs`: memory scopes (beta).
 //! - `search.rs`, `extract.rs`: search and extract builders, their limit
 //!   checks and the extract response.
 //! - `spec/`: task specs, run inputs and the `parallel-beta` header.
@@ -58,6 +64,8 @@ mod findall;
 #[cfg(test)]
 mod fuzz_runner;
 mod groups;
+mod memory;
+mod monitors;
 mod runs;
 mod search;
 mod spec;
@@ -92,6 +100,13 @@ pub use groups::streams::{
 };
 pub use groups::wait::{GroupProgress, WaitForGroup};
 pub use groups::{CreateGroup, TaskGroup, TaskGroups};
+pub use memory::{MAX_MEMORY_RESULTS, MEMORY_BETA, Memory, MemoryItem, MemoryKind, RetrieveMemory};
+pub use monitors::events::MAX_MONITOR_EVENTS_PAGE;
+pub use monitors::{
+    CreateMonitor, ListMonitors, MAX_MONITOR_FREQUENCY, MIN_MONITOR_FREQUENCY, Monitor,
+    MonitorEvent, MonitorEventStream, MonitorEventsPage, MonitorEventsRequest, MonitorStream,
+    Monitors, UpdateMonitor,
+};
 pub use runs::events::{RunEventStream, RunEventsRequest};
 pub use runs::execute::{Execute, TypedExecute};
 pub use runs::result::{ResultRequest, TypedResult, TypedResultRequest};

@@ -8,6 +8,8 @@
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
 //! - [`search`], [`extract`]: search and extract over the synthetic web ([`crate::web`])
 //! - [`findall`], [`findall_events`]: FindAll runs and their event stream ([`crate::findall`])
+//! - [`monitors`]: monitors (create, list, retrieve, update, cancel, trigger, events)
+//! - [`memory`]: memory scopes (beta: retrieve, clear, evict)
 
 pub mod body;
 pub mod chat;
@@ -17,6 +19,8 @@ pub mod findall;
 pub mod findall_events;
 pub mod groups;
 pub mod ledger;
+pub mod memory;
+pub mod monitors;
 pub mod run_events;
 pub mod runs;
 pub mod runs_stream;

@@ -88,6 +88,16 @@ impl Call {
             long_poll: false,
         }
     }
+    /// A call that changes something but creates no runs, and must not be
+    /// repeated after a failure that may have reached the server.
+    pub(crate) const fn action(op: &'static str) -> Call {
+        Call {
+            op,
+            idempotent: false,
+            creates_runs: false,
+            long_poll: false,
+        }
+    }
     pub(crate) const fn create_runs(op: &'static str) -> Call {
         Call {
             op,

@@ -5,6 +5,7 @@ mod basics;
 mod batching;
 mod chat;
 mod findall;
+mod monitors;
 mod options;
 mod search_extract;
 mod spec_fields;
