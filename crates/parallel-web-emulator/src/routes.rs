@@ -58,7 +58,7 @@ macro_rules! beta_only {
 
 /// Every endpoint of API-NOTES §2, search, extract and chat completions,
 /// and the emulator's own (`/_emulator`).
-static ENDPOINTS: [Endpoint; 18] = [
+static ENDPOINTS: [Endpoint; 19] = [
     Endpoint {
         method: Method::POST,
         path: "/tasks/groups",
@@ -168,6 +168,13 @@ static ENDPOINTS: [Endpoint; 18] = [
         path: "/_emulator/groups/{taskgroup_id}/runs",
         names: &[("", "emulator_ledger")],
         handler: |m| on(m, ledger::group_ledger),
+    },
+    // Every webhook delivery attempt (see `crate::webhooks`).
+    Endpoint {
+        method: Method::GET,
+        path: "/_emulator/webhooks",
+        names: &[("", "emulator_webhooks")],
+        handler: |m| on(m, webhook_deliveries),
     },
 ];
 
@@ -314,6 +321,11 @@ fn fault_response(kind: &FaultKind) -> ApiError {
     err
 }
 
+/// `GET /_emulator/webhooks`: a JSON array of every delivery attempt.
+async fn webhook_deliveries(State(st): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, to_json(&st.webhooks.deliveries()))
+}
+
 async fn stats(State(st): State<Arc<AppState>>) -> Response {
     json_response(StatusCode::OK, to_json(&st.stats()))
 }
@@ -348,9 +360,9 @@ mod tests {
             }
         }
         // 7 operations in both versions, 4 in /v1 only, search and extract
-        // with one handler per version, chat in /v1beta only, 2 of the
+        // with one handler per version, chat in /v1beta only, 3 of the
         // emulator's.
-        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 2);
+        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 3);
     }
 
     #[test]

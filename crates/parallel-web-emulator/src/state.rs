@@ -8,6 +8,7 @@ use crate::ids::Codec;
 use crate::scheduler::{Scheduler, Timing};
 use crate::stats::{Counters, Stats};
 use crate::status::StatusCounts;
+use crate::webhooks::Webhooks;
 use crate::world::World;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub web_calls: AtomicU64,
     rate_window: Mutex<(Instant, u32)>,
     closing: AtomicBool,
+    /// Webhook deliveries (see [`crate::webhooks`]).
+    pub webhooks: Arc<Webhooks>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -68,6 +71,11 @@ impl AppState {
             web_calls: AtomicU64::new(0),
             rate_window: Mutex::new((Instant::now(), 0)),
             closing: AtomicBool::new(false),
+            webhooks: Arc::new(Webhooks::new(
+                &config.webhook_secret,
+                config.seed,
+                config.time_scale.clamp(0.0, MAX_TIME_SCALE),
+            )),
             config,
         })
     }
@@ -80,6 +88,7 @@ impl AppState {
     /// Starts shutting down: open streams and long-polls end at their next wake-up.
     pub fn close(&self) {
         self.closing.store(true, Ordering::SeqCst);
+        self.webhooks.close();
         self.changed();
     }
 
@@ -154,6 +163,27 @@ impl AppState {
         stats
     }
 
+    /// Sends `task_run.status` to the webhook of each run that finished
+    /// since the last call.
+    fn deliver_finished_run_webhooks(&self) {
+        let renderer = crate::render::Renderer {
+            codec: self.codec,
+            seed: self.config.seed,
+            element_basis: false,
+        };
+        let finished: Vec<_> = {
+            let mut w = self.world();
+            let outbox = std::mem::take(&mut w.webhook_outbox);
+            outbox.into_iter().filter_map(|run| w.view(run)).collect()
+        };
+        for view in finished {
+            if let Some(registration) = crate::webhooks::Registration::in_request(&view.run.input) {
+                self.webhooks
+                    .deliver(&registration, "task_run.status", &renderer.run(&view));
+            }
+        }
+    }
+
     /// The background task applying scheduled status changes until `shutdown` fires.
     pub async fn drive(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         // With a non-zero time scale, changes are applied in small batches so the
@@ -168,6 +198,7 @@ impl AppState {
             let (next, changed) = self.world().advance(now);
             if changed {
                 self.changes.send_modify(|v| *v = v.wrapping_add(1));
+                self.deliver_finished_run_webhooks();
             }
             let wake = next.map(|n| n.max(now + coalesce));
             tokio::select! {
