@@ -130,15 +130,109 @@ impl MonitorNotice {
     }
 }
 
-/// The envelope, with `data` left unparsed until the type is known.
-#[derive(Deserialize)]
+/// Which variant a `type` decodes into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    TaskRun,
+    FindAllRun,
+    FindAllCandidate,
+    Monitor,
+    Unknown,
+}
+
+fn family(event_type: &str) -> Family {
+    if event_type == "task_run.status" {
+        Family::TaskRun
+    } else if event_type.starts_with("findall.run.") {
+        Family::FindAllRun
+    } else if event_type.starts_with("findall.candidate.") {
+        Family::FindAllCandidate
+    } else if event_type.starts_with("monitor.") {
+        Family::Monitor
+    } else {
+        Family::Unknown
+    }
+}
+
+/// A payload's `data`: decoded when it was met (its `type` came first, the
+/// order Parallel sends), else kept as text to decode once the type is known.
+enum Data<'a> {
+    TaskRun(Box<TaskRun>),
+    FindAllRun(Box<FindAllRun>),
+    FindAllCandidate(Box<FindAllCandidate>),
+    Monitor(Box<MonitorNotice>),
+    Raw(&'a RawValue),
+    /// The type is unknown: the whole payload is read again as JSON.
+    Skipped,
+    Missing,
+}
+
+/// The payload, read in one pass over the body.
 struct Envelope<'a> {
-    #[serde(rename = "type")]
     event_type: String,
-    #[serde(default)]
     timestamp: Option<String>,
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
+    data: Data<'a>,
+}
+
+impl<'de> Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(field_identifier, rename_all = "lowercase")]
+        enum Field {
+            Type,
+            Timestamp,
+            Data,
+            #[serde(other)]
+            Other,
+        }
+
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Envelope<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(r#"a webhook payload {"timestamp", "type", "data"}"#)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Envelope<'de>, A::Error> {
+                let (mut event_type, mut timestamp) = (None::<String>, None);
+                let mut data = Data::Missing;
+                while let Some(field) = map.next_key()? {
+                    match field {
+                        Field::Type => event_type = Some(map.next_value()?),
+                        Field::Timestamp => timestamp = map.next_value()?,
+                        Field::Data => {
+                            data = match event_type.as_deref().map(family) {
+                                Some(Family::TaskRun) => Data::TaskRun(map.next_value()?),
+                                Some(Family::FindAllRun) => Data::FindAllRun(map.next_value()?),
+                                Some(Family::FindAllCandidate) => {
+                                    Data::FindAllCandidate(map.next_value()?)
+                                }
+                                Some(Family::Monitor) => Data::Monitor(map.next_value()?),
+                                Some(Family::Unknown) => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                    Data::Skipped
+                                }
+                                None => Data::Raw(map.next_value()?),
+                            }
+                        }
+                        Field::Other => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let event_type =
+                    event_type.ok_or_else(|| serde::de::Error::missing_field("type"))?;
+                Ok(Envelope {
+                    event_type,
+                    timestamp,
+                    data,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
 }
 
 impl WebhookEvent {
@@ -152,57 +246,61 @@ impl WebhookEvent {
     pub fn from_json(body: &[u8]) -> Result<Self, WebhookError> {
         let envelope: Envelope<'_> =
             serde_json::from_slice(body).map_err(|source| WebhookError::InvalidPayload {
-                event_type: None,
+                event_type: type_of(body),
                 source,
             })?;
-        let typ = envelope.event_type.as_str();
-        let timestamp = envelope.timestamp.clone().unwrap_or_default();
-        let data = || -> &str { envelope.data.map_or("null", RawValue::get) };
+        let Envelope {
+            event_type,
+            timestamp,
+            data,
+        } = envelope;
         let fail = |source| WebhookError::InvalidPayload {
-            event_type: Some(envelope.event_type.clone()),
+            event_type: Some(event_type.clone()),
             source,
         };
-        let event = if typ == "task_run.status" {
-            WebhookEvent::TaskRunStatus {
-                timestamp,
-                run: serde_json::from_str(data()).map_err(fail)?,
-            }
-        } else if let Some(rest) = typ.strip_prefix("findall.run.") {
-            WebhookEvent::FindAllRun {
-                timestamp,
-                kind: match rest {
-                    "completed" => FindAllRunChange::Completed,
-                    "cancelled" => FindAllRunChange::Cancelled,
-                    "failed" => FindAllRunChange::Failed,
-                    _ => FindAllRunChange::Other(typ.to_owned()),
+        // `data` that came before `type`, or none at all: decode it now.
+        let data = match (data, family(&event_type)) {
+            (Data::Raw(raw), family) => decode_data(family, raw.get()).map_err(fail)?,
+            (Data::Missing, family) => decode_data(family, "null").map_err(fail)?,
+            (data, _) => data,
+        };
+        let timestamp_or_empty = || timestamp.clone().unwrap_or_default();
+        Ok(match data {
+            Data::TaskRun(run) => WebhookEvent::TaskRunStatus {
+                timestamp: timestamp_or_empty(),
+                run,
+            },
+            Data::FindAllRun(run) => WebhookEvent::FindAllRun {
+                timestamp: timestamp_or_empty(),
+                kind: match event_type.strip_prefix("findall.run.") {
+                    Some("completed") => FindAllRunChange::Completed,
+                    Some("cancelled") => FindAllRunChange::Cancelled,
+                    Some("failed") => FindAllRunChange::Failed,
+                    _ => FindAllRunChange::Other(event_type),
                 },
-                run: serde_json::from_str(data()).map_err(fail)?,
-            }
-        } else if typ.starts_with("findall.candidate.") {
-            WebhookEvent::FindAllCandidate {
-                timestamp,
-                kind: FindAllCandidateEventType::from(typ),
-                candidate: serde_json::from_str(data()).map_err(fail)?,
-            }
-        } else if typ.starts_with("monitor.") {
-            WebhookEvent::Monitor {
-                timestamp,
-                kind: match typ {
+                run,
+            },
+            Data::FindAllCandidate(candidate) => WebhookEvent::FindAllCandidate {
+                timestamp: timestamp_or_empty(),
+                kind: FindAllCandidateEventType::from(event_type.as_str()),
+                candidate,
+            },
+            Data::Monitor(notice) => WebhookEvent::Monitor {
+                timestamp: timestamp_or_empty(),
+                kind: match event_type.as_str() {
                     "monitor.event.detected" => MonitorChange::EventDetected,
                     "monitor.execution.completed" => MonitorChange::ExecutionCompleted,
                     "monitor.execution.failed" => MonitorChange::ExecutionFailed,
-                    _ => MonitorChange::Other(typ.to_owned()),
+                    _ => MonitorChange::Other(event_type),
                 },
-                notice: serde_json::from_str(data()).map_err(fail)?,
-            }
-        } else {
-            WebhookEvent::Unknown {
-                event_type: envelope.event_type.clone(),
-                timestamp: envelope.timestamp.clone(),
+                notice,
+            },
+            Data::Skipped | Data::Raw(_) | Data::Missing => WebhookEvent::Unknown {
                 payload: serde_json::from_slice(body).map_err(fail)?,
-            }
-        };
-        Ok(event)
+                event_type,
+                timestamp,
+            },
+        })
     }
 
     /// The payload's `type`, as sent.
@@ -225,4 +323,28 @@ impl WebhookEvent {
             WebhookEvent::Unknown { event_type, .. } => event_type,
         }
     }
+}
+
+/// Decodes `data` text for a type's family (an unknown family skips it).
+fn decode_data(family: Family, data: &str) -> Result<Data<'static>, serde_json::Error> {
+    Ok(match family {
+        Family::TaskRun => Data::TaskRun(serde_json::from_str(data)?),
+        Family::FindAllRun => Data::FindAllRun(serde_json::from_str(data)?),
+        Family::FindAllCandidate => Data::FindAllCandidate(serde_json::from_str(data)?),
+        Family::Monitor => Data::Monitor(serde_json::from_str(data)?),
+        Family::Unknown => Data::Skipped,
+    })
+}
+
+/// The payload's `type`, if the body is an object that has one (to name it
+/// in an error).
+fn type_of(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "type")]
+        event_type: String,
+    }
+    serde_json::from_slice::<TypeOnly>(body)
+        .ok()
+        .map(|t| t.event_type)
 }

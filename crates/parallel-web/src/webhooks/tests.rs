@@ -386,3 +386,30 @@ fn no_secret_appears_in_debug_output_or_errors() {
         );
     }
 }
+
+#[test]
+fn data_before_type_decodes_the_same_as_type_before_data() {
+    let type_first = br#"{"timestamp":"t","type":"task_run.status","data":{"run_id":"r","status":"failed","is_active":false,"processor":"lite"}}"#;
+    let data_first = br#"{"data":{"run_id":"r","status":"failed","is_active":false,"processor":"lite"},"timestamp":"t","type":"task_run.status"}"#;
+    assert_eq!(
+        WebhookEvent::from_json(type_first).unwrap(),
+        WebhookEvent::from_json(data_first).unwrap()
+    );
+}
+
+#[test]
+fn a_known_type_without_data_is_an_invalid_payload_naming_the_type() {
+    match WebhookEvent::from_json(br#"{"type":"findall.run.completed","timestamp":"t"}"#) {
+        Err(WebhookError::InvalidPayload { event_type, .. }) => {
+            assert_eq!(event_type.as_deref(), Some("findall.run.completed"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        WebhookEvent::from_json(br#"{"timestamp":"t","data":{}}"#),
+        Err(WebhookError::InvalidPayload {
+            event_type: None,
+            ..
+        })
+    ));
+}
