@@ -58,9 +58,9 @@ mod tests;
 
 pub use error::WebhookError;
 pub use event::{FindAllRunChange, MonitorChange, MonitorNotice, WebhookEvent};
-/// The header map [`WebhookVerifier::verify`] reads (`http`'s, as used by
-/// reqwest, axum and hyper).
-pub use http::HeaderMap;
+/// The header map [`WebhookVerifier::verify`] reads, and its values
+/// (`http`'s, as used by reqwest, axum and hyper).
+pub use http::{HeaderMap, HeaderValue};
 pub use replay::{SeenIdStore, SeenIds};
 pub use secret::WebhookSecret;
 
