@@ -474,16 +474,17 @@ async fn the_emulator_never_prints_the_key_it_got_from_the_environment() {
     parallel_web::install_tls_provider();
     let http = reqwest::Client::new();
     let attempts = format!("{base_url}/_emulator/webhooks");
-    while http
-        .get(&attempts)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-        == "[]"
-    {
+    loop {
+        let listed = http
+            .get(&attempts)
+            .header("x-api-key", CANARY_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.status(), 200);
+        if listed.text().await.unwrap() != "[]" {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     child.kill().unwrap();
