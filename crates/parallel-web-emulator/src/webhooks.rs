@@ -218,7 +218,6 @@ impl Webhooks {
     /// The attempts of one delivery, with the documented backoff.
     async fn run(self: Arc<Self>, job: Job) {
         let mut closing = self.closing.subscribe();
-        let mut delay = FIRST_RETRY_DELAY;
         for attempt in 1..=MAX_ATTEMPTS {
             if *closing.borrow() {
                 return;
@@ -238,13 +237,10 @@ impl Webhooks {
             if delivered || attempt == MAX_ATTEMPTS || !job.url.starts_with("http://") {
                 return;
             }
-            let wait = Duration::try_from_secs_f64(delay.as_secs_f64() * self.time_scale)
-                .unwrap_or(Duration::ZERO);
             tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::time::sleep(retry_delay(attempt, self.time_scale)) => {}
                 _ = closing.wait_for(|c| *c) => return,
             }
-            delay = delay.saturating_mul(2);
         }
     }
 
@@ -300,6 +296,13 @@ impl Webhooks {
     }
 }
 
+/// The wait after failed attempt `attempt` (1-based): the documented 5 s,
+/// doubled after each failure, times the time scale.
+fn retry_delay(attempt: u32, time_scale: f64) -> Duration {
+    let documented = FIRST_RETRY_DELAY.saturating_mul(1 << (attempt - 1).min(30));
+    Duration::try_from_secs_f64(documented.as_secs_f64() * time_scale).unwrap_or(Duration::ZERO)
+}
+
 /// One delivery in flight.
 struct Job {
     id: String,
@@ -321,6 +324,20 @@ mod tests {
             w.sign("whevent_abc", "1751498975", br#"{"a":1}"#),
             "v1,/ytCUNGplNc5S02hatboCsn3cUbm+seB6dCTCaw2K/0="
         );
+    }
+
+    #[test]
+    fn retries_wait_5s_then_double_scaled_and_all_fit_in_the_documented_48_hours() {
+        let delays: Vec<u64> = (1..MAX_ATTEMPTS)
+            .map(|a| retry_delay(a, 1.0).as_secs())
+            .collect();
+        assert_eq!(delays[..4], [5, 10, 20, 40]);
+        let total: u64 = delays.iter().sum();
+        assert!(total <= 48 * 3600, "{total} s");
+        // One more doubling would not fit.
+        assert!(total + retry_delay(MAX_ATTEMPTS, 1.0).as_secs() > 48 * 3600);
+        assert_eq!(retry_delay(3, 0.01), Duration::from_millis(200));
+        assert_eq!(retry_delay(3, 0.0), Duration::ZERO);
     }
 
     #[test]
