@@ -5,6 +5,7 @@
 
 mod bad_emulator;
 mod bad_sdk;
+mod bad_webhooks;
 mod chaos;
 mod cli_chaos;
 mod hostile_server;

@@ -4,7 +4,9 @@
 //! `tracing` output or in the `log` records reqwest and rustls write, in a
 //! panic message, in the emulator's output, in the CLI's `-vv` or
 //! `PARALLEL_LOG=trace` output, nor be sent to another host after a
-//! redirect.
+//! redirect. The webhook secret likewise: never in the verifier's or the
+//! emulator's `Debug`, in any outcome of the bad-webhook table, or in the
+//! emulator's traced output while it signs deliveries.
 //!
 //! `tracing` output is captured per test with `WithSubscriber`, so other
 //! tests are not affected. `log` has one global logger: the one installed
@@ -24,6 +26,7 @@ use parallel_web_tests::EmulatorProcess;
 use tracing::instrument::WithSubscriber;
 
 use crate::bad_sdk::{Env, all_cases, panic_message, run_table};
+use crate::bad_webhooks::{WEBHOOK_CANARY, run_webhook_table};
 use crate::hostile_server::redirect_to_another_host;
 
 /// The key every test of this suite uses: distinctive enough that finding
@@ -357,33 +360,69 @@ fn emulator_binary() -> std::path::PathBuf {
     ))
 }
 
+#[test]
+fn no_bad_webhook_outcome_shows_the_webhook_secret() {
+    let verifier = parallel_web::webhooks::WebhookVerifier::new(WEBHOOK_CANARY);
+    let secret = parallel_web::webhooks::WebhookSecret::new(WEBHOOK_CANARY);
+    let mut leaks: Vec<String> = [format!("{verifier:?}"), format!("{secret:?}")]
+        .into_iter()
+        .filter(|t| t.contains(WEBHOOK_CANARY))
+        .collect();
+    for report in run_webhook_table() {
+        let texts = match &report.outcome {
+            Ok(Ok(event)) => vec![format!("{event:?}")],
+            Ok(Err(e)) => {
+                let mut found = renderings_with(e, WEBHOOK_CANARY);
+                found.extend([e.to_string(), format!("{e:?}")]);
+                found
+            }
+            Err(panic) => vec![panic.clone()],
+        };
+        leaks.extend(
+            texts
+                .into_iter()
+                .filter(|t| t.contains(WEBHOOK_CANARY))
+                .map(|t| format!("{}: {t}", report.name)),
+        );
+    }
+    assert!(leaks.is_empty(), "the webhook secret leaked: {leaks:?}");
+}
+
 #[tokio::test]
 async fn the_emulator_never_prints_the_key_it_got_from_the_environment() {
     // Builds the binary if needed, and shows Debug of its configuration.
     drop(EmulatorProcess::spawn(&[]));
-    let builder = parallel_web_emulator::Emulator::builder().api_key(CANARY_KEY);
+    let builder = parallel_web_emulator::Emulator::builder()
+        .api_key(CANARY_KEY)
+        .webhook_secret(WEBHOOK_CANARY);
     let handle = builder.clone().start().await.unwrap();
     for text in [format!("{builder:?}"), format!("{handle:?}")] {
         assert!(!text.contains(CANARY_KEY), "the key leaked: {text}");
+        assert!(
+            !text.contains(WEBHOOK_CANARY),
+            "the webhook secret leaked: {text}"
+        );
     }
     handle.shutdown().await;
 
     let help = Command::new(emulator_binary())
         .arg("--help")
         .env("PARALLEL_API_KEY", CANARY_KEY)
+        .env("PARALLEL_WEBHOOK_SECRET", WEBHOOK_CANARY)
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&[help.stdout, help.stderr].concat()).into_owned();
     assert!(help.contains("--api-key"), "{help}");
     assert!(
-        !help.contains(CANARY_KEY),
-        "the key leaked in --help: {help}"
+        !help.contains(CANARY_KEY) && !help.contains(WEBHOOK_CANARY),
+        "a secret leaked in --help: {help}"
     );
 
     // A traced run, key from the environment, serving a request.
     let mut child = Command::new(emulator_binary())
         .args(["--addr", "127.0.0.1:0", "--time-scale", "0"])
         .env("PARALLEL_API_KEY", CANARY_KEY)
+        .env("PARALLEL_WEBHOOK_SECRET", WEBHOOK_CANARY)
         .env("RUST_LOG", "trace")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -420,6 +459,34 @@ async fn the_emulator_never_prints_the_key_it_got_from_the_environment() {
         .await
         .unwrap();
     let _ = client.task_groups().retrieve("tgrp_doesnotexist").await;
+    // A run whose webhook is delivered (signed with the secret) and refused:
+    // every attempt is traced.
+    let hook = parallel_web::types::Webhook {
+        url: "http://127.0.0.1:9/hook".to_owned(),
+        event_types: vec![parallel_web::types::WebhookEventTypesItem::TaskRunStatus],
+    };
+    let input = parallel_web::RunInput::new("q")
+        .processor("lite")
+        .webhook(hook);
+    client.task_runs().create(input).send().await.unwrap();
+    // Wait until the emulator has recorded an attempt (the test's own bound
+    // is the timeout).
+    parallel_web::install_tls_provider();
+    let http = reqwest::Client::new();
+    let attempts = format!("{base_url}/_emulator/webhooks");
+    loop {
+        let listed = http
+            .get(&attempts)
+            .header("x-api-key", CANARY_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.status(), 200);
+        if listed.text().await.unwrap() != "[]" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     let mut out = first;
@@ -429,6 +496,10 @@ async fn the_emulator_never_prints_the_key_it_got_from_the_environment() {
     assert!(
         !out.contains(CANARY_KEY),
         "the emulator printed the key: {out}"
+    );
+    assert!(
+        !out.contains(WEBHOOK_CANARY),
+        "the emulator printed the webhook secret: {out}"
     );
 }
 

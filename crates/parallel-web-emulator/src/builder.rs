@@ -114,6 +114,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The secret webhook deliveries are signed with (default
+    /// [`DEFAULT_WEBHOOK_SECRET`](crate::DEFAULT_WEBHOOK_SECRET)); keyed as
+    /// given, as Parallel does.
+    pub fn webhook_secret(mut self, secret: impl Into<String>) -> Self {
+        self.config.webhook_secret = secret.into();
+        self
+    }
+
     /// The address to bind (default `127.0.0.1:0`, a free port).
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -197,6 +205,26 @@ impl EmulatorHandle {
     /// [`MonitorNotice`](crate::MonitorNotice)).
     pub fn monitor_notices(&self, from: usize) -> Vec<crate::MonitorNotice> {
         self.state.monitors().notices_since(from).to_vec()
+    }
+
+    /// Every webhook delivery attempt so far, in the order they ended (also
+    /// served as JSON by `GET /_emulator/webhooks`).
+    ///
+    /// ```
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use parallel_web_emulator::Emulator;
+    /// let emu = Emulator::builder().start().await?;
+    /// assert!(emu.webhook_deliveries().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn webhook_deliveries(&self) -> Vec<crate::WebhookDelivery> {
+        self.state.webhooks.deliveries()
+    }
+
+    /// Waits until at least `n` webhook delivery attempts have ended, then
+    /// returns them all (an event to wait on, rather than a poll).
+    pub async fn wait_for_webhook_deliveries(&self, n: usize) -> Vec<crate::WebhookDelivery> {
+        self.state.webhooks.wait_for(n).await
     }
 
     /// Stops serving: open streams end, then the server and driver stop.

@@ -33,6 +33,8 @@ pub struct Config {
     pub rate_window: Duration,
     /// Faults to inject.
     pub faults: Vec<Fault>,
+    /// The secret webhook deliveries are signed with.
+    pub webhook_secret: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -47,6 +49,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("rate_window", &self.rate_window)
             .field("faults", &self.faults)
+            .field("webhook_secret", &"<redacted>")
             .finish()
     }
 }
@@ -54,7 +57,8 @@ impl std::fmt::Debug for Config {
 impl Default for Config {
     /// Key [`DEFAULT_API_KEY`], time scale 1, seed 0, no failures, no
     /// running cap, rate limit [`DEFAULT_RATE_LIMIT`] per
-    /// [`DEFAULT_RATE_WINDOW`], no faults.
+    /// [`DEFAULT_RATE_WINDOW`], no faults, webhooks signed with
+    /// [`DEFAULT_WEBHOOK_SECRET`](crate::webhooks::DEFAULT_WEBHOOK_SECRET).
     fn default() -> Self {
         Config {
             api_key: DEFAULT_API_KEY.to_owned(),
@@ -65,6 +69,7 @@ impl Default for Config {
             rate_limit: DEFAULT_RATE_LIMIT,
             rate_window: DEFAULT_RATE_WINDOW,
             faults: Vec::new(),
+            webhook_secret: crate::webhooks::DEFAULT_WEBHOOK_SECRET.to_owned(),
         }
     }
 }

@@ -24,6 +24,7 @@ mod stats;
 mod status;
 mod validate;
 mod web;
+mod webhooks;
 mod wire;
 mod world;
 
@@ -32,6 +33,7 @@ pub use config::{DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, MAX_T
 pub use faults::{Fault, FaultKind, FaultParseError};
 pub use monitors::Notice as MonitorNotice;
 pub use stats::{REQUEST_LOG_CAPACITY, RequestRecord, Stats};
+pub use webhooks::{DEFAULT_WEBHOOK_SECRET, MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS, WebhookDelivery};
 
 /// Names of every processor the emulator accepts (`lite` … `ultra8x`, each with a `-fast` variant).
 pub fn processor_names() -> impl Iterator<Item = &'static str> {

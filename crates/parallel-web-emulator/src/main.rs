@@ -1,7 +1,9 @@
 //! `parallel-web-emulator`: run the emulator as a local server.
 
 use clap::Parser;
-use parallel_web_emulator::{DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, Emulator, Fault, MAX_TIME_SCALE};
+use parallel_web_emulator::{
+    DEFAULT_API_KEY, DEFAULT_RATE_LIMIT, DEFAULT_WEBHOOK_SECRET, Emulator, Fault, MAX_TIME_SCALE,
+};
 use std::io::Write;
 use std::net::SocketAddr;
 
@@ -39,6 +41,10 @@ struct Args {
     /// `ambiguous-add-runs:times=1`, `latency:ms=50`, `late-commit:ms=1500`. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<Fault>,
+    /// Secret that webhook deliveries are signed with, keyed as given
+    /// (default: env PARALLEL_WEBHOOK_SECRET, else a built-in test secret).
+    #[arg(long, env = "PARALLEL_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
 }
 
 /// A number in `lo..=hi`, or a message saying which range is allowed.
@@ -81,6 +87,10 @@ async fn main() -> std::io::Result<()> {
     match args.api_key {
         Some(key) => builder = builder.api_key(key),
         None => eprintln!("no API key given; accepting the default key: {DEFAULT_API_KEY}"),
+    }
+    match args.webhook_secret {
+        Some(secret) => builder = builder.webhook_secret(secret),
+        None => eprintln!("webhooks are signed with the default secret: {DEFAULT_WEBHOOK_SECRET}"),
     }
     for f in args.faults {
         builder = builder.fault(f);

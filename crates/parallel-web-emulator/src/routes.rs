@@ -59,7 +59,7 @@ macro_rules! beta_only {
 
 /// Every endpoint of API-NOTES §2, search, extract, chat completions,
 /// FindAll, monitors, memory, and the emulator's own (`/_emulator`).
-static ENDPOINTS: [Endpoint; 39] = [
+static ENDPOINTS: [Endpoint; 40] = [
     Endpoint {
         method: Method::POST,
         path: "/tasks/groups",
@@ -297,6 +297,13 @@ static ENDPOINTS: [Endpoint; 39] = [
         names: &[("", "emulator_ledger")],
         handler: |m| on(m, ledger::group_ledger),
     },
+    // Every webhook delivery attempt (see `crate::webhooks`).
+    Endpoint {
+        method: Method::GET,
+        path: "/_emulator/webhooks",
+        names: &[("", "emulator_webhooks")],
+        handler: |m| on(m, webhook_deliveries),
+    },
 ];
 
 /// Operation names by matched route path, then method.
@@ -442,6 +449,11 @@ fn fault_response(kind: &FaultKind) -> ApiError {
     err
 }
 
+/// `GET /_emulator/webhooks`: a JSON array of every delivery attempt.
+async fn webhook_deliveries(State(st): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, to_json(&st.webhooks.deliveries()))
+}
+
 async fn stats(State(st): State<Arc<AppState>>) -> Response {
     json_response(StatusCode::OK, to_json(&st.stats()))
 }
@@ -476,10 +488,10 @@ mod tests {
             }
         }
         // 7 operations in both versions, 4 in /v1 only, search and extract
-        // with one handler per version, chat in /v1beta only, 2 of the
+        // with one handler per version, chat in /v1beta only, 3 of the
         // emulator's, 11 FindAll operations in /v1beta only, 7 monitor
         // operations in /v1 and 3 memory ones in /v1beta.
-        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 2 + 11 + 7 + 3);
+        assert_eq!(names.len(), 7 * 2 + 4 + 2 * 2 + 1 + 3 + 11 + 7 + 3);
     }
 
     #[test]

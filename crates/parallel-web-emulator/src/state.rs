@@ -11,6 +11,7 @@ use crate::monitors::Monitors;
 use crate::scheduler::{Scheduler, Timing};
 use crate::stats::{Counters, Stats};
 use crate::status::StatusCounts;
+use crate::webhooks::Webhooks;
 use crate::world::World;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -41,6 +42,8 @@ pub struct AppState {
     closing: AtomicBool,
     monitors: Mutex<Monitors>,
     memory: Mutex<Memory>,
+    /// Webhook deliveries (see [`crate::webhooks`]).
+    pub webhooks: Arc<Webhooks>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -82,6 +85,11 @@ impl AppState {
                 config.failure_rate.clamp(0.0, 1.0),
             )),
             memory: Mutex::new(Memory::default()),
+            webhooks: Arc::new(Webhooks::new(
+                &config.webhook_secret,
+                config.seed,
+                config.time_scale.clamp(0.0, MAX_TIME_SCALE),
+            )),
             config,
         })
     }
@@ -110,6 +118,7 @@ impl AppState {
     /// Starts shutting down: open streams and long-polls end at their next wake-up.
     pub fn close(&self) {
         self.closing.store(true, Ordering::SeqCst);
+        self.webhooks.close();
         self.changed();
     }
 
@@ -185,6 +194,27 @@ impl AppState {
         stats
     }
 
+    /// Sends `task_run.status` to the webhook of each run that finished
+    /// since the last call.
+    fn deliver_finished_run_webhooks(&self) {
+        let renderer = crate::render::Renderer {
+            codec: self.codec,
+            seed: self.config.seed,
+            element_basis: false,
+        };
+        let finished: Vec<_> = {
+            let mut w = self.world();
+            let outbox = std::mem::take(&mut w.webhook_outbox);
+            outbox.into_iter().filter_map(|run| w.view(run)).collect()
+        };
+        for view in finished {
+            if let Some(registration) = crate::webhooks::Registration::in_request(&view.run.input) {
+                self.webhooks
+                    .deliver(&registration, "task_run.status", &renderer.run(&view));
+            }
+        }
+    }
+
     /// The background task applying scheduled status changes until `shutdown` fires.
     pub async fn drive(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         // With a non-zero time scale, changes are applied in small batches so the
@@ -199,6 +229,7 @@ impl AppState {
             let (next, changed) = self.world().advance(now);
             if changed {
                 self.changes.send_modify(|v| *v = v.wrapping_add(1));
+                self.deliver_finished_run_webhooks();
             }
             let wake = next.map(|n| n.max(now + coalesce));
             tokio::select! {

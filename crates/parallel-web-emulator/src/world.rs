@@ -163,6 +163,9 @@ pub struct World {
     pub scheduler: Scheduler,
     /// Ids and cursors.
     pub codec: Codec,
+    /// Runs that finished and may have a webhook to notify (their input
+    /// mentions one); the driver drains it.
+    pub webhook_outbox: Vec<u32>,
 }
 
 impl World {
@@ -174,6 +177,7 @@ impl World {
             batches: vec![Arc::new(Batch::default())],
             scheduler,
             codec,
+            webhook_outbox: Vec::new(),
         }
     }
 
@@ -241,6 +245,10 @@ impl World {
         r.status = status;
         r.modified_us = now_us;
         let group = r.group;
+        // A cheap scan; the driver parses the input only for these runs.
+        if !status.is_active() && r.input.contains("\"webhook\"") {
+            self.webhook_outbox.push(run);
+        }
         if let Some(g) = self.groups.get_mut(group as usize) {
             g.counts[old] -= 1;
             g.counts[status] += 1;

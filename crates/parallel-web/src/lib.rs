@@ -26,6 +26,8 @@
 //! - [`RequestOptions`] and [`WithOptions`]: per-call timeout, retries,
 //!   headers, query parameters and betas on every request builder, and
 //!   [`Client::with_options`] for a client view with other defaults.
+//! - [`webhooks`]: verify a webhook delivery's signature and read it as a
+//!   typed event ([`webhooks::WebhookVerifier`]).
 //! - [`Error`]: the one error type; [`Error::retry_class`] is the one retry
 //!   predicate and [`RetryPolicy`] sets the delays.
 //!
@@ -52,6 +54,8 @@
 //!   checks and the extract response.
 //! - `spec/`: task specs, run inputs and the `parallel-beta` header.
 //! - `waiter.rs`: the deadline-and-backoff core both waiters share.
+//! - `webhooks/`: verifying webhook deliveries and decoding their events
+//!   (no client calls; usable in any receiver).
 //! - `fuzz_runner.rs` (tests only): runs the `fuzz_` property tests, for a
 //!   fixed number of cases or for `PW_FUZZ_SECONDS`.
 #![deny(missing_docs)]
@@ -71,6 +75,7 @@ mod search;
 mod spec;
 mod streams;
 mod waiter;
+pub mod webhooks;
 
 pub use chat::{CHAT_MODELS, Chat, ChatChunk, ChatCompletion, ChatStream};
 pub use client::options::RequestOptions;

@@ -11,6 +11,7 @@ mod search_extract;
 mod spec_fields;
 mod streams;
 mod waiting;
+mod webhooks;
 
 pub(crate) use std::collections::HashSet;
 pub(crate) use std::time::Duration;
