@@ -2568,7 +2568,7 @@ pub mod types {
     ///A URL that the service notifies about a FindAll run and its candidates.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FindAllWebhook {
-        ///Which notifications to send: a candidate was generated, matched, unmatched or enriched; the run completed, was cancelled or failed.
+        ///Which notifications to send: a candidate was generated, matched, unmatched or enriched; the run completed, was cancelled or failed. `task_run.status` is accepted because the official SDKs' types offer only that value here; no FindAll notification has that type.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub event_types: ::std::vec::Vec<FindAllWebhookEventTypesItem>,
         ///URL that receives the POST notifications.
@@ -2607,6 +2607,8 @@ pub mod types {
         FindallRunCancelled,
         #[serde(rename = "findall.run.failed")]
         FindallRunFailed,
+        #[serde(rename = "task_run.status")]
+        TaskRunStatus,
     }
     impl ::std::fmt::Display for FindAllWebhookEventTypesItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2618,6 +2620,7 @@ pub mod types {
                 Self::FindallRunCompleted => f.write_str("findall.run.completed"),
                 Self::FindallRunCancelled => f.write_str("findall.run.cancelled"),
                 Self::FindallRunFailed => f.write_str("findall.run.failed"),
+                Self::TaskRunStatus => f.write_str("task_run.status"),
             }
         }
     }
@@ -2632,6 +2635,7 @@ pub mod types {
                 "findall.run.completed" => Ok(Self::FindallRunCompleted),
                 "findall.run.cancelled" => Ok(Self::FindallRunCancelled),
                 "findall.run.failed" => Ok(Self::FindallRunFailed),
+                "task_run.status" => Ok(Self::TaskRunStatus),
                 _ => Err("invalid value".into()),
             }
         }

@@ -119,9 +119,9 @@ async fn cancelling_a_findall_run_delivers_the_cancelled_run_to_a_webhook_that_a
 }
 
 #[tokio::test]
-async fn a_findall_webhook_naming_a_task_run_type_is_refused() {
+async fn a_findall_webhook_naming_a_monitor_type_is_refused_but_the_official_sdks_type_is_taken() {
     let (_emu, api) = start_with(builder()).await;
-    let hook = json!({"url": "http://127.0.0.1:9/hook", "event_types": ["task_run.status"]});
+    let hook = json!({"url": "http://127.0.0.1:9/hook", "event_types": ["monitor.event.detected"]});
     let r = api.post("/v1beta/findall/runs", &findall(5, hook)).await;
     assert_eq!(r.status, 422, "{}", r.text);
     // The error names the field, in either of the two error shapes.
@@ -139,6 +139,10 @@ async fn a_findall_webhook_naming_a_task_run_type_is_refused() {
         "{}",
         r.text
     );
+    // The official SDKs' types only offer `task_run.status` for FindAll.
+    let hook = json!({"url": "http://127.0.0.1:9/hook", "event_types": ["task_run.status"]});
+    let r = api.post("/v1beta/findall/runs", &findall(5, hook)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
 }
 
 #[tokio::test]
