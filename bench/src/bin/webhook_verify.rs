@@ -8,6 +8,7 @@
 //! delivery of each, in this thread's CPU time and in wall time:
 //!
 //! - `authenticate`: size, timestamp and HMAC-SHA256 check only;
+//! - `decode`: `WebhookEvent::from_json` alone (no signature), for scale;
 //! - `verify`: the same from an `http::HeaderMap`, plus decoding the payload
 //!   into the typed `WebhookEvent` (the run object);
 //! - `verify_remembering`: `verify` with the in-process replay memory
@@ -21,7 +22,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use parallel_web::webhooks::{
-    HeaderMap, SeenIds, WebhookHeaders, WebhookSecret, WebhookVerifier, sign,
+    HeaderMap, SeenIds, WebhookEvent, WebhookHeaders, WebhookSecret, WebhookVerifier, sign,
 };
 
 const SECRET: &str = "bench-webhook-secret";
@@ -110,6 +111,11 @@ fn main() {
             })
             .count()
     });
+    let decode = median_ns(passes, n, || {
+        all.iter()
+            .filter(|d| black_box(WebhookEvent::from_json(&d.body)).is_ok())
+            .count()
+    });
     let verify = median_ns(passes, n, || {
         all.iter()
             .filter(|d| black_box(verifier.verify(&d.headers, &d.body)).is_ok())
@@ -123,9 +129,10 @@ fn main() {
     });
     let fmt = |(cpu, wall): (f64, f64)| format!("{{\"cpu\":{cpu:.0},\"wall\":{wall:.0}}}");
     println!(
-        "{{\"deliveries\":{n},\"passes\":{passes},\"body_bytes\":{},\"ns_per_delivery\":{{\"authenticate\":{},\"verify\":{},\"verify_remembering\":{}}}}}",
+        "{{\"deliveries\":{n},\"passes\":{passes},\"body_bytes\":{},\"ns_per_delivery\":{{\"authenticate\":{},\"decode\":{},\"verify\":{},\"verify_remembering\":{}}}}}",
         all[0].body.len(),
         fmt(authenticate),
+        fmt(decode),
         fmt(verify),
         fmt(verify_remembering)
     );
