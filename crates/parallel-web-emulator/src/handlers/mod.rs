@@ -8,7 +8,7 @@
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
 //! - [`search`], [`extract`]: search and extract over the synthetic web ([`crate::web`])
 //! - [`findall`], [`findall_events`]: FindAll runs and their event stream ([`crate::findall`])
-//! - [`monitors`]: monitors (create, list, retrieve, update, cancel, trigger, events)
+//! - [`monitors`]: create, list, retrieve, update, cancel, trigger and events of monitors
 //! - [`memory`]: memory scopes (beta: retrieve, clear, evict)
 
 pub mod body;
