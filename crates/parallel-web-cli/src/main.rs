@@ -11,9 +11,11 @@ mod commands;
 mod connect;
 mod enrich;
 mod fail;
+mod findall;
 mod journal;
 mod lock;
 mod logging;
+mod monitor;
 mod progress;
 mod research;
 mod table;
@@ -93,6 +95,11 @@ async fn run(cli: Cli) -> Result<Exit> {
         Command::Extract(args) => web::extract(&client()?, args).await,
         Command::Chat(args) => {
             chat::chat(&client()?, args).await?;
+            Ok(Exit::Done)
+        }
+        Command::Findall(command) => findall::findall(&client()?, command).await,
+        Command::Monitor(command) => {
+            monitor::monitor(&client()?, command).await?;
             Ok(Exit::Done)
         }
         Command::Completions { shell } => {
