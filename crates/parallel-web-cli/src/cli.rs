@@ -509,7 +509,7 @@ pub enum MonitorCommand {
         #[arg(long = "type", value_name = "TYPE")]
         types: Vec<String>,
         /// Only monitors with this status: `active` or `cancelled`.
-        /// Repeatable.
+        /// Repeatable (default: as the API, active ones only).
         #[arg(long = "status", value_name = "STATUS")]
         statuses: Vec<String>,
         /// Print each monitor as a JSON line.
