@@ -206,8 +206,8 @@ fn row(m: &MonitorResponse) -> Vec<String> {
 fn watches(m: &MonitorResponse) -> String {
     let settings = serde_json::to_value(&m.settings).unwrap_or_default();
     settings
-        .get("query")
-        .or_else(|| settings.get("task_run_id"))
+        .get("task_run_id")
+        .or_else(|| settings.get("query"))
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned()

@@ -6,12 +6,12 @@
 
 mod support;
 
-use std::process::Output;
+use std::process::{Output, Stdio};
 
 use parallel_web::Client;
 use parallel_web_tests::{EmulatorProcess, TEST_API_KEY};
 use serde_json::Value;
-use support::{api_operations, block_on, pw, scratch, stderr_of, stdout_of};
+use support::{api_operations, block_on, cli, pw, scratch, stderr_of, stdout_of};
 
 const USAGE: i32 = 64;
 const API: i32 = 4;
@@ -385,5 +385,29 @@ fn findall_commands_on_an_unknown_run_exit_4_saying_not_found() {
             stderr_of(&out)
         );
         assert!(stdout_of(&out).is_empty());
+    }
+}
+
+#[test]
+fn a_standard_output_closed_early_is_an_error_message_not_a_panic() {
+    let emu = EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "50"]);
+    let dir = scratch("findall-closed-stdout");
+    let id = run_of(&pw(&emu, &dir, STARTUPS));
+    for command in ["status", "result", "events"] {
+        let mut c = cli(&emu, &dir);
+        c.args(["findall", command, &id])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        // The reading end closes before the command writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write to standard output"),
+            "{command}: {stderr}"
+        );
     }
 }

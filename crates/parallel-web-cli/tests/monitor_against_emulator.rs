@@ -100,6 +100,37 @@ fn monitor_create_sends_query_frequency_columns_webhook_and_metadata_and_prints_
 }
 
 #[test]
+fn monitor_create_snapshot_watches_the_task_run_given() {
+    let emu = EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "55"]);
+    let dir = scratch("monitor-snapshot");
+    let run = block_on(async {
+        let c = client(&emu);
+        let run = c
+            .task_runs()
+            .create(parallel_web::RunInput::new("Stripe").processor("lite"))
+            .await
+            .unwrap();
+        c.task_runs().result(&run.run_id).await.unwrap();
+        run.run_id
+    });
+    let out = pw(
+        &emu,
+        &dir,
+        &["monitor", "create", "--snapshot", &run, "--frequency", "1w"],
+    );
+    assert_exit(&out, 0);
+    let id = stdout_of(&out).trim().to_owned();
+    let m = get(&emu, &id);
+    assert_eq!(m.type_.to_string(), "snapshot");
+    assert_eq!(
+        serde_json::to_value(&m.settings).unwrap()["task_run_id"],
+        Value::from(run.as_str())
+    );
+    let human = stdout_of(&pw(&emu, &dir, &["monitor", "get", &id]));
+    assert!(human.contains(&format!("watches:   {run}")), "{human}");
+}
+
+#[test]
 fn monitor_list_reads_every_page_and_filters_by_status() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0", "--seed", "52"]);
     let dir = scratch("monitor-list");
