@@ -199,7 +199,7 @@ impl World {
     /// sixteen is discarded, about half of the rest match.
     pub fn verdict(&self, e: u32, conditions: usize) -> Verdict {
         let h = self.h(e, 6);
-        if h % 16 == 0 {
+        if h.is_multiple_of(16) {
             Verdict::Discarded
         } else if conditions == 0 || ids::unit(ids::hash(h, &[1])) < 0.5 {
             Verdict::Matched
@@ -215,7 +215,7 @@ impl World {
             Verdict::Matched => true,
             _ => {
                 let failing = (self.h(e, 7) % n.max(1) as u64) as usize;
-                j != failing && self.h(e, 8 + j as u64) % 2 == 0
+                j != failing && self.h(e, 8 + j as u64).is_multiple_of(2)
             }
         }
     }

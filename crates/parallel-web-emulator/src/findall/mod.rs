@@ -514,7 +514,7 @@ impl FindAllRun {
             at,
             EventRec::Candidate {
                 index,
-                verdict: verdict,
+                verdict,
                 enriched: 0,
                 enrichment: false,
             },

@@ -13,6 +13,12 @@ fn create(match_limit: &str, conditions: &str) -> String {
     )
 }
 
+/// `body` (a JSON object) with `fields` (`,"k":v…`) added at its end.
+fn with(mut body: String, fields: &str) -> String {
+    body.insert_str(body.len() - 1, fields);
+    body
+}
+
 const ONE: &str = r#"[{"name":"a","description":"b"}]"#;
 
 /// Bad bodies to create, extend, enrich, ingest, candidates and entity
@@ -54,7 +60,7 @@ pub(super) fn body_cases(t: &mut Table, findall: &str) {
         ),
         (
             "metadata value an object",
-            create("5", ONE).replace('}', r#","metadata":{"k":{"a":1}}}"#),
+            with(create("5", ONE), r#","metadata":{"k":{"a":1}}"#),
         ),
     ] {
         t.http(n(what), post_json(RUNS, body), 422, Error);
