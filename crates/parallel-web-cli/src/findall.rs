@@ -7,7 +7,6 @@
 //! printed, then the command exits with status 4 (an API failure), as a
 //! failed `research run` does.
 
-use std::io::Write;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -18,9 +17,9 @@ use parallel_web::{
 use serde_json::{Value, json};
 
 use crate::cli::{FindallCommand, FindallRunArgs};
-use crate::commands::print_json;
+use crate::commands::{print_json, print_table};
 use crate::enrich::plan::{metadata_pairs, schema_of_columns};
-use crate::fail::{Exit, Failure, Result, stdout_failure, to_stdout};
+use crate::fail::{Exit, Failure, Result, to_stdout};
 
 /// Runs a `findall` subcommand.
 pub async fn findall(client: &Client, command: &FindallCommand) -> Result<Exit> {
@@ -289,33 +288,6 @@ fn cell(text: &str) -> String {
     } else {
         one_line
     }
-}
-
-/// Rows as columns padded to their widest cell, two spaces apart.
-pub fn print_table(rows: &[Vec<String>]) -> Result<()> {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for row in rows {
-        let mut line = String::new();
-        for (i, c) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(c);
-            } else {
-                line.push_str(&format!("{c:<w$}  ", w = widths[i]));
-            }
-        }
-        writeln!(out, "{}", line.trim_end()).map_err(stdout_failure)?;
-    }
-    out.flush().map_err(stdout_failure)
 }
 
 /// `name: description`.

@@ -1,5 +1,6 @@
 //! `parallel-web`: enrich CSV/JSONL/JSON tables with Parallel task groups
-//! (one run per row, crash-safe, exactly once), and inspect groups and runs.
+//! (one run per row, crash-safe, exactly once); research, search, extract
+//! and chat; FindAll runs and monitors; and inspect groups and runs.
 //!
 //! Exit status: see [`fail::Exit`] (0 done, 1 the tool's own failure, 2
 //! some rows or pages failed, 3 authentication, 4 the API, 5 a timeout, 64

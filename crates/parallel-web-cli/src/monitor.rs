@@ -14,10 +14,9 @@ use parallel_web::{Client, MonitorEvent};
 use serde_json::Value;
 
 use crate::cli::{MonitorCommand, MonitorCreateArgs, MonitorUpdateArgs};
-use crate::commands::print_json;
+use crate::commands::{print_json, print_table};
 use crate::enrich::plan::{metadata_pairs, schema_of_columns};
 use crate::fail::{Failure, Result, stdout_failure, to_stdout};
-use crate::findall::print_table;
 
 /// Runs a `monitor` subcommand.
 pub async fn monitor(client: &Client, command: &MonitorCommand) -> Result<()> {
