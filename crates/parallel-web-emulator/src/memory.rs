@@ -100,7 +100,10 @@ impl Memory {
             .filter(|e| since_us.is_none_or(|s| e.updated_us >= s))
             .map(|e| {
                 let text = e.input_excerpt.to_lowercase();
-                (words.iter().filter(|w| text.contains(w.as_str())).count(), e)
+                (
+                    words.iter().filter(|w| text.contains(w.as_str())).count(),
+                    e,
+                )
             })
             .filter(|(score, _)| words.is_empty() || *score > 0)
             .collect();
@@ -159,10 +162,21 @@ mod tests {
         m.remember(Some("a"), entry("monitor_1", "solar prices", 1));
         m.remember(Some("a"), entry("monitor_2", "wind farms", 2));
         m.remember(None, entry("monitor_3", "solar", 3));
-        let ids: Vec<_> = m.retrieve(Some("a"), None, None, None, 10).into_iter().map(|v| v["id"].clone()).collect();
+        let ids: Vec<_> = m
+            .retrieve(Some("a"), None, None, None, 10)
+            .into_iter()
+            .map(|v| v["id"].clone())
+            .collect();
         assert_eq!(ids, [json!("monitor_2"), json!("monitor_1")]);
-        assert_eq!(m.retrieve(Some("a"), None, Some("solar"), None, 10).len(), 1);
-        assert_eq!(m.retrieve(Some("a"), Some(MemoryKind::Task), None, None, 10).len(), 0);
+        assert_eq!(
+            m.retrieve(Some("a"), None, Some("solar"), None, 10).len(),
+            1
+        );
+        assert_eq!(
+            m.retrieve(Some("a"), Some(MemoryKind::Task), None, None, 10)
+                .len(),
+            0
+        );
         assert_eq!(m.retrieve(Some("a"), None, None, Some(2), 10).len(), 1);
     }
 

@@ -23,9 +23,11 @@ pub const MAX_MONITOR_EVENTS_PAGE: u32 = 100;
 #[non_exhaustive]
 pub enum MonitorEvent {
     /// An `event_stream` monitor found something (`event_type: event_stream`).
-    Event(MonitorEventStreamEvent),
+    /// Boxed, as the snapshot, to keep the enum small for the kinds
+    /// without outputs.
+    Event(Box<MonitorEventStreamEvent>),
     /// A `snapshot` monitor's output changed.
-    Snapshot(MonitorSnapshotEvent),
+    Snapshot(Box<MonitorSnapshotEvent>),
     /// A check that found nothing new (listed only with
     /// [`include_completions`](MonitorEventsRequest::include_completions)).
     Completion(MonitorCompletionEvent),
@@ -82,8 +84,8 @@ impl MonitorEvent {
         };
         let kind = kind_of(json).map_err(|e| decode_error("?", e))?;
         let typed = match kind.as_ref() {
-            "event_stream" => event_stream_event(json).map(MonitorEvent::Event),
-            "snapshot" => serde_json::from_str(json).map(MonitorEvent::Snapshot),
+            "event_stream" => event_stream_event(json).map(|e| MonitorEvent::Event(Box::new(e))),
+            "snapshot" => serde_json::from_str(json).map(|e| MonitorEvent::Snapshot(Box::new(e))),
             "completion" => serde_json::from_str(json).map(MonitorEvent::Completion),
             "error" => serde_json::from_str(json).map(MonitorEvent::Error),
             other => {
@@ -408,22 +410,41 @@ mod tests {
             "previous_output":{"type":"text","content":"old","basis":[]}}"#;
         let s = MonitorEvent::from_json(snapshot).unwrap();
         assert!(matches!(s, MonitorEvent::Snapshot(_)));
-        assert_eq!(s.event_group_id(), Some("g2"), "the older field is read too");
-        let error = r#"{"event_type":"error","error_message":"boom","timestamp":"2025-01-01T00:00:00Z"}"#;
-        assert!(matches!(MonitorEvent::from_json(error).unwrap(), MonitorEvent::Error(e) if e.error_message == "boom"));
+        assert_eq!(
+            s.event_group_id(),
+            Some("g2"),
+            "the older field is read too"
+        );
+        let error =
+            r#"{"event_type":"error","error_message":"boom","timestamp":"2025-01-01T00:00:00Z"}"#;
+        assert!(
+            matches!(MonitorEvent::from_json(error).unwrap(), MonitorEvent::Error(e) if e.error_message == "boom")
+        );
     }
 
     #[test]
     fn the_kind_is_found_wherever_it_sits_in_the_event() {
         let last = r#"{"timestamp":"2025-01-01T00:00:00Z","event_type":"completion"}"#;
-        assert!(matches!(MonitorEvent::from_json(last).unwrap(), MonitorEvent::Completion(_)));
+        assert!(matches!(
+            MonitorEvent::from_json(last).unwrap(),
+            MonitorEvent::Completion(_)
+        ));
         let spaced = r#"{ "event_type" : "completion", "timestamp":"2025-01-01T00:00:00Z"}"#;
-        assert!(matches!(MonitorEvent::from_json(spaced).unwrap(), MonitorEvent::Completion(_)));
+        assert!(matches!(
+            MonitorEvent::from_json(spaced).unwrap(),
+            MonitorEvent::Completion(_)
+        ));
         let escaped = r#"{"event_type":"compl\u0065tion","timestamp":"2025-01-01T00:00:00Z"}"#;
-        assert!(matches!(MonitorEvent::from_json(escaped).unwrap(), MonitorEvent::Completion(_)));
+        assert!(matches!(
+            MonitorEvent::from_json(escaped).unwrap(),
+            MonitorEvent::Completion(_)
+        ));
         let unknown_output = r#"{"event_type":"event_stream","event_id":"e","event_date":null,
             "output":{"type":"audio","content":"x","basis":[]}}"#;
-        assert!(matches!(MonitorEvent::from_json(unknown_output), Err(Error::Decode { .. })));
+        assert!(matches!(
+            MonitorEvent::from_json(unknown_output),
+            Err(Error::Decode { .. })
+        ));
     }
 
     #[test]
@@ -448,8 +469,18 @@ mod tests {
         let client = Client::builder().api_key("k").build().unwrap();
         for n in [0, 101] {
             let r = client.monitors().monitor("m").events().page_size(n);
-            assert!(matches!(r.check(), Err(Error::InvalidInput { field, .. }) if field == "limit"));
+            assert!(
+                matches!(r.check(), Err(Error::InvalidInput { field, .. }) if field == "limit")
+            );
         }
-        assert!(client.monitors().monitor("m").events().page_size(100).check().is_ok());
+        assert!(
+            client
+                .monitors()
+                .monitor("m")
+                .events()
+                .page_size(100)
+                .check()
+                .is_ok()
+        );
     }
 }
