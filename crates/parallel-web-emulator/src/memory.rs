@@ -3,9 +3,10 @@
 //! `/v1beta/memory/retrieve`, `clear` and `evict`. The HTTP side is
 //! `handlers/memory.rs`.
 //!
-//! Today monitors add to a scope when created with a key; task runs and
-//! FindAll runs can call [`Memory::remember`] the same way. A request
-//! without a key uses the personal scope (`None`).
+//! Monitors and single task runs (`POST /v1/tasks/runs`) add to a scope
+//! when created with a key; runs added to a group and FindAll runs do not
+//! yet, and can call [`Memory::remember`] the same way. A request without
+//! a key uses the personal scope (`None`).
 
 use crate::ids;
 use serde_json::{Value, json};

@@ -43,6 +43,20 @@ async fn a_monitor_created_with_a_scope_key_is_remembered_in_that_scope_only() {
 }
 
 #[tokio::test]
+async fn a_task_run_created_with_a_scope_key_is_remembered_with_its_input_and_output() {
+    let (_emu, api) = start().await;
+    let run = api
+        .create_run(&json!({"input": "Who founded Rust?", "processor": "lite",
+            "memory_scope_key": "team-a"}))
+        .await;
+    let found = retrieve(&api, json!({"memory_scope_key": "team-a", "kind": "task"})).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["id"], json!(run));
+    assert_eq!(found[0]["input_excerpt"], "Who founded Rust?");
+    assert!(!found[0]["output_excerpt"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn evict_forgets_one_memory_and_clear_the_whole_scope() {
     let (_emu, api) = start().await;
     let a = monitor_in(&api, "s", "one").await;
