@@ -10,6 +10,7 @@ use super::pages::every_page;
 use super::raw::send;
 use crate::client::request::Call;
 use crate::search::invalid;
+use crate::spec::wire::built;
 use crate::types::{
     MonitorCompletionEvent, MonitorErrorEvent, MonitorEventStreamEvent, MonitorSnapshotEvent,
 };
@@ -159,36 +160,43 @@ fn event_stream_event(json: &str) -> Result<MonitorEventStreamEvent, serde_json:
     use serde::de::Error as _;
     let wire: WireEventStream<'_> = serde_json::from_str(json)?;
     let out: WireOutput<'_> = serde_json::from_str(wire.output.get())?;
+    // Through the generated builders, not struct literals, so a field the
+    // spec adds later does not break this code (`cargo xtask spec-evolution`).
     let output = match out.kind.as_ref() {
-        "text" => MonitorEventStreamEventOutput::TextOutput(TaskRunTextOutput {
-            basis: out.basis,
-            beta_fields: out.beta_fields,
-            content: serde_json::from_str(out.content.get())?,
-            mcp_tool_calls: out.mcp_tool_calls,
-            type_: TaskRunTextOutputType::Text,
-        }),
-        "json" => MonitorEventStreamEventOutput::JsonOutput(TaskRunJsonOutput {
-            basis: out.basis,
-            beta_fields: out.beta_fields,
-            content: serde_json::from_str(out.content.get())?,
-            mcp_tool_calls: out.mcp_tool_calls,
-            output_schema: out.output_schema,
-            type_: TaskRunJsonOutputType::Json,
-        }),
+        "text" => MonitorEventStreamEventOutput::TextOutput(built(
+            TaskRunTextOutput::builder()
+                .basis(out.basis)
+                .beta_fields(out.beta_fields)
+                .content(serde_json::from_str::<String>(out.content.get())?)
+                .mcp_tool_calls(out.mcp_tool_calls)
+                .type_(TaskRunTextOutputType::Text),
+        )),
+        "json" => MonitorEventStreamEventOutput::JsonOutput(built(
+            TaskRunJsonOutput::builder()
+                .basis(out.basis)
+                .beta_fields(out.beta_fields)
+                .content(serde_json::from_str::<
+                    serde_json::Map<String, serde_json::Value>,
+                >(out.content.get())?)
+                .mcp_tool_calls(out.mcp_tool_calls)
+                .output_schema(out.output_schema)
+                .type_(TaskRunJsonOutputType::Json),
+        )),
         other => {
             return Err(serde_json::Error::custom(format!(
                 "unknown output type `{other}` (expected `text` or `json`)"
             )));
         }
     };
-    Ok(MonitorEventStreamEvent {
-        event_id: wire.event_id,
-        event_group_id: wire.event_group_id,
-        monitor_group_id: wire.monitor_group_id,
-        event_date: wire.event_date,
-        event_type: MonitorEventStreamEventEventType::EventStream,
-        output,
-    })
+    Ok(built(
+        MonitorEventStreamEvent::builder()
+            .event_id(wire.event_id)
+            .event_group_id(wire.event_group_id)
+            .monitor_group_id(wire.monitor_group_id)
+            .event_date(wire.event_date)
+            .event_type(MonitorEventStreamEventEventType::EventStream)
+            .output(output),
+    ))
 }
 
 /// The `event_type` of an event: read from the text when it is the first
