@@ -102,7 +102,31 @@ const ALLOWED: &[(Applies, &str)] = &[
         },
         "enum values the newest official SDKs send that no published OpenAPI document lists yet",
     ),
+    (
+        |d| match d {
+            Difference::Differs {
+                key,
+                ours,
+                reference,
+            } => {
+                key == FINDALL_WEBHOOK_FIELD
+                    && ours.replace("FindAllWebhook", "Webhook") == *reference
+            }
+            Difference::MissingInReference { key, .. } => key
+                .strip_prefix(FINDALL_WEBHOOK_SCHEMA)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.')),
+            Difference::MissingInOurs { .. } => false,
+        },
+        "FindAll's webhook takes the event types its webhook page documents (findall.candidate.*, findall.run.*); the published documents reuse the task-run `Webhook`, whose enum allows only `task_run.status`",
+    ),
 ];
+
+/// The FindAll run input's webhook field, which refers to
+/// [`FINDALL_WEBHOOK_SCHEMA`] where the published documents refer to the
+/// task-run `Webhook`.
+const FINDALL_WEBHOOK_FIELD: &str = "schema FindAllRunInput.webhook";
+/// Our FindAll webhook registration (url and FindAll event types).
+const FINDALL_WEBHOOK_SCHEMA: &str = "schema FindAllWebhook";
 
 /// Schemas and fields (fact keys, or their prefixes up to a `.`) that the
 /// newest official SDKs send but no published OpenAPI document describes:
@@ -575,6 +599,28 @@ mod tests {
             reference: "x".into(),
         };
         assert!(allowed_against(&missing_ours, &BTreeMap::new()).is_none());
+    }
+
+    #[test]
+    fn findall_may_only_swap_the_task_run_webhook_for_its_own() {
+        let swapped = Difference::Differs {
+            key: FINDALL_WEBHOOK_FIELD.into(),
+            ours: "required=false, type=anyOf(FindAllWebhook), nullable=true".into(),
+            reference: "required=false, type=anyOf(Webhook), nullable=true".into(),
+        };
+        assert!(allowed_because(&swapped).is_some());
+        let also_required = Difference::Differs {
+            key: FINDALL_WEBHOOK_FIELD.into(),
+            ours: "required=true, type=anyOf(FindAllWebhook), nullable=true".into(),
+            reference: "required=false, type=anyOf(Webhook), nullable=true".into(),
+        };
+        assert!(allowed_because(&also_required).is_none());
+        let added = |key: &str| Difference::MissingInReference {
+            key: key.into(),
+            ours: "x".into(),
+        };
+        assert!(allowed_because(&added("schema FindAllWebhook.event_types")).is_some());
+        assert!(allowed_because(&added("schema FindAllWebhookExtra")).is_none());
     }
 
     #[test]

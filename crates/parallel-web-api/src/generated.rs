@@ -2184,7 +2184,7 @@ pub mod types {
         pub objective: ::std::string::String,
         ///A URL to notify about the run.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub webhook: ::std::option::Option<Webhook>,
+        pub webhook: ::std::option::Option<FindAllWebhook>,
     }
     impl FindAllRunInput {
         pub fn builder() -> builder::FindAllRunInput {
@@ -2558,6 +2558,95 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for FindAllSchemaUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A URL that the service notifies about a FindAll run and its candidates.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FindAllWebhook {
+        ///Which notifications to send: a candidate was generated, matched, unmatched or enriched; the run completed, was cancelled or failed. `task_run.status` is accepted because the official SDKs' types offer only that value here; no FindAll notification has that type.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub event_types: ::std::vec::Vec<FindAllWebhookEventTypesItem>,
+        ///URL that receives the POST notifications.
+        pub url: ::std::string::String,
+    }
+    impl FindAllWebhook {
+        pub fn builder() -> builder::FindAllWebhook {
+            Default::default()
+        }
+    }
+    ///`FindAllWebhookEventTypesItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum FindAllWebhookEventTypesItem {
+        #[serde(rename = "findall.candidate.generated")]
+        FindallCandidateGenerated,
+        #[serde(rename = "findall.candidate.matched")]
+        FindallCandidateMatched,
+        #[serde(rename = "findall.candidate.unmatched")]
+        FindallCandidateUnmatched,
+        #[serde(rename = "findall.candidate.enriched")]
+        FindallCandidateEnriched,
+        #[serde(rename = "findall.run.completed")]
+        FindallRunCompleted,
+        #[serde(rename = "findall.run.cancelled")]
+        FindallRunCancelled,
+        #[serde(rename = "findall.run.failed")]
+        FindallRunFailed,
+        #[serde(rename = "task_run.status")]
+        TaskRunStatus,
+    }
+    impl ::std::fmt::Display for FindAllWebhookEventTypesItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FindallCandidateGenerated => f.write_str("findall.candidate.generated"),
+                Self::FindallCandidateMatched => f.write_str("findall.candidate.matched"),
+                Self::FindallCandidateUnmatched => f.write_str("findall.candidate.unmatched"),
+                Self::FindallCandidateEnriched => f.write_str("findall.candidate.enriched"),
+                Self::FindallRunCompleted => f.write_str("findall.run.completed"),
+                Self::FindallRunCancelled => f.write_str("findall.run.cancelled"),
+                Self::FindallRunFailed => f.write_str("findall.run.failed"),
+                Self::TaskRunStatus => f.write_str("task_run.status"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FindAllWebhookEventTypesItem {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "findall.candidate.generated" => Ok(Self::FindallCandidateGenerated),
+                "findall.candidate.matched" => Ok(Self::FindallCandidateMatched),
+                "findall.candidate.unmatched" => Ok(Self::FindallCandidateUnmatched),
+                "findall.candidate.enriched" => Ok(Self::FindallCandidateEnriched),
+                "findall.run.completed" => Ok(Self::FindallRunCompleted),
+                "findall.run.cancelled" => Ok(Self::FindallRunCancelled),
+                "findall.run.failed" => Ok(Self::FindallRunFailed),
+                "task_run.status" => Ok(Self::TaskRunStatus),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FindAllWebhookEventTypesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FindAllWebhookEventTypesItem {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -10084,8 +10173,10 @@ pub mod types {
                 ::std::string::String,
             >,
             objective: ::std::result::Result<::std::string::String, ::std::string::String>,
-            webhook:
-                ::std::result::Result<::std::option::Option<super::Webhook>, ::std::string::String>,
+            webhook: ::std::result::Result<
+                ::std::option::Option<super::FindAllWebhook>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for FindAllRunInput {
             fn default() -> Self {
@@ -10194,7 +10285,7 @@ pub mod types {
             }
             pub fn webhook<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Webhook>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::FindAllWebhook>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.webhook = value
@@ -10683,6 +10774,63 @@ pub mod types {
                     event_id: Ok(value.event_id),
                     timestamp: Ok(value.timestamp),
                     type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FindAllWebhook {
+            event_types: ::std::result::Result<
+                ::std::vec::Vec<super::FindAllWebhookEventTypesItem>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FindAllWebhook {
+            fn default() -> Self {
+                Self {
+                    event_types: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl FindAllWebhook {
+            pub fn event_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FindAllWebhookEventTypesItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_types = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for event_types: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FindAllWebhook> for super::FindAllWebhook {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FindAllWebhook,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    event_types: value.event_types?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FindAllWebhook> for FindAllWebhook {
+            fn from(value: super::FindAllWebhook) -> Self {
+                Self {
+                    event_types: Ok(value.event_types),
+                    url: Ok(value.url),
                 }
             }
         }

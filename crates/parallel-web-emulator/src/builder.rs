@@ -135,6 +135,8 @@ impl EmulatorBuilder {
         let state = AppState::new(self.config);
         let (stop_tx, stop_rx) = watch::channel(false);
         let driver = tokio::spawn(state.clone().drive(stop_rx.clone()));
+        // Ends on its own when `stop` turns true.
+        tokio::spawn(crate::deliveries::pump(state.clone(), stop_rx.clone()));
         let app = routes::router(state.clone());
         let server = tokio::spawn(server::serve(listener, app, stop_rx));
         Ok(EmulatorHandle {

@@ -5,6 +5,7 @@
 mod builder;
 mod config;
 pub mod contract;
+mod deliveries;
 mod error;
 mod faults;
 mod findall;

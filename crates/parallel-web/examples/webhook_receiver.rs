@@ -1,8 +1,11 @@
 //! A webhook receiver with axum: it checks each delivery's signature with
 //! `parallel_web::webhooks`, refuses forged, stale and replayed ones, and
 //! prints the typed event. To see it work without a key, it starts the
-//! emulator in this process, creates a run with a webhook pointing at the
-//! receiver, and stops after the run's `task_run.status` event.
+//! emulator in this process, creates a task run, a FindAll run and a
+//! monitor with webhooks pointing at the receiver, and stops once it has
+//! the run's `task_run.status`, the FindAll run's `findall.run.completed`
+//! (after its `findall.candidate.matched` events) and the monitor's
+//! `monitor.event.detected`.
 //!
 //! ```text
 //! cargo run -p parallel-web --example webhook_receiver
@@ -19,9 +22,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use parallel_web::types::{Webhook, WebhookEventTypesItem};
+use parallel_web::types::{
+    FindAllWebhookEventTypesItem, MonitorWebhookEventTypesItem, Webhook, WebhookEventTypesItem,
+};
 use parallel_web::webhooks::{
-    SeenIdStore, SeenIds, WebhookError, WebhookEvent, WebhookSecret, WebhookVerifier,
+    FindAllRunChange, MonitorChange, SeenIdStore, SeenIds, WebhookError, WebhookEvent,
+    WebhookSecret, WebhookVerifier,
 };
 use parallel_web::{Client, RunInput};
 use parallel_web_emulator::{DEFAULT_WEBHOOK_SECRET, Emulator};
@@ -99,28 +105,68 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let input = RunInput::new("What is the tallest building in Paris?")
         .processor("lite")
         .webhook(Webhook {
-            url,
+            url: url.clone(),
             event_types: vec![WebhookEventTypesItem::TaskRunStatus],
         });
     let run = client.task_runs().create(input).send().await?;
-    println!("created {}; waiting for its webhook", run.run_id);
+    println!("created {}", run.run_id);
 
-    while let Some(event) = received.recv().await {
+    // A FindAll run: each match, then the completion, as the run goes on.
+    let findall = client
+        .findall()
+        .create("Robotics companies that sell to hospitals")
+        .entity_type("companies")
+        .match_condition("sells_robots", "Builds and sells robots")
+        .match_limit(5)
+        .webhook(
+            &url,
+            [
+                FindAllWebhookEventTypesItem::FindallCandidateMatched,
+                FindAllWebhookEventTypesItem::FindallRunCompleted,
+            ],
+        )
+        .await?;
+    println!("created {}", findall.id());
+
+    // A monitor: its first check runs now, and with the backfill finds events.
+    let monitor = client
+        .monitors()
+        .create()
+        .event_stream("grid-scale battery projects")
+        .frequency("1d")
+        .include_backfill(true)
+        .webhook(&url, [MonitorWebhookEventTypesItem::MonitorEventDetected])
+        .await?;
+    println!("created {}; waiting for their webhooks", monitor.id());
+
+    let (mut task_done, mut findall_done, mut monitor_seen) = (false, false, false);
+    let mut handled = 0;
+    while !(task_done && findall_done && monitor_seen) {
+        let Some(event) = received.recv().await else {
+            break;
+        };
+        handled += 1;
         match event {
             WebhookEvent::TaskRunStatus { timestamp, run } => {
                 println!("{timestamp}: run {} is {}", run.run_id, run.status);
-                break;
+                task_done = true;
             }
             WebhookEvent::FindAllCandidate {
                 kind, candidate, ..
             } => {
-                println!("candidate {} {kind:?}", candidate.name);
+                println!("candidate {} {}", candidate.name, kind.as_str());
             }
             WebhookEvent::FindAllRun { kind, run, .. } => {
                 println!("FindAll run {} {kind:?}", run.findall_id);
+                findall_done |= kind == FindAllRunChange::Completed;
             }
             WebhookEvent::Monitor { kind, notice, .. } => {
-                println!("monitor {} {kind:?}", notice.monitor_id);
+                println!(
+                    "monitor {} {kind:?}, check {}",
+                    notice.monitor_id,
+                    notice.event_group_id().unwrap_or("-")
+                );
+                monitor_seen |= kind == MonitorChange::EventDetected;
             }
             other => println!(
                 "an event this example does not handle: {}",
@@ -129,7 +175,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     // The emulator records an attempt once the receiver has answered it.
-    for d in emulator.wait_for_webhook_deliveries(1).await {
+    for d in emulator.wait_for_webhook_deliveries(handled).await {
         println!(
             "delivery {} attempt {}: {:?}",
             d.webhook_id, d.attempt, d.status

@@ -5,9 +5,10 @@
 //! the run's synthetic world ([`entities`]) or fills the enrichments of one
 //! matched candidate, until the match limit is met or the world has no more
 //! entities; `extend` and `enrich` give a finished run more work, `cancel`
-//! stops it. Nothing runs in the background: a run is brought up to date
-//! ([`FindAllRun::advance`]) whenever a request or a stream looks at it, so
-//! a run no one watches costs nothing.
+//! stops it. A run is brought up to date ([`FindAllRun::advance`]) whenever
+//! a request or a stream looks at it, so a run no one watches costs
+//! nothing; the one exception is a run with a webhook, which the webhook
+//! pump ([`crate::deliveries`]) advances as its steps fall due.
 //!
 //! Memory per run stays small: a candidate is 8 bytes (which entity, its
 //! verdict, how many enrichments it has), an event 24 bytes; names, urls,
@@ -194,8 +195,8 @@ pub struct Condition {
     pub description: String,
 }
 
-/// Where to notify about a run, as registered at creation. The emulator
-/// only keeps it; delivery is built elsewhere (see [`FindAllRun::notifications`]).
+/// Where to notify about a run, as registered at creation (delivered by
+/// [`crate::deliveries`], from [`FindAllRun::notifications`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Webhook {
     /// The URL that receives the POSTs.
@@ -598,30 +599,20 @@ impl FindAllRun {
         }
     }
 
-    /// The internal hook for webhook delivery (not served over HTTP): the
-    /// run's webhook registration, if it has one, and each event from
-    /// position `from` on as `(event type, event JSON)`, in order (the JSON
-    /// is the whole event, as the SSE stream sends it). A
-    /// deliverer keeps the position it reached and asks again after the
-    /// world changes (`AppState::changes`); bring the run up to date first
+    /// What the run's webhook is to be sent from event position `from` on
+    /// (the webhook pump, [`crate::deliveries`], keeps the position it
+    /// reached): each `(event type, data JSON)` in order, by
+    /// [`render::FindAllRenderer::webhook`]. Bring the run up to date first
     /// with [`FindAllRun::advance`].
-    // Nothing delivers webhooks yet; the delivery work calls this.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn notifications(
         &self,
         renderer: &render::FindAllRenderer,
         index: u32,
         from: usize,
-    ) -> (Option<&Webhook>, Vec<(&'static str, String)>) {
-        let events = (from..self.events.len())
-            .map(|pos| {
-                (
-                    self.events[pos].rec.kind(),
-                    renderer.event(index, self, pos),
-                )
-            })
-            .collect();
-        (self.spec.webhook.as_ref(), events)
+    ) -> Vec<(&'static str, String)> {
+        (from..self.events.len())
+            .filter_map(|pos| renderer.webhook(index, self, pos))
+            .collect()
     }
 }
 
@@ -784,28 +775,35 @@ mod tests {
     }
 
     #[test]
-    fn the_webhook_hook_lists_each_event_after_a_position_once() {
+    fn notifications_send_candidates_and_the_finished_run_but_not_schema_or_progress() {
         let now = Instant::now();
-        let mut s = spec("AI startups in Berlin", 1);
-        s.webhook = Some(Webhook {
-            url: "https://hooks.example.com/findall".into(),
-            event_types: vec![],
-        });
-        let mut run = FindAllRun::new(s, 5, &timing(0.0), 0, now, 0);
+        let mut run = FindAllRun::new(spec("AI startups in Berlin", 1), 5, &timing(0.0), 0, now, 0);
         run.advance(now);
         let r = render::FindAllRenderer {
             codec: Codec::new(7),
             seed: 7,
         };
-        let (hook, all) = run.notifications(&r, 0, 0);
+        let all = run.notifications(&r, 0, 0);
+        let kinds: Vec<&str> = all.iter().map(|(k, _)| *k).collect();
+        assert!(!kinds.contains(&"findall.status"), "{kinds:?}");
         assert_eq!(
-            hook.map(|h| h.url.as_str()),
-            Some("https://hooks.example.com/findall")
+            kinds
+                .iter()
+                .filter(|k| **k == "findall.candidate.matched")
+                .count(),
+            5
         );
-        assert_eq!(all.len(), run.events.len());
-        assert_eq!(all[0].0, "findall.status");
-        let (_, rest) = run.notifications(&r, 0, 3);
-        assert_eq!(rest, all[3..].to_vec());
+        assert_eq!(kinds.last(), Some(&"findall.run.completed"));
+        let (_, finished) = all.last().unwrap();
+        let finished: Value = serde_json::from_str(finished).unwrap();
+        assert_eq!(finished["status"]["status"], "completed");
+        let (_, first) = &all[0];
+        let first: Value = serde_json::from_str(first).unwrap();
+        assert_eq!(first["match_status"], "generated");
+        // Asking again from a later position gives only what followed it.
+        let rest = run.notifications(&r, 0, 3);
+        assert!(rest.len() < all.len());
+        assert_eq!(rest.last(), all.last());
     }
 
     #[test]

@@ -318,6 +318,60 @@ impl FindAllRenderer {
     }
 }
 
+impl FindAllRenderer {
+    /// What event `pos` of run `index` sends as a webhook, if anything:
+    /// the documented type and its `data` as compact JSON. A candidate's
+    /// generated, matched, unmatched and enriched events send the candidate
+    /// as it was then; the run's turn to completed, cancelled or failed
+    /// sends the run (`findall.run.<status>`). Other events (other status
+    /// changes, schema updates, discarded candidates) have no webhook type.
+    pub fn webhook(
+        &self,
+        index: u32,
+        run: &FindAllRun,
+        pos: usize,
+    ) -> Option<(&'static str, String)> {
+        let e = &run.events[pos];
+        match e.rec {
+            EventRec::Status {
+                status,
+                termination,
+                generated,
+                matched,
+            } => {
+                let kind = match status {
+                    Status::Completed => "findall.run.completed",
+                    Status::Cancelled => "findall.run.cancelled",
+                    Status::Failed => "findall.run.failed",
+                    Status::Queued | Status::Running => return None,
+                };
+                let standing = Standing {
+                    status,
+                    termination,
+                    generated,
+                    matched,
+                    modified_us: e.at_us,
+                };
+                Some((kind, to_json(&self.run(index, run, standing))))
+            }
+            EventRec::Candidate {
+                verdict: Verdict::Discarded,
+                ..
+            }
+            | EventRec::Schema { .. } => None,
+            EventRec::Candidate {
+                index: c,
+                verdict,
+                enriched,
+                ..
+            } => Some((
+                e.rec.kind(),
+                to_json(&self.candidate(index, run, c, verdict, enriched)),
+            )),
+        }
+    }
+}
+
 /// What an event carries.
 #[derive(Serialize, Debug)]
 #[serde(untagged)]

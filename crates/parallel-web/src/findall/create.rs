@@ -12,7 +12,7 @@ use crate::spec::run_input::{check_entry, extend_metadata};
 use crate::spec::wire::built;
 use crate::types::{
     ExcludeCandidate, FindAllRunInput, FindAllRunInputGenerator, FindAllRunInputMetadataValue,
-    FindAllSchema, MatchCondition, Webhook,
+    FindAllSchema, FindAllWebhook, FindAllWebhookEventTypesItem, MatchCondition,
 };
 use crate::{Client, Error, MetadataValue, RequestOptions};
 
@@ -62,7 +62,7 @@ pub struct CreateFindAll {
     match_limit: i64,
     exclude: Vec<ExcludeCandidate>,
     metadata: BTreeMap<String, FindAllRunInputMetadataValue>,
-    webhook: Option<Webhook>,
+    webhook: Option<FindAllWebhook>,
     memory_scope_key: Option<String>,
     options: RequestOptions,
 }
@@ -160,9 +160,32 @@ impl CreateFindAll {
         self
     }
 
-    /// A URL the service notifies about the run.
-    pub fn webhook(mut self, webhook: Webhook) -> Self {
-        self.webhook = Some(webhook);
+    /// Where to POST notifications about the run and its candidates, and
+    /// which (every kind when `event_types` is empty). Verify and decode
+    /// them with [`crate::webhooks`].
+    ///
+    /// ```
+    /// # let client = parallel_web::Client::builder().api_key("k").build().unwrap();
+    /// use parallel_web::types::FindAllWebhookEventTypesItem as Kind;
+    /// let create = client
+    ///     .findall()
+    ///     .create("AI startups in Berlin")
+    ///     .webhook(
+    ///         "https://example.com/hooks/parallel",
+    ///         [Kind::FindallCandidateMatched, Kind::FindallRunCompleted],
+    ///     );
+    /// # let _ = create;
+    /// ```
+    pub fn webhook(
+        mut self,
+        url: impl Into<String>,
+        event_types: impl IntoIterator<Item = FindAllWebhookEventTypesItem>,
+    ) -> Self {
+        self.webhook = Some(built(
+            FindAllWebhook::builder()
+                .url(url.into())
+                .event_types(event_types.into_iter().collect::<Vec<_>>()),
+        ));
         self
     }
 

@@ -5,6 +5,7 @@ mod basics;
 mod batching;
 mod chat;
 mod findall;
+mod findall_monitor_webhooks;
 mod monitors;
 mod options;
 mod search_extract;

@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 
 /// What the receiver concluded about one request, with the request itself.
-struct Checked {
-    outcome: Result<WebhookEvent, WebhookError>,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Checked {
+    pub(crate) outcome: Result<WebhookEvent, WebhookError>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 #[derive(Clone)]
@@ -46,7 +46,7 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
 }
 
 /// Starts a receiver; returns its URL and what it concluded, request by request.
-async fn receiver(
+pub(crate) async fn receiver(
     verifier: WebhookVerifier,
     fail_first: bool,
 ) -> (String, mpsc::UnboundedReceiver<Checked>) {
