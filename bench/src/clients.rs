@@ -28,6 +28,8 @@ pub enum Kind {
     Calls { api: Api, calls: usize },
     /// Read one streamed chat completion of `chunks` chunks.
     Chat { chunks: usize },
+    /// Read one FindAll run's event stream of `events` events.
+    FindAllEvents { events: usize },
 }
 
 /// The API of a [`Kind::Calls`] workload.
@@ -67,6 +69,7 @@ impl Workload {
             Kind::Stream { .. } | Kind::Submit { .. } => "run",
             Kind::Calls { .. } => "call",
             Kind::Chat { .. } => "chunk",
+            Kind::FindAllEvents { .. } => "event",
         }
     }
 
@@ -77,6 +80,7 @@ impl Workload {
             Kind::Submit { inputs, .. } => inputs,
             Kind::Calls { calls, .. } => calls,
             Kind::Chat { chunks } => chunks,
+            Kind::FindAllEvents { events } => events,
         }
     }
 }
@@ -136,6 +140,11 @@ pub fn workloads() -> Vec<Workload> {
             title: "One streamed chat completion of 1M chunks",
             kind: Kind::Chat { chunks: 1_000_000 },
         },
+        Workload {
+            slug: "findall-events-100k",
+            title: "One FindAll run's event stream of 100k events",
+            kind: Kind::FindAllEvents { events: 100_000 },
+        },
     ]
 }
 
@@ -177,6 +186,8 @@ impl Client {
             }
             // Python is OpenAI's SDK here (Parallel's docs send chat users to it).
             Kind::Chat { .. } => vec![Client::Rust, Client::Python, Client::Curl],
+            // The issue compares with the Python SDK only.
+            Kind::FindAllEvents { .. } => vec![Client::Rust, Client::Python, Client::Curl],
         }
     }
 }
@@ -286,6 +297,31 @@ impl Tools {
                     .arg(format!("{base_url}/v1beta/chat/completions"));
                 c
             }
+            (Client::Rust, Kind::FindAllEvents { .. }) => {
+                let mut c = Command::new(self.bin_dir.join("rust_findall"));
+                c.args(["--base-url", base_url, "--api-key", API_KEY])
+                    .args(["--findall-id", group])
+                    .args(["--runtime", &self.runtime]);
+                c
+            }
+            (Client::Python, Kind::FindAllEvents { .. }) => {
+                let python = self.python.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(python);
+                c.args(["-W", "ignore::DeprecationWarning"])
+                    .env("PYTHONDONTWRITEBYTECODE", "1")
+                    .args(["bench/python/findall.py", base_url, API_KEY, group]);
+                c
+            }
+            (Client::Curl, Kind::FindAllEvents { .. }) => {
+                let curl = self.curl.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(curl);
+                c.args(["-s", "-o", "/dev/null", "-w", "%{size_download}"])
+                    .arg(format!("{base_url}/v1beta/findall/runs/{group}/events"));
+                c
+            }
+            (Client::TypeScript, Kind::FindAllEvents { .. }) => {
+                return Err("the FindAll workload measures the Python SDK only".into());
+            }
             (Client::TypeScript, Kind::Chat { .. }) => {
                 return Err("the chat workloads measure OpenAI's Python SDK only".into());
             }
@@ -304,7 +340,9 @@ impl Tools {
                     Kind::Calls { api, calls } => c
                         .args(["bench/python/calls.py", base_url, API_KEY, api.name()])
                         .arg(calls.to_string()),
-                    Kind::Chat { .. } => unreachable!("matched above"),
+                    Kind::Chat { .. } | Kind::FindAllEvents { .. } => {
+                        unreachable!("matched above")
+                    }
                 };
                 c
             }
@@ -322,7 +360,9 @@ impl Tools {
                     Kind::Calls { api, calls } => c
                         .args(["bench/node/calls.js", base_url, API_KEY, api.name()])
                         .arg(calls.to_string()),
-                    Kind::Chat { .. } => unreachable!("matched above"),
+                    Kind::Chat { .. } | Kind::FindAllEvents { .. } => {
+                        unreachable!("matched above")
+                    }
                 };
                 c
             }
@@ -395,6 +435,12 @@ pub fn check_output(
         Kind::Chat { chunks } => {
             if count("chunks") != chunks as u64 {
                 return Err(format!("expected {chunks} chunks, got {last}"));
+            }
+            Ok(Some(count("checksum")))
+        }
+        Kind::FindAllEvents { events } => {
+            if count("events") != events as u64 {
+                return Err(format!("expected {events} events, got {last}"));
             }
             Ok(Some(count("checksum")))
         }

@@ -12,6 +12,7 @@
 
 mod clients;
 mod emulator;
+mod findall_fixture;
 mod fixtures;
 mod report;
 mod static_sse;
@@ -114,6 +115,11 @@ fn run(args: &Args) -> Result<(), String> {
             chat_sizes.insert(chunks, body.len() as u64);
             bodies.insert(chat_model(chunks), body);
         }
+        if let Kind::FindAllEvents { events } = w.kind {
+            let body = findall_fixture::findall_events(events);
+            chat_sizes.insert(events, body.len() as u64);
+            bodies.insert(findall_id(events), body);
+        }
     }
     let static_url = rt
         .block_on(static_sse::start(bodies))
@@ -145,7 +151,9 @@ fn run(args: &Args) -> Result<(), String> {
         }
         let fixture_bytes = match w.kind {
             Kind::Stream { runs } => sizes.get(&runs).copied(),
-            Kind::Chat { chunks } => chat_sizes.get(&chunks).copied(),
+            Kind::Chat { chunks } | Kind::FindAllEvents { events: chunks } => {
+                chat_sizes.get(&chunks).copied()
+            }
             Kind::Submit { .. } | Kind::Calls { .. } => None,
         };
         let mut checksum: Option<(Client, u64)> = None;
@@ -235,6 +243,11 @@ fn chat_model(chunks: usize) -> String {
     format!("bench-{chunks}")
 }
 
+/// The static server's FindAll run id of the `events`-event fixture.
+fn findall_id(events: usize) -> String {
+    format!("findall_bench{events}")
+}
+
 /// The static server's group id of the `runs`-run fixture.
 fn group_id(runs: usize) -> String {
     format!("tgrp_bench{runs}")
@@ -257,12 +270,13 @@ fn sample(
             emulator_bin,
             &log.with_extension("emulator.err"),
         )?),
-        Kind::Stream { .. } | Kind::Chat { .. } => None,
+        Kind::Stream { .. } | Kind::Chat { .. } | Kind::FindAllEvents { .. } => None,
     };
     let (base, group) = match (&emulator, w.kind) {
         (Some(e), _) => (e.base_url.clone(), String::new()),
         (None, Kind::Stream { runs }) => (static_url.to_string(), group_id(runs)),
         (None, Kind::Chat { chunks }) => (static_url.to_string(), chat_model(chunks)),
+        (None, Kind::FindAllEvents { events }) => (static_url.to_string(), findall_id(events)),
         (None, Kind::Submit { .. } | Kind::Calls { .. }) => {
             unreachable!("submissions and calls start an emulator")
         }

@@ -179,7 +179,40 @@ fn goals(results: &[WorkloadResult]) -> Vec<Goal> {
         met: one_call.map(|s| s.rss_mib <= 60.0),
     });
     goals.extend(chat_goals(results));
+    goals.extend(findall_goals(results));
     goals
+}
+
+/// The FindAll workload's goals (issue 16): Rust CPU ≤ 0.10× the Python
+/// SDK's on 100k events; Rust peak RSS ≤ 20 MiB.
+fn findall_goals(results: &[WorkloadResult]) -> Vec<Goal> {
+    let rust = find(results, "findall-events-100k", Client::Rust);
+    let py = find(results, "findall-events-100k", Client::Python);
+    let cpu = Goal {
+        what: "FindAll event stream of 100k events: Rust CPU vs the Python SDK",
+        target: "≤ 0.10×",
+        measured: match (rust, py) {
+            (Some(r), Some(p)) => format!(
+                "{:.3}× ({:.2} s vs {:.2} s CPU); wall {:.3}×",
+                r.cpu / p.cpu,
+                r.cpu,
+                p.cpu,
+                r.wall / p.wall
+            ),
+            _ => "not measured".into(),
+        },
+        met: match (rust, py) {
+            (Some(r), Some(p)) => Some(r.cpu / p.cpu <= 0.10),
+            _ => None,
+        },
+    };
+    let rss = Goal {
+        what: "FindAll event stream of 100k events: Rust peak RSS",
+        target: "≤ 20 MiB",
+        measured: rust.map_or("not measured".into(), |s| format!("{:.1} MiB", s.rss_mib)),
+        met: rust.map(|s| s.rss_mib <= 20.0),
+    };
+    vec![cpu, rss]
 }
 
 /// The chat workloads' goals (issue 15): Rust CPU ≤ 0.10× OpenAI's Python
@@ -313,6 +346,16 @@ pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<()
                     bytes as f64 / chunks as f64
                 );
             }
+            (Kind::FindAllEvents { events }, Some(bytes)) => {
+                let _ = writeln!(
+                    md,
+                    "Served from memory by the loopback static server: one FindAll run's {events} \
+                     events (its status first and last, candidates between, a quarter of them matched \
+                     and a quarter enriched, with outputs and basis), {:.1} MiB ({:.0} bytes per event).\n",
+                    bytes as f64 / 1048576.0,
+                    bytes as f64 / events as f64
+                );
+            }
             (Kind::Submit { .. } | Kind::Calls { .. }, _) => {
                 let _ = writeln!(
                     md,
@@ -436,8 +479,8 @@ mod tests {
         ];
         let met: Vec<Option<bool>> = goals(&results).iter().map(|g| g.met).collect();
         // 0.05× met; 25 MiB at 1M not met; +15 MiB not flat; 2 µs/run met;
-        // search and extract not measured; one call and the three chat goals
-        // not measured.
+        // search and extract not measured; one call, the three chat goals and
+        // the two FindAll goals not measured.
         assert_eq!(
             met,
             [
@@ -445,6 +488,8 @@ mod tests {
                 Some(false),
                 Some(false),
                 Some(true),
+                None,
+                None,
                 None,
                 None,
                 None,

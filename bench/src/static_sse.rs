@@ -1,7 +1,9 @@
 //! A loopback HTTP server that answers `GET /v1/tasks/groups/{id}/runs` (and
 //! the `/v1beta` path) with a fixture file's bytes as `text/event-stream`,
 //! and `POST /v1beta/chat/completions` with a chat fixture (picked by the
-//! request's `model`; the rest of the body is ignored).
+//! request's `model`; the rest of the body is ignored), and
+//! `GET /v1beta/findall/runs/{id}/events` with a FindAll fixture (picked by
+//! the run id).
 //!
 //! The fixtures are held in memory and written in 1 MiB chunks (chunked
 //! transfer encoding, as the emulator and the API send streams), so the
@@ -32,6 +34,7 @@ pub async fn start(fixtures: HashMap<String, Bytes>) -> std::io::Result<String> 
     let app = Router::new()
         .route("/{version}/tasks/groups/{id}/runs", get(runs))
         .route("/v1beta/chat/completions", post(chat))
+        .route("/v1beta/findall/runs/{id}/events", get(findall_events))
         .with_state(Arc::new(fixtures));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base_url = format!("http://{}", listener.local_addr()?);
@@ -49,6 +52,13 @@ async fn chat(State(fixtures): State<Fixtures>, request: Bytes) -> Response {
         .and_then(|v| v["model"].as_str().map(str::to_owned))
         .unwrap_or_default();
     match fixtures.get(&model) {
+        Some(body) => event_stream(body.clone()),
+        None => (StatusCode::NOT_FOUND, "no such fixture").into_response(),
+    }
+}
+
+async fn findall_events(State(fixtures): State<Fixtures>, Path(id): Path<String>) -> Response {
+    match fixtures.get(&id) {
         Some(body) => event_stream(body.clone()),
         None => (StatusCode::NOT_FOUND, "no such fixture").into_response(),
     }

@@ -563,6 +563,28 @@ async fn the_cli_never_logs_the_key_even_at_trace_level() {
             &["-vvv", "research", "run", "q", "-p", "lite", "--no-wait"][..],
             None,
         ),
+        // FindAll and monitors: a run from a drafted schema, a run's event
+        // stream, a monitor with a webhook, the list's pages and a 404.
+        (
+            &["-vvv", "findall", "run", "q", "--ingest", "--no-wait"][..],
+            None,
+        ),
+        (&["-vv", "findall", "events", "findall_missing"][..], None),
+        (
+            &[
+                "-vvv",
+                "monitor",
+                "create",
+                "q",
+                "--frequency",
+                "1d",
+                "--webhook",
+                "https://hooks.example.com/m",
+            ][..],
+            None,
+        ),
+        (&["monitor", "list"][..], Some("trace")),
+        (&["-vv", "monitor", "get", "monitor_missing"][..], None),
     ] {
         let out = cli_output(&url, args, log).await;
         assert!(

@@ -1647,11 +1647,23 @@ async fn every_response_and_event_matches_the_response_schemas() {
                     ("post", "/monitors/{monitor_id}/update") => {
                         let (id, _) = new_monitor(&http, base, &run).await;
                         let at = format!("/v1/monitors/{id}/update");
-                        let a = post(&http, base, &at, &json!({"frequency": "12h", "webhook": null})).await;
+                        let a = post(
+                            &http,
+                            base,
+                            &at,
+                            &json!({"frequency": "12h", "webhook": null}),
+                        )
+                        .await;
                         c.check(m, &path, &with("frequency"), &a, 200);
                         let a = post(&http, base, &at, &json!({})).await;
                         c.check(m, &path, &with("no field"), &a, 422);
-                        let a = post(&http, base, "/v1/monitors/monitor_unknown/update", &json!({"frequency": "1d"})).await;
+                        let a = post(
+                            &http,
+                            base,
+                            "/v1/monitors/monitor_unknown/update",
+                            &json!({"frequency": "1d"}),
+                        )
+                        .await;
                         c.check(m, &path, &with("unknown monitor"), &a, 404);
                     }
                     ("post", "/monitors/{monitor_id}/cancel") => {
@@ -1659,20 +1671,53 @@ async fn every_response_and_event_matches_the_response_schemas() {
                         let at = format!("/v1/monitors/{id}/cancel");
                         let a = post(&http, base, &at, &json!({})).await;
                         c.check(m, &path, &with("cancel"), &a, 200);
-                        let a = post(&http, base, "/v1/monitors/monitor_unknown/cancel", &json!({})).await;
+                        let a = post(
+                            &http,
+                            base,
+                            "/v1/monitors/monitor_unknown/cancel",
+                            &json!({}),
+                        )
+                        .await;
                         c.check(m, &path, &with("unknown monitor"), &a, 404);
                     }
                     ("post", "/monitors/{monitor_id}/trigger") => {
                         let (id, _) = new_monitor(&http, base, &run).await;
-                        let a = post(&http, base, &format!("/v1/monitors/{id}/trigger"), &json!({})).await;
+                        let a = post(
+                            &http,
+                            base,
+                            &format!("/v1/monitors/{id}/trigger"),
+                            &json!({}),
+                        )
+                        .await;
                         // 204 has no body to check.
                         if a.status != 204 {
-                            c.failures.push(format!("{path} {flavour}: trigger → {} {}", a.status, a.text));
+                            c.failures.push(format!(
+                                "{path} {flavour}: trigger → {} {}",
+                                a.status, a.text
+                            ));
                         }
-                        post(&http, base, &format!("/v1/monitors/{id}/cancel"), &json!({})).await;
-                        let a = post(&http, base, &format!("/v1/monitors/{id}/trigger"), &json!({})).await;
+                        post(
+                            &http,
+                            base,
+                            &format!("/v1/monitors/{id}/cancel"),
+                            &json!({}),
+                        )
+                        .await;
+                        let a = post(
+                            &http,
+                            base,
+                            &format!("/v1/monitors/{id}/trigger"),
+                            &json!({}),
+                        )
+                        .await;
                         c.check(m, &path, &with("cancelled monitor"), &a, 422);
-                        let a = post(&http, base, "/v1/monitors/monitor_unknown/trigger", &json!({})).await;
+                        let a = post(
+                            &http,
+                            base,
+                            "/v1/monitors/monitor_unknown/trigger",
+                            &json!({}),
+                        )
+                        .await;
                         c.check(m, &path, &with("unknown monitor"), &a, 404);
                     }
                     ("get", "/monitors/{monitor_id}/events") => {
@@ -1680,17 +1725,26 @@ async fn every_response_and_event_matches_the_response_schemas() {
                         let mut kinds = BTreeSet::new();
                         for id in [&stream, &snapshot] {
                             for _ in 0..12 {
-                                post(&http, base, &format!("/v1/monitors/{id}/trigger"), &json!({})).await;
+                                post(
+                                    &http,
+                                    base,
+                                    &format!("/v1/monitors/{id}/trigger"),
+                                    &json!({}),
+                                )
+                                .await;
                             }
                             let at = format!("{base}/v1/monitors/{id}/events");
-                            let a = send(http.get(format!("{at}?include_completions=true&limit=100"))).await;
+                            let a =
+                                send(http.get(format!("{at}?include_completions=true&limit=100")))
+                                    .await;
                             c.check(m, &path, &with("every event"), &a, 200);
                             let page: Value = serde_json::from_str(&a.text).unwrap_or_default();
                             for e in page["events"].as_array().into_iter().flatten() {
                                 kinds.insert(e["event_type"].as_str().unwrap_or("").to_owned());
                             }
                             if let Some(group) = page["events"][0]["event_group_id"].as_str() {
-                                let a = send(http.get(format!("{at}?event_group_id={group}"))).await;
+                                let a =
+                                    send(http.get(format!("{at}?event_group_id={group}"))).await;
                                 c.check(m, &path, &with("one group"), &a, 200);
                             }
                             let a = send(http.get(format!("{at}?limit=2"))).await;
@@ -1706,7 +1760,9 @@ async fn every_response_and_event_matches_the_response_schemas() {
                         };
                         for kind in wanted {
                             if !kinds.contains(*kind) {
-                                c.failures.push(format!("{path} {flavour}: no `{kind}` event was produced to check"));
+                                c.failures.push(format!(
+                                    "{path} {flavour}: no `{kind}` event was produced to check"
+                                ));
                             }
                         }
                     }

@@ -1,6 +1,6 @@
 //! The command line: every subcommand and flag, as clap derives. What each
-//! command does lives in `enrich/`, `research.rs`, `web.rs`, `chat.rs` and
-//! `commands.rs`.
+//! command does lives in `enrich/`, `research.rs`, `web.rs`, `chat.rs`,
+//! `findall.rs`, `monitor.rs` and `commands.rs`.
 
 use std::path::PathBuf;
 
@@ -76,6 +76,13 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Asks one of Parallel's chat models and streams the answer.
     Chat(ChatArgs),
+    /// FindAll: find every entity that meets your conditions, then enrich
+    /// the matches.
+    #[command(subcommand)]
+    Findall(FindallCommand),
+    /// Monitors: watch the web on a schedule and list what they found.
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
     /// Prints a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -365,6 +372,250 @@ pub struct ChatArgs {
     #[arg(long, value_name = "ID")]
     pub previous_interaction_id: Option<String>,
     /// Wait for the whole answer and print the completion as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `parallel-web findall ...`.
+#[derive(Debug, Subcommand)]
+pub enum FindallCommand {
+    /// Starts a run, waits for it (progress on stderr) and prints its
+    /// matches (`--no-wait`: prints the run id and exits).
+    Run(Box<FindallRunArgs>),
+    /// Prints a run's status and candidate counts.
+    Status {
+        /// The run id (`findall_...`).
+        id: String,
+        /// Print the run as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints a run's matches so far (`--json`: every candidate).
+    Result {
+        /// The run id (`findall_...`).
+        id: String,
+        /// Wait for the run to stop first (progress on stderr).
+        #[arg(long)]
+        wait: bool,
+        /// With `--wait`: give up after this many seconds (exit status 5;
+        /// the run goes on).
+        #[arg(
+            long,
+            default_value_t = 3_600,
+            value_name = "SECONDS",
+            requires = "wait"
+        )]
+        max_wait: u64,
+        /// Print the whole result (run and every candidate) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Raises a run's match limit by N, so it looks for more matches.
+    Extend {
+        /// The run id (`findall_...`).
+        id: String,
+        /// How many more matches to look for (above 0).
+        additional: i64,
+        /// Print the run's new schema as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Adds fields to fill for every match.
+    Enrich {
+        /// The run id (`findall_...`).
+        id: String,
+        /// A field to fill, as in `enrich`: `name: description` or
+        /// `name:type: description`. Repeatable; at least one.
+        #[arg(long = "column", value_name = "SPEC", required = true)]
+        columns: Vec<String>,
+        /// The processor that fills the fields (the API's default: `core`).
+        #[arg(short, long)]
+        processor: Option<String>,
+        /// Print the run's new schema as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Asks a run to stop; what it evaluated stays in its result.
+    Cancel {
+        /// The run id (`findall_...`).
+        id: String,
+    },
+    /// Prints a run's events as JSONL until the run stops.
+    Events {
+        /// The run id (`findall_...`).
+        id: String,
+        /// Start after this event id.
+        #[arg(long, value_name = "EVENT_ID")]
+        after: Option<String>,
+    },
+}
+
+/// `parallel-web findall run`.
+#[derive(Debug, Args)]
+pub struct FindallRunArgs {
+    /// What to find, in plain language.
+    pub objective: String,
+    /// The kind of entity to find (`companies`, `people`, ...). Required
+    /// unless `--ingest`.
+    #[arg(long, value_name = "TYPE", required_unless_present = "ingest")]
+    pub entity_type: Option<String>,
+    /// A condition every match must meet: `name: description`.
+    /// Repeatable; at least one unless `--ingest`.
+    #[arg(
+        long = "condition",
+        value_name = "SPEC",
+        required_unless_present = "ingest"
+    )]
+    pub conditions: Vec<String>,
+    /// Let the API draft the entity type and conditions from the objective
+    /// (printed on stderr before the run starts).
+    #[arg(long, conflicts_with_all = ["entity_type", "conditions"])]
+    pub ingest: bool,
+    /// The most matches to find (5 to 1000; default 10, or the draft's
+    /// with `--ingest`).
+    #[arg(long, value_name = "N")]
+    pub match_limit: Option<i64>,
+    /// The generator: `base`, `core` (default), `pro` or `preview`.
+    #[arg(long)]
+    pub generator: Option<String>,
+    /// An entity to leave out, `NAME=URL`. Repeatable.
+    #[arg(long = "exclude", value_name = "NAME=URL")]
+    pub exclude: Vec<String>,
+    /// Metadata `key=value` on the run. Repeatable.
+    #[arg(long = "metadata", value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+    /// Print the run id and exit without waiting (`findall result ID
+    /// --wait` collects the matches later).
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Give up waiting after this many seconds (exit status 5; the run
+    /// goes on).
+    #[arg(long, default_value_t = 3_600, value_name = "SECONDS")]
+    pub max_wait: u64,
+    /// Print the whole result (run and every candidate) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `parallel-web monitor ...`.
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Creates a monitor and prints its id (`--json`: the monitor).
+    Create(Box<MonitorCreateArgs>),
+    /// Lists every monitor, one line each (`--json`: JSONL).
+    List {
+        /// Only monitors of this type: `event_stream` or `snapshot`.
+        /// Repeatable.
+        #[arg(long = "type", value_name = "TYPE")]
+        types: Vec<String>,
+        /// Only monitors with this status: `active` or `cancelled`.
+        /// Repeatable (default: as the API, active ones only).
+        #[arg(long = "status", value_name = "STATUS")]
+        statuses: Vec<String>,
+        /// Print each monitor as a JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints a monitor.
+    Get {
+        /// The monitor id.
+        id: String,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes a monitor; only what is given is sent.
+    Update(Box<MonitorUpdateArgs>),
+    /// Stops a monitor for good.
+    Cancel {
+        /// The monitor id.
+        id: String,
+        /// Print the cancelled monitor as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs a monitor's check now, off its schedule.
+    Trigger {
+        /// The monitor id.
+        id: String,
+    },
+    /// Lists a monitor's events, newest first (`--json`: JSONL).
+    Events {
+        /// The monitor id.
+        id: String,
+        /// Only the events of this check.
+        #[arg(long, value_name = "ID")]
+        event_group: Option<String>,
+        /// Also the checks that found nothing new.
+        #[arg(long)]
+        include_completions: bool,
+        /// Print each event as a JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `parallel-web monitor create`.
+#[derive(Debug, Args)]
+pub struct MonitorCreateArgs {
+    /// What to watch for, in a sentence (an `event_stream` monitor).
+    #[arg(required_unless_present = "snapshot")]
+    pub query: Option<String>,
+    /// Watch a finished task run's answer for changes instead (a
+    /// `snapshot` monitor).
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["query", "columns"])]
+    pub snapshot: Option<String>,
+    /// How often to check: a whole number and `h`, `d` or `w`, from `1h`
+    /// to `30d` (`6h`, `1d`, `2w`).
+    #[arg(long, value_name = "FREQUENCY")]
+    pub frequency: String,
+    /// The processor: `lite` (default) or `base`.
+    #[arg(short, long)]
+    pub processor: Option<String>,
+    /// A field of each event's output, as in `enrich`: `name: description`
+    /// or `name:type: description`. Repeatable; without any, events are
+    /// text.
+    #[arg(long = "column", value_name = "SPEC")]
+    pub columns: Vec<String>,
+    /// A URL to notify of events (every kind).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// Metadata `key=value`. Repeatable.
+    #[arg(long = "metadata", value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+    /// Print the monitor as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `parallel-web monitor update`.
+#[derive(Debug, Args)]
+pub struct MonitorUpdateArgs {
+    /// The monitor id.
+    pub id: String,
+    /// A new frequency (`1h` to `30d`).
+    #[arg(long, value_name = "FREQUENCY")]
+    pub frequency: Option<String>,
+    /// A new processor: `lite` or `base`.
+    #[arg(short, long)]
+    pub processor: Option<String>,
+    /// A new webhook URL (every kind of event).
+    #[arg(long, value_name = "URL", conflicts_with = "no_webhook")]
+    pub webhook: Option<String>,
+    /// Remove the webhook.
+    #[arg(long)]
+    pub no_webhook: bool,
+    /// Replace the metadata with these `key=value` entries. Repeatable.
+    #[arg(
+        long = "metadata",
+        value_name = "KEY=VALUE",
+        conflicts_with = "no_metadata"
+    )]
+    pub metadata: Vec<String>,
+    /// Remove the metadata.
+    #[arg(long)]
+    pub no_metadata: bool,
+    /// Print the monitor as changed, as JSON.
     #[arg(long)]
     pub json: bool,
 }

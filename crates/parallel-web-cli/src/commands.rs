@@ -1,5 +1,6 @@
 //! The small subcommands: `groups create|status|wait|runs` and
-//! `runs result`. Each prints JSON (runs as JSONL) on stdout.
+//! `runs result`. Each prints JSON (runs as JSONL) on stdout. Also the
+//! printers the other commands share: pretty JSON and aligned tables.
 
 use std::io::Write;
 use std::time::Duration;
@@ -96,6 +97,33 @@ pub async fn runs(client: &Client, command: &RunsCommand) -> Result<()> {
 pub fn print_json(value: &impl Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     to_stdout(|out| writeln!(out, "{text}"))
+}
+
+/// Rows as columns padded to their widest cell, two spaces apart.
+pub fn print_table(rows: &[Vec<String>]) -> Result<()> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for row in rows {
+        let mut line = String::new();
+        for (i, c) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(c);
+            } else {
+                line.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        writeln!(out, "{}", line.trim_end()).map_err(stdout_failure)?;
+    }
+    out.flush().map_err(stdout_failure)
 }
 
 /// The run status `--status` names; an unknown one is refused here rather

@@ -22,7 +22,8 @@ pub enum Exit {
     /// The API refused the key (HTTP 401/403).
     Authentication = 3,
     /// The API answered with an error or could not be reached (after the
-    /// retries), or its answer could not be used.
+    /// retries), or its answer could not be used; a FindAll run ended
+    /// `failed` or `cancelled`.
     Api = 4,
     /// A wait ran out (`--max-wait`), or a request timed out.
     Timeout = 5,

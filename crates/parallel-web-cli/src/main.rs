@@ -1,5 +1,6 @@
 //! `parallel-web`: enrich CSV/JSONL/JSON tables with Parallel task groups
-//! (one run per row, crash-safe, exactly once), and inspect groups and runs.
+//! (one run per row, crash-safe, exactly once); research, search, extract
+//! and chat; FindAll runs and monitors; and inspect groups and runs.
 //!
 //! Exit status: see [`fail::Exit`] (0 done, 1 the tool's own failure, 2
 //! some rows or pages failed, 3 authentication, 4 the API, 5 a timeout, 64
@@ -11,9 +12,11 @@ mod commands;
 mod connect;
 mod enrich;
 mod fail;
+mod findall;
 mod journal;
 mod lock;
 mod logging;
+mod monitor;
 mod progress;
 mod research;
 mod table;
@@ -93,6 +96,11 @@ async fn run(cli: Cli) -> Result<Exit> {
         Command::Extract(args) => web::extract(&client()?, args).await,
         Command::Chat(args) => {
             chat::chat(&client()?, args).await?;
+            Ok(Exit::Done)
+        }
+        Command::Findall(command) => findall::findall(&client()?, command).await,
+        Command::Monitor(command) => {
+            monitor::monitor(&client()?, command).await?;
             Ok(Exit::Done)
         }
         Command::Completions { shell } => {

@@ -395,6 +395,10 @@ fn completions_print_a_script_naming_every_subcommand() {
         "groups",
         "runs",
         "--include-output",
+        "findall",
+        "--match-limit",
+        "monitor",
+        "--include-completions",
     ] {
         assert!(script.contains(word), "{word} not in the script");
     }

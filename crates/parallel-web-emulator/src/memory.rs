@@ -3,9 +3,10 @@
 //! `/v1beta/memory/retrieve`, `clear` and `evict`. The HTTP side is
 //! `handlers/memory.rs`.
 //!
-//! Today monitors add to a scope when created with a key; task runs and
-//! FindAll runs can call [`Memory::remember`] the same way. A request
-//! without a key uses the personal scope (`None`).
+//! Monitors and single task runs (`POST /v1/tasks/runs`) add to a scope
+//! when created with a key; runs added to a group and FindAll runs do not
+//! yet, and can call [`Memory::remember`] the same way. A request without
+//! a key uses the personal scope (`None`).
 
 use crate::ids;
 use serde_json::{Value, json};
@@ -100,7 +101,10 @@ impl Memory {
             .filter(|e| since_us.is_none_or(|s| e.updated_us >= s))
             .map(|e| {
                 let text = e.input_excerpt.to_lowercase();
-                (words.iter().filter(|w| text.contains(w.as_str())).count(), e)
+                (
+                    words.iter().filter(|w| text.contains(w.as_str())).count(),
+                    e,
+                )
             })
             .filter(|(score, _)| words.is_empty() || *score > 0)
             .collect();
@@ -159,10 +163,21 @@ mod tests {
         m.remember(Some("a"), entry("monitor_1", "solar prices", 1));
         m.remember(Some("a"), entry("monitor_2", "wind farms", 2));
         m.remember(None, entry("monitor_3", "solar", 3));
-        let ids: Vec<_> = m.retrieve(Some("a"), None, None, None, 10).into_iter().map(|v| v["id"].clone()).collect();
+        let ids: Vec<_> = m
+            .retrieve(Some("a"), None, None, None, 10)
+            .into_iter()
+            .map(|v| v["id"].clone())
+            .collect();
         assert_eq!(ids, [json!("monitor_2"), json!("monitor_1")]);
-        assert_eq!(m.retrieve(Some("a"), None, Some("solar"), None, 10).len(), 1);
-        assert_eq!(m.retrieve(Some("a"), Some(MemoryKind::Task), None, None, 10).len(), 0);
+        assert_eq!(
+            m.retrieve(Some("a"), None, Some("solar"), None, 10).len(),
+            1
+        );
+        assert_eq!(
+            m.retrieve(Some("a"), Some(MemoryKind::Task), None, None, 10)
+                .len(),
+            0
+        );
         assert_eq!(m.retrieve(Some("a"), None, None, Some(2), 10).len(), 1);
     }
 

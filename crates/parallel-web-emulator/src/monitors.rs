@@ -489,8 +489,7 @@ impl Monitors {
 
     /// True when check `k` lists anything (`completions` shown or not).
     pub fn lists_anything(&self, index: u32, k: u64, completions: bool) -> bool {
-        completions
-            || self.list[index as usize].checks[k as usize].outcome != Outcome::Completion
+        completions || self.list[index as usize].checks[k as usize].outcome != Outcome::Completion
     }
 
     /// Event `i` of check `k` of monitor `index`, derived from those numbers.
@@ -551,7 +550,10 @@ impl Monitors {
                     confidence: Some("medium"),
                 }],
             ),
-            None => (format!("A new development about {}.", m.query()), Vec::new()),
+            None => (
+                format!("A new development about {}.", m.query()),
+                Vec::new(),
+            ),
         };
         serde_json::to_value(TaskRunOutput::Text {
             basis,
@@ -582,7 +584,11 @@ fn sources(seed: u64, query: &str) -> Vec<Source> {
     web::search(seed, &words, SOURCES, &SourcePolicy::default())
         .into_iter()
         .map(|page| {
-            let mut excerpt = page.excerpts(&words, 300).into_iter().next().unwrap_or_default();
+            let mut excerpt = page
+                .excerpts(&words, 300)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
             web::truncate_chars(&mut excerpt, 300);
             Source {
                 url: page.url,
@@ -607,7 +613,9 @@ mod tests {
 
     #[test]
     fn unknown_or_out_of_range_frequencies_are_refused() {
-        for bad in ["", "h", "0h", "31d", "5w", "1m", "daily", "1.5h", "-1h", "1 h"] {
+        for bad in [
+            "", "h", "0h", "31d", "5w", "1m", "daily", "1.5h", "-1h", "1 h",
+        ] {
             assert!(parse_frequency(bad).is_err(), "{bad:?}");
         }
     }

@@ -31,11 +31,29 @@ async fn a_monitor_created_with_a_scope_key_is_remembered_in_that_scope_only() {
     assert_eq!(ids, [&json!(wind), &json!(solar)], "most recent first");
     assert_eq!(all[0]["kind"], "monitor");
     assert_eq!(all[0]["status"], "active");
-    let found = retrieve(&api, json!({"memory_scope_key": "team-a", "query": "solar"})).await;
+    let found = retrieve(
+        &api,
+        json!({"memory_scope_key": "team-a", "query": "solar"}),
+    )
+    .await;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["id"], json!(solar));
     let tasks = retrieve(&api, json!({"memory_scope_key": "team-a", "kind": "task"})).await;
     assert!(tasks.is_empty());
+}
+
+#[tokio::test]
+async fn a_task_run_created_with_a_scope_key_is_remembered_with_its_input_and_output() {
+    let (_emu, api) = start().await;
+    let run = api
+        .create_run(&json!({"input": "Who founded Rust?", "processor": "lite",
+            "memory_scope_key": "team-a"}))
+        .await;
+    let found = retrieve(&api, json!({"memory_scope_key": "team-a", "kind": "task"})).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["id"], json!(run));
+    assert_eq!(found[0]["input_excerpt"], "Who founded Rust?");
+    assert!(!found[0]["output_excerpt"].as_str().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -44,13 +62,25 @@ async fn evict_forgets_one_memory_and_clear_the_whole_scope() {
     let a = monitor_in(&api, "s", "one").await;
     monitor_in(&api, "s", "two").await;
     let r = api
-        .post("/v1beta/memory/evict", &json!({"memory_scope_key": "s", "kind": "monitor", "id": a}))
+        .post(
+            "/v1beta/memory/evict",
+            &json!({"memory_scope_key": "s", "kind": "monitor", "id": a}),
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
-    assert_eq!(retrieve(&api, json!({"memory_scope_key": "s"})).await.len(), 1);
-    let r = api.post("/v1beta/memory/clear", &json!({"memory_scope_key": "s"})).await;
+    assert_eq!(
+        retrieve(&api, json!({"memory_scope_key": "s"})).await.len(),
+        1
+    );
+    let r = api
+        .post("/v1beta/memory/clear", &json!({"memory_scope_key": "s"}))
+        .await;
     assert_eq!(r.status, 204, "{}", r.text);
-    assert!(retrieve(&api, json!({"memory_scope_key": "s"})).await.is_empty());
+    assert!(
+        retrieve(&api, json!({"memory_scope_key": "s"}))
+            .await
+            .is_empty()
+    );
     // The monitor itself is kept.
     assert_eq!(api.get(&format!("/v1/monitors/{a}")).await.status, 200);
 }

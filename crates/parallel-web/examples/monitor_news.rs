@@ -75,7 +75,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n{found} events found");
 
     let stopped = monitor.cancel().await?;
-    println!("Monitor {} is now {}", stopped.monitor_id, stopped.status.as_str());
+    println!(
+        "Monitor {} is now {}",
+        stopped.monitor_id,
+        stopped.status.as_str()
+    );
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }

@@ -201,14 +201,12 @@ impl RetrieveMemory {
         }
         let body: MemoryRetrieveRequest = built(self.body.limit(self.limit.map(i64::from)));
         let client = self.client.with_options(self.options);
-        Ok(
-            versioned!(&client, Call::read, memory_retrieve, |b| b
-                .parallel_beta(MEMORY_BETA)
-                .body(body.clone()))
-            .await?
-            .into_inner()
-            .results,
-        )
+        Ok(versioned!(&client, Call::read, memory_retrieve, |b| b
+            .parallel_beta(MEMORY_BETA)
+            .body(body.clone()))
+        .await?
+        .into_inner()
+        .results)
     }
 }
 

@@ -116,7 +116,9 @@ async fn the_status_filter_repeats_the_parameter_and_the_list_follows_cursors() 
         .await;
     let second = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v1/monitors").query_param("cursor", "n");
+            when.method(GET)
+                .path("/v1/monitors")
+                .query_param("cursor", "n");
             then.status(200)
                 .json_body(json!({"monitors": [monitor_json("monitor_1")]}));
         })
@@ -124,7 +126,10 @@ async fn the_status_filter_repeats_the_parameter_and_the_list_follows_cursors() 
     let ids: Vec<String> = client(&server)
         .monitors()
         .list()
-        .statuses([MonitorListStatusItem::Active, MonitorListStatusItem::Cancelled])
+        .statuses([
+            MonitorListStatusItem::Active,
+            MonitorListStatusItem::Cancelled,
+        ])
         .stream()
         .map_ok(|m| m.monitor_id)
         .try_collect()
@@ -157,7 +162,12 @@ async fn a_trigger_is_not_repeated_after_a_connection_that_may_have_reached_the_
         .retry_policy(RetryPolicy::default().initial_delay(Duration::from_millis(1)))
         .build()
         .unwrap();
-    let e = client.monitors().monitor("monitor_1").trigger().await.unwrap_err();
+    let e = client
+        .monitors()
+        .monitor("monitor_1")
+        .trigger()
+        .await
+        .unwrap_err();
     assert!(e.status().is_none(), "{e}");
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
 }

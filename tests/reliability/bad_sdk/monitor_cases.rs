@@ -70,7 +70,10 @@ pub(super) fn monitor_cases() -> Vec<Case> {
             "InvalidInput on type, nothing sent",
             refused("type"),
             |env| async move {
-                counted(&env, false, |c| create(c.monitors().create().frequency("1d"))).await
+                counted(&env, false, |c| {
+                    create(c.monitors().create().frequency("1d"))
+                })
+                .await
             },
         ),
         Case::new(
@@ -89,7 +92,9 @@ pub(super) fn monitor_cases() -> Vec<Case> {
             "monitor_metadata_key_17_chars",
             "monitor metadata with a 17-character key",
             "InvalidInput on metadata.<key>, nothing sent",
-            expect_err(|e| matches!(e, Error::InvalidInput { field, .. } if field.starts_with("metadata."))),
+            expect_err(
+                |e| matches!(e, Error::InvalidInput { field, .. } if field.starts_with("metadata.")),
+            ),
             |env| async move {
                 counted(&env, false, |c| {
                     create(
@@ -110,7 +115,13 @@ pub(super) fn monitor_cases() -> Vec<Case> {
             refused("limit"),
             |env| async move {
                 counted(&env, false, |c| async move {
-                    let page = c.monitors().monitor("monitor_x").events().page_size(101).page(None).await?;
+                    let page = c
+                        .monitors()
+                        .monitor("monitor_x")
+                        .events()
+                        .page_size(101)
+                        .page(None)
+                        .await?;
                     Ok(format!("{} events", page.events.len()))
                 })
                 .await

@@ -93,7 +93,6 @@ pub async fn evict(
     let v = parsed("/v1beta/memory/evict", body)?;
     let kind = kind(&v)?.ok_or_else(|| invalid("kind", "Field required"))?;
     let id = v["id"].as_str().unwrap_or("");
-    st.memory()
-        .evict(v["memory_scope_key"].as_str(), kind, id);
+    st.memory().evict(v["memory_scope_key"].as_str(), kind, id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -8,8 +8,8 @@
 //! - [`ledger`]: the emulator's own record of a group's runs (not part of the API)
 //! - [`search`], [`extract`]: search and extract over the synthetic web ([`crate::web`])
 //! - [`findall`], [`findall_events`]: FindAll runs and their event stream ([`crate::findall`])
-//! - [`monitors`]: create, list, retrieve, update, cancel, trigger and events of monitors
-//! - [`memory`]: memory scopes (beta: retrieve, clear, evict)
+//! - [`monitors`] serves monitors (create, list, retrieve, update, cancel, trigger, events)
+//! - [`memory`] serves memory scopes (beta: retrieve, clear, evict)
 
 pub mod body;
 pub mod chat;

@@ -171,11 +171,14 @@ fn parsed(path: &str, body: &[u8]) -> Result<Value, ApiError> {
 
 fn checked_create(st: &AppState, body: &[u8]) -> Result<NewMonitor, ApiError> {
     let v = parsed(CREATE_PATH, body)?;
-    let kind = MonitorType::parse(v["type"].as_str().unwrap_or(""))
-        .ok_or_else(|| invalid(&["body", "type"], "type must be `event_stream` or `snapshot`"))?;
+    let kind = MonitorType::parse(v["type"].as_str().unwrap_or("")).ok_or_else(|| {
+        invalid(
+            &["body", "type"],
+            "type must be `event_stream` or `snapshot`",
+        )
+    })?;
     let frequency = v["frequency"].as_str().unwrap_or("").to_owned();
-    let period =
-        parse_frequency(&frequency).map_err(|msg| invalid(&["body", "frequency"], msg))?;
+    let period = parse_frequency(&frequency).map_err(|msg| invalid(&["body", "frequency"], msg))?;
     let settings = match kind {
         MonitorType::EventStream => {
             let s = &v["settings"];
@@ -194,7 +197,11 @@ fn checked_create(st: &AppState, body: &[u8]) -> Result<NewMonitor, ApiError> {
     let metadata = v.get("metadata").filter(|m| !m.is_null()).cloned();
     let mut meta_errors = Vec::new();
     if let Some(raw) = body_field(body, "metadata") {
-        validate::check_metadata(Some(&raw), &[json!("body"), json!("metadata")], &mut meta_errors);
+        validate::check_metadata(
+            Some(&raw),
+            &[json!("body"), json!("metadata")],
+            &mut meta_errors,
+        );
     }
     if !meta_errors.is_empty() {
         return Err(ApiError::Validation(meta_errors).into_error_response());
@@ -258,7 +265,9 @@ fn snapshot_settings(st: &AppState, s: &Value) -> Result<Value, ApiError> {
     });
     crate::web::truncate_chars(&mut query, 500);
     let mut out = json!({"task_run_id": run_id, "query": query});
-    if let output::OutputKind::Json(schema) = output::output_kind(output::effective_spec(&view).as_ref()) {
+    if let output::OutputKind::Json(schema) =
+        output::output_kind(output::effective_spec(&view).as_ref())
+    {
         out["output_schema"] = json!({"type": "json", "json_schema": schema});
     }
     Ok(out)
@@ -274,18 +283,27 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let pairs: Vec<(String, String)> = match &query {
         None => Vec::new(),
-        Some(q) => axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
-            &format!("/?{q}").parse().map_err(|_| bad_query("query", "Malformed query string"))?,
-        )
-        .map_err(|e| bad_query("query", format!("Malformed query string: {e}")))?
-        .0,
+        Some(q) => {
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
+                &format!("/?{q}")
+                    .parse()
+                    .map_err(|_| bad_query("query", "Malformed query string"))?,
+            )
+            .map_err(|e| bad_query("query", format!("Malformed query string: {e}")))?
+            .0
+        }
     };
     let mut types = Vec::new();
     let mut statuses = Vec::new();
     let (mut cursor, mut limit) = (None, DEFAULT_LIST_LIMIT);
     // A list filter may repeat (`status=a&status=b`, as the spec says) or
     // come comma-separated (`status=a,b`, as the Python SDK sends it).
-    let each = |v: &str| v.split(',').map(str::trim).map(str::to_owned).collect::<Vec<_>>();
+    let each = |v: &str| {
+        v.split(',')
+            .map(str::trim)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     for (k, v) in &pairs {
         match k.as_str() {
             "type" => {
@@ -337,7 +355,9 @@ pub async fn list(
         Some(c) => ms.parse_list_cursor(c).map(|n| n + 1).ok_or_else(|| {
             bad_query(
                 "cursor",
-                format!("Invalid cursor `{c}`: pass the `next_cursor` of an earlier page unchanged"),
+                format!(
+                    "Invalid cursor `{c}`: pass the `next_cursor` of an earlier page unchanged"
+                ),
             )
         })?,
     };
@@ -422,7 +442,14 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let JsonBody(body) = body.map_err(ApiError::into_error_response)?;
     let v = parsed(UPDATE_PATH, &body)?;
-    let fields = ["type", "frequency", "webhook", "metadata", "settings", "processor"];
+    let fields = [
+        "type",
+        "frequency",
+        "webhook",
+        "metadata",
+        "settings",
+        "processor",
+    ];
     if !fields.iter().any(|f| v.get(*f).is_some()) {
         return Err(invalid(
             &["body"],
@@ -444,7 +471,10 @@ pub async fn update(
     {
         return Err(invalid(
             &["body", "type"],
-            format!("A monitor's type cannot change (this one is `{}`)", m.kind.name()),
+            format!(
+                "A monitor's type cannot change (this one is `{}`)",
+                m.kind.name()
+            ),
         ));
     }
     if let Some(settings) = v.get("settings").filter(|s| !s.is_null()) {

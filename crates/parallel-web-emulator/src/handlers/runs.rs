@@ -77,10 +77,52 @@ async fn create_run_now(
     st.changed();
     drop(held);
     let view = view.ok_or_else(ApiError::run_not_found)?;
+    remember_run(&st, raw, &view);
     Ok(json_response(
         StatusCode::ACCEPTED,
         renderer(&st, &headers).run(&view),
     ))
+}
+
+/// Adds a run created with a `memory_scope_key` to that memory scope
+/// ([`crate::memory`]), with excerpts of its input and of its output.
+fn remember_run(st: &AppState, raw: &RawValue, view: &RunView) {
+    #[derive(serde::Deserialize)]
+    struct Scope<'a> {
+        #[serde(borrow, default)]
+        memory_scope_key: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        input: Option<&'a RawValue>,
+    }
+    let Ok(Scope {
+        memory_scope_key: Some(scope),
+        input,
+    }) = serde_json::from_str::<Scope<'_>>(raw.get())
+    else {
+        return;
+    };
+    let input_excerpt = match input.map(RawValue::get) {
+        Some(t) if t.starts_with('"') => serde_json::from_str::<String>(t).unwrap_or_default(),
+        Some(t) => t.to_owned(),
+        None => String::new(),
+    };
+    let output = serde_json::to_value(crate::output::generate(st.config.seed, view, false))
+        .unwrap_or_default();
+    let mut output_excerpt = match &output["content"] {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    crate::web::truncate_chars(&mut output_excerpt, 200);
+    st.memory().remember(
+        Some(&scope),
+        crate::memory::Entry {
+            kind: crate::memory::MemoryKind::Task,
+            id: st.codec.run_id(view.index),
+            input_excerpt,
+            extra: json!({ "output_excerpt": output_excerpt }),
+            updated_us: ids::now_micros(),
+        },
+    );
 }
 
 /// R2 `GET /v1/tasks/runs/{run_id}`: 200 `TaskRun`.

@@ -321,6 +321,20 @@ pub(crate) fn slug(s: &str) -> String {
     }
 }
 
+/// A JSON output filling `schema`, made up deterministically from `key`
+/// and about `subject` (for outputs not tied to a task run, such as a
+/// monitor's events).
+pub fn schema_output(key: u64, schema: &Value, subject: &str) -> TaskRunOutput {
+    let mut rng = StdRng::seed_from_u64(key);
+    let ctx = Context {
+        subject: subject.chars().take(80).collect(),
+        urls: Vec::new(),
+        domains: DEFAULT_DOMAINS.iter().map(|d| (*d).to_owned()).collect(),
+    };
+    let content = gen_value(schema, schema, "result", &ctx, &mut rng, 0);
+    json_output(content, None, &ctx, &mut rng, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,18 +370,4 @@ mod tests {
         let ctx = context(&json!("x"), Some(&json!({"include_domains": ["sec.gov"]})));
         assert_eq!(ctx.domains, vec!["sec.gov".to_owned()]);
     }
-}
-
-/// A JSON output filling `schema`, made up deterministically from `key`
-/// and about `subject` (for outputs not tied to a task run, such as a
-/// monitor's events).
-pub fn schema_output(key: u64, schema: &Value, subject: &str) -> TaskRunOutput {
-    let mut rng = StdRng::seed_from_u64(key);
-    let ctx = Context {
-        subject: subject.chars().take(80).collect(),
-        urls: Vec::new(),
-        domains: DEFAULT_DOMAINS.iter().map(|d| (*d).to_owned()).collect(),
-    };
-    let content = gen_value(schema, schema, "result", &ctx, &mut rng, 0);
-    json_output(content, None, &ctx, &mut rng, false)
 }

@@ -357,10 +357,19 @@ mod tests {
     #[test]
     fn a_monitor_without_a_kind_or_frequency_is_refused_before_sending() {
         let c = client();
-        assert_eq!(field_of(c.monitors().create().frequency("1d").body().unwrap_err()), "type");
+        assert_eq!(
+            field_of(c.monitors().create().frequency("1d").body().unwrap_err()),
+            "type"
+        );
         let no_freq = c.monitors().create().event_stream("x").body().unwrap_err();
         assert_eq!(field_of(no_freq), "frequency");
-        let blank = c.monitors().create().event_stream(" ").frequency("1d").body().unwrap_err();
+        let blank = c
+            .monitors()
+            .create()
+            .event_stream(" ")
+            .frequency("1d")
+            .body()
+            .unwrap_err();
         assert_eq!(field_of(blank), "settings.query");
     }
 

@@ -7,9 +7,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::pages::every_page;
-use super::raw::send_json;
+use super::raw::send;
 use crate::client::request::Call;
 use crate::search::invalid;
+use crate::spec::wire::built;
 use crate::types::{
     MonitorCompletionEvent, MonitorErrorEvent, MonitorEventStreamEvent, MonitorSnapshotEvent,
 };
@@ -23,9 +24,11 @@ pub const MAX_MONITOR_EVENTS_PAGE: u32 = 100;
 #[non_exhaustive]
 pub enum MonitorEvent {
     /// An `event_stream` monitor found something (`event_type: event_stream`).
-    Event(MonitorEventStreamEvent),
+    /// Boxed, as the snapshot, to keep the enum small for the kinds
+    /// without outputs.
+    Event(Box<MonitorEventStreamEvent>),
     /// A `snapshot` monitor's output changed.
-    Snapshot(MonitorSnapshotEvent),
+    Snapshot(Box<MonitorSnapshotEvent>),
     /// A check that found nothing new (listed only with
     /// [`include_completions`](MonitorEventsRequest::include_completions)).
     Completion(MonitorCompletionEvent),
@@ -75,21 +78,15 @@ impl MonitorEvent {
     /// assert!(matches!(later, MonitorEvent::Unknown { ref event_type, .. } if event_type == "digest"));
     /// ```
     pub fn from_json(json: &str) -> Result<MonitorEvent, Error> {
-        #[derive(Deserialize)]
-        struct Kind<'a> {
-            #[serde(borrow, default)]
-            event_type: Option<std::borrow::Cow<'a, str>>,
-        }
         let decode_error = |kind: &str, e: serde_json::Error| Error::Decode {
             what: format!("monitor event of type `{kind}`"),
             message: e.to_string(),
             raw: json.to_owned(),
         };
-        let kind: Kind<'_> = serde_json::from_str(json).map_err(|e| decode_error("?", e))?;
-        let kind = kind.event_type.unwrap_or_default();
+        let kind = kind_of(json).map_err(|e| decode_error("?", e))?;
         let typed = match kind.as_ref() {
-            "event_stream" => serde_json::from_str(json).map(MonitorEvent::Event),
-            "snapshot" => serde_json::from_str(json).map(MonitorEvent::Snapshot),
+            "event_stream" => event_stream_event(json).map(|e| MonitorEvent::Event(Box::new(e))),
+            "snapshot" => serde_json::from_str(json).map(|e| MonitorEvent::Snapshot(Box::new(e))),
             "completion" => serde_json::from_str(json).map(MonitorEvent::Completion),
             "error" => serde_json::from_str(json).map(MonitorEvent::Error),
             other => {
@@ -113,11 +110,113 @@ pub struct MonitorEventsPage {
     pub next_cursor: Option<String>,
 }
 
+/// A page as sent, its events left unread (borrowed from the body).
 #[derive(Deserialize)]
-struct WirePage {
-    events: Vec<Box<RawValue>>,
+struct WirePage<'a> {
+    #[serde(borrow)]
+    events: Vec<&'a RawValue>,
     #[serde(default)]
     next_cursor: Option<String>,
+}
+
+/// An `event_stream` event as sent, its output left unread: the generated
+/// output type is an untagged union, which buffers the whole output to try
+/// each branch; reading `type` first and then the one branch is cheaper.
+#[derive(Deserialize)]
+struct WireEventStream<'a> {
+    event_id: String,
+    #[serde(default)]
+    event_group_id: Option<String>,
+    #[serde(default)]
+    monitor_group_id: Option<String>,
+    event_date: Option<String>,
+    #[serde(borrow)]
+    output: &'a RawValue,
+}
+
+/// An output as sent: both variants' fields in one pass, `content` left
+/// unread until `type` says whether it is text or a JSON object.
+#[derive(Deserialize)]
+struct WireOutput<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    basis: Vec<crate::types::FieldBasis>,
+    #[serde(borrow)]
+    content: &'a RawValue,
+    #[serde(default)]
+    beta_fields: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    mcp_tool_calls: Option<Vec<crate::types::McpToolCall>>,
+    #[serde(default)]
+    output_schema: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn event_stream_event(json: &str) -> Result<MonitorEventStreamEvent, serde_json::Error> {
+    use crate::types::{
+        MonitorEventStreamEventEventType, MonitorEventStreamEventOutput, TaskRunJsonOutput,
+        TaskRunJsonOutputType, TaskRunTextOutput, TaskRunTextOutputType,
+    };
+    use serde::de::Error as _;
+    let wire: WireEventStream<'_> = serde_json::from_str(json)?;
+    let out: WireOutput<'_> = serde_json::from_str(wire.output.get())?;
+    // Through the generated builders, not struct literals, so a field the
+    // spec adds later does not break this code (`cargo xtask spec-evolution`).
+    let output = match out.kind.as_ref() {
+        "text" => MonitorEventStreamEventOutput::TextOutput(built(
+            TaskRunTextOutput::builder()
+                .basis(out.basis)
+                .beta_fields(out.beta_fields)
+                .content(serde_json::from_str::<String>(out.content.get())?)
+                .mcp_tool_calls(out.mcp_tool_calls)
+                .type_(TaskRunTextOutputType::Text),
+        )),
+        "json" => MonitorEventStreamEventOutput::JsonOutput(built(
+            TaskRunJsonOutput::builder()
+                .basis(out.basis)
+                .beta_fields(out.beta_fields)
+                .content(serde_json::from_str::<
+                    serde_json::Map<String, serde_json::Value>,
+                >(out.content.get())?)
+                .mcp_tool_calls(out.mcp_tool_calls)
+                .output_schema(out.output_schema)
+                .type_(TaskRunJsonOutputType::Json),
+        )),
+        other => {
+            return Err(serde_json::Error::custom(format!(
+                "unknown output type `{other}` (expected `text` or `json`)"
+            )));
+        }
+    };
+    Ok(built(
+        MonitorEventStreamEvent::builder()
+            .event_id(wire.event_id)
+            .event_group_id(wire.event_group_id)
+            .monitor_group_id(wire.monitor_group_id)
+            .event_date(wire.event_date)
+            .event_type(MonitorEventStreamEventEventType::EventStream)
+            .output(output),
+    ))
+}
+
+/// The `event_type` of an event: read from the text when it is the first
+/// field (as the emulator and pydantic-style servers write it), else by
+/// reading the whole event.
+fn kind_of(json: &str) -> Result<std::borrow::Cow<'_, str>, serde_json::Error> {
+    const PREFIX: &str = "{\"event_type\":\"";
+    if let Some(rest) = json.strip_prefix(PREFIX)
+        && let Some(end) = rest.find('"')
+        && !rest[..end].contains('\\')
+    {
+        return Ok(std::borrow::Cow::Borrowed(&rest[..end]));
+    }
+    #[derive(Deserialize)]
+    struct Kind<'a> {
+        #[serde(borrow, default)]
+        event_type: Option<std::borrow::Cow<'a, str>>,
+    }
+    let kind: Kind<'_> = serde_json::from_str(json)?;
+    Ok(kind.event_type.unwrap_or_default())
 }
 
 /// A stream of a monitor's events, newest first, over every page.
@@ -278,7 +377,7 @@ async fn fetch(
     query: &[(&'static str, String)],
     path: &str,
 ) -> Result<MonitorEventsPage, Error> {
-    let page: WirePage = send_json(
+    let body = send(
         client,
         Call::read("monitor_events"),
         Method::GET,
@@ -287,6 +386,11 @@ async fn fetch(
         None,
     )
     .await?;
+    let page: WirePage<'_> = serde_json::from_slice(&body).map_err(|e| Error::Decode {
+        what: "monitor_events page".into(),
+        message: e.to_string(),
+        raw: String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned(),
+    })?;
     let events = page
         .events
         .iter()
@@ -314,9 +418,41 @@ mod tests {
             "previous_output":{"type":"text","content":"old","basis":[]}}"#;
         let s = MonitorEvent::from_json(snapshot).unwrap();
         assert!(matches!(s, MonitorEvent::Snapshot(_)));
-        assert_eq!(s.event_group_id(), Some("g2"), "the older field is read too");
-        let error = r#"{"event_type":"error","error_message":"boom","timestamp":"2025-01-01T00:00:00Z"}"#;
-        assert!(matches!(MonitorEvent::from_json(error).unwrap(), MonitorEvent::Error(e) if e.error_message == "boom"));
+        assert_eq!(
+            s.event_group_id(),
+            Some("g2"),
+            "the older field is read too"
+        );
+        let error =
+            r#"{"event_type":"error","error_message":"boom","timestamp":"2025-01-01T00:00:00Z"}"#;
+        assert!(
+            matches!(MonitorEvent::from_json(error).unwrap(), MonitorEvent::Error(e) if e.error_message == "boom")
+        );
+    }
+
+    #[test]
+    fn the_kind_is_found_wherever_it_sits_in_the_event() {
+        let last = r#"{"timestamp":"2025-01-01T00:00:00Z","event_type":"completion"}"#;
+        assert!(matches!(
+            MonitorEvent::from_json(last).unwrap(),
+            MonitorEvent::Completion(_)
+        ));
+        let spaced = r#"{ "event_type" : "completion", "timestamp":"2025-01-01T00:00:00Z"}"#;
+        assert!(matches!(
+            MonitorEvent::from_json(spaced).unwrap(),
+            MonitorEvent::Completion(_)
+        ));
+        let escaped = r#"{"event_type":"compl\u0065tion","timestamp":"2025-01-01T00:00:00Z"}"#;
+        assert!(matches!(
+            MonitorEvent::from_json(escaped).unwrap(),
+            MonitorEvent::Completion(_)
+        ));
+        let unknown_output = r#"{"event_type":"event_stream","event_id":"e","event_date":null,
+            "output":{"type":"audio","content":"x","basis":[]}}"#;
+        assert!(matches!(
+            MonitorEvent::from_json(unknown_output),
+            Err(Error::Decode { .. })
+        ));
     }
 
     #[test]
@@ -341,8 +477,18 @@ mod tests {
         let client = Client::builder().api_key("k").build().unwrap();
         for n in [0, 101] {
             let r = client.monitors().monitor("m").events().page_size(n);
-            assert!(matches!(r.check(), Err(Error::InvalidInput { field, .. }) if field == "limit"));
+            assert!(
+                matches!(r.check(), Err(Error::InvalidInput { field, .. }) if field == "limit")
+            );
         }
-        assert!(client.monitors().monitor("m").events().page_size(100).check().is_ok());
+        assert!(
+            client
+                .monitors()
+                .monitor("m")
+                .events()
+                .page_size(100)
+                .check()
+                .is_ok()
+        );
     }
 }

@@ -211,12 +211,10 @@ impl Monitor {
         ReadRequest::new(&self.client, "monitor_cancel", move |client| {
             let id = id.clone();
             async move {
-                Ok(
-                    versioned!(&client, Call::read, monitor_cancel, |b| b
-                        .monitor_id(id.clone()))
-                    .await?
-                    .into_inner(),
-                )
+                Ok(versioned!(&client, Call::read, monitor_cancel, |b| b
+                    .monitor_id(id.clone()))
+                .await?
+                .into_inner())
             }
         })
     }
@@ -290,9 +288,12 @@ pub(crate) fn check_frequency(frequency: &str) -> Result<Duration, Error> {
             ));
         }
     };
-    let n: u64 = t[..t.len() - 1]
-        .parse()
-        .map_err(|_| invalid("frequency", format!("`{frequency}` is not a frequency: {hint}")))?;
+    let n: u64 = t[..t.len() - 1].parse().map_err(|_| {
+        invalid(
+            "frequency",
+            format!("`{frequency}` is not a frequency: {hint}"),
+        )
+    })?;
     let period = Duration::from_secs(n.saturating_mul(unit));
     if !(MIN_MONITOR_FREQUENCY..=MAX_MONITOR_FREQUENCY).contains(&period) {
         return Err(invalid(
@@ -311,7 +312,10 @@ mod tests {
     fn documented_frequencies_pass_and_others_are_refused_before_sending() {
         assert_eq!(check_frequency("1h").unwrap(), MIN_MONITOR_FREQUENCY);
         assert_eq!(check_frequency("30d").unwrap(), MAX_MONITOR_FREQUENCY);
-        assert_eq!(check_frequency("2w").unwrap(), Duration::from_secs(14 * 86400));
+        assert_eq!(
+            check_frequency("2w").unwrap(),
+            Duration::from_secs(14 * 86400)
+        );
         for bad in ["", "daily", "0h", "31d", "5w", "90m", "1.5h", "-1h", "h"] {
             let e = check_frequency(bad).unwrap_err();
             assert!(

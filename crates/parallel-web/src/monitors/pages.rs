@@ -63,9 +63,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_cursor_that_does_not_move_ends_the_stream_with_an_error() {
-        let mut pages = every_page(|_cursor: Option<String>| async move {
-            Ok((vec![1], Some("same".to_owned())))
-        });
+        let mut pages =
+            every_page(
+                |_cursor: Option<String>| async move { Ok((vec![1], Some("same".to_owned()))) },
+            );
         assert_eq!(pages.try_next().await.unwrap(), Some(1));
         assert!(matches!(pages.try_next().await, Err(Error::Decode { .. })));
     }

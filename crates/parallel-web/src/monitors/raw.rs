@@ -10,6 +10,7 @@
 //! "remove the metadata" are a `null` on the wire, which the generated
 //! request type (absent when `None`) cannot say.
 
+use bytes::Bytes;
 use parallel_web_api::{ClientInfo, ResponseValue, types};
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::Method;
@@ -30,6 +31,24 @@ pub(crate) async fn send_json<T: DeserializeOwned>(
     query: &[(&str, String)],
     body: Option<&serde_json::Value>,
 ) -> Result<T, Error> {
+    let bytes = send(client, call, method, path, query, body).await?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+        what: format!("{} response", call.op),
+        message: e.to_string(),
+        raw: String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned(),
+    })
+}
+
+/// One call as [`send_json`] makes it, answering the 2xx body unread, for
+/// a caller that decodes it borrowing from the bytes.
+pub(crate) async fn send(
+    client: &Client,
+    call: Call,
+    method: Method,
+    path: &str,
+    query: &[(&str, String)],
+    body: Option<&serde_json::Value>,
+) -> Result<Bytes, Error> {
     let answer = client
         .execute(call, || {
             let api = client.raw();
@@ -45,17 +64,17 @@ pub(crate) async fn send_json<T: DeserializeOwned>(
             let info = OperationInfo {
                 operation_id: call.op,
             };
-            async move { attempt::<T>(api, request, &info).await }
+            async move { attempt(api, request, &info).await }
         })
         .await?;
     Ok(answer.into_inner())
 }
 
-async fn attempt<T: DeserializeOwned>(
+async fn attempt(
     api: &parallel_web_api::Client,
     request: reqwest::RequestBuilder,
     info: &OperationInfo,
-) -> Result<ResponseValue<T>, parallel_web_api::Error<types::ApiError>> {
+) -> Result<ResponseValue<Bytes>, parallel_web_api::Error<types::ApiError>> {
     let mut request = request.build()?;
     api.pre(&mut request, info).await?;
     let result = api.exec(request, info).await;
@@ -70,8 +89,5 @@ async fn attempt<T: DeserializeOwned>(
         .bytes()
         .await
         .map_err(parallel_web_api::Error::ResponseBodyError)?;
-    match serde_json::from_slice(&bytes) {
-        Ok(value) => Ok(ResponseValue::new(value, status, headers)),
-        Err(e) => Err(parallel_web_api::Error::InvalidResponsePayload(bytes, e)),
-    }
+    Ok(ResponseValue::new(bytes, status, headers))
 }

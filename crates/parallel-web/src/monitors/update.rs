@@ -14,11 +14,11 @@ use super::raw::send_json;
 use crate::client::request::Call;
 use crate::client::with_options::request_builder;
 use crate::search::invalid;
+use crate::spec::wire::built;
 use crate::types::{
     AdvancedMonitorSettings, MonitorResponse, MonitorWebhook, MonitorWebhookEventTypesItem,
     UpdateMonitorRequestProcessor,
 };
-use crate::spec::wire::built;
 use crate::{Client, Error, RequestOptions};
 
 /// A field to set, or to remove.

@@ -52,9 +52,18 @@ async fn create_trigger_and_page_events_reads_every_event_once_in_a_typed_form()
     }
     // One check's events, by its group id.
     let group = events[0].event_group_id().unwrap().to_owned();
-    let page = monitor.events().event_group_id(&group).page(None).await.unwrap();
+    let page = monitor
+        .events()
+        .event_group_id(&group)
+        .page(None)
+        .await
+        .unwrap();
     assert!(page.next_cursor.is_none());
-    assert!(page.events.iter().all(|e| e.event_group_id() == Some(group.as_str())));
+    assert!(
+        page.events
+            .iter()
+            .all(|e| e.event_group_id() == Some(group.as_str()))
+    );
     let with: Vec<MonitorEvent> = monitor
         .events()
         .include_completions(true)
@@ -81,7 +90,10 @@ async fn an_unknown_frequency_is_refused_before_anything_is_sent() {
         .frequency("every day")
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::InvalidInput { ref field, .. } if field == "frequency"), "{e}");
+    assert!(
+        matches!(e, Error::InvalidInput { ref field, .. } if field == "frequency"),
+        "{e}"
+    );
     assert_eq!(client.request_count(), 0);
 }
 
@@ -116,7 +128,10 @@ async fn the_list_streams_every_page_and_filters_by_status_and_type() {
     let all = client
         .monitors()
         .list()
-        .statuses([MonitorListStatusItem::Active, MonitorListStatusItem::Cancelled])
+        .statuses([
+            MonitorListStatusItem::Active,
+            MonitorListStatusItem::Cancelled,
+        ])
         .stream()
         .try_collect::<Vec<_>>()
         .await
@@ -156,7 +171,13 @@ async fn update_changes_the_named_fields_and_can_remove_the_webhook() {
 async fn a_cancelled_monitor_cannot_be_triggered_and_says_why() {
     let emu = start(instant()).await;
     let client = client_for(&emu);
-    let m = client.monitors().create().event_stream("x").frequency("1d").await.unwrap();
+    let m = client
+        .monitors()
+        .create()
+        .event_stream("x")
+        .frequency("1d")
+        .await
+        .unwrap();
     let stopped = m.cancel().await.unwrap();
     assert_eq!(stopped.status.as_str(), "cancelled");
     let e = m.trigger().await.unwrap_err();
@@ -168,17 +189,24 @@ async fn a_cancelled_monitor_cannot_be_triggered_and_says_why() {
 async fn an_unknown_monitor_is_a_404_error() {
     let emu = start(instant()).await;
     let client = client_for(&emu);
-    let e = client.monitors().get("monitor_nope").max_retries(0).await.unwrap_err();
+    let e = client
+        .monitors()
+        .get("monitor_nope")
+        .max_retries(0)
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(404), "{e}");
 }
 
 #[tokio::test]
 async fn events_pages_are_retried_through_injected_server_errors() {
-    let emu = start(instant().fault(
-        "status:code=503,path=/events,times=2"
-            .parse::<Fault>()
-            .unwrap(),
-    ))
+    let emu = start(
+        instant().fault(
+            "status:code=503,path=/events,times=2"
+                .parse::<Fault>()
+                .unwrap(),
+        ),
+    )
     .await;
     let client = configured(&emu, |b| {
         b.retry_policy(
@@ -187,7 +215,13 @@ async fn events_pages_are_retried_through_injected_server_errors() {
                 .max_delay(Duration::from_millis(1)),
         )
     });
-    let m = client.monitors().create().event_stream("x").frequency("1d").await.unwrap();
+    let m = client
+        .monitors()
+        .create()
+        .event_stream("x")
+        .frequency("1d")
+        .await
+        .unwrap();
     m.trigger().await.unwrap();
     // Both 503s were retried: the stream ends without an error.
     m.events().stream().try_collect::<Vec<_>>().await.unwrap();
@@ -206,14 +240,28 @@ async fn memory_retrieves_evicts_and_clears_a_scope() {
         .memory_scope_key("team-a")
         .await
         .unwrap();
-    let found = client.memory().retrieve().scope("team-a").query("solar").await.unwrap();
+    let found = client
+        .memory()
+        .retrieve()
+        .scope("team-a")
+        .query("solar")
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
     client
         .memory()
         .evict(Some("team-a"), MemoryKind::Monitor, m.id())
         .await
         .unwrap();
-    assert!(client.memory().retrieve().scope("team-a").await.unwrap().is_empty());
+    assert!(
+        client
+            .memory()
+            .retrieve()
+            .scope("team-a")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     client.memory().clear(Some("team-a")).await.unwrap();
     let e = client.memory().retrieve().limit(0).await.unwrap_err();
     assert!(matches!(e, Error::InvalidInput { ref field, .. } if field == "limit"));
