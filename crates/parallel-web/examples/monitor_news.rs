@@ -72,7 +72,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             other => println!("{other:?}"),
         }
     }
-    println!("\n{found} events found");
+    println!("\n{found} event{} found", if found == 1 { "" } else { "s" });
 
     let stopped = monitor.cancel().await?;
     println!(
