@@ -108,6 +108,130 @@ impl Waiter {
     }
 }
 
+/// A progress callback, called with each new status as `P`.
+pub(crate) type ProgressFn<P> = Box<dyn FnMut(&P) + Send>;
+
+/// The settings of a wait that follows an event stream and falls back to
+/// polling, shared by `group.wait()` and a FindAll run's `wait()`: the
+/// builders keep one of these and get their setters from
+/// [`follow_then_poll_setters!`]. `P` is what the progress callback gets.
+pub(crate) struct FollowThenPoll<P> {
+    /// Give up after this long; `None` waits forever.
+    pub max_wait: Option<Duration>,
+    /// Called with each new status.
+    pub on_progress: Option<ProgressFn<P>>,
+    /// Bounds of the backoff between polls.
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    pub jitter: Jitter,
+    /// Follow the event stream before polling.
+    pub use_events: bool,
+}
+
+impl<P> Default for FollowThenPoll<P> {
+    fn default() -> Self {
+        FollowThenPoll {
+            max_wait: None,
+            on_progress: None,
+            min_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            jitter: Jitter::Random,
+            use_events: true,
+        }
+    }
+}
+
+impl<P> FollowThenPoll<P> {
+    /// The poller that takes over from the events, for `what`.
+    pub fn poller(&self, what: String) -> Waiter {
+        Waiter {
+            what,
+            max_wait: self.max_wait,
+            delays: Delays::Backoff {
+                min: self.min_delay,
+                max: self.max_delay,
+                jitter: self.jitter,
+            },
+        }
+    }
+
+    /// The reporter of a wait started at `start`: it builds the callback's
+    /// progress from a status and the time elapsed with `progress`.
+    pub fn reporter<S>(
+        &mut self,
+        start: Instant,
+        progress: fn(&S, Duration) -> P,
+    ) -> Reporter<S, P> {
+        Reporter {
+            on_progress: self.on_progress.take(),
+            progress,
+            last: None,
+            start,
+        }
+    }
+}
+
+/// Hands each new status to the progress callback once (the first event
+/// often repeats the status just polled).
+pub(crate) struct Reporter<S, P> {
+    on_progress: Option<ProgressFn<P>>,
+    progress: fn(&S, Duration) -> P,
+    last: Option<S>,
+    start: Instant,
+}
+
+impl<S: PartialEq + Clone, P> Reporter<S, P> {
+    /// Reports `status` unless it equals the last one reported.
+    pub fn report(&mut self, status: &S) {
+        if self.last.as_ref() == Some(status) {
+            return;
+        }
+        self.last = Some(status.clone());
+        if let Some(f) = self.on_progress.as_mut() {
+            f(&(self.progress)(status, self.start.elapsed()));
+        }
+    }
+}
+
+/// The setters of a follow-then-poll wait builder whose [`FollowThenPoll`]
+/// is its `settings` field; `$progress` is its progress type.
+macro_rules! follow_then_poll_setters {
+    ($progress:ty) => {
+        /// Give up after this long (default: wait forever).
+        pub fn max_wait(mut self, d: std::time::Duration) -> Self {
+            self.settings.max_wait = Some(d);
+            self
+        }
+
+        /// Called with every new status (one equal to the previous is not
+        /// reported again).
+        pub fn on_progress(mut self, f: impl FnMut(&$progress) + Send + 'static) -> Self {
+            self.settings.on_progress = Some(Box::new(f));
+            self
+        }
+
+        /// Bounds of the delay between polls when polling (default 1 s to 30 s).
+        pub fn poll_delay(mut self, min: std::time::Duration, max: std::time::Duration) -> Self {
+            self.settings.min_delay = min;
+            self.settings.max_delay = max.max(min);
+            self
+        }
+
+        /// The randomness of polling delays (tests use [`Jitter::None`](crate::Jitter::None)).
+        pub fn jitter(mut self, jitter: crate::Jitter) -> Self {
+            self.settings.jitter = jitter;
+            self
+        }
+
+        /// Poll only, never use the event stream.
+        pub fn polling_only(mut self) -> Self {
+            self.settings.use_events = false;
+            self
+        }
+    };
+}
+pub(crate) use follow_then_poll_setters;
+
 #[cfg(test)]
 mod tests {
     use super::*;

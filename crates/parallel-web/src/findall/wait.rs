@@ -17,8 +17,8 @@ use crate::client::with_options::request_builder;
 use crate::findall::events::FindAllEvent;
 use crate::findall::run::FindAllRun;
 use crate::types::{FindAllRun as RunState, FindAllRunStatus};
-use crate::waiter::{Delays, Poll, Waiter};
-use crate::{Error, Jitter, RequestOptions};
+use crate::waiter::{FollowThenPoll, Poll, follow_then_poll_setters};
+use crate::{Error, RequestOptions};
 
 /// Progress of a FindAll run, handed to [`WaitForFindAll::on_progress`].
 #[derive(Debug, Clone)]
@@ -50,8 +50,6 @@ fn summary(s: &FindAllRunStatus) -> String {
     line
 }
 
-type ProgressFn = Box<dyn FnMut(&FindAllProgress) + Send>;
-
 /// Waits until a FindAll run is no longer active; finish with `.await` or
 /// [`send`](WaitForFindAll::send). Returns the run's final state.
 ///
@@ -69,12 +67,7 @@ type ProgressFn = Box<dyn FnMut(&FindAllProgress) + Send>;
 #[must_use]
 pub struct WaitForFindAll {
     run: FindAllRun,
-    max_wait: Option<Duration>,
-    on_progress: Option<ProgressFn>,
-    min_delay: Duration,
-    max_delay: Duration,
-    jitter: Jitter,
-    use_events: bool,
+    settings: FollowThenPoll<FindAllProgress>,
     options: RequestOptions,
 }
 
@@ -82,8 +75,8 @@ impl fmt::Debug for WaitForFindAll {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitForFindAll")
             .field("run", &self.run.id())
-            .field("max_wait", &self.max_wait)
-            .field("use_events", &self.use_events)
+            .field("max_wait", &self.settings.max_wait)
+            .field("use_events", &self.settings.use_events)
             .finish_non_exhaustive()
     }
 }
@@ -94,88 +87,33 @@ impl FindAllRun {
     pub fn wait(&self) -> WaitForFindAll {
         WaitForFindAll {
             run: self.clone(),
-            max_wait: None,
-            on_progress: None,
-            min_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(30),
-            jitter: Jitter::Random,
-            use_events: true,
+            settings: FollowThenPoll::default(),
             options: RequestOptions::new(),
         }
     }
 }
 
-/// Hands new statuses to the progress callback, each once.
-struct Reporter {
-    on_progress: Option<ProgressFn>,
-    last: Option<FindAllRunStatus>,
-    start: Instant,
-}
-
-impl Reporter {
-    fn report(&mut self, status: &FindAllRunStatus) {
-        if self.last.as_ref() == Some(status) {
-            return;
-        }
-        self.last = Some(status.clone());
-        if let Some(f) = self.on_progress.as_mut() {
-            f(&FindAllProgress {
-                status: status.clone(),
-                elapsed: self.start.elapsed(),
-            });
-        }
-    }
-}
-
 impl WaitForFindAll {
-    /// Give up after this long (default: wait forever).
-    pub fn max_wait(mut self, d: Duration) -> Self {
-        self.max_wait = Some(d);
-        self
-    }
-
-    /// Called with every new status (one equal to the previous is not
-    /// reported again).
-    pub fn on_progress(mut self, f: impl FnMut(&FindAllProgress) + Send + 'static) -> Self {
-        self.on_progress = Some(Box::new(f));
-        self
-    }
-
-    /// Bounds of the delay between polls when polling (default 1 s to 30 s).
-    pub fn poll_delay(mut self, min: Duration, max: Duration) -> Self {
-        self.min_delay = min;
-        self.max_delay = max.max(min);
-        self
-    }
-
-    /// The randomness of polling delays (tests use [`Jitter::None`]).
-    pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
-        self
-    }
-
-    /// Poll only, never use the event stream.
-    pub fn polling_only(mut self) -> Self {
-        self.use_events = false;
-        self
-    }
+    follow_then_poll_setters!(FindAllProgress);
 
     /// Waits. Per-call options apply to each status request and to
     /// opening the event stream; [`max_wait`](Self::max_wait) bounds the
     /// whole wait.
-    pub async fn send(self) -> Result<RunState, Error> {
+    pub async fn send(mut self) -> Result<RunState, Error> {
         let run = if self.options.is_empty() {
             self.run
         } else {
             self.run.with_options(self.options)
         };
         let start = Instant::now();
-        let deadline = self.max_wait.map(|d| start + d);
-        let reporter = Mutex::new(Reporter {
-            on_progress: self.on_progress,
-            last: None,
+        let deadline = self.settings.max_wait.map(|d| start + d);
+        let reporter = Mutex::new(self.settings.reporter(
             start,
-        });
+            |s: &FindAllRunStatus, elapsed| FindAllProgress {
+                status: s.clone(),
+                elapsed,
+            },
+        ));
         let report = |s: &FindAllRunStatus| {
             if let Ok(mut r) = reporter.lock() {
                 r.report(s);
@@ -186,7 +124,7 @@ impl WaitForFindAll {
         if !first.status.is_active {
             return Ok(first);
         }
-        if self.use_events {
+        if self.settings.use_events {
             match follow_events(&run, &first.status, deadline, &report).await {
                 Followed::Inactive(s) => return Ok(*s),
                 Followed::Deadline => {}
@@ -195,15 +133,7 @@ impl WaitForFindAll {
                 }
             }
         }
-        let waiter = Waiter {
-            what: format!("FindAll run {}", run.id()),
-            max_wait: self.max_wait,
-            delays: Delays::Backoff {
-                min: self.min_delay,
-                max: self.max_delay,
-                jitter: self.jitter,
-            },
-        };
+        let waiter = self.settings.poller(format!("FindAll run {}", run.id()));
         let (run, report) = (&run, &report);
         waiter
             .run(start, 1, |_| async move {

@@ -18,8 +18,8 @@ use tokio::time::Instant;
 
 use crate::client::with_options::request_builder;
 use crate::types::TaskGroupStatus;
-use crate::waiter::{Delays, Poll, Waiter};
-use crate::{Error, GroupEvent, GroupEventStream, Jitter, RequestOptions, TaskGroup};
+use crate::waiter::{FollowThenPoll, Poll, follow_then_poll_setters};
+use crate::{Error, GroupEvent, GroupEventStream, RequestOptions, TaskGroup};
 
 /// Progress of a group, handed to [`WaitForGroup::on_progress`].
 #[derive(Debug, Clone)]
@@ -60,7 +60,6 @@ pub(crate) fn summary(s: &TaskGroupStatus) -> String {
     )
 }
 
-type ProgressFn = Box<dyn FnMut(&GroupProgress) + Send>;
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// Where a waiter gets statuses from: the group itself, or a fake in tests.
@@ -104,44 +103,16 @@ impl StatusSource for TaskGroup {
 #[must_use]
 pub struct WaitForGroup {
     group: Arc<dyn StatusSource>,
-    max_wait: Option<Duration>,
-    on_progress: Option<ProgressFn>,
-    min_delay: Duration,
-    max_delay: Duration,
-    jitter: Jitter,
-    use_events: bool,
+    settings: FollowThenPoll<GroupProgress>,
     options: RequestOptions,
-}
-
-/// Hands new statuses to the progress callback, each once.
-struct Reporter {
-    on_progress: Option<ProgressFn>,
-    last: Option<TaskGroupStatus>,
-    start: Instant,
-}
-
-impl Reporter {
-    fn report(&mut self, status: &TaskGroupStatus) {
-        // The first event often repeats the status just polled: say it once.
-        if self.last.as_ref() == Some(status) {
-            return;
-        }
-        self.last = Some(status.clone());
-        if let Some(f) = self.on_progress.as_mut() {
-            f(&GroupProgress {
-                status: status.clone(),
-                elapsed: self.start.elapsed(),
-            });
-        }
-    }
 }
 
 impl fmt::Debug for WaitForGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitForGroup")
             .field("group", &self.group.id())
-            .field("max_wait", &self.max_wait)
-            .field("use_events", &self.use_events)
+            .field("max_wait", &self.settings.max_wait)
+            .field("use_events", &self.settings.use_events)
             .finish_non_exhaustive()
     }
 }
@@ -157,47 +128,12 @@ impl WaitForGroup {
     pub(crate) fn new(group: Arc<dyn StatusSource>) -> WaitForGroup {
         WaitForGroup {
             group,
-            max_wait: None,
-            on_progress: None,
-            min_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(30),
-            jitter: Jitter::Random,
-            use_events: true,
+            settings: FollowThenPoll::default(),
             options: RequestOptions::new(),
         }
     }
 
-    /// Give up after this long (default: wait forever).
-    pub fn max_wait(mut self, d: Duration) -> Self {
-        self.max_wait = Some(d);
-        self
-    }
-
-    /// Called with every new status (a status equal to the previous one is
-    /// not reported again).
-    pub fn on_progress(mut self, f: impl FnMut(&GroupProgress) + Send + 'static) -> Self {
-        self.on_progress = Some(Box::new(f));
-        self
-    }
-
-    /// Bounds of the polling delay when polling (default 1 s to 30 s).
-    pub fn poll_delay(mut self, min: Duration, max: Duration) -> Self {
-        self.min_delay = min;
-        self.max_delay = max.max(min);
-        self
-    }
-
-    /// The randomness of polling delays (tests use [`Jitter::None`]).
-    pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
-        self
-    }
-
-    /// Poll only, never use the event stream.
-    pub fn polling_only(mut self) -> Self {
-        self.use_events = false;
-        self
-    }
+    follow_then_poll_setters!(GroupProgress);
 
     /// Waits. Per-call options apply to each status request and to
     /// opening the event stream; [`max_wait`](Self::max_wait) bounds the
@@ -207,12 +143,14 @@ impl WaitForGroup {
             self.group = self.group.with_options(std::mem::take(&mut self.options));
         }
         let start = Instant::now();
-        let deadline = self.max_wait.map(|d| start + d);
-        let reporter = Mutex::new(Reporter {
-            on_progress: self.on_progress,
-            last: None,
-            start,
-        });
+        let deadline = self.settings.max_wait.map(|d| start + d);
+        let reporter = Mutex::new(
+            self.settings
+                .reporter(start, |s: &TaskGroupStatus, elapsed| GroupProgress {
+                    status: s.clone(),
+                    elapsed,
+                }),
+        );
         let report = |s: &TaskGroupStatus| {
             if let Ok(mut r) = reporter.lock() {
                 r.report(s);
@@ -223,7 +161,7 @@ impl WaitForGroup {
         if !first.is_active {
             return Ok(first);
         }
-        if self.use_events {
+        if self.settings.use_events {
             match follow_events(self.group.as_ref(), &first, deadline, &report).await {
                 Followed::Inactive(s) => return Ok(s),
                 // The polling below makes the final poll at once.
@@ -233,15 +171,9 @@ impl WaitForGroup {
                 }
             }
         }
-        let waiter = Waiter {
-            what: format!("task group {}", self.group.id()),
-            max_wait: self.max_wait,
-            delays: Delays::Backoff {
-                min: self.min_delay,
-                max: self.max_delay,
-                jitter: self.jitter,
-            },
-        };
+        let waiter = self
+            .settings
+            .poller(format!("task group {}", self.group.id()));
         let (group, report) = (&self.group, &report);
         waiter
             .run(start, 1, |_| async move {
@@ -324,6 +256,7 @@ request_builder!(WaitForGroup => TaskGroupStatus, options: options);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Jitter;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn status(active: bool) -> TaskGroupStatus {
