@@ -208,6 +208,9 @@ fn monitor_goal(results: &[WorkloadResult]) -> Goal {
     }
 }
 
+/// A webhook mode's name, what it includes, and its figure.
+type WebhookMode = (&'static str, &'static str, fn(&WebhookNs) -> f64);
+
 /// The median over runs of one mode's ns per delivery.
 fn webhook_median(runs: &[WebhookNs], mode: fn(&WebhookNs) -> f64) -> Option<f64> {
     let mut v: Vec<f64> = runs.iter().map(mode).collect();
@@ -492,7 +495,7 @@ pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<()
                  median pass.\n\n| mode | what is included | CPU ns/delivery |\n|---|---|---:|",
                 r.webhook.len()
             );
-            let modes: [(&str, &str, fn(&WebhookNs) -> f64); 4] = [
+            let modes: [WebhookMode; 4] = [
                 (
                     "authenticate",
                     "signature check only: body size, timestamp window, HMAC-SHA256 over id.timestamp.body",
