@@ -30,6 +30,10 @@ pub enum Kind {
     Chat { chunks: usize },
     /// Read one FindAll run's event stream of `events` events.
     FindAllEvents { events: usize },
+    /// Page through a monitor's first `events` events, `per_page` per page.
+    MonitorEvents { events: usize, per_page: usize },
+    /// Verify `deliveries` distinct signed webhook deliveries (Rust only).
+    WebhookVerify { deliveries: usize },
 }
 
 /// The API of a [`Kind::Calls`] workload.
@@ -69,7 +73,8 @@ impl Workload {
             Kind::Stream { .. } | Kind::Submit { .. } => "run",
             Kind::Calls { .. } => "call",
             Kind::Chat { .. } => "chunk",
-            Kind::FindAllEvents { .. } => "event",
+            Kind::FindAllEvents { .. } | Kind::MonitorEvents { .. } => "event",
+            Kind::WebhookVerify { .. } => "delivery",
         }
     }
 
@@ -80,7 +85,8 @@ impl Workload {
             Kind::Submit { inputs, .. } => inputs,
             Kind::Calls { calls, .. } => calls,
             Kind::Chat { chunks } => chunks,
-            Kind::FindAllEvents { events } => events,
+            Kind::FindAllEvents { events } | Kind::MonitorEvents { events, .. } => events,
+            Kind::WebhookVerify { deliveries } => deliveries,
         }
     }
 }
@@ -145,6 +151,21 @@ pub fn workloads() -> Vec<Workload> {
             title: "One FindAll run's event stream of 100k events",
             kind: Kind::FindAllEvents { events: 100_000 },
         },
+        Workload {
+            slug: "monitor-events-100k",
+            title: "Page through 100k monitor events, 100 per page",
+            kind: Kind::MonitorEvents {
+                events: 100_000,
+                per_page: 100,
+            },
+        },
+        Workload {
+            slug: "webhook-verify-100k",
+            title: "Verify 100k signed webhook deliveries",
+            kind: Kind::WebhookVerify {
+                deliveries: 100_000,
+            },
+        },
     ]
 }
 
@@ -188,6 +209,10 @@ impl Client {
             Kind::Chat { .. } => vec![Client::Rust, Client::Python, Client::Curl],
             // The issue compares with the Python SDK only.
             Kind::FindAllEvents { .. } => vec![Client::Rust, Client::Python, Client::Curl],
+            // No curl: following `next_cursor` from page to page needs a JSON parser.
+            Kind::MonitorEvents { .. } => vec![Client::Rust, Client::Python],
+            // No official SDK verifies webhooks; the goal is absolute.
+            Kind::WebhookVerify { .. } => vec![Client::Rust],
         }
     }
 }
@@ -319,6 +344,32 @@ impl Tools {
                     .arg(format!("{base_url}/v1beta/findall/runs/{group}/events"));
                 c
             }
+            (Client::Rust, Kind::MonitorEvents { events, per_page }) => {
+                let mut c = Command::new(self.bin_dir.join("rust_monitor_events"));
+                c.args(["--base-url", base_url, "--api-key", API_KEY])
+                    .args(["--monitor-id", group])
+                    .args(["--page-size", &per_page.to_string()])
+                    .args(["--max-events", &events.to_string()])
+                    .args(["--runtime", &self.runtime]);
+                c
+            }
+            (Client::Python, Kind::MonitorEvents { events, per_page }) => {
+                let python = self.python.as_ref().map_err(Clone::clone)?;
+                let mut c = Command::new(python);
+                c.args(["-W", "ignore::DeprecationWarning"])
+                    .env("PYTHONDONTWRITEBYTECODE", "1")
+                    .args(["bench/python/monitor_events.py", base_url, API_KEY, group])
+                    .args([per_page.to_string(), events.to_string()]);
+                c
+            }
+            (Client::Rust, Kind::WebhookVerify { deliveries }) => {
+                let mut c = Command::new(self.bin_dir.join("webhook_verify"));
+                c.args([deliveries.to_string(), WEBHOOK_PASSES.to_string()]);
+                c
+            }
+            (_, Kind::MonitorEvents { .. } | Kind::WebhookVerify { .. }) => {
+                return Err(format!("not a client of this workload ({kind:?})"));
+            }
             (Client::TypeScript, Kind::FindAllEvents { .. }) => {
                 return Err("the FindAll workload measures the Python SDK only".into());
             }
@@ -340,9 +391,10 @@ impl Tools {
                     Kind::Calls { api, calls } => c
                         .args(["bench/python/calls.py", base_url, API_KEY, api.name()])
                         .arg(calls.to_string()),
-                    Kind::Chat { .. } | Kind::FindAllEvents { .. } => {
-                        unreachable!("matched above")
-                    }
+                    Kind::Chat { .. }
+                    | Kind::FindAllEvents { .. }
+                    | Kind::MonitorEvents { .. }
+                    | Kind::WebhookVerify { .. } => unreachable!("matched above"),
                 };
                 c
             }
@@ -360,9 +412,10 @@ impl Tools {
                     Kind::Calls { api, calls } => c
                         .args(["bench/node/calls.js", base_url, API_KEY, api.name()])
                         .arg(calls.to_string()),
-                    Kind::Chat { .. } | Kind::FindAllEvents { .. } => {
-                        unreachable!("matched above")
-                    }
+                    Kind::Chat { .. }
+                    | Kind::FindAllEvents { .. }
+                    | Kind::MonitorEvents { .. }
+                    | Kind::WebhookVerify { .. } => unreachable!("matched above"),
                 };
                 c
             }
@@ -438,12 +491,50 @@ pub fn check_output(
             }
             Ok(Some(count("checksum")))
         }
-        Kind::FindAllEvents { events } => {
+        Kind::FindAllEvents { events } | Kind::MonitorEvents { events, .. } => {
             if count("events") != events as u64 {
                 return Err(format!("expected {events} events, got {last}"));
             }
             Ok(Some(count("checksum")))
         }
+        Kind::WebhookVerify { deliveries } => {
+            if count("deliveries") != deliveries as u64 || WebhookNs::parse(&v).is_none() {
+                return Err(format!(
+                    "expected the figures of {deliveries} deliveries, got {last}"
+                ));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Timed passes over all the deliveries in one `webhook_verify` run.
+pub const WEBHOOK_PASSES: usize = 5;
+
+/// What one `webhook_verify` run printed: the median CPU ns per delivery of
+/// each mode (this thread's CPU time, over its passes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WebhookNs {
+    /// Signature check only (size, timestamp, HMAC-SHA256) from borrowed headers.
+    pub authenticate: f64,
+    /// Typed decode of the payload alone, no signature.
+    pub decode: f64,
+    /// Signature check from an `http::HeaderMap` plus the typed decode.
+    pub verify: f64,
+    /// `verify` with the in-process replay memory.
+    pub verify_remembering: f64,
+}
+
+impl WebhookNs {
+    /// Reads `webhook_verify`'s summary line.
+    pub fn parse(v: &Value) -> Option<WebhookNs> {
+        let ns = |mode: &str| v["ns_per_delivery"][mode]["cpu"].as_f64();
+        Some(WebhookNs {
+            authenticate: ns("authenticate")?,
+            decode: ns("decode")?,
+            verify: ns("verify")?,
+            verify_remembering: ns("verify_remembering")?,
+        })
     }
 }
 

@@ -14,6 +14,7 @@ mod clients;
 mod emulator;
 mod findall_fixture;
 mod fixtures;
+mod monitor_fixture;
 mod report;
 mod static_sse;
 mod svg;
@@ -25,7 +26,7 @@ use std::process::{Command, ExitCode};
 use bytes::Bytes;
 use clap::Parser;
 
-use clients::{Client, Kind, Tools, Workload};
+use clients::{Client, Kind, Tools, WebhookNs, Workload};
 use emulator::Emulator;
 use parallel_web_bench::measure;
 use report::{Context, Measured, WorkloadResult};
@@ -45,8 +46,9 @@ struct Args {
     #[arg(long, default_value = "bench/REPORT.md")]
     out: PathBuf,
     /// Only these workloads (by id: stream-100k, stream-1m,
-    /// submit-100k-per-500, submit-100k-one-call, search-1k, extract-1k).
-    /// Repeatable.
+    /// submit-100k-per-500, submit-100k-one-call, search-1k, extract-1k,
+    /// chat-100k, chat-1m, findall-events-100k, monitor-events-100k,
+    /// webhook-verify-100k). Repeatable.
     #[arg(long = "workload", value_name = "ID")]
     only: Vec<String>,
     /// Only these clients (rust, python, typescript, curl). Repeatable.
@@ -154,8 +156,32 @@ fn run(args: &Args) -> Result<(), String> {
             Kind::Chat { chunks } | Kind::FindAllEvents { events: chunks } => {
                 chat_sizes.get(&chunks).copied()
             }
-            Kind::Submit { .. } | Kind::Calls { .. } => None,
+            Kind::Submit { .. }
+            | Kind::Calls { .. }
+            | Kind::MonitorEvents { .. }
+            | Kind::WebhookVerify { .. } => None,
         };
+        // Monitor paging: one fresh emulator for the workload, filled once
+        // (paging only reads it), kept until its samples are done.
+        let monitor = match w.kind {
+            Kind::MonitorEvents { events, .. } => {
+                let log = logs.join(format!("{}-emulator.err", w.slug));
+                let emulator = Emulator::start(&emulator_bin, &log)?;
+                eprintln!("making a monitor with {events} events (triggered checks)");
+                let (id, listed) =
+                    rt.block_on(monitor_fixture::make(&emulator.base_url, events))?;
+                notes.push(format!(
+                    "\"{}\": the monitor lists {listed} events; the clients read the newest {events}.",
+                    w.title
+                ));
+                Some((emulator, id))
+            }
+            _ => None,
+        };
+        let monitor = monitor
+            .as_ref()
+            .map(|(e, id)| (e.base_url.as_str(), id.as_str()));
+        let mut webhook = Vec::new();
         let mut checksum: Option<(Client, u64)> = None;
         // Round-robin over the clients, so slow drift of the machine hits all alike.
         for rep in 1..=repeats {
@@ -170,9 +196,19 @@ fn run(args: &Args) -> Result<(), String> {
                     &emulator_bin,
                     &log,
                     fixture_bytes,
+                    monitor,
                 );
                 match outcome {
-                    Ok((s, sum)) => {
+                    Ok((s, sum, stdout)) => {
+                        if let Kind::WebhookVerify { .. } = w.kind {
+                            webhook.extend(
+                                stdout
+                                    .lines()
+                                    .rev()
+                                    .find_map(|l| serde_json::from_str(l).ok())
+                                    .and_then(|v| WebhookNs::parse(&v)),
+                            );
+                        }
                         eprintln!(
                             "{:<22} {:<10} #{rep}: wall {:8.3} s  cpu {:8.3} s  rss {:7.1} MiB",
                             w.slug,
@@ -209,6 +245,7 @@ fn run(args: &Args) -> Result<(), String> {
             workload: w,
             fixture_bytes,
             rows,
+            webhook,
         });
     }
 
@@ -253,7 +290,10 @@ fn group_id(runs: usize) -> String {
     format!("tgrp_bench{runs}")
 }
 
-/// One measured run of `client` on `w`: its cost and the stream checksum it printed.
+/// One measured run of `client` on `w`: its cost, the stream checksum it
+/// printed and its stdout. `monitor` is the emulator's URL and monitor id of
+/// a monitor workload.
+#[allow(clippy::too_many_arguments)]
 fn sample(
     tools: &Tools,
     client: Client,
@@ -262,7 +302,8 @@ fn sample(
     emulator_bin: &Path,
     log: &Path,
     fixture_bytes: Option<u64>,
-) -> Result<(measure::Sample, Option<u64>), String> {
+    monitor: Option<(&str, &str)>,
+) -> Result<(measure::Sample, Option<u64>, String), String> {
     // A fresh emulator for each submission (so every client adds to an
     // empty one) and each series of calls.
     let emulator = match w.kind {
@@ -270,13 +311,22 @@ fn sample(
             emulator_bin,
             &log.with_extension("emulator.err"),
         )?),
-        Kind::Stream { .. } | Kind::Chat { .. } | Kind::FindAllEvents { .. } => None,
+        Kind::Stream { .. }
+        | Kind::Chat { .. }
+        | Kind::FindAllEvents { .. }
+        | Kind::MonitorEvents { .. }
+        | Kind::WebhookVerify { .. } => None,
     };
     let (base, group) = match (&emulator, w.kind) {
         (Some(e), _) => (e.base_url.clone(), String::new()),
         (None, Kind::Stream { runs }) => (static_url.to_string(), group_id(runs)),
         (None, Kind::Chat { chunks }) => (static_url.to_string(), chat_model(chunks)),
         (None, Kind::FindAllEvents { events }) => (static_url.to_string(), findall_id(events)),
+        (None, Kind::MonitorEvents { .. }) => {
+            let (base, id) = monitor.ok_or("no monitor fixture")?;
+            (base.to_string(), id.to_string())
+        }
+        (None, Kind::WebhookVerify { .. }) => (String::new(), String::new()),
         (None, Kind::Submit { .. } | Kind::Calls { .. }) => {
             unreachable!("submissions and calls start an emulator")
         }
@@ -286,7 +336,7 @@ fn sample(
     let (s, stdout) = measure::run(&launcher, &cmd, log)?;
     drop(emulator);
     let sum = clients::check_output(client, w.kind, &stdout, fixture_bytes.unwrap_or(0))?;
-    Ok((s, sum))
+    Ok((s, sum, stdout))
 }
 
 /// Builds the release emulator and this package's binaries; returns their directory.

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::clients::{Client, Kind, Workload};
+use crate::clients::{Client, Kind, WebhookNs, Workload};
 use crate::svg;
 use parallel_web_bench::measure::{Sample, median};
 
@@ -35,6 +35,8 @@ pub struct WorkloadResult {
     pub fixture_bytes: Option<u64>,
     /// One entry per client.
     pub rows: Vec<Measured>,
+    /// Webhook verification: each run's own figures per delivery.
+    pub webhook: Vec<WebhookNs>,
 }
 
 /// Everything about the run that is not a measurement.
@@ -180,7 +182,70 @@ fn goals(results: &[WorkloadResult]) -> Vec<Goal> {
     });
     goals.extend(chat_goals(results));
     goals.extend(findall_goals(results));
+    goals.push(monitor_goal(results));
+    goals.extend(webhook_goals(results));
     goals
+}
+
+/// Monitor paging (issue 16): Rust CPU ≤ 0.10× the Python SDK's.
+fn monitor_goal(results: &[WorkloadResult]) -> Goal {
+    let rust = find(results, "monitor-events-100k", Client::Rust);
+    let py = find(results, "monitor-events-100k", Client::Python);
+    Goal {
+        what: "Paging 100k monitor events, 100 per page: Rust CPU vs the Python SDK",
+        target: "≤ 0.10×",
+        measured: match (rust, py) {
+            (Some(r), Some(p)) => format!(
+                "{:.3}× ({:.2} s vs {:.2} s CPU); wall {:.3}×",
+                r.cpu / p.cpu,
+                r.cpu,
+                p.cpu,
+                r.wall / p.wall
+            ),
+            _ => "not measured".into(),
+        },
+        met: rust.zip(py).map(|(r, p)| r.cpu / p.cpu <= 0.10),
+    }
+}
+
+/// A webhook mode's name, what it includes, and its figure.
+type WebhookMode = (&'static str, &'static str, fn(&WebhookNs) -> f64);
+
+/// The median over runs of one mode's ns per delivery.
+fn webhook_median(runs: &[WebhookNs], mode: fn(&WebhookNs) -> f64) -> Option<f64> {
+    let mut v: Vec<f64> = runs.iter().map(mode).collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
+/// Webhook verification (issue 16): ≤ 2 µs per delivery, for the signature
+/// check alone and for the signature check with the typed decode.
+fn webhook_goals(results: &[WorkloadResult]) -> Vec<Goal> {
+    let runs = results
+        .iter()
+        .find(|r| r.workload.slug == "webhook-verify-100k")
+        .map_or(&[][..], |r| &r.webhook[..]);
+    let goal = |what, mode: fn(&WebhookNs) -> f64| {
+        let ns = webhook_median(runs, mode);
+        Goal {
+            what,
+            target: "≤ 2 µs",
+            measured: ns.map_or("not measured".into(), |ns| {
+                format!("{:.2} µs CPU per delivery", ns / 1000.0)
+            }),
+            met: ns.map(|ns| ns <= 2000.0),
+        }
+    };
+    vec![
+        goal(
+            "Verify 100k webhook deliveries: signature check (size, timestamp, HMAC-SHA256)",
+            |w| w.authenticate,
+        ),
+        goal(
+            "Verify 100k webhook deliveries: signature check from a HeaderMap + typed decode",
+            |w| w.verify,
+        ),
+    ]
 }
 
 /// The FindAll workload's goals (issue 16): Rust CPU ≤ 0.10× the Python
@@ -356,6 +421,25 @@ pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<()
                     bytes as f64 / events as f64
                 );
             }
+            (Kind::MonitorEvents { events, per_page }, _) => {
+                let _ = writeln!(
+                    md,
+                    "Against one fresh release emulator for the workload (time scale 0, seed 7, no \
+                     rate limit) holding one `event_stream` monitor filled by triggered checks; each \
+                     client reads its newest {events} events, {per_page} per page (`GET \
+                     /v1/monitors/{{id}}/events?limit={per_page}`, then `next_cursor`). The \
+                     emulator's CPU is not counted.\n"
+                );
+            }
+            (Kind::WebhookVerify { deliveries }, _) => {
+                let _ = writeln!(
+                    md,
+                    "`webhook_verify` signs {deliveries} distinct `task_run.status` deliveries (not \
+                     timed), then times passes over all of them in each mode below; the table just \
+                     below is its whole process (signing included), the one after it its own \
+                     figures. No official SDK verifies webhooks, so there is no ratio.\n"
+                );
+            }
             (Kind::Submit { .. } | Kind::Calls { .. }, _) => {
                 let _ = writeln!(
                     md,
@@ -401,6 +485,41 @@ pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<()
                 }
                 (None, Ok(_)) => {
                     let _ = writeln!(md, "| {} | not measured | | | | | |", m.client.name());
+                }
+            }
+        }
+        if !r.webhook.is_empty() {
+            let _ = writeln!(
+                md,
+                "\nPer delivery, this thread's CPU time: the median over {} run(s) of each run's \
+                 median pass.\n\n| mode | what is included | CPU ns/delivery |\n|---|---|---:|",
+                r.webhook.len()
+            );
+            let modes: [WebhookMode; 4] = [
+                (
+                    "authenticate",
+                    "signature check only: body size, timestamp window, HMAC-SHA256 over id.timestamp.body",
+                    |w| w.authenticate,
+                ),
+                (
+                    "decode",
+                    "typed decode of the payload into `WebhookEvent` only, no signature",
+                    |w| w.decode,
+                ),
+                (
+                    "verify",
+                    "headers read from an `http::HeaderMap`, signature check and typed decode",
+                    |w| w.verify,
+                ),
+                (
+                    "verify_remembering",
+                    "`verify` plus the in-process replay memory (`SeenIds`)",
+                    |w| w.verify_remembering,
+                ),
+            ];
+            for (mode, what, f) in modes {
+                if let Some(ns) = webhook_median(&r.webhook, f) {
+                    let _ = writeln!(md, "| `{mode}` | {what} | {ns:.0} |");
                 }
             }
         }
@@ -465,22 +584,26 @@ mod tests {
                     row(Client::Rust, 0.5, 0.4, 10.0),
                     row(Client::Python, 10.0, 9.0, 80.0),
                 ],
+                webhook: Vec::new(),
             },
             WorkloadResult {
                 workload: w[1].clone(),
                 fixture_bytes: Some(1),
                 rows: vec![row(Client::Rust, 5.0, 4.0, 25.0)],
+                webhook: Vec::new(),
             },
             WorkloadResult {
                 workload: w[2].clone(),
                 fixture_bytes: None,
                 rows: vec![row(Client::Rust, 1.0, 0.2, 30.0)],
+                webhook: Vec::new(),
             },
         ];
         let met: Vec<Option<bool>> = goals(&results).iter().map(|g| g.met).collect();
         // 0.05× met; 25 MiB at 1M not met; +15 MiB not flat; 2 µs/run met;
         // search and extract not measured; one call, the three chat goals and
-        // the two FindAll goals not measured.
+        // the two FindAll goals, the monitor goal and the two webhook goals
+        // not measured.
         assert_eq!(
             met,
             [
@@ -488,6 +611,9 @@ mod tests {
                 Some(false),
                 Some(false),
                 Some(true),
+                None,
+                None,
+                None,
                 None,
                 None,
                 None,
@@ -505,10 +631,34 @@ mod tests {
                 row(Client::Rust, 1.0, rust_cpu, 8.0),
                 row(Client::Python, 3.0, 2.0, 60.0),
             ],
+            webhook: Vec::new(),
         };
         let results = vec![calls("search-1k", 0.1), calls("extract-1k", 0.3)];
         let met: Vec<Option<bool>> = goals(&results).iter().map(|g| g.met).collect();
         // 0.05× met, 0.15× not met.
         assert_eq!(met[4..6], [Some(true), Some(false)]);
+    }
+
+    #[test]
+    fn webhook_goals_take_the_median_run_of_each_mode() {
+        let ns = |authenticate, verify| WebhookNs {
+            authenticate,
+            decode: 0.0,
+            verify,
+            verify_remembering: 0.0,
+        };
+        let webhook = vec![ns(900.0, 2500.0), ns(9000.0, 1900.0), ns(1000.0, 2100.0)];
+        let results = vec![WorkloadResult {
+            workload: workloads()
+                .into_iter()
+                .find(|w| w.slug == "webhook-verify-100k")
+                .unwrap(),
+            fixture_bytes: None,
+            rows: vec![row(Client::Rust, 1.0, 1.0, 30.0)],
+            webhook,
+        }];
+        let met: Vec<Option<bool>> = webhook_goals(&results).iter().map(|g| g.met).collect();
+        // authenticate: median 1000 ns, met; verify: median 2100 ns, not met.
+        assert_eq!(met, [Some(true), Some(false)]);
     }
 }

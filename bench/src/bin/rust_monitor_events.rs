@@ -1,8 +1,8 @@
 //! `rust_monitor_events`: the Rust SDK side of the monitor-events paging
 //! workload.
 //!
-//! Reads every event of one monitor through `monitor.events().page_size(N)
-//! .stream()`, touches each event's id and output, keeps nothing, then
+//! Reads the events of one monitor (all, or the newest `--max-events`)
+//! through `monitor.events().page_size(N).stream()`, touches each event's id and output, keeps nothing, then
 //! prints one JSON line: `{"client":"rust","events":N,"checksum":C}`, where
 //! C adds up the lengths of the event ids and output contents, so the
 //! harness can check that every client read the same events.
@@ -30,6 +30,9 @@ struct Args {
     /// Events per page.
     #[arg(long, default_value_t = 100)]
     page_size: u32,
+    /// Stop after this many events (all when not given).
+    #[arg(long)]
+    max_events: Option<u64>,
     /// Tokio runtime flavour.
     #[arg(long, value_enum, default_value_t = Runtime::Current)]
     runtime: Runtime,
@@ -52,7 +55,11 @@ async fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         .page_size(args.page_size)
         .stream();
     let (mut n, mut checksum) = (0u64, 0u64);
-    while let Some(event) = events.try_next().await? {
+    let max = args.max_events.unwrap_or(u64::MAX);
+    while n < max {
+        let Some(event) = events.try_next().await? else {
+            break;
+        };
         n += 1;
         if let MonitorEvent::Event(e) = event {
             checksum += e.event_id.len() as u64;
