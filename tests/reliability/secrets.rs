@@ -461,10 +461,13 @@ async fn the_emulator_never_prints_the_key_it_got_from_the_environment() {
     let _ = client.task_groups().retrieve("tgrp_doesnotexist").await;
     // A run whose webhook is delivered (signed with the secret) and refused:
     // every attempt is traced.
-    let hook = parallel_web::types::Webhook {
-        url: "http://127.0.0.1:9/hook".to_owned(),
-        event_types: vec![parallel_web::types::WebhookEventTypesItem::TaskRunStatus],
-    };
+    let hook: parallel_web::types::Webhook = parallel_web::types::Webhook::builder()
+        .url("http://127.0.0.1:9/hook")
+        .event_types(vec![
+            parallel_web::types::WebhookEventTypesItem::TaskRunStatus,
+        ])
+        .try_into()
+        .unwrap();
     let input = parallel_web::RunInput::new("q")
         .processor("lite")
         .webhook(hook);

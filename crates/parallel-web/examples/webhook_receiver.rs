@@ -104,10 +104,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let input = RunInput::new("What is the tallest building in Paris?")
         .processor("lite")
-        .webhook(Webhook {
-            url: url.clone(),
-            event_types: vec![WebhookEventTypesItem::TaskRunStatus],
-        });
+        .webhook(
+            Webhook::builder()
+                .url(url.clone())
+                .event_types(vec![WebhookEventTypesItem::TaskRunStatus])
+                .try_into()?,
+        );
     let run = client.task_runs().create(input).send().await?;
     println!("created {}", run.run_id);
 

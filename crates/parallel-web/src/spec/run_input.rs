@@ -145,10 +145,13 @@ impl From<MetadataValue> for CreateTaskGroupRequestMetadataValue {
 ///         include_domains: vec!["stripe.com".into()],
 ///         ..Default::default()
 ///     })
-///     .webhook(Webhook {
-///         url: "https://example.com/hook".into(),
-///         event_types: vec![WebhookEventTypesItem::TaskRunStatus],
-///     });
+///     .webhook(
+///         Webhook::builder()
+///             .url("https://example.com/hook")
+///             .event_types(vec![WebhookEventTypesItem::TaskRunStatus])
+///             .try_into()
+///             .unwrap(),
+///     );
 /// assert_eq!(run.input().json(), r#"{"company_name":"Stripe"}"#);
 /// ```
 #[derive(Clone)]

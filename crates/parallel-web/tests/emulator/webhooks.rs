@@ -66,12 +66,13 @@ pub(crate) async fn receiver(
 }
 
 async fn run_with_webhook(client: &Client, url: &str) -> String {
-    let input = RunInput::new(json!({"n": 1}))
-        .processor("lite")
-        .webhook(Webhook {
-            url: url.to_owned(),
-            event_types: vec![WebhookEventTypesItem::TaskRunStatus],
-        });
+    let input = RunInput::new(json!({"n": 1})).processor("lite").webhook(
+        Webhook::builder()
+            .url(url)
+            .event_types(vec![WebhookEventTypesItem::TaskRunStatus])
+            .try_into()
+            .unwrap(),
+    );
     let run = client.task_runs().create(input).send().await.unwrap();
     run.run_id
 }
