@@ -12,7 +12,6 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use parallel_web::MAX_SPEC_AND_INPUT_CHARS;
-use serde_json::Value;
 
 use crate::enrich::plan::{Plan, STATUS_COLUMNS};
 use crate::fail::{Failure, Result};
@@ -70,14 +69,16 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Inge
         {
             return Err(missing_column(&plan.input, missing, row.fields.keys()));
         }
-        let input = Value::Object(plan.sent_content(row.fields.clone())).to_string();
+        // Every column sent, in file order (the usual case): the row as
+        // read is its sent content, serialised once.
+        let original = serde_json::to_string(&row.fields)?;
+        let input = if plan.input_columns.is_empty() {
+            original.clone()
+        } else {
+            serde_json::to_string(&plan.sent_content(row.fields))?
+        };
         longest_input = longest_input.max(input.len());
-        pending.push((
-            count,
-            row.line,
-            Value::Object(row.fields).to_string(),
-            input,
-        ));
+        pending.push((count, row.line, original, input));
         count += 1;
         if pending.len() >= ROWS_PER_COMMIT {
             journal.insert_rows(&pending)?;
