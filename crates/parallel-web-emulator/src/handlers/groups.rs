@@ -150,10 +150,9 @@ async fn add_runs_now(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let batch = Batch {
-        default_task_spec: default_spec
-            .and_then(|s| RawValue::from_string(validate::minify(s.get())).ok()),
-    };
+    let batch = Batch::new(
+        default_spec.and_then(|s| RawValue::from_string(validate::minify(s.get())).ok()),
+    );
     let held = late_commit_hold(&st, uri.path()).await;
     let response = {
         let mut w = st.world();
