@@ -380,7 +380,23 @@ fn is_write_only(schema: &Value) -> bool {
 /// Resolves a local `$ref` (`#/a/b~1c`) inside `root`.
 fn resolve<'r>(root: &'r Value, target: &str) -> Option<&'r Value> {
     let pointer = target.strip_prefix('#')?;
-    root.pointer(pointer)
+    if pointer.contains('~') {
+        return root.pointer(pointer);
+    }
+    // What `pointer` does for an unescaped path through objects, without
+    // its copy of each segment (references are followed for every value
+    // of a request).
+    let Some(path) = pointer.strip_prefix('/') else {
+        return root.pointer(pointer);
+    };
+    let mut at = root;
+    for segment in path.split('/') {
+        at = match at {
+            Value::Object(map) => map.get(segment)?,
+            _ => return root.pointer(pointer),
+        };
+    }
+    Some(at)
 }
 
 /// The JSON type names a value has (`integer` values are also `number`s).
@@ -403,11 +419,12 @@ fn matches_type(root: &Value, schema: &Value, value: &Value, hops: u32) -> bool 
     if hops > MAX_REF_HOPS {
         return false;
     }
-    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+    let kw = Keywords::of(schema);
+    if let Some(target) = kw.reference.and_then(Value::as_str) {
         return resolve(root, target).is_some_and(|s| matches_type(root, s, value, hops + 1));
     }
-    for key in ["anyOf", "oneOf"] {
-        if let Some(branches) = schema.get(key).and_then(Value::as_array)
+    for branches in [kw.any_of, kw.one_of] {
+        if let Some(branches) = branches.and_then(Value::as_array)
             && !branches
                 .iter()
                 .any(|b| matches_type(root, b, value, hops + 1))
@@ -415,12 +432,12 @@ fn matches_type(root: &Value, schema: &Value, value: &Value, hops: u32) -> bool 
             return false;
         }
     }
-    if let Some(c) = schema.get("const")
+    if let Some(c) = kw.constant
         && c != value
     {
         return false;
     }
-    match schema.get("type") {
+    match kw.ty {
         None => true,
         Some(Value::String(t)) => type_names(value).contains(&t.as_str()),
         Some(Value::Array(ts)) => ts
@@ -428,6 +445,71 @@ fn matches_type(root: &Value, schema: &Value, value: &Value, hops: u32) -> bool 
             .filter_map(Value::as_str)
             .any(|t| type_names(value).contains(&t)),
         Some(_) => true,
+    }
+}
+
+/// The keywords of one schema object the walker reads, found in one pass
+/// over its entries. A request of a thousand runs walks the same few
+/// schemas thousands of times, and a lookup per keyword (hashing each name,
+/// mostly to find it absent) cost more than reading the few entries once.
+#[derive(Default)]
+struct Keywords<'s> {
+    reference: Option<&'s Value>,
+    all_of: Option<&'s Value>,
+    any_of: Option<&'s Value>,
+    one_of: Option<&'s Value>,
+    discriminator: Option<&'s Value>,
+    ty: Option<&'s Value>,
+    constant: Option<&'s Value>,
+    enumeration: Option<&'s Value>,
+    max_length: Option<&'s Value>,
+    min_length: Option<&'s Value>,
+    format: Option<&'s Value>,
+    maximum: Option<&'s Value>,
+    minimum: Option<&'s Value>,
+    max_items: Option<&'s Value>,
+    min_items: Option<&'s Value>,
+    items: Option<&'s Value>,
+    properties: Option<&'s Value>,
+    required: Option<&'s Value>,
+    additional_properties: Option<&'s Value>,
+    property_names: Option<&'s Value>,
+}
+
+impl<'s> Keywords<'s> {
+    /// The keywords of `schema` (none when it is not an object).
+    fn of(schema: &'s Value) -> Self {
+        let mut k = Keywords::default();
+        let Some(obj) = schema.as_object() else {
+            return k;
+        };
+        for (name, value) in obj {
+            let slot = match name.as_str() {
+                "$ref" => &mut k.reference,
+                "allOf" => &mut k.all_of,
+                "anyOf" => &mut k.any_of,
+                "oneOf" => &mut k.one_of,
+                "discriminator" => &mut k.discriminator,
+                "type" => &mut k.ty,
+                "const" => &mut k.constant,
+                "enum" => &mut k.enumeration,
+                "maxLength" => &mut k.max_length,
+                "minLength" => &mut k.min_length,
+                "format" => &mut k.format,
+                "maximum" => &mut k.maximum,
+                "minimum" => &mut k.minimum,
+                "maxItems" => &mut k.max_items,
+                "minItems" => &mut k.min_items,
+                "items" => &mut k.items,
+                "properties" => &mut k.properties,
+                "required" => &mut k.required,
+                "additionalProperties" => &mut k.additional_properties,
+                "propertyNames" => &mut k.property_names,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        k
     }
 }
 
@@ -469,9 +551,9 @@ impl Walker<'_> {
             self.fail("No value is allowed here", "extra_forbidden");
             return;
         }
-        let Some(obj) = schema.as_object() else {
+        if !schema.is_object() {
             return;
-        };
+        }
         if self.direction == Direction::Response && is_write_only(schema) {
             self.fail(
                 "A write-only value must never be returned",
@@ -479,7 +561,8 @@ impl Walker<'_> {
             );
             return;
         }
-        if let Some(target) = obj.get("$ref").and_then(Value::as_str) {
+        let kw = Keywords::of(schema);
+        if let Some(target) = kw.reference.and_then(Value::as_str) {
             match resolve(self.root, target) {
                 Some(s) => self.check(s, value, hops + 1),
                 None => self.fail(
@@ -488,36 +571,36 @@ impl Walker<'_> {
                 ),
             }
         }
-        if let Some(Value::Array(branches)) = obj.get("allOf") {
+        if let Some(Value::Array(branches)) = kw.all_of {
             for b in branches {
                 self.check(b, value, hops + 1);
             }
         }
-        if let Some(Value::Array(branches)) = obj.get("anyOf") {
+        if let Some(Value::Array(branches)) = kw.any_of {
             self.any_of(branches, value, hops);
         }
-        if let Some(Value::Array(branches)) = obj.get("oneOf") {
-            self.one_of(obj.get("discriminator"), branches, value, hops);
+        if let Some(Value::Array(branches)) = kw.one_of {
+            self.one_of(kw.discriminator, branches, value, hops);
         }
-        if !self.check_type(obj.get("type"), value) {
+        if !self.check_type(kw.ty, value) {
             return;
         }
-        if let Some(c) = obj.get("const")
+        if let Some(c) = kw.constant
             && c != value
         {
             self.fail(format!("Input should be {}", c), "literal_error");
         }
-        if let Some(Value::Array(options)) = obj.get("enum")
+        if let Some(Value::Array(options)) = kw.enumeration
             && !options.contains(value)
         {
             let names: Vec<String> = options.iter().map(Value::to_string).collect();
             self.fail(format!("Input should be {}", names.join(" or ")), "enum");
         }
         match value {
-            Value::String(s) => self.check_string(obj, s),
-            Value::Number(n) => self.check_number(obj, n.as_f64().unwrap_or(0.0)),
-            Value::Array(items) => self.check_array(obj, items),
-            Value::Object(map) => self.check_object(obj, map),
+            Value::String(s) => self.check_string(&kw, s),
+            Value::Number(n) => self.check_number(&kw, n.as_f64().unwrap_or(0.0)),
+            Value::Array(items) => self.check_array(&kw, items),
+            Value::Object(map) => self.check_object(&kw, map),
             _ => {}
         }
     }
@@ -673,9 +756,9 @@ impl Walker<'_> {
         }
     }
 
-    fn check_string(&mut self, obj: &serde_json::Map<String, Value>, s: &str) {
+    fn check_string(&mut self, kw: &Keywords<'_>, s: &str) {
         let len = s.chars().count() as u64;
-        if let Some(max) = obj.get("maxLength").and_then(Value::as_u64)
+        if let Some(max) = kw.max_length.and_then(Value::as_u64)
             && len > max
         {
             self.fail(
@@ -683,7 +766,7 @@ impl Walker<'_> {
                 "string_too_long",
             );
         }
-        if let Some(min) = obj.get("minLength").and_then(Value::as_u64)
+        if let Some(min) = kw.min_length.and_then(Value::as_u64)
             && len < min
         {
             self.fail(
@@ -691,7 +774,7 @@ impl Walker<'_> {
                 "string_too_short",
             );
         }
-        match obj.get("format").and_then(Value::as_str) {
+        match kw.format.and_then(Value::as_str) {
             Some("date")
                 if (s.len() != 10 || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err()) =>
             {
@@ -722,8 +805,8 @@ impl Walker<'_> {
         }
     }
 
-    fn check_number(&mut self, obj: &serde_json::Map<String, Value>, x: f64) {
-        if let Some(max) = obj.get("maximum").and_then(Value::as_f64)
+    fn check_number(&mut self, kw: &Keywords<'_>, x: f64) {
+        if let Some(max) = kw.maximum.and_then(Value::as_f64)
             && x > max
         {
             self.fail(
@@ -731,7 +814,7 @@ impl Walker<'_> {
                 "less_than_equal",
             );
         }
-        if let Some(min) = obj.get("minimum").and_then(Value::as_f64)
+        if let Some(min) = kw.minimum.and_then(Value::as_f64)
             && x < min
         {
             self.fail(
@@ -741,14 +824,14 @@ impl Walker<'_> {
         }
     }
 
-    fn check_array(&mut self, obj: &serde_json::Map<String, Value>, items: &[Value]) {
+    fn check_array(&mut self, kw: &Keywords<'_>, items: &[Value]) {
         let n = items.len() as u64;
-        if let Some(max) = obj.get("maxItems").and_then(Value::as_u64)
+        if let Some(max) = kw.max_items.and_then(Value::as_u64)
             && n > max
         {
             self.fail(format!("List should have at most {max} items"), "too_long");
         }
-        if let Some(min) = obj.get("minItems").and_then(Value::as_u64)
+        if let Some(min) = kw.min_items.and_then(Value::as_u64)
             && n < min
         {
             self.fail(
@@ -756,20 +839,16 @@ impl Walker<'_> {
                 "too_short",
             );
         }
-        if let Some(schema) = obj.get("items") {
+        if let Some(schema) = kw.items {
             for (i, item) in items.iter().enumerate() {
                 self.at(json!(i), schema, item);
             }
         }
     }
 
-    fn check_object(
-        &mut self,
-        obj: &serde_json::Map<String, Value>,
-        map: &serde_json::Map<String, Value>,
-    ) {
-        let props = obj.get("properties").and_then(Value::as_object);
-        if let Some(Value::Array(required)) = obj.get("required") {
+    fn check_object(&mut self, kw: &Keywords<'_>, map: &serde_json::Map<String, Value>) {
+        let props = kw.properties.and_then(Value::as_object);
+        if let Some(Value::Array(required)) = kw.required {
             for name in required.iter().filter_map(Value::as_str) {
                 if !map.contains_key(name) {
                     self.loc.push(json!(name));
@@ -778,8 +857,8 @@ impl Walker<'_> {
                 }
             }
         }
-        let extra = obj.get("additionalProperties");
-        let names = obj.get("propertyNames");
+        let extra = kw.additional_properties;
+        let names = kw.property_names;
         for (k, v) in map {
             if let Some(names) = names {
                 self.at(json!(k), names, &json!(k));
@@ -808,6 +887,32 @@ mod tests {
 
     fn run_input(value: Value) -> Vec<Violation> {
         check_body("/v1/tasks/runs", "post", &value)
+    }
+
+    #[test]
+    fn references_resolve_as_json_pointers_do() {
+        let root = json!({"a": {"b/c": {"d": [1, {"e": 2}]}, "x": {"y": true}}, "": 0});
+        for target in [
+            "#",
+            "#/",
+            "#/a",
+            "#/a/x/y",
+            "#/a/b~1c/d",
+            "#/a/b~1c/d/1/e",
+            "#/a/missing",
+            "#/a/x/y/z",
+            "a/x",
+            "#a",
+            "#//",
+            "#/a/x/",
+        ] {
+            let pointer = target.strip_prefix('#');
+            assert_eq!(
+                resolve(&root, target),
+                pointer.and_then(|p| root.pointer(p)),
+                "{target}"
+            );
+        }
     }
 
     #[test]

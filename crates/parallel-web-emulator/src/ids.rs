@@ -5,7 +5,7 @@
 //! keyed by the seed, plus a check word. That keeps per-run memory at zero for
 //! ids while still looking like the real service's opaque hex strings.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// Prefix of task-run ids (`trun_` + 32 hex digits, as in the official examples).
 pub const RUN_PREFIX: &str = "trun_";
@@ -64,8 +64,13 @@ pub fn hash(seed: u64, words: &[u64]) -> u64 {
 
 /// Hash arbitrary bytes (FNV-1a, then mixed with the seed).
 pub fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    hash_byte_parts(seed, &[bytes])
+}
+
+/// [`hash_bytes`] of the parts joined, without joining them.
+pub fn hash_byte_parts(seed: u64, parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
+    for b in parts.iter().flat_map(|p| p.iter()) {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -119,10 +124,27 @@ impl Codec {
 
     /// 32 lowercase hex digits naming `value` under `kind`.
     pub fn encode(&self, kind: Kind, value: u64) -> String {
+        let mut out = String::with_capacity(32);
+        self.encode_into(&mut out, kind, value);
+        out
+    }
+
+    /// Appends [`Codec::encode`]'s text to `out` (written by hand: ids and
+    /// cursors are encoded for every run served).
+    fn encode_into(&self, out: &mut String, kind: Kind, value: u64) {
         let (k1, k2) = self.key(kind);
         let lo = mix(value ^ k1);
         let hi = mix(lo ^ k2);
-        format!("{hi:016x}{lo:016x}")
+        push_hex(out, hi);
+        push_hex(out, lo);
+    }
+
+    /// `prefix` followed by [`Codec::encode`]'s text.
+    fn prefixed(&self, prefix: &str, kind: Kind, value: u64) -> String {
+        let mut out = String::with_capacity(prefix.len() + 32);
+        out.push_str(prefix);
+        self.encode_into(&mut out, kind, value);
+        out
     }
 
     /// The value behind 32 hex digits, if they were made by [`Codec::encode`] with `kind`.
@@ -138,7 +160,7 @@ impl Codec {
 
     /// `trun_…` for run number `index`.
     pub fn run_id(&self, index: u32) -> String {
-        format!("{RUN_PREFIX}{}", self.encode(Kind::Run, u64::from(index)))
+        self.prefixed(RUN_PREFIX, Kind::Run, u64::from(index))
     }
 
     /// The run number behind a `trun_…` id.
@@ -149,10 +171,7 @@ impl Codec {
 
     /// `tgrp_…` for group number `index`.
     pub fn group_id(&self, index: u32) -> String {
-        format!(
-            "{GROUP_PREFIX}{}",
-            self.encode(Kind::Group, u64::from(index))
-        )
+        self.prefixed(GROUP_PREFIX, Kind::Group, u64::from(index))
     }
 
     /// The group number behind a `tgrp_…` id.
@@ -180,10 +199,45 @@ pub fn now_micros() -> i64 {
 
 /// RFC 3339 with microseconds and `Z`, like `2025-04-24T18:56:22.513132Z`.
 pub fn timestamp(micros: i64) -> String {
-    DateTime::<Utc>::from_timestamp_micros(micros)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    let t = DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default();
+    let Ok(year @ 0..=9999) = u32::try_from(t.year()) else {
+        // Years beyond four digits get chrono's sign and width rules.
+        return t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    };
+    // The same text as that format, digit by digit: a timestamp is written
+    // for every run served, and parsing the format string dominated that.
+    let mut out = String::with_capacity(27);
+    push_digits(&mut out, year, 4);
+    out.push('-');
+    push_digits(&mut out, t.month(), 2);
+    out.push('-');
+    push_digits(&mut out, t.day(), 2);
+    out.push('T');
+    push_digits(&mut out, t.hour(), 2);
+    out.push(':');
+    push_digits(&mut out, t.minute(), 2);
+    out.push(':');
+    push_digits(&mut out, t.second(), 2);
+    out.push('.');
+    push_digits(&mut out, t.timestamp_subsec_micros() % 1_000_000, 6);
+    out.push('Z');
+    out
+}
+
+/// Appends `v` as 16 lowercase hex digits.
+fn push_hex(out: &mut String, v: u64) {
+    for i in (0..16).rev() {
+        out.push(char::from(
+            b"0123456789abcdef"[(v >> (4 * i) & 0xf) as usize],
+        ));
+    }
+}
+
+/// Appends `n` in decimal, zero-padded to `width` digits (`n` must fit).
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u32.pow(i) % 10) as u8));
+    }
 }
 
 /// A UUID-shaped reference id for an error body, derived from a hash word.
@@ -202,6 +256,56 @@ pub fn ref_id(h: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_read_as_the_strftime_format_writes_them() {
+        let strftime = |micros: i64| {
+            DateTime::<Utc>::from_timestamp_micros(micros)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                .to_string()
+        };
+        let samples = [
+            0,
+            1,
+            999_999,
+            1_764_790_000_123_456,
+            -1,
+            -62_135_596_800_000_000,
+            253_402_300_799_999_999,
+            253_402_300_800_000_000,
+            -62_135_596_800_000_001,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let spread = (0..2_000).map(|i| hash(9, &[i]) as i64 >> 8);
+        for micros in samples.into_iter().chain(spread) {
+            assert_eq!(timestamp(micros), strftime(micros), "{micros}");
+        }
+    }
+
+    #[test]
+    fn hashing_parts_is_hashing_them_joined() {
+        let parts: [&[u8]; 3] = [b"{\"a\":1}", b"\0", b"spec"];
+        assert_eq!(hash_byte_parts(5, &parts), hash_bytes(5, &parts.concat()));
+        assert_eq!(hash_byte_parts(5, &[]), hash_bytes(5, b""));
+    }
+
+    #[test]
+    fn ids_and_cursors_are_the_hex_of_both_scrambled_words() {
+        let c = Codec::new(11);
+        for value in [0, 1, 0xffff, u64::from(u32::MAX), u64::MAX] {
+            let (k1, k2) = c.key(Kind::RunCursor);
+            let lo = mix(value ^ k1);
+            let hi = mix(lo ^ k2);
+            assert_eq!(
+                c.encode(Kind::RunCursor, value),
+                format!("{hi:016x}{lo:016x}")
+            );
+        }
+        assert_eq!(c.run_id(7), format!("trun_{}", c.encode(Kind::Run, 7)));
+        assert_eq!(c.group_id(7), format!("tgrp_{}", c.encode(Kind::Group, 7)));
+    }
 
     #[test]
     fn mix_round_trips() {

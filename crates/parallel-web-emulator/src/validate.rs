@@ -104,6 +104,13 @@ pub fn nests_deeper_than(json: &[u8], max: usize) -> bool {
 /// JSON object (serde would otherwise read an array as a struct's fields in
 /// order) nested at most [`MAX_JSON_DEPTH`] deep.
 pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Errors> {
+    check_json_object(body)?;
+    parse_checked(body)
+}
+
+/// The checks of [`parse_json`] without the typed read: the body is JSON,
+/// an object, and not too deep.
+pub fn check_json_object(body: &[u8]) -> Result<(), Errors> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(vec![err(vec![json!("body")], "Field required", "missing")]);
     }
@@ -128,6 +135,12 @@ pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Errors> {
             "model_attributes_type",
         )]);
     }
+    Ok(())
+}
+
+/// The typed read of [`parse_json`], for a body that passed
+/// [`check_json_object`] (a large body is then not scanned twice more).
+pub fn parse_checked<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Errors> {
     serde_json::from_slice(body).map_err(|e| {
         vec![err(
             vec![json!("body")],

@@ -6,12 +6,13 @@
 //! strings and outputs are derived when served.
 
 use crate::ids::{self, Codec, Kind};
+use crate::output;
 use crate::scheduler::Scheduler;
 use crate::status::{RunStatus, StatusCounts};
 use crate::wire::TaskGroupStatus;
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::time::Instant;
 
 /// A run that is not in any group.
@@ -22,6 +23,25 @@ pub const NO_GROUP: u32 = u32::MAX;
 pub struct Batch {
     /// `default_task_spec` of the add-runs request, compact JSON.
     pub default_task_spec: Option<Box<RawValue>>,
+    /// The default task spec read once for all the batch's outputs (a
+    /// million-run group would otherwise parse it once per run served).
+    default_spec: OnceLock<output::Spec>,
+}
+
+impl Batch {
+    /// A batch whose runs share `default_task_spec` (compact JSON).
+    pub fn new(default_task_spec: Option<Box<RawValue>>) -> Self {
+        Batch {
+            default_task_spec,
+            default_spec: OnceLock::new(),
+        }
+    }
+
+    /// The default task spec as outputs read it.
+    pub fn default_spec(&self) -> &output::Spec {
+        self.default_spec
+            .get_or_init(|| output::Spec::read(self.default_task_spec.as_deref()))
+    }
 }
 
 /// One task run.

@@ -44,9 +44,10 @@ pub async fn create_group(
 }
 
 async fn create_group_now(st: Arc<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let _: &RawValue = validate::parse_json(&body).map_err(ApiError::Validation)?;
+    validate::check_json_object(&body).map_err(ApiError::Validation)?;
     validate::check_contract("/v1/tasks/groups", "post", &body).map_err(ApiError::Validation)?;
-    let parsed: CreateGroupBody<'_> = validate::parse_json(&body).map_err(ApiError::Validation)?;
+    let parsed: CreateGroupBody<'_> =
+        validate::parse_checked(&body).map_err(ApiError::Validation)?;
     let mut errors = Vec::new();
     validate::check_metadata(
         parsed.metadata,
@@ -99,10 +100,10 @@ async fn add_runs_now(
         .map_err(|wait| rate_limited(&st, wait))?;
     // JSON, an object, not too deep; then the schema; then the typed read
     // (which cannot fail once the schema holds).
-    let _: &RawValue = validate::parse_json(&body).map_err(ApiError::Validation)?;
+    validate::check_json_object(&body).map_err(ApiError::Validation)?;
     validate::check_contract("/v1/tasks/groups/{taskgroup_id}/runs", "post", &body)
         .map_err(ApiError::Validation)?;
-    let parsed: AddRunsBody<'_> = validate::parse_json(&body).map_err(ApiError::Validation)?;
+    let parsed: AddRunsBody<'_> = validate::parse_checked(&body).map_err(ApiError::Validation)?;
     let Some(inputs) = parsed.inputs else {
         return Err(ApiError::validation(
             &[json!("body"), json!("inputs")],
@@ -150,10 +151,9 @@ async fn add_runs_now(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let batch = Batch {
-        default_task_spec: default_spec
-            .and_then(|s| RawValue::from_string(validate::minify(s.get())).ok()),
-    };
+    let batch = Batch::new(
+        default_spec.and_then(|s| RawValue::from_string(validate::minify(s.get())).ok()),
+    );
     let held = late_commit_hold(&st, uri.path()).await;
     let response = {
         let mut w = st.world();

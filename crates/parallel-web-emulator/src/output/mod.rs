@@ -15,6 +15,7 @@ use rand::{Rng, SeedableRng};
 use schema_fill::gen_value;
 
 pub mod chat;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// What kind of output a task spec asks for.
@@ -62,6 +63,25 @@ pub fn effective_spec(view: &RunView) -> Option<Value> {
         .task_spec
         .or(view.batch.default_task_spec.as_deref())
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
+}
+
+/// A task spec as output generation reads it: parsed, its text (part of
+/// the output's seed) and the kind of output it asks for.
+#[derive(Debug)]
+pub struct Spec {
+    text: String,
+    kind: OutputKind,
+}
+
+impl Spec {
+    /// Reads a `TaskSpec` (`None`, or text that does not parse, is no spec).
+    pub fn read(raw: Option<&RawValue>) -> Self {
+        let value: Option<Value> = raw.and_then(|raw| serde_json::from_str(raw.get()).ok());
+        Spec {
+            text: value.as_ref().map(Value::to_string).unwrap_or_default(),
+            kind: output_kind(value.as_ref()),
+        }
+    }
 }
 
 /// Facts from the input that generated text mentions.
@@ -183,14 +203,25 @@ pub fn generate(seed: u64, view: &RunView, element_basis: bool) -> TaskRunOutput
     let policy: Option<Value> = input
         .source_policy
         .and_then(|r| serde_json::from_str(r.get()).ok());
-    let spec = effective_spec(view);
-    let spec_text = spec.as_ref().map(Value::to_string).unwrap_or_default();
-    let mut rng = StdRng::seed_from_u64(ids::hash_bytes(
+    // The run's own spec, else its batch's default (read once per batch).
+    let own_spec;
+    let spec = match input.task_spec {
+        Some(raw) => {
+            own_spec = Spec::read(Some(raw));
+            &own_spec
+        }
+        None => view.batch.default_spec(),
+    };
+    let mut rng = StdRng::seed_from_u64(ids::hash_byte_parts(
         seed,
-        format!("{}\u{0}{spec_text}", input.input.map_or("", |r| r.get())).as_bytes(),
+        &[
+            input.input.map_or("", |r| r.get()).as_bytes(),
+            b"\0",
+            spec.text.as_bytes(),
+        ],
     ));
     let ctx = context(&input_value, policy.as_ref());
-    match output_kind(spec.as_ref()) {
+    match &spec.kind {
         OutputKind::Text(description) => {
             let about = description.as_deref().unwrap_or("a short report");
             let content = format!(
@@ -210,7 +241,7 @@ pub fn generate(seed: u64, view: &RunView, element_basis: bool) -> TaskRunOutput
             }
         }
         OutputKind::Json(schema) => {
-            let content = gen_value(&schema, &schema, "result", &ctx, &mut rng, 0);
+            let content = gen_value(schema, schema, "result", &ctx, &mut rng, 0);
             json_output(content, None, &ctx, &mut rng, element_basis)
         }
         OutputKind::Auto => {
