@@ -86,6 +86,7 @@ async fn read(
             error: run.run.error.as_ref().map(|e| e.message.clone()),
             output: run.output.as_ref().map(Value::to_string),
             basis: (basis && run.output.is_some()).then(|| run.basis.json().to_owned()),
+            tag: parallel_web::batch_tag(&run.run).map(|(b, pos)| (b.to_owned(), pos as u64)),
             run_id: run.run.run_id,
         });
         if batch.len() >= RESULTS_PER_COMMIT {
