@@ -13,6 +13,11 @@ use crate::emulator::API_KEY;
 pub const PYTHON_SDK: &str = "1.3.7";
 /// The official OpenAI Python SDK version the chat conformance script pins.
 pub const OPENAI_PYTHON_SDK: &str = "3.51.0";
+/// The official `parallel-cli` (PyPI `parallel-web-tools`) version measured.
+pub const PARALLEL_CLI: &str = "0.9.4";
+/// The `duckdb` installed beside it: its `[cli]` extra (PyYAML, needed for
+/// YAML configs) does not bring `duckdb`, which its config loader imports.
+pub const PARALLEL_CLI_DUCKDB: &str = "2.0.1";
 /// The official TypeScript SDK version measured: the newest published 1.3.x,
 /// the line of the Python SDK's 1.3.7.
 pub const TYPESCRIPT_SDK: &str = "1.3.3";
@@ -34,6 +39,9 @@ pub enum Kind {
     MonitorEvents { events: usize, per_page: usize },
     /// Verify `deliveries` distinct signed webhook deliveries (Rust only).
     WebhookVerify { deliveries: usize },
+    /// Enrich a CSV table of `rows` distinct rows with one column, through a
+    /// CLI, against an emulator where `failing_percent` % of runs fail.
+    Enrich { rows: usize, failing_percent: u32 },
 }
 
 /// The API of a [`Kind::Calls`] workload.
@@ -75,6 +83,7 @@ impl Workload {
             Kind::Chat { .. } => "chunk",
             Kind::FindAllEvents { .. } | Kind::MonitorEvents { .. } => "event",
             Kind::WebhookVerify { .. } => "delivery",
+            Kind::Enrich { .. } => "row",
         }
     }
 
@@ -87,6 +96,7 @@ impl Workload {
             Kind::Chat { chunks } => chunks,
             Kind::FindAllEvents { events } | Kind::MonitorEvents { events, .. } => events,
             Kind::WebhookVerify { deliveries } => deliveries,
+            Kind::Enrich { rows, .. } => rows,
         }
     }
 }
@@ -166,6 +176,22 @@ pub fn workloads() -> Vec<Workload> {
                 deliveries: 100_000,
             },
         },
+        Workload {
+            slug: "enrich-1m",
+            title: "Enrich 1M CSV rows with the CLI",
+            kind: Kind::Enrich {
+                rows: 1_000_000,
+                failing_percent: 0,
+            },
+        },
+        Workload {
+            slug: "enrich-50k-vs-parallel-cli",
+            title: "Enrich 50k CSV rows, 5 % of runs failing: parallel-web vs parallel-cli",
+            kind: Kind::Enrich {
+                rows: 50_000,
+                failing_percent: 5,
+            },
+        },
     ]
 }
 
@@ -180,6 +206,10 @@ pub enum Client {
     TypeScript,
     /// `curl` writing the stream to `/dev/null`: the I/O floor.
     Curl,
+    /// This repository's `parallel-web` CLI (`parallel-web enrich`).
+    Cli,
+    /// The official `parallel-cli` (`parallel-cli enrich run`), in Python.
+    ParallelCli,
 }
 
 impl Client {
@@ -190,6 +220,8 @@ impl Client {
             Client::Python => "python",
             Client::TypeScript => "typescript",
             Client::Curl => "curl",
+            Client::Cli => "parallel-web",
+            Client::ParallelCli => "parallel-cli",
         }
     }
 
@@ -213,6 +245,19 @@ impl Client {
             Kind::MonitorEvents { .. } => vec![Client::Rust, Client::Python],
             // No official SDK verifies webhooks; the goal is absolute.
             Kind::WebhookVerify { .. } => vec![Client::Rust],
+            // The 1M-row goal is absolute; parallel-cli is compared on 50k rows.
+            Kind::Enrich {
+                failing_percent: 0, ..
+            } => vec![Client::Cli],
+            Kind::Enrich { .. } => vec![Client::Cli, Client::ParallelCli],
+        }
+    }
+
+    /// The client the ratio columns divide by on a workload of `kind`.
+    pub fn baseline_for(kind: Kind) -> Client {
+        match kind {
+            Kind::Enrich { .. } => Client::ParallelCli,
+            _ => Client::Python,
         }
     }
 }
@@ -231,21 +276,90 @@ pub struct Tools {
     pub node: Result<(PathBuf, PathBuf), String>,
     /// curl.
     pub curl: Result<PathBuf, String>,
+    /// `parallel-cli`, installed into the Python SDK's virtualenv.
+    pub parallel_cli: Result<PathBuf, String>,
 }
 
 impl Tools {
-    /// Finds or installs everything; a client that cannot be had carries the reason.
-    pub fn discover(bin_dir: PathBuf, runtime: String) -> Tools {
+    /// Finds or installs what the `runs` (client and workload pairs to be
+    /// measured) need; a client that cannot be had carries the reason.
+    pub fn discover(bin_dir: PathBuf, runtime: String, runs: &[(Client, Kind)]) -> Tools {
+        let wants = |f: &dyn Fn(Client, Kind) -> bool| runs.iter().any(|&(c, k)| f(c, k));
+        const UNNEEDED: &str = "not needed by the workloads chosen";
+        let chat = |k| matches!(k, Kind::Chat { .. });
+        let python = if wants(&|c, k| (c == Client::Python && !chat(k)) || c == Client::ParallelCli)
+        {
+            python_venv(Path::new("target/conformance").join(format!("venv-{PYTHON_SDK}")))
+        } else {
+            Err(UNNEEDED.to_string())
+        };
+        let parallel_cli = if wants(&|c, _| c == Client::ParallelCli) {
+            python.clone().and_then(|p| parallel_cli(&p))
+        } else {
+            Err(UNNEEDED.to_string())
+        };
         Tools {
             bin_dir,
             runtime,
-            python: python_venv(Path::new("target/conformance").join(format!("venv-{PYTHON_SDK}"))),
-            openai_python: openai_venv(
-                Path::new("target/conformance").join(format!("venv-openai-{OPENAI_PYTHON_SDK}")),
-            ),
-            node: node_sdk(Path::new("target/bench-node")),
+            python,
+            openai_python: if wants(&|c, k| c == Client::Python && chat(k)) {
+                openai_venv(
+                    Path::new("target/conformance")
+                        .join(format!("venv-openai-{OPENAI_PYTHON_SDK}")),
+                )
+            } else {
+                Err(UNNEEDED.to_string())
+            },
+            node: if wants(&|c, _| c == Client::TypeScript) {
+                node_sdk(Path::new("target/bench-node"))
+            } else {
+                Err(UNNEEDED.to_string())
+            },
             curl: which("curl").ok_or_else(|| "curl is not installed".to_string()),
+            parallel_cli,
         }
+    }
+
+    /// The command `client` runs to enrich `input` into `output` against
+    /// `base_url`; `parallel-cli`'s config is written into `dir`.
+    pub fn enrich_command(
+        &self,
+        client: Client,
+        dir: &Path,
+        input: &Path,
+        output: &Path,
+        base_url: &str,
+    ) -> Result<Command, String> {
+        let mut cmd = match client {
+            Client::Cli => {
+                let mut c = Command::new(self.bin_dir.join("parallel-web"));
+                c.arg("enrich")
+                    .arg(input)
+                    .arg("-o")
+                    .arg(output)
+                    .args(["--processor", "lite", "--column", "ceo: CEO name", "-q"])
+                    .env("PARALLEL_BASE_URL", base_url);
+                c
+            }
+            Client::ParallelCli => {
+                let program = self.parallel_cli.as_ref().map_err(Clone::clone)?;
+                let config = dir.join("parallel-cli.yaml");
+                std::fs::write(&config, crate::enrich::parallel_cli_config(input, output))
+                    .map_err(|e| format!("{}: {e}", config.display()))?;
+                let mut c = Command::new(program);
+                c.args(["enrich", "run"])
+                    .arg(&config)
+                    .env("PYTHONDONTWRITEBYTECODE", "1")
+                    // The variable its SDK client is built from (`get_api_url`).
+                    .env("PARALLEL_API_URL", base_url)
+                    .env_remove("PARALLEL_BASE_URL");
+                c
+            }
+            _ => return Err(format!("{} does not enrich tables", client.name())),
+        };
+        cmd.env("PARALLEL_API_KEY", API_KEY)
+            .env_remove("PARALLEL_CUSTOM_HEADERS");
+        Ok(cmd)
     }
 
     /// The command `client` runs for `workload` against `base_url` (and, for
@@ -367,8 +481,12 @@ impl Tools {
                 c.args([deliveries.to_string(), WEBHOOK_PASSES.to_string()]);
                 c
             }
-            (_, Kind::MonitorEvents { .. } | Kind::WebhookVerify { .. }) => {
+            (_, Kind::MonitorEvents { .. } | Kind::WebhookVerify { .. })
+            | (Client::Cli | Client::ParallelCli, _) => {
                 return Err(format!("not a client of this workload ({kind:?})"));
+            }
+            (_, Kind::Enrich { .. }) => {
+                return Err("the enrich workloads run through `enrich_command`".into());
             }
             (Client::TypeScript, Kind::FindAllEvents { .. }) => {
                 return Err("the FindAll workload measures the Python SDK only".into());
@@ -394,7 +512,8 @@ impl Tools {
                     Kind::Chat { .. }
                     | Kind::FindAllEvents { .. }
                     | Kind::MonitorEvents { .. }
-                    | Kind::WebhookVerify { .. } => unreachable!("matched above"),
+                    | Kind::WebhookVerify { .. }
+                    | Kind::Enrich { .. } => unreachable!("matched above"),
                 };
                 c
             }
@@ -415,7 +534,8 @@ impl Tools {
                     Kind::Chat { .. }
                     | Kind::FindAllEvents { .. }
                     | Kind::MonitorEvents { .. }
-                    | Kind::WebhookVerify { .. } => unreachable!("matched above"),
+                    | Kind::WebhookVerify { .. }
+                    | Kind::Enrich { .. } => unreachable!("matched above"),
                 };
                 c
             }
@@ -505,6 +625,7 @@ pub fn check_output(
             }
             Ok(None)
         }
+        Kind::Enrich { .. } => Err("enrich workloads are checked by their output table".into()),
     }
 }
 
@@ -583,6 +704,50 @@ fn python_venv(venv: PathBuf) -> Result<PathBuf, String> {
     } else {
         Err(format!(
             "could not install parallel-web=={PYTHON_SDK} with {system} -m venv and pip"
+        ))
+    }
+}
+
+/// `parallel-cli` from `parallel-web-tools[cli]` (and `duckdb`, see
+/// [`PARALLEL_CLI_DUCKDB`]), installed with pip into the official Python
+/// SDK's virtualenv (whose `python` is `python`), pinned with the SDK so the
+/// SDK's version stays as the other workloads measure it.
+fn parallel_cli(python: &Path) -> Result<PathBuf, String> {
+    let program = python.with_file_name("parallel-cli");
+    let has_it = || {
+        Command::new(python)
+            .args([
+                "-c",
+                &format!(
+                    "import importlib.metadata as m, sys, yaml, duckdb; \
+                     sys.exit(m.version('parallel-web-tools') != '{PARALLEL_CLI}')"
+                ),
+            ])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+            && program.is_file()
+    };
+    if has_it() {
+        return Ok(program);
+    }
+    eprintln!(
+        "installing parallel-web-tools[cli]=={PARALLEL_CLI} and duckdb=={PARALLEL_CLI_DUCKDB} \
+         beside parallel-web=={PYTHON_SDK} into {}",
+        python.display()
+    );
+    let ok = Command::new(python.with_file_name("pip"))
+        .args(["install", "-q", "--disable-pip-version-check"])
+        .arg(format!("parallel-web=={PYTHON_SDK}"))
+        .arg(format!("parallel-web-tools[cli]=={PARALLEL_CLI}"))
+        .arg(format!("duckdb=={PARALLEL_CLI_DUCKDB}"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok && has_it() {
+        Ok(program)
+    } else {
+        Err(format!(
+            "could not install parallel-web-tools=={PARALLEL_CLI} with pip"
         ))
     }
 }

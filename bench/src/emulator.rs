@@ -18,10 +18,17 @@ pub struct Emulator {
 impl Emulator {
     /// Starts `bin` and waits for its `listening on URL` line.
     pub fn start(bin: &Path, log: &Path) -> Result<Emulator, String> {
+        Emulator::start_with(bin, log, &[])
+    }
+
+    /// [`start`](Self::start) with `extra` arguments after the usual ones
+    /// (e.g. `--failure-rate 0.05`).
+    pub fn start_with(bin: &Path, log: &Path, extra: &[&str]) -> Result<Emulator, String> {
         let err = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let mut child = Command::new(bin)
             .args(["--addr", "127.0.0.1:0", "--api-key", API_KEY])
             .args(["--time-scale", "0", "--seed", "7", "--rate-limit", "0"])
+            .args(extra)
             .env_remove("PARALLEL_API_KEY")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -44,6 +51,23 @@ impl Emulator {
             }
             _ => Err(format!("the emulator did not start; see {}", log.display())),
         }
+    }
+}
+
+impl Emulator {
+    /// User + system CPU seconds the emulator has used so far, all its
+    /// threads (`/proc/PID/stat`), or `None` where that cannot be read.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        // SAFETY: sysconf has no preconditions.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        (per_second > 0).then(|| ticks / per_second as f64)
     }
 }
 

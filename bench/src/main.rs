@@ -12,6 +12,7 @@
 
 mod clients;
 mod emulator;
+mod enrich;
 mod findall_fixture;
 mod fixtures;
 mod monitor_fixture;
@@ -48,10 +49,11 @@ struct Args {
     /// Only these workloads (by id: stream-100k, stream-1m,
     /// submit-100k-per-500, submit-100k-one-call, search-1k, extract-1k,
     /// chat-100k, chat-1m, findall-events-100k, monitor-events-100k,
-    /// webhook-verify-100k). Repeatable.
+    /// webhook-verify-100k, enrich-1m, enrich-50k-vs-parallel-cli). Repeatable.
     #[arg(long = "workload", value_name = "ID")]
     only: Vec<String>,
-    /// Only these clients (rust, python, typescript, curl). Repeatable.
+    /// Only these clients (rust, python, typescript, curl, parallel-web,
+    /// parallel-cli). Repeatable.
     #[arg(long = "client", value_name = "NAME")]
     clients: Vec<String>,
     /// Tokio runtime of the Rust client binaries.
@@ -91,7 +93,13 @@ fn run(args: &Args) -> Result<(), String> {
     let bin_dir = build()?;
     let load_before = load_average();
     let emulator_bin = bin_dir.join("parallel-web-emulator");
-    let tools = Tools::discover(bin_dir, args.runtime.clone());
+    let wanted = |c: &Client| args.clients.is_empty() || args.clients.iter().any(|n| n == c.name());
+    let runs: Vec<(Client, Kind)> = workloads
+        .iter()
+        .flat_map(|w| Client::all_for(w.kind).into_iter().map(|c| (c, w.kind)))
+        .filter(|(c, _)| wanted(c))
+        .collect();
+    let tools = Tools::discover(bin_dir, args.runtime.clone(), &runs);
     let logs = PathBuf::from("target/bench-logs");
     std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
 
@@ -132,7 +140,7 @@ fn run(args: &Args) -> Result<(), String> {
     for w in workloads {
         let mut rows: Vec<Measured> = Client::all_for(w.kind)
             .into_iter()
-            .filter(|c| args.clients.is_empty() || args.clients.iter().any(|n| n == c.name()))
+            .filter(wanted)
             .map(|client| Measured {
                 client,
                 result: Ok(Vec::new()),
@@ -159,7 +167,8 @@ fn run(args: &Args) -> Result<(), String> {
             Kind::Submit { .. }
             | Kind::Calls { .. }
             | Kind::MonitorEvents { .. }
-            | Kind::WebhookVerify { .. } => None,
+            | Kind::WebhookVerify { .. }
+            | Kind::Enrich { .. } => None,
         };
         // Monitor paging: one fresh emulator for the workload, filled once
         // (paging only reads it), kept until its samples are done.
@@ -181,6 +190,21 @@ fn run(args: &Args) -> Result<(), String> {
         let monitor = monitor
             .as_ref()
             .map(|(e, id)| (e.base_url.as_str(), id.as_str()));
+        // Enrich: one input table for the workload, in a scratch directory.
+        let enrich_dir = match w.kind {
+            Kind::Enrich { rows, .. } => {
+                let dir = std::env::temp_dir().join(format!(
+                    "parallel-web-bench-{}-{}",
+                    w.slug,
+                    std::process::id()
+                ));
+                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                enrich::write_input(&dir.join("in.csv"), rows)?;
+                Some(dir)
+            }
+            _ => None,
+        };
+        let mut enrich_outcomes = Vec::new();
         let mut webhook = Vec::new();
         let mut checksum: Option<(Client, u64)> = None;
         // Round-robin over the clients, so slow drift of the machine hits all alike.
@@ -188,6 +212,36 @@ fn run(args: &Args) -> Result<(), String> {
             for m in &mut rows {
                 let Ok(samples) = &mut m.result else { continue };
                 let log = logs.join(format!("{}-{}-{rep}", w.slug, m.client.name()));
+                if let (Kind::Enrich { .. }, Some(dir)) = (w.kind, &enrich_dir) {
+                    match sample_enrich(&tools, m.client, &w, dir, &emulator_bin, &log) {
+                        Ok((s, outcome)) => {
+                            eprintln!(
+                                "{:<22} {:<12} #{rep}: wall {:8.3} s  cpu {:8.3} s  rss {:7.1} MiB  \
+                                 exit {}  rows {} (in order: {})  emulator cpu {:.3} s",
+                                w.slug,
+                                m.client.name(),
+                                s.wall,
+                                s.cpu,
+                                s.rss_mib,
+                                outcome.exit,
+                                outcome.kept.rows,
+                                outcome.kept.in_order,
+                                outcome.emulator_cpu.unwrap_or(f64::NAN),
+                            );
+                            samples.push(s);
+                            enrich_outcomes.push(outcome);
+                        }
+                        Err(e) => {
+                            eprintln!(
+                                "{:<22} {:<12} #{rep}: not measured: {e}",
+                                w.slug,
+                                m.client.name()
+                            );
+                            m.result = Err(e);
+                        }
+                    }
+                    continue;
+                }
                 let outcome = sample(
                     &tools,
                     m.client,
@@ -241,11 +295,15 @@ fn run(args: &Args) -> Result<(), String> {
                 }
             }
         }
+        if let Some(dir) = enrich_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         results.push(WorkloadResult {
             workload: w,
             fixture_bytes,
             rows,
             webhook,
+            enrich: enrich_outcomes,
         });
     }
 
@@ -315,7 +373,8 @@ fn sample(
         | Kind::Chat { .. }
         | Kind::FindAllEvents { .. }
         | Kind::MonitorEvents { .. }
-        | Kind::WebhookVerify { .. } => None,
+        | Kind::WebhookVerify { .. }
+        | Kind::Enrich { .. } => None,
     };
     let (base, group) = match (&emulator, w.kind) {
         (Some(e), _) => (e.base_url.clone(), String::new()),
@@ -330,6 +389,9 @@ fn sample(
         (None, Kind::Submit { .. } | Kind::Calls { .. }) => {
             unreachable!("submissions and calls start an emulator")
         }
+        (None, Kind::Enrich { .. }) => {
+            return Err("enrich samples are taken by sample_enrich".into());
+        }
     };
     let cmd = tools.command(client, w.kind, &base, &group)?;
     let launcher = tools.bin_dir.join("rusage_exec");
@@ -339,6 +401,76 @@ fn sample(
     Ok((s, sum, stdout))
 }
 
+/// One measured run of the CLI `client` enriching `dir/in.csv` against a
+/// fresh emulator (with the workload's share of failing runs): its cost,
+/// exit code, what its output kept, and the emulator's CPU. Exit 0 is
+/// accepted, and 2 ("some rows failed") when runs fail.
+fn sample_enrich(
+    tools: &Tools,
+    client: Client,
+    w: &Workload,
+    dir: &Path,
+    emulator_bin: &Path,
+    log: &Path,
+) -> Result<(measure::Sample, enrich::Outcome), String> {
+    let Kind::Enrich {
+        rows,
+        failing_percent,
+    } = w.kind
+    else {
+        return Err(format!("{} is not an enrich workload", w.slug));
+    };
+    let rate = format!("{}", f64::from(failing_percent) / 100.0);
+    let emulator = Emulator::start_with(
+        emulator_bin,
+        &log.with_extension("emulator.err"),
+        &["--failure-rate", &rate],
+    )?;
+    // A fresh output each time: `parallel-web` would resume from its journal.
+    // (Its journal and the journal's SQLite files share the output's name.)
+    let stem = format!("out-{}", client.name());
+    let output = dir.join(format!("{stem}.csv"));
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(&stem))
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    let cmd = tools.enrich_command(
+        client,
+        dir,
+        &dir.join("in.csv"),
+        &output,
+        &emulator.base_url,
+    )?;
+    let launcher = tools.bin_dir.join("rusage_exec");
+    let ok: &[i32] = if failing_percent > 0 { &[0, 2] } else { &[0] };
+    let (s, _, exit) = measure::run_allowing(&launcher, &cmd, log, ok)?;
+    let emulator_cpu = emulator.cpu_seconds();
+    drop(emulator);
+    let kept = enrich::check_output(&output)?;
+    // Ours must keep every row in input order; a CLI that drops rows is
+    // measured as it is and the report says how many it kept.
+    if client == Client::Cli && (kept.rows != rows || !kept.in_order) {
+        return Err(format!(
+            "kept {} of {rows} rows (in input order: {})",
+            kept.rows, kept.in_order
+        ));
+    }
+    Ok((
+        s,
+        enrich::Outcome {
+            client,
+            exit,
+            kept,
+            emulator_cpu,
+        },
+    ))
+}
+
 /// Builds the release emulator and this package's binaries; returns their directory.
 fn build() -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -346,7 +478,11 @@ fn build() -> Result<PathBuf, String> {
     // One package per build: built together, their dependencies' features
     // would unify differently from `cargo run -p parallel-web-bench` and every
     // run would rebuild them.
-    for package in ["parallel-web-emulator", "parallel-web-bench"] {
+    for package in [
+        "parallel-web-emulator",
+        "parallel-web-cli",
+        "parallel-web-bench",
+    ] {
         let ok = Command::new(&cargo)
             .args(["build", "--release", "-q", "--bins", "-p", package])
             .status()

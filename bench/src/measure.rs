@@ -23,6 +23,18 @@ pub struct Sample {
 /// stderr going to `log` (`.out` / `.err`), and returns its cost and its
 /// stdout. A non-zero exit is an error that quotes the end of its stderr.
 pub fn run(launcher: &Path, cmd: &Command, log: &Path) -> Result<(Sample, String), String> {
+    run_allowing(launcher, cmd, log, &[0]).map(|(sample, stdout, _)| (sample, stdout))
+}
+
+/// [`run`] for a command whose exit codes in `ok` are all results (e.g. 2
+/// for "some rows failed"); returns the exit code too. Any other exit, or
+/// death by a signal, is an error that quotes the end of its stderr.
+pub fn run_allowing(
+    launcher: &Path,
+    cmd: &Command,
+    log: &Path,
+    ok: &[i32],
+) -> Result<(Sample, String, i32), String> {
     let out_path = log.with_extension("out");
     let err_path = log.with_extension("err");
     let usage_path = log.with_extension("rusage");
@@ -46,7 +58,8 @@ pub fn run(launcher: &Path, cmd: &Command, log: &Path) -> Result<(Sample, String
     let status = wrapped
         .status()
         .map_err(|e| format!("cannot start {}: {e}", launcher.display()))?;
-    if !status.success() {
+    let code = status.code().filter(|c| ok.contains(c));
+    let Some(code) = code else {
         let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
         let lines: Vec<&str> = stderr.lines().collect();
         let tail = lines[lines.len().saturating_sub(8)..].join("\n");
@@ -54,7 +67,7 @@ pub fn run(launcher: &Path, cmd: &Command, log: &Path) -> Result<(Sample, String
             "{:?} failed ({status}):\n{tail}",
             cmd.get_program()
         ));
-    }
+    };
     let usage = std::fs::read_to_string(&usage_path)
         .map_err(|e| format!("{}: {e}", usage_path.display()))?;
     let v: Value = serde_json::from_str(&usage).map_err(|e| format!("{usage:?}: {e}"))?;
@@ -65,7 +78,7 @@ pub fn run(launcher: &Path, cmd: &Command, log: &Path) -> Result<(Sample, String
         rss_mib: field("maxrss_kib")? / 1024.0,
     };
     let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
-    Ok((sample, stdout))
+    Ok((sample, stdout, code))
 }
 
 /// The median of each measure taken on its own.

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::clients::{Client, Kind, WebhookNs, Workload};
+use crate::enrich::Outcome;
 use crate::svg;
 use parallel_web_bench::measure::{Sample, median};
 
@@ -37,6 +38,8 @@ pub struct WorkloadResult {
     pub rows: Vec<Measured>,
     /// Webhook verification: each run's own figures per delivery.
     pub webhook: Vec<WebhookNs>,
+    /// Enrich: each sample's exit code, rows kept and emulator CPU.
+    pub enrich: Vec<Outcome>,
 }
 
 /// Everything about the run that is not a measurement.
@@ -184,7 +187,72 @@ fn goals(results: &[WorkloadResult]) -> Vec<Goal> {
     goals.extend(findall_goals(results));
     goals.push(monitor_goal(results));
     goals.extend(webhook_goals(results));
+    goals.extend(enrich_goals(results));
     goals
+}
+
+/// The enrich goals (issue 17): 1M CSV rows end to end in ≤ 30 s wall and
+/// ≤ 32 MiB peak RSS; on 50k rows with 5 % of runs failing, every row kept
+/// in input order and exit 2 (the samples' worst case is reported).
+fn enrich_goals(results: &[WorkloadResult]) -> Vec<Goal> {
+    let big = find(results, "enrich-1m", Client::Cli);
+    let wall = Goal {
+        what: "Enrich 1M CSV rows with `parallel-web enrich`: wall time",
+        target: "≤ 30 s",
+        measured: big.map_or("not measured".into(), |s| {
+            format!("{:.1} s ({:.1} s CPU)", s.wall, s.cpu)
+        }),
+        met: big.map(|s| s.wall <= 30.0),
+    };
+    let rss = Goal {
+        what: "Enrich 1M CSV rows with `parallel-web enrich`: peak RSS",
+        target: "≤ 32 MiB",
+        measured: big.map_or("not measured".into(), |s| format!("{:.1} MiB", s.rss_mib)),
+        met: big.map(|s| s.rss_mib <= 32.0),
+    };
+    let small = results
+        .iter()
+        .find(|r| r.workload.slug == "enrich-50k-vs-parallel-cli");
+    let ours: Vec<&Outcome> = small.map_or(Vec::new(), |r| {
+        r.enrich
+            .iter()
+            .filter(|o| o.client == Client::Cli)
+            .collect()
+    });
+    let rows = small.map_or(0, |r| r.workload.units());
+    let kept = Goal {
+        what: "Enrich 50k CSV rows, 5 % of runs failing: `parallel-web enrich` keeps every row",
+        target: "all rows, input order, exit 2",
+        measured: if ours.is_empty() {
+            "not measured".into()
+        } else {
+            let fewest = ours.iter().map(|o| o.kept.rows).min().unwrap_or(0);
+            let ordered = ours.iter().all(|o| o.kept.in_order);
+            format!(
+                "{fewest} of {rows} rows (fewest of {} runs), {}in input order, exit {}",
+                ours.len(),
+                if ordered { "" } else { "not " },
+                exits(&ours)
+            )
+        },
+        met: (!ours.is_empty()).then(|| {
+            ours.iter()
+                .all(|o| o.kept.rows == rows && o.kept.in_order && o.exit == 2)
+        }),
+    };
+    vec![wall, rss, kept]
+}
+
+/// The distinct exit codes of `outcomes`, e.g. `2` or `0, 2`.
+fn exits(outcomes: &[&Outcome]) -> String {
+    let mut codes: Vec<i32> = outcomes.iter().map(|o| o.exit).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Monitor paging (issue 16): Rust CPU ≤ 0.10× the Python SDK's.
@@ -336,6 +404,56 @@ fn chat_goals(results: &[WorkloadResult]) -> Vec<Goal> {
     vec![cpu, rss, flat]
 }
 
+/// The enrich workloads' second table: per CLI, its exit codes, the rows
+/// its output kept, whether in input order, and the emulator's CPU.
+fn enrich_table(md: &mut String, r: &WorkloadResult) {
+    let rows = r.workload.units();
+    let _ = writeln!(
+        md,
+        "\n| client | exit code | rows in the output (of {rows}) | kept rows in input order | emulator CPU (s) |\n\
+         |---|---|---:|---|---:|"
+    );
+    for m in &r.rows {
+        let ours: Vec<&Outcome> = r.enrich.iter().filter(|o| o.client == m.client).collect();
+        if ours.is_empty() {
+            continue;
+        }
+        let (fewest, most) = ours.iter().fold((usize::MAX, 0), |(lo, hi), o| {
+            (lo.min(o.kept.rows), hi.max(o.kept.rows))
+        });
+        let kept = if fewest == most {
+            fewest.to_string()
+        } else {
+            format!("{fewest}–{most}")
+        };
+        let ordered = match ours.iter().filter(|o| o.kept.in_order).count() {
+            n if n == ours.len() => "yes",
+            0 => "no",
+            _ => "in some runs",
+        };
+        let cpu: Vec<Sample> = ours
+            .iter()
+            .filter_map(|o| o.emulator_cpu)
+            .map(|cpu| Sample {
+                wall: 0.0,
+                cpu,
+                rss_mib: 0.0,
+            })
+            .collect();
+        let cpu = if cpu.is_empty() {
+            "–".into()
+        } else {
+            format!("{:.2}", median(&cpu).cpu)
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {kept} | {ordered} | {cpu} |",
+            m.client.name(),
+            exits(&ours)
+        );
+    }
+}
+
 fn ratio(v: f64, base: Option<f64>) -> String {
     match base {
         Some(b) if b > 0.0 => format!("{:.3}×", v / b),
@@ -440,6 +558,21 @@ pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<()
                      figures. No official SDK verifies webhooks, so there is no ratio.\n"
                 );
             }
+            (
+                Kind::Enrich {
+                    failing_percent, ..
+                },
+                _,
+            ) => {
+                let _ = writeln!(
+                    md,
+                    "Each CLI enriches the same {units}-row CSV (`company_name,company_website`, \
+                     distinct rows) with one column (`ceo: CEO name`, processor `lite`) against a \
+                     fresh release emulator per run (time scale 0, no rate limit, {failing_percent} % \
+                     of runs failing), writing a CSV. The figures are the CLI process's; the \
+                     emulator's CPU is in the second table.\n"
+                );
+            }
             (Kind::Submit { .. } | Kind::Calls { .. }, _) => {
                 let _ = writeln!(
                     md,
@@ -449,14 +582,19 @@ pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<()
             }
             _ => {}
         }
+        let baseline = Client::baseline_for(r.workload.kind);
         let py = r
             .rows
             .iter()
-            .find(|m| m.client == Client::Python)
+            .find(|m| m.client == baseline)
             .and_then(Measured::median);
+        let base_name = match baseline {
+            Client::Python => "Python",
+            other => other.name(),
+        };
         let _ = writeln!(
             md,
-            "| client | wall (s) | CPU (s) | CPU µs/{} | peak RSS (MiB) | wall ÷ Python | CPU ÷ Python |\n\
+            "| client | wall (s) | CPU (s) | CPU µs/{} | peak RSS (MiB) | wall ÷ {base_name} | CPU ÷ {base_name} |\n\
              |---|---:|---:|---:|---:|---:|---:|",
             r.workload.unit()
         );
@@ -523,6 +661,9 @@ pub fn write(out: &Path, ctx: &Context, results: &[WorkloadResult]) -> Result<()
                 }
             }
         }
+        if !r.enrich.is_empty() {
+            enrich_table(&mut md, r);
+        }
         let medians: Vec<(&str, Option<Sample>)> = r
             .rows
             .iter()
@@ -585,25 +726,28 @@ mod tests {
                     row(Client::Python, 10.0, 9.0, 80.0),
                 ],
                 webhook: Vec::new(),
+                enrich: Vec::new(),
             },
             WorkloadResult {
                 workload: w[1].clone(),
                 fixture_bytes: Some(1),
                 rows: vec![row(Client::Rust, 5.0, 4.0, 25.0)],
                 webhook: Vec::new(),
+                enrich: Vec::new(),
             },
             WorkloadResult {
                 workload: w[2].clone(),
                 fixture_bytes: None,
                 rows: vec![row(Client::Rust, 1.0, 0.2, 30.0)],
                 webhook: Vec::new(),
+                enrich: Vec::new(),
             },
         ];
         let met: Vec<Option<bool>> = goals(&results).iter().map(|g| g.met).collect();
         // 0.05× met; 25 MiB at 1M not met; +15 MiB not flat; 2 µs/run met;
         // search and extract not measured; one call, the three chat goals and
-        // the two FindAll goals, the monitor goal and the two webhook goals
-        // not measured.
+        // the two FindAll goals, the monitor goal, the two webhook goals and
+        // the three enrich goals not measured.
         assert_eq!(
             met,
             [
@@ -611,6 +755,9 @@ mod tests {
                 Some(false),
                 Some(false),
                 Some(true),
+                None,
+                None,
+                None,
                 None,
                 None,
                 None,
@@ -632,11 +779,64 @@ mod tests {
                 row(Client::Python, 3.0, 2.0, 60.0),
             ],
             webhook: Vec::new(),
+            enrich: Vec::new(),
         };
         let results = vec![calls("search-1k", 0.1), calls("extract-1k", 0.3)];
         let met: Vec<Option<bool>> = goals(&results).iter().map(|g| g.met).collect();
         // 0.05× met, 0.15× not met.
         assert_eq!(met[4..6], [Some(true), Some(false)]);
+    }
+
+    #[test]
+    fn enrich_goals_need_30_s_32_mib_and_every_row_kept_in_order_with_exit_2() {
+        use crate::enrich::Kept;
+        let w = |slug: &str| workloads().into_iter().find(|w| w.slug == slug).unwrap();
+        let outcome = |client, exit, rows, in_order| Outcome {
+            client,
+            exit,
+            kept: Kept { rows, in_order },
+            emulator_cpu: Some(1.0),
+        };
+        let big = WorkloadResult {
+            workload: w("enrich-1m"),
+            fixture_bytes: None,
+            rows: vec![row(Client::Cli, 25.0, 20.0, 40.0)],
+            webhook: Vec::new(),
+            enrich: Vec::new(),
+        };
+        let small = |ours: Vec<Outcome>| WorkloadResult {
+            workload: w("enrich-50k-vs-parallel-cli"),
+            fixture_bytes: None,
+            rows: vec![
+                row(Client::Cli, 2.0, 2.0, 20.0),
+                row(Client::ParallelCli, 10.0, 10.0, 90.0),
+            ],
+            webhook: Vec::new(),
+            // parallel-cli dropping rows does not count against ours.
+            enrich: [vec![outcome(Client::ParallelCli, 0, 47_000, false)], ours].concat(),
+        };
+        let met = |results: &[WorkloadResult]| -> Vec<Option<bool>> {
+            enrich_goals(results).iter().map(|g| g.met).collect()
+        };
+        let all_kept = outcome(Client::Cli, 2, 50_000, true);
+        // 25 s met, 40 MiB not met, every row kept with exit 2 met.
+        assert_eq!(
+            met(&[big, small(vec![all_kept, all_kept])]),
+            [Some(true), Some(false), Some(true)]
+        );
+        // One run out of order, one short, one exiting 0: each fails the goal.
+        for bad in [
+            outcome(Client::Cli, 2, 50_000, false),
+            outcome(Client::Cli, 2, 49_999, true),
+            outcome(Client::Cli, 0, 50_000, true),
+        ] {
+            assert_eq!(
+                met(&[small(vec![all_kept, bad])])[2],
+                Some(false),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(met(&[]), [None, None, None]);
     }
 
     #[test]
@@ -656,6 +856,7 @@ mod tests {
             fixture_bytes: None,
             rows: vec![row(Client::Rust, 1.0, 1.0, 30.0)],
             webhook,
+            enrich: Vec::new(),
         }];
         let met: Vec<Option<bool>> = webhook_goals(&results).iter().map(|g| g.met).collect();
         // authenticate: median 1000 ns, met; verify: median 2100 ns, not met.

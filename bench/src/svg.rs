@@ -25,8 +25,8 @@ const TOP: f64 = 56.0;
 /// Bar colour of a client.
 fn colour(client: &str) -> &'static str {
     match client {
-        "rust" => "#b7410e",
-        "python" => "#3572a5",
+        "rust" | "parallel-web" => "#b7410e",
+        "python" | "parallel-cli" => "#3572a5",
         "typescript" => "#8e6cc0",
         _ => "#8c8c8c",
     }

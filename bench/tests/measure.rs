@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use parallel_web_bench::measure::run;
+use parallel_web_bench::measure::{run, run_allowing};
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("pw-bench-{name}-{}", std::process::id()));
@@ -30,6 +30,19 @@ fn a_child_is_measured_and_its_stdout_returned() {
             .unwrap_err()
             .contains("oops")
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_allowed_exit_code_is_a_result_and_any_other_an_error() {
+    let launcher = Path::new(env!("CARGO_BIN_EXE_rusage_exec"));
+    let dir = scratch("exit");
+    let mut some_failed = Command::new("sh");
+    some_failed.args(["-c", "echo kept; exit 2"]);
+    let (_, out, code) = run_allowing(launcher, &some_failed, &dir.join("two"), &[0, 2]).unwrap();
+    assert_eq!((out.trim(), code), ("kept", 2));
+    let err = run_allowing(launcher, &some_failed, &dir.join("zero"), &[0]).unwrap_err();
+    assert!(err.contains("failed"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
