@@ -142,7 +142,8 @@ impl TableWriter {
         })
     }
 
-    /// Writes one row; columns it lacks are empty (CSV) or left out (JSON).
+    /// Writes one row; columns it lacks are empty (CSV), left out (JSON)
+    /// or null (Parquet).
     pub fn write_row(&mut self, row: &Map<String, Value>) -> Result<()> {
         match &mut self.sink {
             Sink::Csv(w) => {

@@ -67,7 +67,7 @@ pub fn kept(data_type: &DataType) -> DataType {
         T::List(f) => T::List(kept_field(f)),
         T::LargeList(f) => T::LargeList(kept_field(f)),
         T::FixedSizeList(f, n) => T::FixedSizeList(kept_field(f), *n),
-        T::Struct(fields) => T::Struct(fields.iter().map(|f| kept_field(f)).collect()),
+        T::Struct(fields) => T::Struct(fields.iter().map(kept_field).collect()),
         T::Dictionary(_, values) if kept(values) == **values => data_type.clone(),
         T::Dictionary(_, values) => kept(values),
         _ => T::Utf8,

@@ -37,8 +37,15 @@ const ROWS_PER_ROW_GROUP: usize = 65_536;
 /// A Parquet file that cannot be read, for the user: which file, why, and
 /// that nothing was sent (reading happens before any POST).
 fn unreadable(path: &str, e: impl std::fmt::Display) -> Failure {
+    let e = e.to_string();
+    // The parquet crate's words for a codec left out of the build.
+    let hint = if e.contains("Disabled feature at compile time") {
+        "; this build reads uncompressed, Snappy and zstd Parquet: rewrite the file with one of those (pandas: compression=\"snappy\")"
+    } else {
+        ""
+    };
     Failure::usage(format!(
-        "cannot read the input {path} as Parquet ({e}); nothing was sent"
+        "cannot read the input {path} as Parquet ({e}){hint}; nothing was sent"
     ))
 }
 
