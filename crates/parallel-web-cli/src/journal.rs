@@ -17,6 +17,23 @@
 //!
 //! Rows and entries live here rather than in memory, indexed by a stable
 //! hash of the content, so a table of any size runs in constant memory.
+//!
+//! Each kind of fact has a table of its own, written in the order facts
+//! arrive, so that a million rows cost appends rather than rewrites: an
+//! entry's run (`runs`) and its result (`results`) are rows keyed by the
+//! entry, not columns filled in later. A result read back from the group is
+//! matched to its entry through the batch tag its run carries (`tags`,
+//! which was written in the same order), falling back to an index of run
+//! ids built only when some result has no usable tag.
+//!
+//! What is synced when: the tags of a batch are committed with a sync
+//! (`synchronous = FULL`) before its POST is sent, so no power cut can hide
+//! a sent batch from the next run. Everything else (rows read from the
+//! input, run ids, results) is committed without waiting for the disk
+//! (`NORMAL`, in WAL mode): a crash of the tool loses none of it, and a
+//! power cut can lose only the last commits, which the next run recovers
+//! (it reads the input again, finds the runs of tagged rows in the group,
+//! and reads results again from the cursor committed with them).
 
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
@@ -26,32 +43,40 @@ use serde_json::Value;
 
 use crate::fail::{Failure, Result};
 
-/// Bumped when the schema changes; an older journal is refused. Schema 1
-/// knew rows by position.
-const SCHEMA_VERSION: &str = "2";
+/// Bumped when the schema changes. Schema 1 knew rows by position and is
+/// refused; schema 2 kept runs and results in `entries` and is upgraded in
+/// place on opening (see `upgrade_from_2`).
+const SCHEMA_VERSION: &str = "3";
 
 const META: &str = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
 /// `entries.claim` is the number of the last read of the input that
 /// matched a row to the entry (`meta.generation`); `rows` is the current
-/// input, rebuilt by every read.
+/// input, rebuilt by every read (`original` is null when the row as read
+/// is the entry's sent content, as it is when every column is sent).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY,
     hash INTEGER NOT NULL,
     input TEXT NOT NULL,
-    claim INTEGER NOT NULL,
-    run_id TEXT UNIQUE,
-    status TEXT,
+    claim INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_by_content ON entries (hash, claim, id);
+CREATE TABLE IF NOT EXISTS runs (
+    entry INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS results (
+    entry INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,
     output TEXT,
     error TEXT,
     basis TEXT
 );
-CREATE INDEX IF NOT EXISTS entries_by_content ON entries (hash, claim, id);
 CREATE TABLE IF NOT EXISTS rows (
     idx INTEGER PRIMARY KEY,
     line INTEGER NOT NULL,
-    original TEXT NOT NULL,
+    original TEXT,
     entry INTEGER NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS tags (
@@ -109,6 +134,10 @@ pub struct Received {
     /// The output's basis as JSON, when asked for (`None` keeps what
     /// the journal has).
     pub basis: Option<String>,
+    /// The batch and position its run was tagged with
+    /// ([`parallel_web::batch_tag`]), which finds its entry without an
+    /// index of run ids.
+    pub tag: Option<(String, u64)>,
 }
 
 /// True when `path` does not exist, is empty, or starts with SQLite's file
@@ -166,16 +195,17 @@ impl Journal {
                 path.display()
             ))
         };
-        // WAL: a crash at any point leaves the last commit intact. FULL:
-        // a commit is on disk before the POST it precedes is sent. (The
+        // WAL: a crash at any point leaves the last commit intact. NORMAL:
+        // commits do not wait for the disk, except a batch's tags, which
+        // `new_batch` syncs before its POST (see the module's docs). (The
         // first statement to read the file: where another kind of file is
         // found out.)
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(not_a_journal)?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(META).map_err(not_a_journal)?;
-        let journal = Journal {
+        let mut journal = Journal {
             conn,
             path: path.to_owned(),
             generation: 0,
@@ -184,6 +214,7 @@ impl Journal {
         match journal.meta("schema")? {
             None => journal.set_meta("schema", SCHEMA_VERSION)?,
             Some(v) if v == SCHEMA_VERSION => {}
+            Some(v) if v == "2" => journal.upgrade_from_2()?,
             Some(v) => {
                 return Err(Failure::new(format!(
                     "the journal {} has schema {v}, this version writes {SCHEMA_VERSION} (it knows rows by content): finish it with the version that started it, or pass --fresh (a new group)",
@@ -192,7 +223,6 @@ impl Journal {
             }
         }
         journal.conn.execute_batch(SCHEMA).map_err(not_a_journal)?;
-        journal.add_basis_column()?;
         if journal.meta("batch_base")?.is_none() {
             journal.set_meta("batch_base", &random_u64().to_string())?;
         }
@@ -223,6 +253,10 @@ impl Journal {
         };
         match journal.meta("schema") {
             Ok(Some(v)) if v == SCHEMA_VERSION => Ok(journal),
+            Ok(Some(v)) if v == "2" => Err(refused(
+                "written by an earlier version; run the `enrich` command that made it once with this version, which upgrades it"
+                    .into(),
+            )),
             Ok(Some(v)) => Err(refused(format!(
                 "schema {v}; this version reads {SCHEMA_VERSION}"
             ))),
@@ -306,7 +340,7 @@ impl Journal {
     }
 
     /// Stores rows `(index, line, original JSON, input JSON)` in one
-    /// transaction, matching each to the first entry of its content that
+    /// transaction (the original only when it differs), matching each to the first entry of its content that
     /// no earlier row of this read took, or to a new entry.
     pub fn insert_rows(&mut self, rows: &[(u64, u64, String, String)]) -> Result<()> {
         let generation = self.generation;
@@ -350,6 +384,7 @@ impl Journal {
                         tx.last_insert_rowid()
                     }
                 };
+                let original = (original != input).then_some(original);
                 put.execute(params![idx, line, original, entry])?;
             }
         }
@@ -365,14 +400,16 @@ impl Journal {
             "CREATE INDEX IF NOT EXISTS entries_by_content ON entries (hash, claim, id);",
         )?;
         self.conn.execute(
-            "DELETE FROM entries WHERE claim < ?1 AND run_id IS NULL
+            "DELETE FROM entries WHERE claim < ?1
+             AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.entry = entries.id)
              AND NOT EXISTS (SELECT 1 FROM tags WHERE tags.entry = entries.id)",
             [self.generation],
         )?;
         let (rows, reused): (u64, u64) = self.conn.query_row(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE e.run_id IS NOT NULL
-                 OR EXISTS (SELECT 1 FROM tags WHERE tags.entry = e.id))
-             FROM rows JOIN entries e ON e.id = rows.entry",
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE
+                 EXISTS (SELECT 1 FROM runs WHERE runs.entry = rows.entry)
+                 OR EXISTS (SELECT 1 FROM tags WHERE tags.entry = rows.entry))
+             FROM rows",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
@@ -401,8 +438,10 @@ impl Journal {
     /// entry `after`: (entry, input JSON).
     pub fn unsubmitted(&self, after: i64, limit: usize) -> Result<Vec<(u64, String)>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT e.id, e.input FROM rows JOIN entries e ON e.id = rows.entry
-             WHERE e.run_id IS NULL AND e.id > ?1 ORDER BY e.id LIMIT ?2",
+            "SELECT e.id, e.input FROM entries e
+             WHERE e.id > ?1 AND EXISTS (SELECT 1 FROM rows WHERE rows.entry = e.id)
+             AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.entry = e.id)
+             ORDER BY e.id LIMIT ?2",
         )?;
         let rows = st
             .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -422,6 +461,18 @@ impl Journal {
             .and_then(|b| b.parse().ok())
             .unwrap_or_default();
         let batch = format!("{:016x}", base.wrapping_add(seq));
+        // The one commit that waits for the disk: the tags must outlive a
+        // power cut once the POST may have left.
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        let written = self.write_batch(&batch, seq, entries);
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        written?;
+        Ok(batch)
+    }
+
+    /// `new_batch`'s transaction: batch number `seq` is taken, sent now,
+    /// with `entries` at its positions.
+    fn write_batch(&mut self, batch: &str, seq: u64, entries: &[u64]) -> Result<()> {
         let tx = self.conn.transaction()?;
         set_meta_in(&tx, "next_batch", &(seq + 1).to_string())?;
         // When it was sent: after a stop, a POST still held by the server
@@ -438,15 +489,15 @@ impl Journal {
             }
         }
         tx.commit()?;
-        Ok(batch)
+        Ok(())
     }
 
     /// Whether some entry was sent (tagged) but its run id is not known:
     /// the tool stopped between a POST and its answer.
     pub fn has_unconfirmed(&self) -> Result<bool> {
         Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM tags JOIN entries e ON e.id = tags.entry
-                            WHERE e.run_id IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM tags
+                            WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.entry = tags.entry))",
             [],
             |r| r.get(0),
         )?)
@@ -457,9 +508,9 @@ impl Journal {
     pub fn unconfirmed_batches(&self) -> Result<Vec<(String, i64)>> {
         let mut st = self.conn.prepare(
             "SELECT DISTINCT tags.batch, COALESCE(b.sent_at_ms, 0) FROM tags
-             JOIN entries e ON e.id = tags.entry
              LEFT JOIN batches b ON b.batch = tags.batch
-             WHERE e.run_id IS NULL ORDER BY tags.batch",
+             WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.entry = tags.entry)
+             ORDER BY tags.batch",
         )?;
         let batches = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -472,7 +523,7 @@ impl Journal {
     /// needs one is sent again under a new tag.
     pub fn forget_unconfirmed(&self) -> Result<()> {
         self.conn.execute(
-            "DELETE FROM tags WHERE entry IN (SELECT id FROM entries WHERE run_id IS NULL)",
+            "DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.entry = tags.entry)",
             [],
         )?;
         Ok(())
@@ -492,8 +543,8 @@ impl Journal {
     pub fn run_of_entry(&self, entry: u64) -> Result<Option<String>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT run_id FROM entries WHERE id = ?1")?;
-        Ok(st.query_row([entry], |r| r.get(0)).optional()?.flatten())
+            .prepare_cached("SELECT run_id FROM runs WHERE entry = ?1")?;
+        Ok(st.query_row([entry], |r| r.get(0)).optional()?)
     }
 
     /// Records run ids `(entry, run id)` in one transaction; returns how
@@ -503,7 +554,7 @@ impl Journal {
         let mut recorded = 0;
         {
             let mut st = tx.prepare_cached(
-                "UPDATE entries SET run_id = ?2 WHERE id = ?1 AND run_id IS NULL",
+                "INSERT INTO runs (entry, run_id) VALUES (?1, ?2) ON CONFLICT (entry) DO NOTHING",
             )?;
             for (entry, run) in runs {
                 recorded += st.execute(params![entry, run])? as u64;
@@ -516,7 +567,7 @@ impl Journal {
     /// Rows of the input, and rows with a run.
     pub fn counts(&self) -> Result<(u64, u64)> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*), COUNT(e.run_id) FROM rows JOIN entries e ON e.id = rows.entry",
+            "SELECT COUNT(*), COUNT(runs.run_id) FROM rows LEFT JOIN runs ON runs.entry = rows.entry",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
@@ -524,16 +575,42 @@ impl Journal {
 
     /// Records results and the stream cursor after them, in one
     /// transaction. Returns how many results belonged to rows of this journal.
+    ///
+    /// A result finds its entry through its run's batch tag (the tags were
+    /// written in the order the runs were created, which is the order the
+    /// group streams them back, so these look-ups read the journal in
+    /// order); a result without a tag that names its run is looked up by
+    /// run id, in an index built the first time one is needed.
     pub fn record_results(&mut self, results: &[Received], cursor: Option<&str>) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let mut mine = 0;
         {
+            let mut by_tag = tx.prepare_cached(
+                "SELECT tags.entry FROM tags JOIN runs ON runs.entry = tags.entry
+                 WHERE tags.batch = ?1 AND tags.pos = ?2 AND runs.run_id = ?3",
+            )?;
             let mut put = tx.prepare_cached(
-                "UPDATE entries SET status = ?2, output = ?3, error = ?4, basis = COALESCE(?5, basis)
-                 WHERE run_id = ?1",
+                "INSERT INTO results (entry, status, output, error, basis) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (entry) DO UPDATE SET status = excluded.status, output = excluded.output,
+                     error = excluded.error, basis = COALESCE(excluded.basis, results.basis)",
             )?;
             for r in results {
-                mine += put.execute(params![r.run_id, r.status, r.output, r.error, r.basis])?;
+                let tagged = match &r.tag {
+                    Some((batch, pos)) => by_tag
+                        .query_row(params![batch, *pos as i64, r.run_id], |row| {
+                            row.get::<_, i64>(0)
+                        })
+                        .optional()?,
+                    None => None,
+                };
+                let entry = match tagged {
+                    Some(entry) => Some(entry),
+                    None => entry_of_run(&tx, &r.run_id)?,
+                };
+                if let Some(entry) = entry {
+                    put.execute(params![entry, r.status, r.output, r.error, r.basis])?;
+                    mine += 1;
+                }
             }
         }
         if let Some(c) = cursor {
@@ -546,8 +623,8 @@ impl Journal {
     /// Rows of the input with a result, and those completed.
     pub fn result_counts(&self) -> Result<(u64, u64)> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(e.status), COUNT(*) FILTER (WHERE e.status = 'completed')
-             FROM rows JOIN entries e ON e.id = rows.entry",
+            "SELECT COUNT(r.status), COUNT(*) FILTER (WHERE r.status = 'completed')
+             FROM rows LEFT JOIN results r ON r.entry = rows.entry",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
@@ -557,33 +634,49 @@ impl Journal {
     /// journal collected without `--basis`).
     pub fn completed_without_basis(&self) -> Result<u64> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM rows JOIN entries e ON e.id = rows.entry
-             WHERE e.status = 'completed' AND e.basis IS NULL",
+            "SELECT COUNT(*) FROM rows JOIN results r ON r.entry = rows.entry
+             WHERE r.status = 'completed' AND r.basis IS NULL",
             [],
             |r| r.get(0),
         )?)
     }
 
-    /// Adds `entries.basis` to a journal written before it existed (the
-    /// column is nullable, so versions without it still read the journal).
-    fn add_basis_column(&self) -> Result<()> {
-        let has: bool = self.conn.query_row(
+    /// Moves a schema-2 journal's runs and results out of `entries` into
+    /// their own tables and lets `rows.original` be null, in one
+    /// transaction (a failure leaves it as it was). Its entries keep the
+    /// old columns, unused; versions before this one refuse the upgraded
+    /// journal by its schema number.
+    fn upgrade_from_2(&mut self) -> Result<()> {
+        let has_basis: bool = self.conn.query_row(
             "SELECT COUNT(*) > 0 FROM pragma_table_info('entries') WHERE name = 'basis'",
             [],
             |r| r.get(0),
         )?;
-        if !has {
-            self.conn
-                .execute_batch("ALTER TABLE entries ADD COLUMN basis TEXT")?;
-        }
+        // Journals written before `--basis` have no basis column.
+        let basis = if has_basis { "basis" } else { "NULL" };
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("ALTER TABLE rows RENAME TO rows_2")?;
+        tx.execute_batch(SCHEMA)?;
+        tx.execute_batch(&format!(
+            "INSERT INTO runs (entry, run_id) SELECT id, run_id FROM entries WHERE run_id IS NOT NULL;
+             INSERT INTO results (entry, status, output, error, basis)
+                 SELECT id, status, output, error, {basis} FROM entries WHERE status IS NOT NULL;
+             INSERT INTO rows (idx, line, original, entry) SELECT idx, line, original, entry FROM rows_2;
+             DROP TABLE rows_2;"
+        ))?;
+        set_meta_in(&tx, "schema", SCHEMA_VERSION)?;
+        tx.commit()?;
         Ok(())
     }
 
     /// Calls `each` for every row in input order with what is known of it.
     pub fn for_each_row(&self, mut each: impl FnMut(Stored) -> Result<()>) -> Result<()> {
         let mut st = self.conn.prepare(
-            "SELECT rows.original, e.run_id, e.status, e.output, e.error, e.basis
-             FROM rows JOIN entries e ON e.id = rows.entry ORDER BY rows.idx",
+            "SELECT COALESCE(rows.original, e.input), runs.run_id, r.status, r.output, r.error, r.basis
+             FROM rows JOIN entries e ON e.id = rows.entry
+             LEFT JOIN runs ON runs.entry = rows.entry
+             LEFT JOIN results r ON r.entry = rows.entry
+             ORDER BY rows.idx",
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -598,6 +691,15 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// The entry whose run is `run_id`, looked up in an index of run ids that
+/// is built (sorted, in one pass) the first time it is needed and kept up
+/// to date from then on.
+fn entry_of_run(tx: &Transaction<'_>, run_id: &str) -> Result<Option<i64>> {
+    tx.execute_batch("CREATE INDEX IF NOT EXISTS runs_by_run_id ON runs (run_id)")?;
+    let mut st = tx.prepare_cached("SELECT entry FROM runs WHERE run_id = ?1")?;
+    Ok(st.query_row([run_id], |r| r.get(0)).optional()?)
 }
 
 /// A value of `meta`, read inside a transaction, as a number.
@@ -750,9 +852,7 @@ mod tests {
         let pending = j.unsubmitted(-1, 1_000).unwrap();
         let start = j
             .conn
-            .query_row("SELECT COUNT(run_id) FROM entries", [], |r| {
-                r.get::<_, u64>(0)
-            });
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get::<_, u64>(0));
         let start = start.unwrap();
         let runs: Vec<(u64, String)> = pending
             .into_iter()
@@ -943,6 +1043,7 @@ mod tests {
             output: (status == "completed").then(|| format!("{{\"for\":\"{run_id}\"}}")),
             error: (status != "completed").then(|| "it failed".to_owned()),
             basis: None,
+            tag: None,
         }
     }
 
@@ -958,17 +1059,42 @@ mod tests {
     }
 
     #[test]
-    fn the_journal_is_opened_in_wal_mode_with_full_synchronous_commits() {
-        let (j, path) = journal_at("pragmas");
-        let mode: String = j
-            .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+    fn the_journal_is_in_wal_mode_and_syncs_only_a_batchs_tags() {
+        let (mut j, path) = journal_at("pragmas");
+        let pragmas = |j: &Journal| -> (String, i64) {
+            let mode = j
+                .conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+            let sync = j
+                .conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap();
+            (mode, sync)
+        };
+        assert_eq!(pragmas(&j), ("wal".to_owned(), 1), "1 is NORMAL");
+        read(&mut j, &["A", "B"]);
+        let entries: Vec<u64> = j.unsubmitted(-1, 10).unwrap().iter().map(|e| e.0).collect();
+        // The tags' commit is synced (checked by the trigger, which sees
+        // the setting its statement runs under), and the setting is back
+        // to NORMAL after it, also when the commit fails.
+        j.conn
+            .execute_batch(
+                "CREATE TEMP TABLE seen (sync INTEGER);
+                 CREATE TEMP TRIGGER watch BEFORE INSERT ON tags
+                 BEGIN INSERT INTO seen SELECT synchronous FROM pragma_synchronous; END;",
+            )
             .unwrap();
-        let sync: i64 = j
+        j.new_batch(&entries[..1]).unwrap();
+        let seen: i64 = j
             .conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .query_row("SELECT MIN(sync) FROM temp.seen", [], |r| r.get(0))
             .unwrap();
-        assert_eq!((mode.as_str(), sync), ("wal", 2), "2 is FULL");
+        assert_eq!(seen, 2, "2 is FULL");
+        assert_eq!(pragmas(&j).1, 1);
+        fail_writes(&j, "tags", "INSERT", "1");
+        assert!(j.new_batch(&entries[1..]).is_err());
+        assert_eq!(pragmas(&j).1, 1);
         drop(j);
         Journal::remove(&path).unwrap();
     }
@@ -985,7 +1111,12 @@ mod tests {
         );
         // The second batch fails half-way (at B's result): neither A's new
         // result nor the cursor after the batch may stay.
-        fail_writes(&j, "entries", "UPDATE", "NEW.run_id = 'B#1'");
+        fail_writes(
+            &j,
+            "results",
+            "INSERT",
+            "NEW.entry = (SELECT entry FROM runs WHERE run_id = 'B#1')",
+        );
         let failed = j.record_results(
             &[received("A#0", "failed"), received("B#1", "completed")],
             Some("cursor-2"),
@@ -1076,7 +1207,7 @@ mod tests {
             .into_iter()
             .map(|(e, _)| e)
             .collect();
-        fail_writes(&j, "entries", "UPDATE", "NEW.run_id = 'trun_b'");
+        fail_writes(&j, "runs", "INSERT", "NEW.run_id = 'trun_b'");
         let both = [
             (entries[0], "trun_a".to_owned()),
             (entries[1], "trun_b".to_owned()),
@@ -1125,13 +1256,13 @@ mod tests {
 
     #[test]
     fn a_journal_of_a_newer_schema_is_refused_and_left_as_it_was() {
-        let (j, path) = journal_at("v3");
+        let (j, path) = journal_at("v4");
         j.set_meta("group_id", "tgrp_kept").unwrap();
-        j.set_meta("schema", "3").unwrap();
+        j.set_meta("schema", "4").unwrap();
         drop(j);
         let message = Journal::open(&path, false).err().unwrap().message;
         assert!(
-            message.contains("schema 3") && message.contains("--fresh"),
+            message.contains("schema 4") && message.contains("--fresh"),
             "{message}"
         );
         let conn = Connection::open(&path).unwrap();
@@ -1143,7 +1274,7 @@ mod tests {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        assert_eq!(kept, ("3".to_owned(), "tgrp_kept".to_owned()));
+        assert_eq!(kept, ("4".to_owned(), "tgrp_kept".to_owned()));
         drop(conn);
         Journal::remove(&path).unwrap();
     }
@@ -1329,41 +1460,22 @@ mod tests {
     }
 
     #[test]
-    fn a_basis_read_later_fills_a_journal_written_before_the_basis_column_existed() {
-        let (j, path) = journal_at("basis-column");
-        drop(j);
-        // A journal as versions before `--basis` wrote it.
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("ALTER TABLE entries DROP COLUMN basis")
-            .unwrap();
-        drop(conn);
-        let mut j = Journal::open(&path, false).unwrap();
+    fn a_basis_read_later_fills_a_result_read_without_it_and_one_without_keeps_it() {
+        let mut j = journal("basis-later");
         read(&mut j, &["A", "B"]);
         send(&mut j);
-        let runs: Vec<String> = j
-            .conn
-            .prepare("SELECT run_id FROM entries ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
         j.record_results(
-            &[
-                received(&runs[0], "completed"),
-                received(&runs[1], "failed"),
-            ],
+            &[received("A#0", "completed"), received("B#1", "failed")],
             None,
         )
         .unwrap();
         assert_eq!(j.completed_without_basis().unwrap(), 1, "only A completed");
-        // A later read with the basis fills it; one without keeps it.
         let with_basis = Received {
             basis: Some(r#"[{"field":"x"}]"#.to_owned()),
-            ..received(&runs[0], "completed")
+            ..received("A#0", "completed")
         };
         j.record_results(&[with_basis], None).unwrap();
-        j.record_results(&[received(&runs[0], "completed")], None)
+        j.record_results(&[received("A#0", "completed")], None)
             .unwrap();
         assert_eq!(j.completed_without_basis().unwrap(), 0);
         let mut bases = Vec::new();
@@ -1373,8 +1485,182 @@ mod tests {
         })
         .unwrap();
         assert_eq!(bases, [Some(r#"[{"field":"x"}]"#.to_owned()), None]);
-        drop(j);
+    }
+
+    /// The tables of a schema-2 journal, as versions before schema 3
+    /// created them (`with_basis`: after `--basis` came).
+    fn schema_2(with_basis: bool) -> String {
+        format!(
+            "CREATE TABLE entries (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, input TEXT NOT NULL,
+                 claim INTEGER NOT NULL, run_id TEXT UNIQUE, status TEXT, output TEXT, error TEXT{});
+             CREATE INDEX entries_by_content ON entries (hash, claim, id);
+             CREATE TABLE rows (idx INTEGER PRIMARY KEY, line INTEGER NOT NULL, original TEXT NOT NULL,
+                 entry INTEGER NOT NULL UNIQUE);
+             CREATE TABLE tags (batch TEXT NOT NULL, pos INTEGER NOT NULL, entry INTEGER NOT NULL,
+                 PRIMARY KEY (batch, pos));
+             CREATE INDEX tags_by_entry ON tags (entry);
+             CREATE TABLE batches (batch TEXT PRIMARY KEY, sent_at_ms INTEGER NOT NULL);",
+            if with_basis { ", basis TEXT" } else { "" }
+        )
+    }
+
+    #[test]
+    fn a_schema_2_journal_is_upgraded_in_place_keeping_its_runs_results_and_rows() {
+        for with_basis in [true, false] {
+            let path = std::env::temp_dir().join(format!(
+                "parallel-web-journal-v2-{with_basis}-{}.journal",
+                std::process::id()
+            ));
+            Journal::remove(&path).unwrap();
+            // A schema-2 journal mid-way: A completed, B failed, C sent
+            // without a known run (tagged), D not sent.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(META).unwrap();
+            conn.execute_batch(&schema_2(with_basis)).unwrap();
+            let basis = if with_basis { ", basis" } else { "" };
+            let basis_value = if with_basis { ", '[]'" } else { "" };
+            conn.execute_batch(&format!(
+                "INSERT INTO meta VALUES ('schema', '2'), ('batch_base', '7'), ('generation', '0'),
+                     ('group_id', 'tgrp_1'), ('columns', '[\"c\"]');
+                 INSERT INTO entries (id, hash, input, claim, run_id, status, output, error{basis}) VALUES
+                     (1, 0, '\"A\"', 0, 'trun_a', 'completed', '{{\"x\":1}}', NULL{basis_value}),
+                     (2, 0, '\"B\"', 0, 'trun_b', 'failed', NULL, 'boom'{}),
+                     (3, 0, '\"C\"', 0, NULL, NULL, NULL, NULL{}),
+                     (4, 0, '\"D\"', 0, NULL, NULL, NULL, NULL{});
+                 INSERT INTO rows VALUES (0, 2, '\"A\"', 1), (1, 3, '\"B\"', 2),
+                     (2, 4, '\"C\"', 3), (3, 5, '\"D\"', 4);
+                 INSERT INTO tags VALUES ('b0', 0, 1), ('b0', 1, 2), ('b1', 0, 3);
+                 INSERT INTO batches VALUES ('b0', 1), ('b1', 2);",
+                if with_basis { ", NULL" } else { "" },
+                if with_basis { ", NULL" } else { "" },
+                if with_basis { ", NULL" } else { "" },
+            ))
+            .unwrap();
+            drop(conn);
+
+            let j = Journal::open(&path, false).unwrap();
+            assert_eq!(j.meta("schema").unwrap().as_deref(), Some("3"));
+            assert_eq!(j.meta("group_id").unwrap().as_deref(), Some("tgrp_1"));
+            assert_eq!(j.counts().unwrap(), (4, 2));
+            assert_eq!(j.result_counts().unwrap(), (2, 1));
+            assert_eq!(j.unconfirmed_batches().unwrap(), [("b1".to_owned(), 2)]);
+            assert_eq!(j.run_of_entry(1).unwrap().as_deref(), Some("trun_a"));
+            let mut stored = Vec::new();
+            j.for_each_row(|row| {
+                stored.push((row.original, row.run_id, row.status, row.output, row.basis));
+                Ok(())
+            })
+            .unwrap();
+            let s = |v: &str| Some(v.to_owned());
+            assert_eq!(
+                stored,
+                [
+                    (
+                        "\"A\"".to_owned(),
+                        s("trun_a"),
+                        s("completed"),
+                        s("{\"x\":1}"),
+                        if with_basis { s("[]") } else { None }
+                    ),
+                    ("\"B\"".to_owned(), s("trun_b"), s("failed"), None, None),
+                    ("\"C\"".to_owned(), None, None, None, None),
+                    ("\"D\"".to_owned(), None, None, None, None),
+                ]
+            );
+            drop(j);
+            // `enrich status` reads the upgraded journal.
+            assert_eq!(
+                Journal::open_read_only(&path).unwrap().counts().unwrap(),
+                (4, 2)
+            );
+            Journal::remove(&path).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_schema_2_journal_is_read_by_status_only_after_the_upgrade_with_what_to_do() {
+        let path = std::env::temp_dir().join(format!(
+            "parallel-web-journal-v2-status-{}.journal",
+            std::process::id()
+        ));
         Journal::remove(&path).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(META).unwrap();
+        conn.execute_batch(&schema_2(true)).unwrap();
+        conn.execute("INSERT INTO meta VALUES ('schema', '2')", [])
+            .unwrap();
+        drop(conn);
+        let message = Journal::open_read_only(&path).err().unwrap().message;
+        assert!(message.contains("upgrades it"), "{message}");
+        Journal::remove(&path).unwrap();
+    }
+
+    #[test]
+    fn results_find_their_rows_by_the_batch_tag_without_an_index_of_run_ids() {
+        let mut j = journal("by-tag");
+        read(&mut j, &["A", "B"]);
+        let entries: Vec<u64> = j.unsubmitted(-1, 10).unwrap().iter().map(|e| e.0).collect();
+        let batch = j.new_batch(&entries).unwrap();
+        j.record_runs(&[(entries[0], "trun_a".into()), (entries[1], "trun_b".into())])
+            .unwrap();
+        let tagged = |run: &str, pos: u64| Received {
+            tag: Some((batch.clone(), pos)),
+            ..received(run, "completed")
+        };
+        // A second run under A's tag (a duplicate the journal never took)
+        // is not A's result; a run whose tag does not name it (a server
+        // that mixed up metadata) is still found, by its run id.
+        let other_batch = Received {
+            tag: Some(("ffffffffffffffff".to_owned(), 0)),
+            ..received("trun_b", "failed")
+        };
+        assert_eq!(j.record_results(&[tagged("trun_a", 0)], None).unwrap(), 1);
+        let index = |j: &Journal| -> bool {
+            j.conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'runs_by_run_id')",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert!(!index(&j), "a tagged result was looked up by run id");
+        assert_eq!(j.record_results(&[tagged("trun_a2", 0)], None).unwrap(), 0);
+        assert_eq!(j.record_results(&[other_batch], None).unwrap(), 1);
+        assert!(index(&j));
+        let got: Vec<_> = results(&j).into_iter().map(|r| r.1).collect();
+        assert_eq!(
+            got,
+            [Some("completed".to_owned()), Some("failed".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_row_read_as_its_sent_content_is_stored_once_and_written_back_as_read() {
+        let mut j = journal("original");
+        j.begin_ingest().unwrap();
+        j.insert_rows(&[
+            (0, 2, "{\"a\":1}".into(), "{\"a\":1}".into()),
+            (1, 3, "{\"a\":2,\"b\":3}".into(), "{\"a\":2}".into()),
+        ])
+        .unwrap();
+        j.finish_ingest(&["a".to_owned(), "b".to_owned()]).unwrap();
+        let stored: Vec<Option<String>> = j
+            .conn
+            .prepare("SELECT original FROM rows ORDER BY idx")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(stored, [None, Some("{\"a\":2,\"b\":3}".to_owned())]);
+        let mut originals = Vec::new();
+        j.for_each_row(|row| {
+            originals.push(row.original);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(originals, ["{\"a\":1}", "{\"a\":2,\"b\":3}"]);
     }
 
     #[test]
@@ -1388,6 +1674,7 @@ mod tests {
             output: output.map(str::to_owned),
             error: (status == "failed").then(|| "boom".to_owned()),
             basis: None,
+            tag: None,
         };
         let mine = j
             .record_results(

@@ -283,6 +283,28 @@ fn rows_over_the_size_limit_and_missing_columns_are_refused_before_any_post() {
 }
 
 #[test]
+fn the_size_limit_counts_characters_not_bytes() {
+    let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
+    let dir = scratch("limit-chars");
+    // 13,000 two-byte characters: over the limit in bytes, not in characters.
+    let wide = "\u{e9}".repeat(13_000);
+    std::fs::write(dir.join("in.jsonl"), format!("{{\"name\":\"{wide}\"}}\n")).unwrap();
+    let mut c = cli(&emu, &dir);
+    c.args([
+        "enrich",
+        "in.jsonl",
+        "-o",
+        "out.jsonl",
+        "--column",
+        "ceo",
+        "-q",
+    ]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(0), "{}", support::stderr_of(&out));
+    assert_eq!(stats(&emu)["runs_created"], 1);
+}
+
+#[test]
 fn a_journal_from_another_command_is_refused_with_the_difference() {
     let emu = EmulatorProcess::spawn(&["--time-scale", "0"]);
     let dir = scratch("other-command");
@@ -484,8 +506,7 @@ fn results_the_saved_cursor_skips_are_read_again_from_the_start_of_the_group() {
     // result: as if the cursor came from a later read than the results.
     let forgotten = journal(&dir)
         .execute(
-            "UPDATE entries SET status = NULL, output = NULL, error = NULL
-             WHERE id IN (SELECT entry FROM rows WHERE idx < 10)",
+            "DELETE FROM results WHERE entry IN (SELECT entry FROM rows WHERE idx < 10)",
             [],
         )
         .unwrap();
@@ -513,11 +534,10 @@ fn a_run_the_group_never_reports_is_an_error_that_says_to_rerun() {
     // The journal holds, for the first row, a run the group does not have,
     // and no result for it.
     journal(&dir)
-        .execute(
-            "UPDATE entries SET run_id = 'trun_not_in_this_group', status = NULL,
-                                output = NULL, error = NULL
-             WHERE id = (SELECT entry FROM rows WHERE idx = 0)",
-            [],
+        .execute_batch(
+            "UPDATE runs SET run_id = 'trun_not_in_this_group'
+             WHERE entry = (SELECT entry FROM rows WHERE idx = 0);
+             DELETE FROM results WHERE entry = (SELECT entry FROM rows WHERE idx = 0);",
         )
         .unwrap();
 
@@ -633,7 +653,7 @@ fn rows_created_before_an_add_runs_call_failed_are_journaled_by_the_failed_run()
     let created = stats(&emu)["runs_created"].as_u64().unwrap();
     assert!(created > 0 && created < 1_500, "{created} runs created");
     let journaled: u64 = journal(&dir)
-        .query_row("SELECT COUNT(run_id) FROM entries", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
         .unwrap();
     assert_eq!(journaled, created, "every run created is journaled");
 

@@ -99,7 +99,7 @@ pub use findall::run::{EnrichFindAll, FindAllRun};
 pub use findall::wait::{FindAllProgress, WaitForFindAll};
 pub use findall::{FindAll, MAX_MATCH_LIMIT, MIN_MATCH_LIMIT};
 pub use groups::add_runs::{AddRuns, BatchRuns, BatchRunsRequest};
-pub use groups::batching::{AddRunsOutcome, BATCH_TAG_KEY, MAX_RUNS_PER_POST};
+pub use groups::batching::{AddRunsOutcome, BATCH_TAG_KEY, MAX_RUNS_PER_POST, batch_tag};
 pub use groups::streams::{
     EventsRequest, GroupEventStream, RunsRequest, TypedRunStream, TypedRunsRequest,
 };

@@ -12,7 +12,6 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use parallel_web::MAX_SPEC_AND_INPUT_CHARS;
-use serde_json::Value;
 
 use crate::enrich::plan::{Plan, STATUS_COLUMNS};
 use crate::fail::{Failure, Result};
@@ -25,8 +24,17 @@ const ROWS_PER_COMMIT: usize = 5_000;
 /// Problems listed in full; the rest are counted.
 const PROBLEMS_SHOWN: usize = 20;
 
+/// What reading the input came to.
+pub struct Ingested {
+    /// How its rows matched the journal.
+    pub matched: Matched,
+    /// The longest sent content of a row, in bytes (at least its length in
+    /// characters, so a limit it keeps needs no closer look).
+    pub longest_input: usize,
+}
+
 /// Reads the input into the journal, matching its rows to journaled runs.
-pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matched> {
+pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Ingested> {
     journal.begin_ingest()?;
     let mut problems: Vec<String> = Vec::new();
     let mut problem_count = 0usize;
@@ -34,6 +42,7 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matc
     let mut seen_columns: HashSet<String> = HashSet::new();
     let mut pending = Vec::with_capacity(ROWS_PER_COMMIT);
     let mut count = 0u64;
+    let mut longest_input = 0usize;
     let selected = &plan.input_columns;
     let mut report = |problems: &mut Vec<String>, text: String| {
         problem_count += 1;
@@ -60,13 +69,16 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matc
         {
             return Err(missing_column(&plan.input, missing, row.fields.keys()));
         }
-        let input = plan.sent_content(row.fields.clone());
-        pending.push((
-            count,
-            row.line,
-            Value::Object(row.fields).to_string(),
-            Value::Object(input).to_string(),
-        ));
+        // Every column sent, in file order (the usual case): the row as
+        // read is its sent content, serialised once.
+        let original = serde_json::to_string(&row.fields)?;
+        let input = if plan.input_columns.is_empty() {
+            original.clone()
+        } else {
+            serde_json::to_string(&plan.sent_content(row.fields))?
+        };
+        longest_input = longest_input.max(input.len());
+        pending.push((count, row.line, original, input));
         count += 1;
         if pending.len() >= ROWS_PER_COMMIT {
             journal.insert_rows(&pending)?;
@@ -93,7 +105,10 @@ pub fn ingest(plan: &Plan, format: Format, journal: &mut Journal) -> Result<Matc
     if count == 0 {
         return Err(Failure::usage(format!("{}: no rows to enrich", plan.input)));
     }
-    journal.finish_ingest(&columns)
+    Ok(Ingested {
+        matched: journal.finish_ingest(&columns)?,
+        longest_input,
+    })
 }
 
 /// Fails, naming them, if input columns are named like columns the tool
@@ -123,9 +138,13 @@ fn check_clashes(plan: &Plan, columns: &[String]) -> Result<()> {
 }
 
 /// Fails, listing them, if some rows' input plus the spec is over the
-/// API's size limit.
-pub fn check_sizes(plan: &Plan, journal: &Journal) -> Result<()> {
+/// API's size limit. `longest_input` is [`Ingested::longest_input`]: when
+/// it fits, no row needs counting.
+pub fn check_sizes(plan: &Plan, journal: &Journal, longest_input: usize) -> Result<()> {
     let room = MAX_SPEC_AND_INPUT_CHARS.saturating_sub(plan.spec.len_chars());
+    if longest_input <= room {
+        return Ok(());
+    }
     let (over, count) = journal.rows_longer_than(room as u64, PROBLEMS_SHOWN)?;
     if count == 0 {
         return Ok(());

@@ -78,10 +78,10 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
     lock(&progress).note(&format!("journal: {}", journal_path.display()));
     journal.bind_command(&plan.identity())?;
 
-    let checked = ingest::ingest(&plan, in_format, &mut journal).and_then(|matched| {
+    let checked = ingest::ingest(&plan, in_format, &mut journal).and_then(|read| {
         plan.with_input_columns(&journal.columns()?)?;
-        ingest::check_sizes(&plan, &journal)?;
-        Ok(matched)
+        ingest::check_sizes(&plan, &journal, read.longest_input)?;
+        Ok(read.matched)
     });
     let matched = match checked {
         Ok(m) => m,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use parallel_web::TaskGroup;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::enrich::submit::lock;
 use crate::fail::{Failure, Result};
@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::test_hook::checkpoint;
 
 /// Results journaled per transaction.
-const RESULTS_PER_COMMIT: usize = 10_000;
+const RESULTS_PER_COMMIT: usize = 5_000;
 /// How long to wait for a group before giving up (a rerun waits again):
 /// a week, as `enrich --help` says.
 const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -72,7 +72,9 @@ async fn read(
     if let Some(c) = cursor {
         request = request.after(c);
     }
-    let mut runs = request.typed::<Value, Value>().await?;
+    // Inputs and outputs are kept as the JSON text the server sent: the
+    // journal stores text, so decoding them would be work undone at once.
+    let mut runs = request.typed::<Box<RawValue>, Box<RawValue>>().await?;
     let mut batch = Vec::with_capacity(RESULTS_PER_COMMIT);
     let mut last_cursor = None;
     while let Some(run) = runs.next().await {
@@ -84,8 +86,9 @@ async fn read(
         batch.push(Received {
             status: run.run.status.to_string(),
             error: run.run.error.as_ref().map(|e| e.message.clone()),
-            output: run.output.as_ref().map(Value::to_string),
+            output: run.output.as_deref().map(|o| o.get().to_owned()),
             basis: (basis && run.output.is_some()).then(|| run.basis.json().to_owned()),
+            tag: parallel_web::batch_tag(&run.run).map(|(b, pos)| (b.to_owned(), pos as u64)),
             run_id: run.run.run_id,
         });
         if batch.len() >= RESULTS_PER_COMMIT {

@@ -26,7 +26,7 @@ use tokio::time::Instant;
 
 use crate::Error;
 use crate::error::DuplicatedInput;
-use crate::types::{TaskGroupStatus, TaskRunMetadataValue};
+use crate::types::{TaskGroupStatus, TaskRun, TaskRunMetadataValue};
 
 /// Metadata key of the batch tag that [`TaskGroup::add_runs`] adds to each
 /// run (unless switched off with
@@ -215,16 +215,47 @@ pub(crate) fn tag(batch: &str, index: usize) -> String {
     format!("{batch}.{index}")
 }
 
+/// The batch id and input position that [`TaskGroup::add_runs`] tagged
+/// `run` with (its [`BATCH_TAG_KEY`] metadata), or `None` for a run
+/// created without a tag or whose tag is not in the SDK's format.
+///
+/// A caller that keeps its own record of which input each position of a
+/// batch was (as the `parallel-web` CLI's journal does) finds the input of
+/// a run read back from the group this way, without an index of run ids.
+///
+/// ```
+/// use parallel_web::types::TaskRun;
+///
+/// let run: TaskRun = serde_json::from_value(serde_json::json!({
+///     "run_id": "trun_1", "status": "completed", "is_active": false,
+///     "processor": "lite", "created_at": "2025-08-06T00:52:58Z",
+///     "modified_at": "2025-08-06T00:53:10Z",
+///     "metadata": {"pw_batch": "00c0ffee00000001.7"}
+/// }))?;
+/// assert_eq!(parallel_web::batch_tag(&run), Some(("00c0ffee00000001", 7)));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// [`TaskGroup::add_runs`]: crate::TaskGroup::add_runs
+pub fn batch_tag(run: &TaskRun) -> Option<(&str, usize)> {
+    parse_tag(run.metadata.as_ref())
+}
+
+/// The (batch, input index) of a run's tag, from its metadata.
+fn parse_tag(metadata: Option<&BTreeMap<String, TaskRunMetadataValue>>) -> Option<(&str, usize)> {
+    let TaskRunMetadataValue::String(v) = metadata?.get(BATCH_TAG_KEY)? else {
+        return None;
+    };
+    let (batch, index) = v.split_once('.')?;
+    Some((batch, index.parse().ok()?))
+}
+
 /// Reads the input index back from a run's metadata, if it belongs to `batch`.
 pub(crate) fn tagged_index(
     metadata: Option<&BTreeMap<String, TaskRunMetadataValue>>,
     batch: &str,
 ) -> Option<usize> {
-    let TaskRunMetadataValue::String(v) = metadata?.get(BATCH_TAG_KEY)? else {
-        return None;
-    };
-    let (b, i) = v.split_once('.')?;
-    (b == batch).then(|| i.parse().ok()).flatten()
+    parse_tag(metadata).and_then(|(b, i)| (b == batch).then_some(i))
 }
 
 /// A fresh batch id.

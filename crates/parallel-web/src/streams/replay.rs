@@ -13,13 +13,34 @@
 //! id are never treated as replays.
 
 use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+
+/// The set's own hasher: its keys are already keyed hashes, so hashing
+/// them again (as the default hasher would, per event) buys nothing.
+#[derive(Default)]
+struct KeyIsHash(u64);
+
+impl Hasher for KeyIsHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used (the keys are `u64`); fold anything
+        // else in rather than lose it.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 /// The ids of the most recent events handed out.
 pub(crate) struct SeenIds {
     keys: RandomState,
     order: VecDeque<u64>,
-    set: HashSet<u64>,
+    set: HashSet<u64, BuildHasherDefault<KeyIsHash>>,
     window: usize,
 }
 
@@ -28,7 +49,7 @@ impl SeenIds {
         SeenIds {
             keys: RandomState::new(),
             order: VecDeque::new(),
-            set: HashSet::new(),
+            set: HashSet::default(),
             window: window.max(1),
         }
     }
