@@ -55,7 +55,7 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add columns to a CSV/JSONL/JSON table: one run per row, resumable.
+    /// Add columns to a CSV/JSONL/JSON/Parquet table: one run per row, resumable.
     ///
     /// Waits up to a week for the group to finish, then stops with an
     /// error; rerunning the same command waits again, sending nothing
@@ -97,10 +97,11 @@ pub struct EnrichArgs {
     /// `enrich status`: where a journal or group stands.
     #[command(subcommand)]
     pub command: Option<EnrichCommand>,
-    /// Input table: .csv, .jsonl or .json (`-` reads JSONL from stdin).
+    /// Input table: .csv, .jsonl, .json or .parquet (`-` reads JSONL from stdin).
     /// Optional with --config, which may name it as `source`.
     pub input: Option<String>,
-    /// Output table: .csv, .jsonl or .json (`-` writes JSONL to stdout).
+    /// Output table: .csv, .jsonl, .json or .parquet (`-` writes JSONL to
+    /// stdout).
     #[arg(short, long)]
     pub output: Option<String>,
     /// A column to add: `name: description`, optionally typed

@@ -25,8 +25,9 @@ use crate::fail::{Failure, Result};
 use crate::journal::{Journal, Matched, Stored};
 use crate::lock::JournalLock;
 use crate::progress::{Counts, Progress};
+use crate::table::infer::Inferred;
 use crate::table::write::{TableWriter, check_writable, remove_stale_partials};
-use crate::table::{Format, read};
+use crate::table::{ColumnTypes, Format, read};
 use plan::{Plan, STATUS_COLUMNS};
 use submit::lock;
 
@@ -146,7 +147,7 @@ pub async fn run(args: &EnrichArgs, conn: &Connection) -> Result<Outcome> {
     results::collect(&group, &mut journal, &progress, plan.basis).await?;
     lock(&progress).finish();
 
-    let failed = write_output(&plan, out_format, &journal)?;
+    let failed = write_output(&plan, in_format, out_format, &journal)?;
     let p = lock(&progress);
     if failed == 0 {
         p.note(&format!("done: {rows} rows enriched into {}", plan.output));
@@ -203,7 +204,7 @@ fn journal_path(args: &EnrichArgs, plan: &Plan) -> PathBuf {
 /// Writes the table in input order: original columns, enriched columns,
 /// their basis columns (`--basis`), then `_run_id`, `_status`, `_error`.
 /// Returns how many rows did not complete.
-fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
+fn write_output(plan: &Plan, in_format: Format, format: Format, journal: &Journal) -> Result<u64> {
     let mut columns = journal.columns()?;
     let basis_columns = plan.basis_columns();
     for c in plan
@@ -217,7 +218,11 @@ fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
             columns.push(c.to_owned());
         }
     }
-    let mut writer = TableWriter::create(&plan.output, format, columns)?;
+    let types = match format {
+        Format::Parquet => output_types(plan, in_format, journal)?,
+        _ => ColumnTypes::default(),
+    };
+    let mut writer = TableWriter::create(&plan.output, format, columns, &types)?;
     let mut failed = 0;
     journal.for_each_row(|row: Stored| {
         let mut out: Map<String, Value> = serde_json::from_str(&row.original)?;
@@ -256,6 +261,35 @@ fn write_output(plan: &Plan, format: Format, journal: &Journal) -> Result<u64> {
     })?;
     writer.finish()?;
     Ok(failed)
+}
+
+/// The column types of a typed output: the input's own (Parquet input),
+/// inferred from its values (JSON input, one more pass over the journal)
+/// or text (CSV input); the added columns' from their JSON Schema; text
+/// for the rest (a list of text for `_citations`).
+fn output_types(plan: &Plan, in_format: Format, journal: &Journal) -> Result<ColumnTypes> {
+    let mut types = ColumnTypes::default();
+    match in_format {
+        Format::Parquet => types.parquet_source = Some(plan.input.clone()),
+        Format::Json | Format::Jsonl => {
+            let mut inferred = Inferred::default();
+            journal.for_each_row(|row: Stored| {
+                inferred.observe(&serde_json::from_str(&row.original)?);
+                Ok(())
+            })?;
+            types.schemas = inferred.schemas();
+        }
+        Format::Csv => {}
+    }
+    types.schemas.extend(plan.enriched_schemas());
+    let [citations, _] = plan::BASIS_SUFFIXES;
+    for c in &plan.enriched {
+        types.schemas.insert(
+            format!("{c}{citations}"),
+            serde_json::json!({ "type": "array", "items": { "type": "string" } }),
+        );
+    }
+    Ok(types)
 }
 
 /// Sets each added column's `_citations` and `_confidence` from a run's

@@ -180,6 +180,15 @@ impl Plan {
             .collect()
     }
 
+    /// The JSON Schema of each added column.
+    pub fn enriched_schemas(&self) -> Map<String, Value> {
+        self.output_schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The columns `--basis` adds, in order: for each added column, its
     /// citations then its confidence (none without `--basis`).
     pub fn basis_columns(&self) -> Vec<String> {
@@ -263,8 +272,9 @@ impl Plan {
     }
 }
 
-/// The format a config's `source_type` names for `input`: `csv`, or `json`
-/// (a `.jsonl` file is read as JSON lines, anything else as one array).
+/// The format a config's `source_type` names for `input`: `csv`, `json`
+/// (a `.jsonl` file is read as JSON lines, anything else as one array) or
+/// `parquet` (when the build has the `parquet` feature).
 fn source_format(kind: &str, input: &str) -> Result<Format> {
     match kind.trim().to_ascii_lowercase().as_str() {
         "csv" => Ok(Format::Csv),
@@ -272,11 +282,12 @@ fn source_format(kind: &str, input: &str) -> Result<Format> {
             Ok(Format::Jsonl) => Format::Jsonl,
             _ => Format::Json,
         }),
+        "parquet" => Format::parquet(input),
         "duckdb" | "bigquery" => Err(Failure::usage(format!(
             "source_type {kind:?}: this tool reads files only; export the table to CSV or JSON and name that file as `source`"
         ))),
         other => Err(Failure::usage(format!(
-            "source_type {other:?} is not one this tool reads; use csv or json"
+            "source_type {other:?} is not one this tool reads; use csv, json or parquet"
         ))),
     }
 }
@@ -507,7 +518,11 @@ mod tests {
         assert_eq!(source_format("json", "data.txt").unwrap(), Format::Json);
         assert_eq!(source_format("json", "data.jsonl").unwrap(), Format::Jsonl);
         assert_eq!(source_format("json", "-").unwrap(), Format::Jsonl);
-        for refused in ["duckdb", "bigquery", "parquet"] {
+        assert_eq!(
+            source_format("parquet", "data.bin").ok(),
+            cfg!(feature = "parquet").then_some(Format::Parquet)
+        );
+        for refused in ["duckdb", "bigquery", "excel"] {
             let e = source_format(refused, "x").unwrap_err();
             assert_eq!(e.exit, crate::fail::Exit::Usage, "{refused}");
             assert!(e.message.contains(refused), "{}", e.message);

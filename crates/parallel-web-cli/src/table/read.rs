@@ -39,10 +39,11 @@ pub type Item = std::result::Result<Row, BadRow>;
 pub type Next = ControlFlow<()>;
 
 /// The callback of [`for_each_row`].
-type Each<'a> = dyn FnMut(Item) -> Result<Next> + 'a;
+pub(super) type Each<'a> = dyn FnMut(Item) -> Result<Next> + 'a;
 
 /// Reads `path` (`-`: stdin) in `format`, calling `each` for every row in
-/// order. Returns the CSV header, when the format has one. Stops at the
+/// order. Returns the header (CSV) or schema's column names (Parquet),
+/// when the format has one. Stops at the
 /// first error `each` returns (which is returned), when `each` says
 /// [`ControlFlow::Break`] (a clean stop), or when the file cannot be read
 /// at all.
@@ -51,6 +52,9 @@ pub fn for_each_row(
     format: Format,
     mut each: impl FnMut(Item) -> Result<Next>,
 ) -> Result<Option<Vec<String>>> {
+    if format == Format::Parquet {
+        return read_parquet(path, &mut each).map(Some);
+    }
     let source: Box<dyn Read> = if path == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -64,7 +68,18 @@ pub fn for_each_row(
         Format::Csv => read_csv(path, source, &mut each).map(Some),
         Format::Jsonl => read_jsonl(path, source, &mut each).map(|()| None),
         Format::Json => read_json(path, source, &mut each).map(|()| None),
+        Format::Parquet => unreachable!("read above"),
     }
+}
+
+#[cfg(feature = "parquet")]
+fn read_parquet(path: &str, each: &mut Each<'_>) -> Result<Vec<String>> {
+    super::parquet::for_each_row(path, each)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(path: &str, _: &mut Each<'_>) -> Result<Vec<String>> {
+    Format::parquet(path).map(|_| Vec::new())
 }
 
 fn read_csv(path: &str, source: impl Read, each: &mut Each<'_>) -> Result<Vec<String>> {
@@ -260,6 +275,7 @@ mod tests {
             Format::Csv => read_csv("t", source, &mut each).map(drop),
             Format::Jsonl => read_jsonl("t", source, &mut each),
             Format::Json => read_json("t", source, &mut each),
+            Format::Parquet => unreachable!("a file format"),
         };
         (read, lines)
     }

@@ -8,14 +8,19 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::Format;
+use super::{ColumnTypes, Format};
 use crate::fail::{Failure, Result};
 
 /// Where the rows go.
 enum Sink {
     Csv(Box<csv::Writer<Box<dyn Write>>>),
     Jsonl(Box<dyn Write>),
-    Json { out: Box<dyn Write>, first: bool },
+    Json {
+        out: Box<dyn Write>,
+        first: bool,
+    },
+    #[cfg(feature = "parquet")]
+    Parquet(Box<super::parquet::Sink>),
 }
 
 /// A table being written.
@@ -100,28 +105,35 @@ fn remove_if_there(path: &Path) -> std::io::Result<()> {
 }
 
 impl TableWriter {
-    /// Starts writing `path` (`-`: stdout) with these columns, in order.
-    pub fn create(path: &str, format: Format, columns: Vec<String>) -> Result<TableWriter> {
-        let (out, rename): (Box<dyn Write>, _) = if path == "-" {
-            (Box::new(BufWriter::new(std::io::stdout().lock())), None)
+    /// Starts writing `path` (`-`: stdout) with these columns, in order;
+    /// a typed format (Parquet) types them as `types` says.
+    pub fn create(
+        path: &str,
+        format: Format,
+        columns: Vec<String>,
+        types: &ColumnTypes,
+    ) -> Result<TableWriter> {
+        let (file, rename) = if path == "-" {
+            (None, None)
         } else {
             let target = PathBuf::from(path);
             let tmp = temporary(&target);
             let file = File::create(&tmp)
                 .map_err(|e| Failure::new(format!("cannot write the output {path}: {e}")))?;
-            (
-                Box::new(BufWriter::with_capacity(1 << 16, file)),
-                Some((tmp, target)),
-            )
+            (Some(file), Some((tmp, target)))
         };
         let sink = match format {
             Format::Csv => {
-                let mut w = csv::Writer::from_writer(out);
+                let mut w = csv::Writer::from_writer(text_out(file));
                 w.write_record(&columns).map_err(csv_failure)?;
                 Sink::Csv(Box::new(w))
             }
-            Format::Jsonl => Sink::Jsonl(out),
-            Format::Json => Sink::Json { out, first: true },
+            Format::Jsonl => Sink::Jsonl(text_out(file)),
+            Format::Json => Sink::Json {
+                out: text_out(file),
+                first: true,
+            },
+            Format::Parquet => parquet_sink(file, path, &columns, types)?,
         };
         Ok(TableWriter {
             sink,
@@ -130,7 +142,8 @@ impl TableWriter {
         })
     }
 
-    /// Writes one row; columns it lacks are empty (CSV) or left out (JSON).
+    /// Writes one row; columns it lacks are empty (CSV), left out (JSON)
+    /// or null (Parquet).
     pub fn write_row(&mut self, row: &Map<String, Value>) -> Result<()> {
         match &mut self.sink {
             Sink::Csv(w) => {
@@ -148,6 +161,8 @@ impl TableWriter {
                 *first = false;
                 serde_json::to_writer(&mut *out, row).map_err(Failure::from)
             }
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(sink) => sink.write_row(row),
         }
     }
 
@@ -162,6 +177,11 @@ impl TableWriter {
                 out.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
                 out
             }
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(sink) => {
+                sink.finish()?;
+                Box::new(std::io::sink())
+            }
         };
         out.flush()?;
         drop(out);
@@ -175,6 +195,33 @@ impl TableWriter {
             })?;
         }
         Ok(())
+    }
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_sink(
+    file: Option<File>,
+    path: &str,
+    columns: &[String],
+    types: &ColumnTypes,
+) -> Result<Sink> {
+    let file = file.ok_or_else(|| {
+        Failure::usage("Parquet cannot be written to standard output; name a .parquet file")
+    })?;
+    let sink = super::parquet::Sink::create(file, path, columns, types)?;
+    Ok(Sink::Parquet(Box::new(sink)))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_sink(_: Option<File>, path: &str, _: &[String], _: &ColumnTypes) -> Result<Sink> {
+    Err(Format::parquet(path).expect_err("a build without the parquet feature"))
+}
+
+/// Where a text format goes: the file, else stdout.
+fn text_out(file: Option<File>) -> Box<dyn Write> {
+    match file {
+        Some(file) => Box::new(BufWriter::with_capacity(1 << 16, file)),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
     }
 }
 
