@@ -49,7 +49,11 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return exit(Exit::Usage);
     }
+    // One worker drives the connections; the command's own work (reading
+    // tables, the journal) runs on this thread, in `block_on`. More workers
+    // buy nothing on the CPU a CLI gets and cost memory.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
     {

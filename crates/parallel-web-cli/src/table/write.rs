@@ -148,7 +148,8 @@ impl TableWriter {
         match &mut self.sink {
             Sink::Csv(w) => {
                 for c in &self.columns {
-                    w.write_field(cell(row.get(c))).map_err(csv_failure)?;
+                    w.write_field(cell(row.get(c)).as_bytes())
+                        .map_err(csv_failure)?;
                 }
                 w.write_record(None::<&[u8]>).map_err(csv_failure)
             }
@@ -227,11 +228,11 @@ fn text_out(file: Option<File>) -> Box<dyn Write> {
 
 /// A JSON value as one CSV cell: strings as they are, null as empty,
 /// anything else as JSON text.
-fn cell(value: Option<&Value>) -> String {
+fn cell(value: Option<&Value>) -> std::borrow::Cow<'_, str> {
     match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+        None | Some(Value::Null) => "".into(),
+        Some(Value::String(s)) => s.as_str().into(),
+        Some(other) => other.to_string().into(),
     }
 }
 
